@@ -1,0 +1,94 @@
+"""Gerai Tangerang Gemilang online storefront: the application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from whitenoise import WhiteNoise
+
+from storefront.config import PROJECT_ROOT, load_config
+
+# Files with a version or a content hash in their name never change; let browsers keep them.
+_VERSIONED_NAME = r"(-\d+\.\d+\.\d+[.-]|\.[0-9a-f]{12}\.)"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` overrides settings read from the environment (tests use it)."""
+    instance_path = Path(os.environ.get("STOREFRONT_INSTANCE", PROJECT_ROOT / "instance"))
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path.resolve()),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from storefront.errors import register_error_handlers
+    from storefront.security import register_security_headers
+    from storefront.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+
+    from storefront.cli import register_cli
+
+    register_cli(app)
+
+    app.wsgi_app = WhiteNoise(
+        app.wsgi_app,
+        root=str(PROJECT_ROOT / "static"),
+        prefix="static/",
+        max_age=3600,
+        immutable_file_test=_VERSIONED_NAME,
+    )
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from storefront import database  # noqa: F401  (SQLite pragmas)
+    from storefront.auth.models import load_user_from_session
+    from storefront.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from storefront.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user_from_session)
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to open that page.")
+
+    # Import every model so Alembic and create_all see the whole schema.
+    from storefront import models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from storefront.auth import bp as auth_bp
+    from storefront.catalog import bp as catalog_bp
+    from storefront.orders import bp as orders_bp
+    from storefront.pages import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(orders_bp)

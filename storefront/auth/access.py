@@ -1,0 +1,52 @@
+"""The one permission mechanism. Every view declares who may use it with `@public` or
+`@role_required(...)`; tests/security walks every route and checks the declaration holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from storefront.auth.models import Role
+from storefront.extensions import login_manager
+
+ANY_ACCOUNT = tuple(Role)
+
+
+def public(view: Callable) -> Callable:
+    """Anyone, signed in or not, may use this view."""
+    view.access = "public"
+    return view
+
+
+def role_required(*roles: Role) -> Callable[[Callable], Callable]:
+    """Signed-in users with one of `roles` (admins count as managers). Others: login page or 403."""
+    if not roles:
+        raise ValueError("name at least one role; use ANY_ACCOUNT for every signed-in user")
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.access = tuple(Role(r) for r in roles)
+        return wrapped
+
+    return decorator
+
+
+def allowed_roles(view: Callable) -> set[Role] | str | None:
+    """What a view declared: 'public', a set of roles (admin included for manager), or None."""
+    access = getattr(view, "access", None)
+    if access is None or access == "public":
+        return access
+    roles = set(access)
+    if Role.MANAGER in roles:
+        roles.add(Role.ADMIN)
+    return roles

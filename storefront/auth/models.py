@@ -1,0 +1,72 @@
+"""Accounts and roles."""
+
+from __future__ import annotations
+
+import enum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from storefront.database import TimestampMixin
+from storefront.extensions import db
+
+
+class Role(enum.StrEnum):
+    SHOPPER = "shopper"
+    VENDOR = "vendor"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('shopper', 'vendor', 'manager', 'admin')", name="role_known"),
+        # Emails are stored lower-cased by the service, so this is case-insensitive uniqueness.
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default=Role.SHOPPER.value)
+    active: Mapped[bool] = mapped_column(nullable=False, default=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def get_id(self) -> str:
+        # A password fingerprint in the session id signs out every device when it changes.
+        return f"{self.id}.{self.password_hash[-12:]}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: str) -> bool:
+        """Admins can do everything managers can."""
+        allowed = {str(r) for r in roles}
+        if Role.MANAGER in allowed:
+            allowed.add(Role.ADMIN.value)
+        return self.role in allowed
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+def load_user_from_session(session_id: str) -> User | None:
+    user_id, _, fingerprint = (session_id or "").partition(".")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.password_hash[-12:] != fingerprint:
+        return None
+    return user

@@ -1,0 +1,141 @@
+"""Account rules: registration, login check, password reset and change."""
+
+from __future__ import annotations
+
+import functools
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from storefront.auth.models import Role, User
+from storefront.extensions import db
+from storefront.phones import normalise_phone
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class AccountError(Exception):
+    """A rule about accounts was broken; the message is safe to show."""
+
+
+class InvalidEmail(AccountError):
+    pass
+
+
+class EmailTaken(AccountError):
+    pass
+
+
+class WeakPassword(AccountError):
+    pass
+
+
+class WrongPassword(AccountError):
+    pass
+
+
+class InvalidResetToken(AccountError):
+    pass
+
+
+def normalise_email(text: str) -> str:
+    """Validate the syntax (no DNS look-up) and return the lower-cased address."""
+    try:
+        result = validate_email((text or "").strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidEmail(str(exc)) from exc
+    return result.normalized.lower()
+
+
+def check_password_strength(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def create_user(
+    *, name: str, email: str, password: str, phone: str | None = None, role: Role = Role.SHOPPER
+) -> User:
+    """Create an account; the caller commits. Raises AccountError or InvalidPhone."""
+    email = normalise_email(email)
+    check_password_strength(password)
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(
+        name=name.strip(),
+        email=email,
+        phone=normalise_phone(phone) if phone else None,
+        role=Role(role).value,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None. Never says which part was wrong."""
+    user = find_user_by_email(email or "")
+    if user is None:
+        # Spend the same time hashing as a real check, so timing does not reveal accounts.
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    if not user.check_password(password or "") or not user.active:
+        return None
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current or ""):
+        raise WrongPassword("current password is wrong")
+    check_password_strength(new)
+    user.set_password(new)
+
+
+# --- password reset -----------------------------------------------------------------------
+# The token carries the user id and a fingerprint of the current password hash: once the
+# password changes the token no longer matches, which makes it one-time without a table.
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _fingerprint(user: User) -> str:
+    return user.password_hash[-16:]
+
+
+def make_reset_token(user: User) -> str:
+    return _serializer().dumps({"uid": user.id, "fp": _fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User:
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise InvalidResetToken("expired") from exc
+    except BadSignature as exc:
+        raise InvalidResetToken("invalid") from exc
+    user = db.session.get(User, data.get("uid"))
+    if user is None or not user.active or data.get("fp") != _fingerprint(user):
+        raise InvalidResetToken("used or invalid")
+    return user
+
+
+def reset_password(token: str, new: str) -> User:
+    user = user_for_reset_token(token)
+    check_password_strength(new)
+    user.set_password(new)
+    return user
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash("not-a-real-password")

@@ -1,0 +1,169 @@
+"""Account pages: sign in and out, register, reset and change the password."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from storefront.auth import bp
+from storefront.auth.access import ANY_ACCOUNT, public, role_required
+from storefront.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from storefront.auth.services import (
+    EmailTaken,
+    InvalidResetToken,
+    WrongPassword,
+    authenticate,
+    change_password,
+    create_user,
+    find_user_by_email,
+    make_reset_token,
+    normalise_email,
+    reset_password,
+    user_for_reset_token,
+)
+from storefront.extensions import db, limiter
+from storefront.mail import send_mail
+from storefront.navigation import safe_next
+
+
+def _login_email_key() -> str:
+    return "login-email:" + (request.form.get("email") or "").strip().lower()
+
+
+def home_for(user) -> str:
+    """Where a person lands after signing in when no `next` page was asked for."""
+    return url_for("pages.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"], scope="login-ip")
+@limiter.limit("5 per minute", methods=["POST"], key_func=_login_email_key, scope="login-email")
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(home_for(current_user)))
+    form = LoginForm(email=request.args.get("email", ""))
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            # One message for an unknown email, a wrong password or a closed account.
+            flash(_("Email or password is not right. Please try again."), "error")
+        else:
+            login_user(user, remember=form.remember.data)
+            flash(_("Welcome back, %(name)s.", name=user.name), "success")
+            return redirect(safe_next(home_for(user)))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.account"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(
+                name=form.name.data,
+                email=form.email.data,
+                phone=form.phone.data or None,
+                password=form.password.data,
+            )
+        except EmailTaken:
+            form.email.errors.append(
+                _("An account with this email already exists. Sign in or reset the password.")
+            )
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your account is ready. Welcome, %(name)s!", name=user.name), "success")
+            return redirect(safe_next(url_for("pages.home")))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"], scope="password-forgot")
+@public
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = find_user_by_email(normalise_email(form.email.data))
+        if user is not None and user.active:
+            token = make_reset_token(user)
+            link = url_for("auth.reset_password_page", token=token, _external=True)
+            minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+            send_mail(
+                user.email,
+                _("Reset your password at Gerai Tangerang Gemilang"),
+                render_template(
+                    "auth/email/reset_password.txt", user=user, link=link, minutes=minutes
+                ),
+            )
+        # Same answer whether or not the account exists: no way to probe for emails.
+        flash(
+            _("If an account uses that email, we have sent a link to reset the password."),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password_page(token: str):
+    try:
+        user_for_reset_token(token)
+    except InvalidResetToken:
+        flash(
+            _("This reset link has expired or was already used. Ask for a new one."),
+            "error",
+        )
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user = reset_password(token, form.password.data)
+        db.session.commit()
+        logout_user()
+        flash(_("Your password has been changed. Sign in with the new one."), "success")
+        return redirect(url_for("auth.login", email=user.email))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/", methods=["GET"])
+@role_required(*ANY_ACCOUNT)
+def account():
+    return render_template("auth/account.html")
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@role_required(*ANY_ACCOUNT)
+def change_password_page():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(current_user, form.current.data, form.password.data)
+        except WrongPassword:
+            form.current.errors.append(_("The current password is not right."))
+        else:
+            db.session.commit()
+            # The session id includes a password fingerprint; sign in again with the new one
+            # so this device stays signed in while every other device is signed out.
+            login_user(current_user._get_current_object())
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form)

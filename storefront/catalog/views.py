@@ -1,0 +1,46 @@
+"""Shop pages for products: search and listing, product detail."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+
+from storefront.auth.access import public
+from storefront.catalog import bp
+from storefront.catalog.services import (
+    all_categories,
+    category_by_slug,
+    search_products,
+    visible_product_by_slug,
+)
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+@bp.route("/search")
+@public
+def search():
+    query = request.args.get("q", "").strip()[:100]
+    category_slug = request.args.get("category") or None
+    category = category_by_slug(category_slug) if category_slug else None
+    if category_slug and category is None:
+        abort(404)
+    results = search_products(query, category_slug, page=_page_number())
+    return render_template(
+        "catalog/search.html",
+        query=query,
+        category=category,
+        categories=all_categories(),
+        results=results,
+    )
+
+
+@bp.route("/product/<slug>")
+@public
+def product(slug: str):
+    item = visible_product_by_slug(slug)
+    if item is None:
+        abort(404)
+    return render_template("catalog/product.html", product=item)

@@ -1,0 +1,341 @@
+"""Demo data for `flask seed-demo`: the outlet's four communities, a handful of Tangerang UMKM
+vendors and their products. Every row is found by a stable key first, so running it again
+adds only what is missing."""
+
+from __future__ import annotations
+
+from slugify import slugify
+from sqlalchemy import select
+
+from storefront.auth.models import Role, User
+from storefront.auth.services import create_user
+from storefront.catalog.models import Category, Product, ProductStatus
+from storefront.database import utcnow
+from storefront.extensions import db
+from storefront.phones import normalise_phone
+from storefront.settings.services import get_setting, set_setting
+from storefront.vendors.models import MemberRole, Vendor, VendorMember, VendorStatus
+
+DEMO_PASSWORD = "gerai-demo-2026"
+
+CATEGORIES = [
+    # slug, Indonesian name, English name, food?, description
+    (
+        "makanan-minuman",
+        "Makanan & Minuman",
+        "Food & Drink",
+        True,
+        "Keripik, sambal, kopi dan olahan pangan UMKM Tangerang.",
+    ),
+    (
+        "kerajinan",
+        "Kerajinan",
+        "Crafts",
+        False,
+        "Anyaman, gerabah dan kerajinan tangan pengrajin lokal.",
+    ),
+    (
+        "busana-batik",
+        "Busana & Batik",
+        "Clothing & Batik",
+        False,
+        "Batik tulis dan cap motif khas Tangerang.",
+    ),
+    ("alas-kaki", "Alas Kaki", "Footwear", False, "Sandal dan sepatu buatan perajin Tangerang."),
+]
+
+VENDORS = [
+    {
+        "slug": "dapur-nyai-cikupa",
+        "name": "Dapur Nyai Cikupa",
+        "kecamatan": "Cikupa",
+        "whatsapp": "081210000001",
+        "owner": ("Siti Nurhayati", "nyai.cikupa@example.com"),
+        "story": "Usaha rumahan sejak 2015 yang mengolah singkong dan pisang dari petani "
+        "Cikupa menjadi keripik renyah tanpa pengawet. Lulusan inkubator bisnis "
+        "Kabupaten Tangerang angkatan 2023.",
+    },
+    {
+        "slug": "sambal-bu-rini",
+        "name": "Sambal Bu Rini",
+        "kecamatan": "Pasar Kemis",
+        "whatsapp": "081210000002",
+        "owner": ("Rini Marlina", "sambal.burini@example.com"),
+        "story": "Sambal racikan keluarga dari Pasar Kemis, dimasak dalam wajan besar tiap "
+        "pagi dengan cabai segar dan tanpa bahan pengawet buatan.",
+    },
+    {
+        "slug": "kopi-gunung-kaler",
+        "name": "Kopi Gunung Kaler",
+        "kecamatan": "Gunung Kaler",
+        "whatsapp": "081210000003",
+        "owner": ("Ahmad Fauzi", "kopi.gunungkaler@example.com"),
+        "story": "Robusta pilihan yang disangrai dalam jumlah kecil oleh pemuda Gunung "
+        "Kaler, dari biji petik merah hingga kemasan.",
+    },
+    {
+        "slug": "batik-kembang-cisadane",
+        "name": "Batik Kembang Cisadane",
+        "kecamatan": "Legok",
+        "whatsapp": "081210000004",
+        "owner": ("Dewi Lestari", "batik.cisadane@example.com"),
+        "story": "Perajin batik tulis dan cap yang mengangkat motif sungai Cisadane, "
+        "perahu naga dan flora khas Tangerang.",
+    },
+    {
+        "slug": "anyaman-pandan-kresek",
+        "name": "Anyaman Pandan Kresek",
+        "kecamatan": "Kresek",
+        "whatsapp": "081210000005",
+        "owner": ("Maman Suparman", "anyaman.kresek@example.com"),
+        "story": "Kelompok ibu-ibu perajin di Kresek yang menganyam pandan dan bambu "
+        "menjadi tas, tikar dan keranjang.",
+    },
+    {
+        "slug": "sandal-kulit-balaraja",
+        "name": "Sandal Kulit Balaraja",
+        "kecamatan": "Balaraja",
+        "whatsapp": "081210000006",
+        "owner": ("Hendra Gunawan", "sandal.balaraja@example.com"),
+        "story": "Sandal kulit sapi asli dijahit tangan di bengkel kecil Balaraja.",
+    },
+]
+
+PRODUCTS = [
+    # vendor slug, category slug, code, name, price, unit, net content, description
+    (
+        "dapur-nyai-cikupa",
+        "makanan-minuman",
+        "GTG0001",
+        "Keripik Singkong Pedas Level 5",
+        15000,
+        "bungkus",
+        "200 g",
+        "Keripik singkong tipis dengan bumbu cabai pedas level 5.",
+    ),
+    (
+        "dapur-nyai-cikupa",
+        "makanan-minuman",
+        "GTG0002",
+        "Keripik Singkong Original",
+        13000,
+        "bungkus",
+        "200 g",
+        "Keripik singkong gurih dengan garam dan bawang putih.",
+    ),
+    (
+        "dapur-nyai-cikupa",
+        "makanan-minuman",
+        "GTG0003",
+        "Keripik Pisang Manis",
+        18000,
+        "bungkus",
+        "250 g",
+        "Keripik pisang kepok dengan balutan gula aren.",
+    ),
+    (
+        "sambal-bu-rini",
+        "makanan-minuman",
+        "GTG0004",
+        "Sambal Cumi Asin",
+        35000,
+        "botol",
+        "150 g",
+        "Sambal bawang dengan potongan cumi asin, cocok untuk nasi hangat.",
+    ),
+    (
+        "sambal-bu-rini",
+        "makanan-minuman",
+        "GTG0005",
+        "Sambal Bawang Pedas",
+        25000,
+        "botol",
+        "150 g",
+        "Sambal bawang goreng dengan cabai rawit merah.",
+    ),
+    (
+        "sambal-bu-rini",
+        "makanan-minuman",
+        "GTG0006",
+        "Sambal Roa",
+        40000,
+        "botol",
+        "150 g",
+        "Sambal ikan roa asap, pedas gurih.",
+    ),
+    (
+        "kopi-gunung-kaler",
+        "makanan-minuman",
+        "GTG0007",
+        "Kopi Robusta Bubuk",
+        45000,
+        "bungkus",
+        "250 g",
+        "Robusta sangrai medium, digiling halus untuk kopi tubruk.",
+    ),
+    (
+        "kopi-gunung-kaler",
+        "makanan-minuman",
+        "GTG0008",
+        "Kopi Robusta Biji Sangrai",
+        85000,
+        "bungkus",
+        "500 g",
+        "Biji robusta sangrai medium-dark untuk espresso dan V60.",
+    ),
+    (
+        "batik-kembang-cisadane",
+        "busana-batik",
+        "GTG0009",
+        "Kain Batik Tulis Motif Cisadane",
+        450000,
+        "lembar",
+        "2 m",
+        "Kain batik tulis pewarna alam, motif aliran sungai Cisadane.",
+    ),
+    (
+        "batik-kembang-cisadane",
+        "busana-batik",
+        "GTG0010",
+        "Kemeja Batik Cap Perahu Naga",
+        225000,
+        "pcs",
+        "",
+        "Kemeja lengan pendek batik cap, tersedia ukuran M–XL.",
+    ),
+    (
+        "anyaman-pandan-kresek",
+        "kerajinan",
+        "GTG0011",
+        "Tas Anyaman Pandan",
+        120000,
+        "pcs",
+        "",
+        "Tas jinjing anyaman pandan dengan lapisan kain di dalam.",
+    ),
+    (
+        "anyaman-pandan-kresek",
+        "kerajinan",
+        "GTG0012",
+        "Keranjang Bambu Serbaguna",
+        65000,
+        "pcs",
+        "",
+        "Keranjang bambu untuk buah, roti atau hantaran.",
+    ),
+    (
+        "sandal-kulit-balaraja",
+        "alas-kaki",
+        "GTG0013",
+        "Sandal Kulit Pria Cokelat",
+        175000,
+        "pasang",
+        "",
+        "Sandal kulit sapi jahit tangan, sol karet anti-slip.",
+    ),
+    (
+        "sandal-kulit-balaraja",
+        "alas-kaki",
+        "GTG0014",
+        "Sandal Kulit Wanita Tali Silang",
+        165000,
+        "pasang",
+        "",
+        "Sandal kulit model tali silang, nyaman untuk sehari-hari.",
+    ),
+]
+
+STAFF = [
+    (Role.ADMIN, "Admin Gerai", "admin@example.com"),
+    (Role.MANAGER, "Manajer Gerai", "manajer@example.com"),
+    (Role.SHOPPER, "Budi Santoso", "pembeli@example.com"),
+]
+
+DEMO_LOGINS = {
+    "password": DEMO_PASSWORD,
+    "accounts": [(role.value, email) for role, _, email in STAFF]
+    + [("vendor", VENDORS[0]["owner"][1])],
+}
+
+
+def _user(name: str, email: str, role: Role) -> tuple[User, bool]:
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is not None:
+        return user, False
+    return create_user(name=name, email=email, password=DEMO_PASSWORD, role=role), True
+
+
+def seed_demo_data(*, skip_if_seeded: bool = False) -> dict[str, int] | None:
+    """Add whatever demo rows are missing and commit. Returns counts of what was added."""
+    if skip_if_seeded and get_setting("demo_seeded_at"):
+        return None
+    added = {"users": 0, "vendors": 0, "products": 0, "categories": 0}
+
+    for role, name, email in STAFF:
+        added["users"] += _user(name, email, role)[1]
+
+    categories = {}
+    for position, (slug, name, name_en, is_food, description) in enumerate(CATEGORIES):
+        category = db.session.scalar(select(Category).where(Category.slug == slug))
+        if category is None:
+            category = Category(
+                slug=slug,
+                name=name,
+                name_en=name_en,
+                is_food=is_food,
+                description=description,
+                position=position,
+            )
+            db.session.add(category)
+            added["categories"] += 1
+        categories[slug] = category
+
+    vendors = {}
+    for data in VENDORS:
+        vendor = db.session.scalar(select(Vendor).where(Vendor.slug == data["slug"]))
+        if vendor is None:
+            vendor = Vendor(
+                slug=data["slug"],
+                name=data["name"],
+                status=VendorStatus.APPROVED.value,
+                story=data["story"],
+                kecamatan=data["kecamatan"],
+                city="Kabupaten Tangerang",
+                whatsapp=normalise_phone(data["whatsapp"]),
+            )
+            db.session.add(vendor)
+            added["vendors"] += 1
+        owner_name, owner_email = data["owner"]
+        owner, created = _user(owner_name, owner_email, Role.VENDOR)
+        added["users"] += created
+        db.session.flush()
+        if created:
+            db.session.add(
+                VendorMember(vendor_id=vendor.id, user_id=owner.id, role=MemberRole.OWNER.value)
+            )
+        vendors[data["slug"]] = vendor
+
+    db.session.flush()
+    for vendor_slug, category_slug, code, name, price, unit, net, description in PRODUCTS:
+        if db.session.scalar(select(Product.id).where(Product.code == code)) is not None:
+            continue
+
+        db.session.add(
+            Product(
+                vendor_id=vendors[vendor_slug].id,
+                category_id=categories[category_slug].id,
+                code=code,
+                slug=slugify(f"{name}-{code}"),
+                name=name,
+                price=price,
+                unit=unit,
+                net_content=net,
+                description=description,
+                status=ProductStatus.APPROVED.value,
+            )
+        )
+        added["products"] += 1
+
+    set_setting("demo_seeded_at", utcnow().isoformat())
+    db.session.commit()
+    return added

@@ -1,0 +1,77 @@
+"""Friendly error pages in the visitor's language, and JSON for API-style clients."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from storefront.extensions import db
+
+MESSAGES = {
+    400: (
+        _l("Something in that request was not right"),
+        _l("The form may have expired. Go back, reload the page and try again."),
+    ),
+    403: (
+        _l("You do not have access to this page"),
+        _l("Sign in with an account that may open it, or go back to the shop."),
+    ),
+    404: (
+        _l("Page not found"),
+        _l("The link may be old or mistyped. Try searching, or start from the home page."),
+    ),
+    405: (
+        _l("That action is not possible here"),
+        _l("Go back and use the buttons on the page."),
+    ),
+    413: (
+        _l("That upload is too large"),
+        _l("Files may be at most %(size)s MB. Make the file smaller and try again."),
+    ),
+    429: (
+        _l("Too many attempts"),
+        _l("For your safety we paused this for a moment. Wait a minute, then try again."),
+    ),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("We have noted the problem. Please try again in a moment."),
+    ),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+
+
+def render_error(code: int, extra: str | None = None):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    size = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    message = str(message) % {"size": size} if code == 413 else str(message)
+    if _wants_json():
+        return jsonify({"error": str(title), "status": code}), code
+    return render_template(
+        "errors/error.html", code=code, title=title, message=message, extra=extra
+    ), code
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        if code not in MESSAGES:
+            return error
+        return render_error(code)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return render_error(InternalServerError.code)

@@ -1,0 +1,35 @@
+"""Language choice: Bahasa Indonesia first, English second."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+LANG_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """Chosen language (cookie, then the account's), else Indonesian.
+
+    The browser's Accept-Language is ignored on purpose: the shop speaks Indonesian to everyone
+    until they pick English, whatever language their phone is set to.
+    """
+    languages = current_app.config["LANGUAGES"]
+    chosen = getattr(g, "lang_override", None) or request.cookies.get(LANG_COOKIE)
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def localized(indonesian: str, english: str | None) -> str:
+    """Pick the English text of a bilingual field when English is chosen and it exists."""
+    if english and current_language() == "en":
+        return english
+    return indonesian

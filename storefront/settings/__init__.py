@@ -1,0 +1,1 @@
+"""Shop settings that staff may change without a deploy (outlet details, terms, rates)."""

@@ -1,0 +1,57 @@
+"""Read and write shop settings. A setting not stored yet has the default below."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storefront.extensions import db
+from storefront.settings.models import Setting
+
+DEFAULTS: dict[str, str] = {
+    "outlet_name": "Gerai Tangerang Gemilang",
+    "outlet_address": (
+        "Jl. Raya Serang Km 18,5, Desa Talaga, Kec. Cikupa, Kabupaten Tangerang, Banten"
+    ),
+    "opening_hours_id": "Senin–Sabtu 09.00–17.00 WIB · Minggu & hari libur tutup",
+    "opening_hours_en": "Monday–Saturday 09:00–17:00 WIB · closed Sundays and public holidays",
+    "whatsapp": "+6281110001234",
+    "outlet_email": "halo@geraitangerang.local",
+    # Consignment terms (basis points: 2000 = 20 %).
+    "commission_default_bp": "2000",
+    "settlement_period": "monthly",
+    "demo_seeded_at": "",
+}
+
+
+class UnknownSetting(KeyError):
+    pass
+
+
+def get_setting(key: str) -> str:
+    if key not in DEFAULTS:
+        raise UnknownSetting(key)
+    row = db.session.get(Setting, key)
+    return row.value if row is not None else DEFAULTS[key]
+
+
+def get_settings(*keys: str) -> dict[str, str]:
+    """Several settings in one query (the page layout needs a handful on every page)."""
+    for key in keys:
+        if key not in DEFAULTS:
+            raise UnknownSetting(key)
+    stored = {
+        row.key: row.value
+        for row in db.session.scalars(select(Setting).where(Setting.key.in_(keys)))
+    }
+    return {key: stored.get(key, DEFAULTS[key]) for key in keys}
+
+
+def set_setting(key: str, value: str) -> None:
+    """Store a setting; the caller commits."""
+    if key not in DEFAULTS:
+        raise UnknownSetting(key)
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value

@@ -1,0 +1,1 @@
+"""UMKM vendors: onboarding, review and the vendor portal."""

@@ -1,0 +1,172 @@
+"""Fixtures: a fresh app per test on a real database (SQLite file by default, PostgreSQL when
+TEST_DATABASE_URL is set), a test client with CSRF kept on, and small helpers."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Before the app is imported: tests never touch the developer's instance/ folder or database.
+_INSTANCE = Path(tempfile.mkdtemp(prefix="storefront-test-instance-"))
+os.environ["STOREFRONT_INSTANCE"] = str(_INSTANCE)
+os.environ["STOREFRONT_ENV"] = "testing"
+os.environ["SECRET_KEY"] = "test-secret-key-not-for-production"
+os.environ.pop("DATABASE_URL", None)
+os.environ.pop("MAIL_SERVER", None)
+
+from flask.testing import FlaskClient  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from storefront import create_app  # noqa: E402
+from storefront.config import normalise_database_url  # noqa: E402
+from storefront.extensions import db  # noqa: E402
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def _database_url(tmp_root: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_root / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return _database_url(tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    """Create the schema once per run; each test then starts from empty tables."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        else:
+            db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    yield
+
+
+def empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def make_app(database_url: str, tmp_path: Path, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+    }
+    config.update(overrides)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Override in a test module to change settings for its app."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, _schema, tmp_path, app_config):
+    app = make_app(database_url, tmp_path, **app_config)
+    with app.app_context():
+        empty_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context, for tests that call services directly."""
+    with app.app_context():
+        yield
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as it would in a real server thread.
+
+    Without this a test holding an app context (the `ctx` fixture) would share `g` and the
+    database session with the requests it makes, which hides real bugs and fakes others.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+class Client:
+    """The test client plus the one thing a browser does for free: CSRF tokens."""
+
+    def __init__(self, flask_client):
+        self.raw = flask_client
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
+    def get(self, *args, **kwargs):
+        return self.raw.get(*args, **kwargs)
+
+    def post(self, *args, **kwargs):
+        return self.raw.post(*args, **kwargs)
+
+    def csrf_token(self, path: str = "/") -> str:
+        response = self.raw.get(path)
+        if response.status_code != 200:
+            response = self.raw.get("/")
+        match = CSRF_META.search(response.get_data(as_text=True))
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def post_form(self, path: str, data: dict | None = None, **kwargs):
+        """POST like a browser form: with a CSRF token taken from the page itself."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token(path))
+        return self.raw.post(path, data=data, **kwargs)
+
+    def login(self, email: str, password: str, **kwargs):
+        return self.post_form("/account/login", {"email": email, "password": password}, **kwargs)
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return Client(app.test_client())
+
+
+@pytest.fixture
+def outbox(app):
+    """Emails the app wrote (MAIL_SERVER unset), oldest first, parsed."""
+    from email import policy
+    from email.parser import BytesParser
+
+    def read():
+        folder = Path(app.config["MAIL_OUTBOX_DIR"])
+        if not folder.exists():
+            return []
+        files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        return [BytesParser(policy=policy.default).parsebytes(f.read_bytes()) for f in files]
+
+    return read

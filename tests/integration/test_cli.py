@@ -1,0 +1,108 @@
+"""`flask create-admin` and `flask seed-demo`."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from storefront.auth.models import Role, User
+from storefront.catalog.models import Category, Product
+from storefront.extensions import db
+from storefront.vendors.models import Vendor
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_create_admin_asks_for_the_password_twice(app, ctx):
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", "Kepala@Example.com", "--name", "Kepala Gerai"],
+        input="sandi-admin-123\nsandi-admin-123\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "kepala@example.com created" in result.output
+    user = db.session.scalar(select(User))
+    assert user.role == Role.ADMIN
+    assert user.check_password("sandi-admin-123")
+    assert "sandi-admin-123" not in result.output
+
+
+def test_create_admin_has_no_password_option(app, ctx):
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", "a@example.com", "--name", "A", "--password", "x"]
+    )
+    assert result.exit_code != 0
+    assert "No such option" in result.output
+    assert count(User) == 0
+
+
+def test_create_admin_refuses_a_short_password(app, ctx):
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", "a@example.com", "--name", "A"],
+        input="pendek\npendek\n",
+    )
+    assert result.exit_code == 1
+    assert "at least 8 characters" in result.output
+    assert count(User) == 0
+
+
+def test_create_admin_refuses_an_existing_email(app, ctx):
+    runner = app.test_cli_runner()
+    args = ["create-admin", "--email", "a@example.com", "--name", "A"]
+    assert runner.invoke(args=args, input="sandi-admin-1\nsandi-admin-1\n").exit_code == 0
+    args[2] = "A@EXAMPLE.COM"
+    result = runner.invoke(args=args, input="sandi-admin-2\nsandi-admin-2\n")
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+    assert count(User) == 1
+
+
+def test_create_admin_refuses_a_malformed_email(app, ctx):
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", "bukan-email", "--name", "A"],
+        input="sandi-admin-1\nsandi-admin-1\n",
+    )
+    assert result.exit_code == 1
+    assert "not a valid email" in result.output
+    assert count(User) == 0
+
+
+def test_seed_demo_is_idempotent(app, ctx):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    counts = (count(User), count(Vendor), count(Product), count(Category))
+    assert counts[1] >= 5 and counts[2] >= 10 and counts[3] == 4
+    assert "manajer@example.com" in first.output
+
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert (count(User), count(Vendor), count(Product), count(Category)) == counts
+    assert "0 accounts, 0 vendors, 0 products, 0 categories added" in second.output
+
+
+def test_seed_demo_first_time_only_leaves_a_seeded_database_alone(app, ctx):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed-demo", "--first-time"])
+    product = db.session.scalar(select(Product).where(Product.code == "GTG0001"))
+    db.session.delete(product)
+    db.session.commit()
+
+    result = runner.invoke(args=["seed-demo", "--first-time"])
+    assert "loaded before" in result.output
+    assert db.session.scalar(select(Product).where(Product.code == "GTG0001")) is None
+
+
+def test_seed_demo_refuses_production(app, ctx):
+    app.config["STOREFRONT_ENV"] = "production"
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 1
+    assert "refusing" in result.output
+    assert count(Product) == 0
+
+
+def test_demo_products_are_in_indonesian_and_visible(app, client, ctx):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    page = client.get("/search?q=keripik+pedas").get_data(as_text=True)
+    assert "Keripik Singkong Pedas Level 5" in page
+    assert "Rp15.000" in page

@@ -1,0 +1,106 @@
+"""Every route declares who may use it, and every role gets the answer the declaration says."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Blueprint
+
+from storefront.auth.access import allowed_roles, role_required
+from storefront.auth.models import Role
+from tests.conftest import Client, empty_tables, make_app
+from tests.factories import PASSWORD, UserFactory
+
+# Values for URL parts; lookups may 404, which is fine: we check the door, not the room.
+SAMPLE_ARGS = {"code": "en", "token": "not-a-token", "slug": "tidak-ada"}
+ROLES = [None, *Role]
+
+
+def endpoints(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        yield rule, app.view_functions[rule.endpoint]
+
+
+def test_every_route_declares_who_may_use_it(app):
+    undeclared = [rule.rule for rule, view in endpoints(app) if allowed_roles(view) is None]
+    assert undeclared == [], "add @public or @role_required(...) to: " + ", ".join(undeclared)
+
+
+def signed_in_client(app, role: Role | None) -> Client:
+    client = Client(app.test_client())
+    if role is not None:
+        email = f"{role.value}@example.com"
+        UserFactory(email=email, role=role.value)
+        response = client.login(email, PASSWORD)
+        assert response.status_code == 302, f"could not sign in as {role}"
+    return client
+
+
+def call(client: Client, rule) -> int:
+    url = rule.rule
+    for arg in rule.arguments:
+        url = url.replace(f"<{arg}>", SAMPLE_ARGS[arg])
+    if "GET" in rule.methods:
+        return client.get(url)
+    return client.post_form(url, {})
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "anonymous")
+def test_each_role_gets_what_each_route_declares(app, ctx, role):
+    client = signed_in_client(app, role)
+    for rule, view in endpoints(app):
+        if rule.endpoint == "auth.logout":
+            continue  # would end the session this walk relies on; covered in test_accounts
+        declared = allowed_roles(view)
+        response = call(client, rule)
+        where = f"{sorted(rule.methods - {'HEAD', 'OPTIONS'})} {rule.rule} as {role}"
+        if declared == "public" or (role is not None and role in declared):
+            assert response.status_code not in (401, 403), where
+            location = response.headers.get("Location", "")
+            assert "/account/login?next" not in location, where
+        elif role is None:
+            assert response.status_code == 302, where
+            assert "/account/login" in response.headers["Location"], where
+        else:
+            assert response.status_code == 403, where
+
+
+@pytest.fixture
+def guarded_app(database_url, tmp_path, _schema):
+    app = make_app(database_url, tmp_path)
+    bp = Blueprint("guarded", __name__)
+
+    @bp.route("/only-managers")
+    @role_required(Role.MANAGER)
+    def only_managers():
+        return "manager area"
+
+    app.register_blueprint(bp)
+    with app.app_context():
+        empty_tables()
+        yield app
+        from storefront.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [(Role.SHOPPER, 403), (Role.VENDOR, 403), (Role.MANAGER, 200), (Role.ADMIN, 200)],
+)
+def test_admins_may_do_what_managers_may(guarded_app, role, status):
+    client = signed_in_client(guarded_app, role)
+    assert client.get("/only-managers").status_code == status
+
+
+def test_anonymous_visitor_is_sent_to_sign_in_and_back(guarded_app):
+    response = Client(guarded_app.test_client()).get("/only-managers")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/login?next=%2Fonly-managers"
+
+
+def test_forbidden_page_is_friendly(guarded_app):
+    client = signed_in_client(guarded_app, Role.SHOPPER)
+    response = client.get("/only-managers")
+    assert "Anda tidak punya akses ke halaman ini" in response.get_data(as_text=True)

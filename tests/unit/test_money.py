@@ -1,0 +1,70 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from storefront.money import InvalidAmount, commission_split, format_rupiah, parse_rupiah
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (0, "Rp0"),
+        (500, "Rp500"),
+        (25000, "Rp25.000"),
+        (1250000, "Rp1.250.000"),
+        (-85000, "-Rp85.000"),
+    ],
+)
+def test_rupiah_uses_the_indonesian_spelling(amount, text):
+    assert format_rupiah(amount) == text
+
+
+def test_rupiah_refuses_floats_so_money_never_becomes_inexact():
+    with pytest.raises(TypeError):
+        format_rupiah(25000.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("25000", 25000),
+        ("25.000", 25000),
+        ("Rp25.000", 25000),
+        ("Rp 25.000,00", 25000),
+        ("rp.1.250.000", 1250000),
+        ("-Rp500", -500),
+    ],
+)
+def test_parse_rupiah_reads_what_people_type(text, amount):
+    assert parse_rupiah(text) == amount
+
+
+@pytest.mark.parametrize("text", ["", "abc", "25,5", "25.00", "Rp", "1.2345"])
+def test_parse_rupiah_rejects_non_amounts(text):
+    with pytest.raises(InvalidAmount):
+        parse_rupiah(text)
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_format_then_parse_gives_the_amount_back(amount):
+    assert parse_rupiah(format_rupiah(amount)) == amount
+
+
+def test_commission_rounds_half_up_to_whole_rupiah():
+    # 20 % of 12.345 = 2.469 exactly; 22,5 % of 1.002 = 225,45 -> 225; of 1.010 = 227,25 -> 227
+    assert commission_split(12345, 2000) == (2469, 9876)
+    assert commission_split(1002, 2250) == (225, 777)
+    # 25 % of 2 = 0,5 -> rounds up to 1
+    assert commission_split(2, 2500) == (1, 1)
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12), st.integers(0, 10_000))
+def test_commission_and_vendor_share_always_add_up_to_gross(gross, rate):
+    commission, share = commission_split(gross, rate)
+    assert commission + share == gross
+    assert abs(commission * 10_000 - gross * rate) <= 5_000
+
+
+def test_commission_rate_outside_0_to_100_percent_is_refused():
+    with pytest.raises(ValueError):
+        commission_split(1000, 10_001)
