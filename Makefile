@@ -21,7 +21,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 ## Compile the Indonesian and English message catalogues (.po -> .mo).
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d storefront/translations
+	$(BIN)/pybabel compile --use-fuzzy --statistics -d storefront/translations
 
 ## After changing user-visible text: extract strings and merge them into the .po files.
 translations-update: $(VENV)/.installed
