@@ -48,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
         prefix="static/",
         max_age=3600,
         immutable_file_test=_VERSIONED_NAME,
+        # In development pick up edited files without a restart; elsewhere scan once at start.
+        autorefresh=app.config["STOREFRONT_ENV"] == "development",
     )
     return app
 
