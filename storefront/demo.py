@@ -4,12 +4,15 @@ adds only what is missing."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from slugify import slugify
 from sqlalchemy import select
 
 from storefront.auth.models import Role, User
 from storefront.auth.services import create_user
-from storefront.catalog.models import Category, Product, ProductStatus
+from storefront.catalog.models import Category, PermitKind, Product, ProductPermit, ProductStatus
+from storefront.catalog.permits import refresh_permit_status
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.phones import normalise_phone
@@ -258,6 +261,21 @@ DEMO_LOGINS = {
 }
 
 
+def _add_food_permits(product: Product, index: int) -> None:
+    """A P-IRT issued in Kabupaten Tangerang (3603) valid to the end of 2030, and a halal
+    certificate, so demo food is sellable under the 2026 halal rule."""
+    product.permits.append(
+        ProductPermit(
+            kind=PermitKind.PIRT.value,
+            number=f"2{index % 10}13603{index:02d}{index:04d}30",
+            expires_on=date(2030, 12, 31),
+        )
+    )
+    product.permits.append(
+        ProductPermit(kind=PermitKind.HALAL.value, number=f"ID36110000{index:05d}0925")
+    )
+
+
 def _user(name: str, email: str, role: Role) -> tuple[User, bool]:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is not None:
@@ -300,7 +318,11 @@ def seed_demo_data(*, skip_if_seeded: bool = False) -> dict[str, int] | None:
                 status=VendorStatus.APPROVED.value,
                 story=data["story"],
                 kecamatan=data["kecamatan"],
-                city="Kabupaten Tangerang",
+                city="kabupaten-tangerang",
+                owner_name=data["owner"][0],
+                owner_email=data["owner"][1],
+                owner_phone=normalise_phone(data["whatsapp"]),
+                decided_at=utcnow(),
                 whatsapp=normalise_phone(data["whatsapp"]),
             )
             db.session.add(vendor)

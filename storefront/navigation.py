@@ -20,3 +20,9 @@ def safe_next(default: str) -> str:
     ):
         return target
     return default
+
+
+def page_number() -> int:
+    """The `page` query parameter as a positive int; anything else is page 1."""
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1

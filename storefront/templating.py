@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import current_app, g, request, url_for
 from flask_babel import format_date, format_datetime
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from storefront.extensions import db
@@ -15,6 +16,7 @@ from storefront.i18n import current_language, localized
 from storefront.money import format_rupiah
 from storefront.phones import display_phone, whatsapp_link
 from storefront.settings.services import DEFAULTS, get_settings
+from storefront.uploads import media_url
 
 LAYOUT_SETTINGS = (
     "outlet_name",
@@ -57,6 +59,47 @@ def outlet() -> dict[str, str]:
     return g.outlet
 
 
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Waiting for review"),
+    "changes_requested": _l("Changes requested"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "suspended": _l("Suspended"),
+}
+
+
+def status_label(status: str) -> str:
+    """The one place statuses get their words; templates show them with a badge class."""
+    return str(STATUS_LABELS.get(status, status))
+
+
+def photo_url(photo, width: int = 640) -> str:
+    """URL of the stored variant closest to `width` (never smaller when one is available)."""
+    widths = sorted(int(w) for w in photo_widths(photo))
+    chosen = next((w for w in widths if w >= width), widths[-1])
+    return media_url(f"{photo_key(photo)}-{chosen}.webp")
+
+
+def photo_srcset(photo) -> str:
+    return ", ".join(
+        f"{media_url(f'{photo_key(photo)}-{w}.webp')} {w}w" for w in photo_widths(photo)
+    )
+
+
+def photo_key(photo) -> str:
+    return getattr(photo, "image_key", None) or photo.logo_key
+
+
+def photo_widths(photo) -> list[str]:
+    widths = getattr(photo, "widths", None)
+    return widths.split(",") if isinstance(widths, str) else [str(w) for w in widths]
+
+
+def has_endpoint(name: str) -> bool:
+    return name in current_app.view_functions
+
+
 def url_with_lang(code: str) -> str:
     return url_for("pages.set_language", code=code, next=request.full_path.rstrip("?"))
 
@@ -76,4 +119,9 @@ def register_template_helpers(app) -> None:
         current_language=current_language,
         url_with_lang=url_with_lang,
         whatsapp_link=whatsapp_link,
+        status_label=status_label,
+        media_url=media_url,
+        photo_url=photo_url,
+        photo_srcset=photo_srcset,
+        has_endpoint=has_endpoint,
     )

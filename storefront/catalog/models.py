@@ -1,13 +1,23 @@
-"""Categories and products."""
+"""Categories, products, their photos, permits, price history and review history."""
 
 from __future__ import annotations
 
 import enum
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storefront.database import TimestampMixin
+from storefront.database import TimestampMixin, UTCDateTime, utcnow
 from storefront.extensions import db
 from storefront.i18n import localized
 
@@ -32,7 +42,6 @@ class Category(TimestampMixin, db.Model):
 class ProductStatus(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
-    CHANGES_REQUESTED = "changes_requested"
     APPROVED = "approved"
     REJECTED = "rejected"
 
@@ -42,8 +51,10 @@ class Product(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint("price > 0", name="price_positive"),
         CheckConstraint(
-            "status IN ('draft', 'submitted', 'changes_requested', 'approved', 'rejected')",
-            name="status_known",
+            "status IN ('draft', 'submitted', 'approved', 'rejected')", name="status_known"
+        ),
+        CheckConstraint(
+            "shelf_life_days IS NULL OR shelf_life_days > 0", name="shelf_life_positive"
         ),
         Index("ix_products_vendor_status", "vendor_id", "status"),
         Index("ix_products_category_status", "category_id", "status"),
@@ -60,10 +71,108 @@ class Product(TimestampMixin, db.Model):
     price: Mapped[int] = mapped_column(BigInteger, nullable=False)
     unit: Mapped[str] = mapped_column(String(30), nullable=False, default="pcs")
     net_content: Mapped[str] = mapped_column(String(30), nullable=False, default="")
+    ingredients: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    allergens: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    storage: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    shelf_life_days: Mapped[int | None] = mapped_column()
+    # Made from non-halal ingredients, declared by the vendor and shown to shoppers.
+    non_halal: Mapped[bool] = mapped_column(nullable=False, default=False)
     status: Mapped[str] = mapped_column(
         String(20), nullable=False, default=ProductStatus.DRAFT.value
     )
     hidden: Mapped[bool] = mapped_column(nullable=False, default=False)
+    # Why it is hidden when the system hid it (e.g. "permit_expired"); None when hidden by hand.
+    hidden_reason: Mapped[str | None] = mapped_column(String(30))
+    # Derived from the product's permits on every change (see catalog.permits): whether the
+    # required permits are present, and the first date one of them stops being valid.
+    permits_complete: Mapped[bool] = mapped_column(nullable=False, default=True)
+    permits_valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    # The expiry date the vendor was last warned about, so the daily check warns once.
+    permit_warned_for: Mapped[date | None] = mapped_column(Date)
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     vendor = relationship("Vendor")
     category: Mapped[Category] = relationship()
+    photos: Mapped[list[ProductPhoto]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductPhoto.position"
+    )
+    permits: Mapped[list[ProductPermit]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductPermit.id"
+    )
+
+
+class ProductPhoto(TimestampMixin, db.Model):
+    __tablename__ = "product_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    image_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Comma-separated widths that exist for this image, e.g. "320,640,1200".
+    widths: Mapped[str] = mapped_column(String(60), nullable=False)
+    width: Mapped[int] = mapped_column(nullable=False)
+    height: Mapped[int] = mapped_column(nullable=False)
+    position: Mapped[int] = mapped_column(nullable=False, default=0)
+
+    product: Mapped[Product] = relationship(back_populates="photos")
+
+
+class PermitKind(enum.StrEnum):
+    PIRT = "pirt"
+    BPOM = "bpom"
+    HALAL = "halal"
+
+
+class ProductPermit(TimestampMixin, db.Model):
+    __tablename__ = "product_permits"
+    __table_args__ = (
+        CheckConstraint("kind IN ('pirt', 'bpom', 'halal')", name="kind_known"),
+        UniqueConstraint("product_id", "kind", name="uq_product_permits_product_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    number: Mapped[str] = mapped_column(String(40), nullable=False)
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    # None: no expiry (a halal certificate since PP 42/2024).
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    file_path: Mapped[str | None] = mapped_column(String(255))
+    mime: Mapped[str | None] = mapped_column(String(40))
+    original_name: Mapped[str | None] = mapped_column(String(255))
+
+    product: Mapped[Product] = relationship(back_populates="permits")
+
+
+class PriceChange(db.Model):
+    __tablename__ = "price_changes"
+    __table_args__ = (CheckConstraint("new_price > 0", name="new_price_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    old_price: Mapped[int | None] = mapped_column(BigInteger)
+    new_price: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ProductStatusChange(db.Model):
+    __tablename__ = "product_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    from_status: Mapped[str] = mapped_column(String(20), nullable=False)
+    to_status: Mapped[str] = mapped_column(String(20), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    actor = relationship("User")

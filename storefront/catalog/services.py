@@ -6,14 +6,17 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from storefront.catalog.models import Category, Product, ProductStatus
+from storefront.catalog.permits import today_wib
 from storefront.extensions import db
 from storefront.vendors.models import Vendor, VendorStatus
 
 
 def visible_products():
-    """Products a shopper may see: approved, not hidden, from an approved vendor.
+    """Products a shopper may see (DESIGN invariant 8): approved, not hidden, from an approved
+    vendor, with the permits their category needs present and not expired today (WIB).
 
-    Permit checks (DESIGN invariant 8) join this filter when permits are modelled.
+    The expiry is checked here, when read, so a permit that lapsed at midnight hides the
+    product at once even before `flask check-permits` runs.
     """
     return (
         select(Product)
@@ -22,6 +25,11 @@ def visible_products():
             Product.status == ProductStatus.APPROVED.value,
             Product.hidden.is_(False),
             Vendor.status == VendorStatus.APPROVED.value,
+            Product.permits_complete.is_(True),
+            or_(
+                Product.permits_valid_until.is_(None),
+                Product.permits_valid_until >= today_wib(),
+            ),
         )
     )
 
@@ -76,3 +84,19 @@ def visible_product_by_slug(slug: str) -> Product | None:
         .options(joinedload(Product.vendor), joinedload(Product.category))
         .where(Product.slug == slug)
     )
+
+
+def approved_vendor_by_slug(slug: str) -> Vendor | None:
+    return db.session.scalar(
+        select(Vendor).where(Vendor.slug == slug, Vendor.status == VendorStatus.APPROVED.value)
+    )
+
+
+def vendor_listing(vendor: Vendor, page: int = 1):
+    statement = (
+        visible_products()
+        .options(joinedload(Product.category))
+        .where(Product.vendor_id == vendor.id)
+        .order_by(Product.name, Product.id)
+    )
+    return db.paginate(statement, page=page, per_page=24, error_out=False)

@@ -6,17 +6,15 @@ from flask import abort, render_template, request
 
 from storefront.auth.access import public
 from storefront.catalog import bp
+from storefront.navigation import page_number
 from storefront.catalog.services import (
     all_categories,
+    approved_vendor_by_slug,
+    vendor_listing,
     category_by_slug,
     search_products,
     visible_product_by_slug,
 )
-
-
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
 @bp.route("/search")
@@ -27,7 +25,7 @@ def search():
     category = category_by_slug(category_slug) if category_slug else None
     if category_slug and category is None:
         abort(404)
-    results = search_products(query, category_slug, page=_page_number())
+    results = search_products(query, category_slug, page=page_number())
     return render_template(
         "catalog/search.html",
         query=query,
@@ -44,3 +42,14 @@ def product(slug: str):
     if item is None:
         abort(404)
     return render_template("catalog/product.html", product=item)
+
+
+@bp.route("/vendors/<slug>")
+@public
+def vendor_page(slug: str):
+    vendor = approved_vendor_by_slug(slug)
+    if vendor is None:
+        abort(404)
+    return render_template(
+        "catalog/vendor.html", vendor=vendor, results=vendor_listing(vendor, page_number())
+    )

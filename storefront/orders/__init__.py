@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("orders", __name__)
-
-from storefront.orders import views  # noqa: E402,F401

@@ -1,13 +1,25 @@
-"""Vendor businesses and the accounts that work for them."""
+"""Vendor businesses, their applications, documents, team and status history."""
 
 from __future__ import annotations
 
 import enum
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storefront.database import TimestampMixin
+from storefront.crypto import EncryptedString
+from storefront.database import TimestampMixin, UTCDateTime, utcnow
 from storefront.extensions import db
 
 
@@ -20,7 +32,23 @@ class VendorStatus(enum.StrEnum):
     SUSPENDED = "suspended"
 
 
+class SettlementPeriod(enum.StrEnum):
+    MONTHLY = "monthly"
+    BIWEEKLY = "biweekly"
+    WEEKLY = "weekly"
+
+
+vendor_categories = Table(
+    "vendor_categories",
+    db.metadata,
+    Column("vendor_id", Integer, ForeignKey("vendors.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", Integer, ForeignKey("categories.id"), primary_key=True),
+)
+
+
 class Vendor(TimestampMixin, db.Model):
+    """An UMKM business. While applying, the application's answers live here as a draft."""
+
     __tablename__ = "vendors"
     __table_args__ = (
         CheckConstraint(
@@ -31,6 +59,9 @@ class Vendor(TimestampMixin, db.Model):
         CheckConstraint(
             "commission_bp IS NULL OR (commission_bp >= 0 AND commission_bp <= 10000)",
             name="commission_range",
+        ),
+        CheckConstraint(
+            "settlement_period IN ('monthly', 'biweekly', 'weekly')", name="period_known"
         ),
     )
 
@@ -46,9 +77,43 @@ class Vendor(TimestampMixin, db.Model):
     whatsapp: Mapped[str | None] = mapped_column(String(20))
     # None: the outlet's default commission applies.
     commission_bp: Mapped[int | None] = mapped_column()
+    settlement_period: Mapped[str] = mapped_column(
+        String(10), nullable=False, default=SettlementPeriod.MONTHLY.value
+    )
+
+    # Owner (the person responsible). NIK is personal data: encrypted at rest (UU PDP).
+    owner_name: Mapped[str | None] = mapped_column(String(120))
+    owner_nik: Mapped[str | None] = mapped_column(EncryptedString)
+    owner_phone: Mapped[str | None] = mapped_column(String(20))
+    owner_email: Mapped[str | None] = mapped_column(String(254))
+
+    # Business identity.
+    legal_form: Mapped[str | None] = mapped_column(String(20))
+    nib: Mapped[str | None] = mapped_column(String(13), unique=True)
+    npwp: Mapped[str | None] = mapped_column(EncryptedString)
+    address: Mapped[str | None] = mapped_column(Text)
+    incubator_cohort: Mapped[str | None] = mapped_column(String(120))
+    logo_key: Mapped[str | None] = mapped_column(String(200))
+
+    # Payouts. The account number is encrypted; staff members cannot change these.
+    bank_code: Mapped[str | None] = mapped_column(String(20))
+    bank_account: Mapped[str | None] = mapped_column(EncryptedString)
+    bank_holder: Mapped[str | None] = mapped_column(String(120))
+
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The manager's last comment (reason for rejection or the changes asked for).
+    review_comment: Mapped[str | None] = mapped_column(Text)
 
     members: Mapped[list[VendorMember]] = relationship(
         back_populates="vendor", cascade="all, delete-orphan"
+    )
+    categories = relationship("Category", secondary=vendor_categories, order_by="Category.position")
+    documents: Mapped[list[VendorDocument]] = relationship(
+        back_populates="vendor", cascade="all, delete-orphan", order_by="VendorDocument.id"
+    )
+    photos: Mapped[list[VendorPhoto]] = relationship(
+        back_populates="vendor", cascade="all, delete-orphan", order_by="VendorPhoto.position"
     )
 
     @property
@@ -75,3 +140,95 @@ class VendorMember(TimestampMixin, db.Model):
 
     vendor: Mapped[Vendor] = relationship(back_populates="members")
     user = relationship("User")
+
+
+class VendorInvitation(TimestampMixin, db.Model):
+    """An owner's invitation for a staff member; accepted by signing in with that email."""
+
+    __tablename__ = "vendor_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False, index=True)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    vendor: Mapped[Vendor] = relationship()
+
+
+class DocumentKind(enum.StrEnum):
+    NIB = "nib"
+    PIRT = "pirt"
+    BPOM = "bpom"
+    HALAL = "halal"
+    OTHER = "other"
+
+
+class VendorDocument(TimestampMixin, db.Model):
+    """A certificate uploaded with the application: private file, never a public URL."""
+
+    __tablename__ = "vendor_documents"
+    __table_args__ = (
+        CheckConstraint("kind IN ('nib', 'pirt', 'bpom', 'halal', 'other')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    number: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    file_path: Mapped[str] = mapped_column(String(255), nullable=False)
+    mime: Mapped[str] = mapped_column(String(40), nullable=False)
+    original_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    vendor: Mapped[Vendor] = relationship(back_populates="documents")
+
+
+class VendorPhoto(TimestampMixin, db.Model):
+    __tablename__ = "vendor_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False, index=True)
+    image_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    widths: Mapped[str] = mapped_column(String(60), nullable=False)
+    position: Mapped[int] = mapped_column(nullable=False, default=0)
+
+    vendor: Mapped[Vendor] = relationship(back_populates="photos")
+
+
+class VendorStatusChange(db.Model):
+    """Every move of an application or vendor, with who made it and why."""
+
+    __tablename__ = "vendor_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False, index=True)
+    from_status: Mapped[str] = mapped_column(String(20), nullable=False)
+    to_status: Mapped[str] = mapped_column(String(20), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    actor = relationship("User")
+
+
+class ConsentKind(enum.StrEnum):
+    PERSONAL_DATA = "personal_data"
+    CONSIGNMENT = "consignment"
+
+
+class Consent(db.Model):
+    """A person's acceptance of a text, with the version of that text and when."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    text_version: Mapped[str] = mapped_column(String(20), nullable=False)
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import pytest
-from flask import Blueprint
+from flask import Blueprint, url_for
 
 from storefront.auth.access import allowed_roles, role_required
 from storefront.auth.models import Role
 from tests.conftest import Client, empty_tables, make_app
-from tests.factories import PASSWORD, UserFactory
+from storefront.extensions import db
+from storefront.vendors.models import VendorMember
+from tests.factories import PASSWORD, UserFactory, VendorFactory
 
 # Values for URL parts; lookups may 404, which is fine: we check the door, not the room.
-SAMPLE_ARGS = {"code": "en", "token": "not-a-token", "slug": "tidak-ada"}
+SAMPLE_ARGS = {
+    "code": "en",
+    "token": "not-a-token",
+    "slug": "tidak-ada",
+    "relative": "public/none/none.webp",
+    "step": "owner",
+    "field": "owner_nik",
+    "kind": "pirt",
+    "action": "up",
+}
+SAMPLE_ID = 999_999
 ROLES = [None, *Role]
 
 
@@ -31,16 +43,23 @@ def signed_in_client(app, role: Role | None) -> Client:
     client = Client(app.test_client())
     if role is not None:
         email = f"{role.value}@example.com"
-        UserFactory(email=email, role=role.value)
+        user = UserFactory(email=email, role=role.value)
+        if role == Role.VENDOR:
+            # A vendor account belongs to an approved business, as in real life.
+            vendor = VendorFactory()
+            db.session.add(VendorMember(vendor_id=vendor.id, user_id=user.id, role="owner"))
+            db.session.commit()
         response = client.login(email, PASSWORD)
         assert response.status_code == 302, f"could not sign in as {role}"
     return client
 
 
 def call(client: Client, rule) -> int:
-    url = rule.rule
-    for arg in rule.arguments:
-        url = url.replace(f"<{arg}>", SAMPLE_ARGS[arg])
+    values = {
+        arg: SAMPLE_ID if arg.endswith("_id") else SAMPLE_ARGS[arg] for arg in rule.arguments
+    }
+    with client.application.test_request_context():
+        url = url_for(rule.endpoint, **values)
     if "GET" in rule.methods:
         return client.get(url)
     return client.post_form(url, {})

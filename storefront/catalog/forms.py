@@ -1,0 +1,104 @@
+"""Forms vendors use for their product listings."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from storefront.catalog.models import PermitKind
+from storefront.money import InvalidAmount, parse_rupiah
+
+
+class RupiahField(StringField):
+    """Whole rupiah typed the way people write it: 25000, 25.000 or Rp25.000."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = parse_rupiah(valuelist[0])
+            except InvalidAmount as exc:
+                self.data = None
+                raise ValueError(
+                    str(_l("Enter the price in whole rupiah, e.g. 25000 or 25.000."))
+                ) from exc
+
+    def _value(self):
+        return "" if self.data is None else str(self.data)
+
+
+class ProductForm(FlaskForm):
+    name = StringField(
+        _l("Product name"),
+        validators=[DataRequired(message=_l("Enter the product name.")), Length(max=120)],
+    )
+    category_id = SelectField(_l("Category"), coerce=int, choices=[])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[DataRequired(message=_l("Describe the product.")), Length(max=4000)],
+    )
+    price = RupiahField(_l("Price (Rp)"))
+    unit = StringField(
+        _l("Sold per"),
+        default="pcs",
+        validators=[DataRequired(message=_l("E.g. pcs, bungkus, botol.")), Length(max=30)],
+    )
+    net_content = StringField(_l("Net content (e.g. 250 g)"), validators=[Length(max=30)])
+    ingredients = TextAreaField(_l("Ingredients"), validators=[Length(max=2000)])
+    allergens = StringField(_l("Allergens"), validators=[Length(max=255)])
+    storage = StringField(_l("Storage instructions"), validators=[Length(max=255)])
+    shelf_life_days = IntegerField(
+        _l("Shelf life (days)"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=3650, message=_l("Between 1 and 3650 days.")),
+        ],
+    )
+    non_halal = BooleanField(
+        _l("This product contains non-halal ingredients (shown clearly to shoppers)")
+    )
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category_id.choices = [(c.id, c.display_name) for c in categories]
+
+    def validate_price(self, field):
+        if field.data is None:
+            raise ValidationError(_l("Enter the price in whole rupiah, e.g. 25000 or 25.000."))
+        if field.data <= 0:
+            raise ValidationError(_l("The price must be more than Rp0."))
+
+
+PERMIT_KINDS = [
+    (PermitKind.PIRT.value, _l("P-IRT (home-industry food permit)")),
+    (PermitKind.BPOM.value, _l("BPOM MD/ML registration")),
+    (PermitKind.HALAL.value, _l("Halal certificate (BPJPH)")),
+]
+
+
+class PermitForm(FlaskForm):
+    kind = SelectField(_l("Permit"), choices=PERMIT_KINDS)
+    number = StringField(
+        _l("Number"),
+        validators=[DataRequired(message=_l("Enter the number.")), Length(max=60)],
+    )
+    issued_on = DateField(_l("Issued on"), validators=[Optional()])
+    expires_on = DateField(_l("Valid until (BPOM; P-IRT is read from its number)"), validators=[Optional()])
+    file = FileField(_l("Certificate (PDF, JPEG or PNG, optional)"))
+
+
+class PhotoForm(FlaskForm):
+    photo = FileField(
+        _l("Add a photo (JPEG, PNG or WebP)"),
+        validators=[FileRequired(message=_l("Choose a photo."))],
+    )

@@ -1,0 +1,257 @@
+"""Managers review vendor applications and product listings."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from storefront.auth.access import role_required
+from storefront.auth.models import Role
+from storefront.catalog import listings
+from storefront.catalog.models import Product, ProductPermit, ProductStatus
+from storefront.catalog.permits import needs_permits, today_wib
+from storefront.extensions import db
+from storefront.files import send_private
+from storefront.manage import audit
+from storefront.manage import bp
+from storefront.money import BASIS_POINTS
+from storefront.navigation import page_number
+from storefront.vendors import identifiers
+from storefront.vendors import services as vendors
+from storefront.vendors.forms import DOCUMENT_KINDS, ApproveForm, DecisionCommentForm
+from storefront.vendors.models import Vendor, VendorDocument, VendorStatus
+
+QUEUE_STATUSES = ("submitted", "changes_requested", "approved", "rejected", "suspended")
+REVEALABLE = {"owner_nik": "NIK", "npwp": "NPWP", "bank_account": "bank account"}
+
+
+@bp.route("/")
+@role_required(Role.MANAGER)
+def dashboard():
+    return render_template(
+        "manage/dashboard.html",
+        vendor_counts=vendors.status_counts(),
+        product_counts=listings.status_counts(),
+    )
+
+
+@bp.route("/vendors")
+@role_required(Role.MANAGER)
+def vendor_queue():
+    status = request.args.get("status", "submitted")
+    if status not in (*QUEUE_STATUSES, "all"):
+        status = "submitted"
+    query = request.args.get("q", "").strip()[:80]
+    results = vendors.review_queue(None if status == "all" else status, query, page_number())
+    return render_template(
+        "manage/vendor_queue.html",
+        results=results,
+        status=status,
+        query=query,
+        statuses=QUEUE_STATUSES,
+        counts=vendors.status_counts(),
+    )
+
+
+def _vendor(vendor_id: int) -> Vendor:
+    vendor = db.session.get(Vendor, vendor_id)
+    if vendor is None or vendor.status == VendorStatus.DRAFT:
+        abort(404)
+    return vendor
+
+
+def _render_vendor(vendor: Vendor, revealed: dict | None = None, **forms):
+    default_bp = vendor.commission_bp or vendors.default_commission_bp()
+    approve_form = forms.get("approve_form") or ApproveForm(
+        data={
+            "commission_percent": default_bp * 100 // BASIS_POINTS,
+            "settlement_period": vendor.settlement_period,
+        }
+    )
+    return render_template(
+        "manage/vendor_detail.html",
+        vendor=vendor,
+        history=vendors.history(vendor),
+        kinds=dict(DOCUMENT_KINDS),
+        bank=identifiers.bank_by_code(vendor.bank_code) if vendor.bank_code else None,
+        masked=identifiers.mask,
+        revealed=revealed or {},
+        approve_form=approve_form,
+        comment_form=forms.get("comment_form") or DecisionCommentForm(),
+        today=today_wib(),
+        decidable=vendor.status == VendorStatus.SUBMITTED,
+    )
+
+
+@bp.route("/vendors/<int:vendor_id>")
+@role_required(Role.MANAGER)
+def vendor_detail(vendor_id: int):
+    return _render_vendor(_vendor(vendor_id))
+
+
+@bp.route("/vendors/<int:vendor_id>/reveal/<field>", methods=["POST"])
+@role_required(Role.MANAGER)
+def reveal(vendor_id: int, field: str):
+    """Show one personal-data field in full, once, and log that this manager saw it."""
+    if field not in REVEALABLE:
+        abort(404)
+    vendor = _vendor(vendor_id)
+    audit.record(current_user, "vendor.reveal", vendor, after={"field": field})
+    db.session.commit()
+    return _render_vendor(vendor, revealed={field: getattr(vendor, field)})
+
+
+@bp.route("/vendors/<int:vendor_id>/approve", methods=["POST"])
+@role_required(Role.MANAGER)
+def approve_vendor(vendor_id: int):
+    vendor = _vendor(vendor_id)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return _render_vendor(vendor, approve_form=form), 400
+    try:
+        vendors.approve(
+            vendor,
+            current_user,
+            commission_bp=form.commission_percent.data * BASIS_POINTS // 100,
+            settlement_period=form.settlement_period.data,
+            comment=form.comment.data or "",
+        )
+    except vendors.VendorError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("manage.vendor_detail", vendor_id=vendor.id))
+    db.session.commit()
+    vendors.notify_decision(vendor)
+    flash(_("%(name)s is approved and has been emailed.", name=vendor.name), "success")
+    return redirect(url_for("manage.vendor_queue"))
+
+
+def _decide(vendor_id: int, action) -> object:
+    vendor = _vendor(vendor_id)
+    form = DecisionCommentForm()
+    if not form.validate_on_submit():
+        return _render_vendor(vendor, comment_form=form), 400
+    try:
+        action(vendor, current_user, form.comment.data)
+    except vendors.VendorError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("manage.vendor_detail", vendor_id=vendor.id))
+    db.session.commit()
+    vendors.notify_decision(vendor)
+    return vendor
+
+
+@bp.route("/vendors/<int:vendor_id>/request-changes", methods=["POST"])
+@role_required(Role.MANAGER)
+def request_vendor_changes(vendor_id: int):
+    result = _decide(vendor_id, vendors.request_changes)
+    if not isinstance(result, Vendor):
+        return result
+    flash(_("The applicant was asked for changes by email."), "success")
+    return redirect(url_for("manage.vendor_queue"))
+
+
+@bp.route("/vendors/<int:vendor_id>/reject", methods=["POST"])
+@role_required(Role.MANAGER)
+def reject_vendor(vendor_id: int):
+    result = _decide(vendor_id, vendors.reject)
+    if not isinstance(result, Vendor):
+        return result
+    flash(_("The application was rejected and the applicant emailed."), "info")
+    return redirect(url_for("manage.vendor_queue"))
+
+
+@bp.route("/vendors/<int:vendor_id>/documents/<int:document_id>")
+@role_required(Role.MANAGER)
+def vendor_document(vendor_id: int, document_id: int):
+    document = db.session.get(VendorDocument, document_id)
+    if document is None or document.vendor_id != vendor_id:
+        abort(404)
+    return send_private(document.file_path, document.mime, document.original_name)
+
+
+# --- products ------------------------------------------------------------------------------
+
+
+@bp.route("/products")
+@role_required(Role.MANAGER)
+def product_queue():
+    status = request.args.get("status", ProductStatus.SUBMITTED.value)
+    if status not in {s.value for s in ProductStatus} | {"all"}:
+        status = ProductStatus.SUBMITTED.value
+    results = listings.review_queue(None if status == "all" else status, page_number())
+    return render_template(
+        "manage/product_queue.html",
+        results=results,
+        status=status,
+        statuses=[s.value for s in ProductStatus],
+        counts=listings.status_counts(),
+    )
+
+
+def _product(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if product is None:
+        abort(404)
+    return product
+
+
+def _render_product(product: Product, comment_form=None):
+    return render_template(
+        "manage/product_detail.html",
+        product=product,
+        comment_form=comment_form or DecisionCommentForm(),
+        needs_permits=needs_permits(product),
+        prices=listings.price_history(product),
+        today=today_wib(),
+    )
+
+
+@bp.route("/products/<int:product_id>")
+@role_required(Role.MANAGER)
+def product_detail(product_id: int):
+    return _render_product(_product(product_id))
+
+
+@bp.route("/products/<int:product_id>/approve", methods=["POST"])
+@role_required(Role.MANAGER)
+def approve_product(product_id: int):
+    product = _product(product_id)
+    try:
+        listings.approve(product, current_user)
+    except listings.ListingError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("manage.product_detail", product_id=product.id))
+    db.session.commit()
+    flash(_("%(name)s is approved and listed.", name=product.name), "success")
+    return redirect(url_for("manage.product_queue"))
+
+
+@bp.route("/products/<int:product_id>/reject", methods=["POST"])
+@role_required(Role.MANAGER)
+def reject_product(product_id: int):
+    product = _product(product_id)
+    form = DecisionCommentForm()
+    if not form.validate_on_submit():
+        return _render_product(product, comment_form=form), 400
+    try:
+        listings.reject(product, current_user, form.comment.data)
+    except listings.ListingError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("manage.product_detail", product_id=product.id))
+    db.session.commit()
+    flash(_("The product was rejected; the vendor sees your reason."), "info")
+    return redirect(url_for("manage.product_queue"))
+
+
+@bp.route("/products/<int:product_id>/permits/<int:permit_id>")
+@role_required(Role.MANAGER)
+def product_permit_file(product_id: int, permit_id: int):
+    permit = db.session.get(ProductPermit, permit_id)
+    if permit is None or permit.product_id != product_id or not permit.file_path:
+        abort(404)
+    return send_private(permit.file_path, permit.mime, permit.original_name)

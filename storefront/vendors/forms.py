@@ -1,0 +1,184 @@
+"""Forms for the vendor application and its review."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from storefront.auth.forms import valid_email, valid_phone
+from storefront.catalog.permits import today_wib
+from storefront.forms import checked_by
+from storefront.vendors import identifiers
+from storefront.vendors.models import DocumentKind, SettlementPeriod
+
+_ids = identifiers.InvalidIdentifier
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class OwnerForm(FlaskForm):
+    name = StringField(
+        _l("Owner's full name (as on the KTP)"),
+        validators=[DataRequired(message=_l("Enter the owner's name.")), Length(max=120)],
+    )
+    nik = StringField(
+        _l("NIK (16 digits on the KTP)"),
+        validators=[
+            DataRequired(message=_l("Enter the NIK.")),
+            checked_by(identifiers.parse_nik, _ids),
+        ],
+    )
+    phone = TelField(
+        _l("Phone / WhatsApp"),
+        validators=[DataRequired(message=_l("Enter a phone number.")), valid_phone],
+    )
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(message=_l("Enter your email.")), valid_email]
+    )
+
+
+def kecamatan_choices() -> dict[str, list[tuple[str, str]]]:
+    return {
+        label: [(f"{key}|{name}", name) for name in identifiers.KECAMATAN[key]]
+        for key, label in identifiers.CITIES
+    }
+
+
+class BusinessForm(FlaskForm):
+    name = StringField(
+        _l("Business name"),
+        validators=[DataRequired(message=_l("Enter the business name.")), Length(max=120)],
+    )
+    legal_form = SelectField(_l("Legal form"), choices=[])
+    nib = StringField(
+        _l("NIB (13 digits, from OSS)"),
+        validators=[
+            DataRequired(message=_l("Enter the NIB.")),
+            checked_by(identifiers.parse_nib, _ids),
+        ],
+    )
+    npwp = StringField(
+        _l("NPWP (optional)"),
+        validators=[Optional(), checked_by(identifiers.parse_npwp, _ids)],
+    )
+    address = TextAreaField(
+        _l("Business address"),
+        validators=[DataRequired(message=_l("Enter the address.")), Length(max=500)],
+    )
+    location = SelectField(
+        _l("Kecamatan"),
+        choices=[],
+        validators=[DataRequired(message=_l("Choose the kecamatan."))],
+        validate_choice=True,
+    )
+    incubator_cohort = StringField(
+        _l("Business incubator cohort (optional)"), validators=[Optional(), Length(max=120)]
+    )
+    categories = MultiCheckboxField(_l("What do you make?"), coerce=int, choices=[])
+    story = TextAreaField(
+        _l("Your story for the public profile"),
+        validators=[DataRequired(message=_l("Tell shoppers about your business.")), Length(max=2000)],
+    )
+
+    def __init__(self, *args, category_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.legal_form.choices = [(code, label) for code, label in identifiers.LEGAL_FORMS]
+        self.location.choices = kecamatan_choices()
+        self.categories.choices = list(category_choices)
+
+
+DOCUMENT_KINDS = [
+    (DocumentKind.NIB.value, _l("NIB certificate")),
+    (DocumentKind.PIRT.value, _l("P-IRT / SPP-IRT")),
+    (DocumentKind.BPOM.value, _l("BPOM MD/ML registration")),
+    (DocumentKind.HALAL.value, _l("Halal certificate (BPJPH)")),
+    (DocumentKind.OTHER.value, _l("Other document")),
+]
+
+
+class DocumentForm(FlaskForm):
+    kind = SelectField(_l("Document"), choices=DOCUMENT_KINDS)
+    number = StringField(_l("Number on the document"), validators=[Length(max=60)])
+    issued_on = DateField(_l("Issued on (optional)"), validators=[Optional()])
+    expires_on = DateField(_l("Valid until (if it expires)"), validators=[Optional()])
+    file = FileField(
+        _l("File (PDF, JPEG or PNG, at most 5 MB)"),
+        validators=[FileRequired(message=_l("Choose the file to upload."))],
+    )
+
+    def validate_issued_on(self, field):
+        if field.data and field.data > today_wib():
+            raise ValidationError(_l("The issue date cannot be in the future."))
+
+
+class BankForm(FlaskForm):
+    bank_code = SelectField(_l("Bank"), choices=[])
+    account = StringField(
+        _l("Account number"),
+        validators=[DataRequired(message=_l("Enter the account number.")), Length(max=30)],
+    )
+    holder = StringField(
+        _l("Account holder name"),
+        validators=[DataRequired(message=_l("Enter the account holder's name.")), Length(max=120)],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bank_code.choices = [(b.code, b.name) for b in identifiers.BANKS]
+
+
+class SubmitApplicationForm(FlaskForm):
+    personal_data = BooleanField(
+        _l("I agree that the outlet processes my personal data as described above (UU PDP).")
+    )
+    terms = BooleanField(_l("I accept the consignment agreement above."))
+
+
+class ApproveForm(FlaskForm):
+    commission_percent = IntegerField(
+        _l("Commission (%)"),
+        validators=[
+            InputRequired(message=_l("Enter the commission.")),
+            NumberRange(min=0, max=100, message=_l("Between 0 and 100.")),
+        ],
+    )
+    settlement_period = SelectField(
+        _l("Settlement period"),
+        choices=[
+            (SettlementPeriod.MONTHLY.value, _l("Monthly")),
+            (SettlementPeriod.BIWEEKLY.value, _l("Every two weeks")),
+            (SettlementPeriod.WEEKLY.value, _l("Weekly")),
+        ],
+    )
+    comment = TextAreaField(_l("Note to the vendor (optional)"), validators=[Length(max=2000)])
+
+
+class DecisionCommentForm(FlaskForm):
+    comment = TextAreaField(
+        _l("Message to the applicant"),
+        validators=[DataRequired(message=_l("Write a message.")), Length(max=2000)],
+    )

@@ -1,0 +1,481 @@
+"""The vendor portal: dashboard, public profile, team and bank account.
+
+Every page finds its vendor through `access.current_vendor` / `current_membership`, so one
+vendor's people never reach another vendor's rows. Bank details and the team are the owner's.
+"""
+
+from __future__ import annotations
+
+import html
+
+import nh3
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, format_datetime, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from storefront.auth.access import ANY_ACCOUNT, role_required
+from storefront.auth.models import Role
+from storefront.database import utcnow
+from storefront.extensions import db
+from storefront.mail import send_mail
+from storefront.manage import audit
+from storefront.money import BASIS_POINTS
+from storefront.phones import display_phone, normalise_phone
+from storefront.settings.services import get_settings
+from storefront.uploads import UploadRejected, delete_stored, media_url, save_image
+from storefront.vendors import bp, services
+from storefront.vendors import team as teams
+from storefront.vendors.access import current_membership, current_vendor
+from storefront.vendors.forms import BankForm
+from storefront.vendors.identifiers import InvalidIdentifier, bank_by_code, mask
+from storefront.vendors.models import MemberRole, SettlementPeriod, Vendor, VendorPhoto
+from storefront.vendors.portal_forms import (
+    ConfirmForm,
+    InviteForm,
+    LogoForm,
+    PhotoActionForm,
+    PhotoForm,
+    ProfileForm,
+    RemoveMemberForm,
+)
+
+MAX_PHOTOS = 6
+LOGO_WIDTH = 320
+PHOTO_WIDTHS = (320, 640, 1200)
+
+PERIOD_LABELS = {
+    SettlementPeriod.MONTHLY: _l("Monthly"),
+    SettlementPeriod.BIWEEKLY: _l("Every two weeks"),
+    SettlementPeriod.WEEKLY: _l("Weekly"),
+}
+ROLE_LABELS = {MemberRole.OWNER: _l("Owner"), MemberRole.STAFF: _l("Staff")}
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """Links to pages other packages add (products, public vendor page) appear once they exist."""
+    return endpoint in current_app.view_functions
+
+
+def percent(basis_points: int) -> str:
+    """2000 -> "20 %", 2250 -> "22,5 %" (in Indonesian)."""
+    return format_decimal(basis_points * 100 / BASIS_POINTS, format="#,##0.##") + " %"
+
+
+# --- profile rules ---------------------------------------------------------------------------
+# Plain functions, no request: the views below call them and commit. Files are removed only
+# after the commit, so a failed commit never leaves a row pointing at a deleted image.
+
+
+def plain_text(text: str | None) -> str:
+    """The story is plain text: tags (and script contents) are dropped, entities read back."""
+    return html.unescape(nh3.clean(text or "", tags=set())).strip()
+
+
+def update_profile(vendor: Vendor, *, story: str, whatsapp: str | None) -> None:
+    vendor.story = plain_text(story)
+    vendor.whatsapp = normalise_phone(whatsapp) if whatsapp else None
+
+
+def replace_logo(vendor: Vendor, file) -> str | None:
+    """Store a new logo; returns the old one's path for the caller to delete after commit.
+
+    `logo_key` is the stored path of the one logo variant (at most LOGO_WIDTH wide), so a page
+    shows it with `media_url(vendor.logo_key)`.
+    """
+    image = save_image(file, folder=f"vendors/{vendor.id}", sizes=(LOGO_WIDTH,))
+    old, vendor.logo_key = vendor.logo_key, image.path_for(image.widths[-1])
+    return old
+
+
+def remove_logo(vendor: Vendor) -> str | None:
+    old, vendor.logo_key = vendor.logo_key, None
+    return old
+
+
+def add_photo(vendor: Vendor, file) -> VendorPhoto:
+    if len(vendor.photos) >= MAX_PHOTOS:
+        raise services.VendorError(
+            _l("A profile can have at most %(n)d photos. Delete one first.", n=MAX_PHOTOS),
+            field="photo",
+        )
+    image = save_image(file, folder=f"vendors/{vendor.id}", sizes=PHOTO_WIDTHS)
+    photo = VendorPhoto(
+        image_key=image.key,
+        widths=",".join(str(w) for w in image.widths),
+        position=len(vendor.photos),
+    )
+    vendor.photos.append(photo)
+    return photo
+
+
+def _photo(vendor: Vendor, photo_id: int) -> VendorPhoto:
+    photo = next((p for p in vendor.photos if p.id == photo_id), None)
+    if photo is None:
+        raise services.VendorError(_l("Photo not found."))
+    return photo
+
+
+def move_photo(vendor: Vendor, photo_id: int, offset: int) -> None:
+    photos = list(vendor.photos)
+    index = photos.index(_photo(vendor, photo_id))
+    target = max(0, min(len(photos) - 1, index + offset))
+    photos.insert(target, photos.pop(index))
+    for position, photo in enumerate(photos):
+        photo.position = position
+
+
+def delete_photo(vendor: Vendor, photo_id: int) -> str:
+    """Remove the photo; returns its image key for the caller to delete after commit."""
+    photo = _photo(vendor, photo_id)
+    vendor.photos.remove(photo)
+    for position, remaining in enumerate(vendor.photos):
+        remaining.position = position
+    return photo.image_key
+
+
+def photo_sources(photo: VendorPhoto) -> dict[str, str]:
+    widths = [int(w) for w in photo.widths.split(",") if w]
+    urls = {w: media_url(f"{photo.image_key}-{w}.webp") for w in widths}
+    return {
+        "src": urls[widths[0]],
+        "srcset": ", ".join(f"{url} {w}w" for w, url in urls.items()),
+    }
+
+
+def _discard(path_or_key: str | None) -> None:
+    if path_or_key:
+        delete_stored(path_or_key)
+
+
+# --- bank rules ------------------------------------------------------------------------------
+
+
+def bank_snapshot(vendor: Vendor) -> dict[str, str | None]:
+    """What the audit log keeps of the payout account: never the full number, nor the holder's
+    name (personal data stays out of the log, UU PDP)."""
+    return {"bank_code": vendor.bank_code, "account": mask(vendor.bank_account) or None}
+
+
+def notify_bank_change(vendor: Vendor, actor) -> None:
+    """A security notice to every owner: a changed payout account is how payouts get stolen."""
+    outlet = get_settings("outlet_name", "whatsapp", "outlet_email")
+    bank = bank_by_code(vendor.bank_code)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = _("Security notice: your payout bank account was changed")
+        body = "\n\n".join(
+            [
+                _("Hello,"),
+                _(
+                    "The bank account that receives the payouts of %(vendor)s at %(outlet)s "
+                    "was changed by %(name)s on %(when)s.",
+                    vendor=vendor.name,
+                    outlet=outlet["outlet_name"],
+                    name=actor.name,
+                    when=format_datetime(utcnow(), "medium") + " WIB",
+                ),
+                _(
+                    "New account: %(bank)s %(account)s in the name of %(holder)s.",
+                    bank=bank.name if bank else vendor.bank_code,
+                    account=mask(vendor.bank_account),
+                    holder=vendor.bank_holder,
+                ),
+                _(
+                    "If you did not make this change, contact the outlet right away: "
+                    "WhatsApp %(phone)s or %(email)s.",
+                    phone=display_phone(outlet["whatsapp"]),
+                    email=outlet["outlet_email"],
+                ),
+                outlet["outlet_name"],
+            ]
+        )
+        for email in services.owner_emails(vendor):
+            send_mail(email, subject, body)
+
+
+# --- dashboard -------------------------------------------------------------------------------
+
+
+def _render(template: str, member, **context):
+    """Every portal page gets the vendor and whether the person is its owner (for the menu)."""
+    return render_template(
+        template,
+        vendor=member.vendor,
+        member=member,
+        is_owner=member.role == MemberRole.OWNER,
+        **context,
+    )
+
+
+@bp.route("/vendor")
+@role_required(Role.VENDOR)
+def dashboard():
+    member = current_membership()
+    vendor = member.vendor
+    commission_bp = vendor.commission_bp
+    if commission_bp is None:
+        commission_bp = services.default_commission_bp()
+    return _render(
+        "vendors/portal/dashboard.html",
+        member,
+        commission=percent(commission_bp),
+        period=PERIOD_LABELS.get(SettlementPeriod(vendor.settlement_period)),
+        products_endpoint=has_endpoint("vendors.products"),
+        public_page=has_endpoint("catalog.vendor_page"),
+        member_count=len(vendor.members),
+    )
+
+
+# --- public profile --------------------------------------------------------------------------
+
+
+def _render_profile(member, *, form=None, logo_form=None, photo_form=None):
+    vendor = member.vendor
+    if form is None:
+        form = ProfileForm(
+            formdata=None,
+            data={"story": vendor.story, "whatsapp": display_phone(vendor.whatsapp)},
+        )
+    photos = [(photo, photo_sources(photo)) for photo in vendor.photos]
+    return _render(
+        "vendors/portal/profile.html",
+        member,
+        form=form,
+        logo_form=logo_form or LogoForm(formdata=None),
+        photo_form=photo_form or PhotoForm(formdata=None),
+        photos=photos,
+        max_photos=MAX_PHOTOS,
+        logo_url=media_url(vendor.logo_key) if vendor.logo_key else None,
+        public_page=has_endpoint("catalog.vendor_page"),
+    )
+
+
+@bp.route("/vendor/profile", methods=["GET", "POST"])
+@role_required(Role.VENDOR)
+def profile():
+    member = current_membership()
+    vendor = member.vendor
+    form = ProfileForm(data={"story": vendor.story, "whatsapp": display_phone(vendor.whatsapp)})
+    if form.validate_on_submit():
+        update_profile(vendor, story=form.story.data, whatsapp=form.whatsapp.data)
+        db.session.commit()
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("vendors.profile"))
+    return _render_profile(member, form=form)
+
+
+@bp.route("/vendor/profile/logo", methods=["POST"])
+@role_required(Role.VENDOR)
+def profile_logo():
+    member = current_membership()
+    vendor = member.vendor
+    form = LogoForm()
+    if form.validate_on_submit():
+        try:
+            old = replace_logo(vendor, form.logo.data)
+        except UploadRejected as exc:
+            db.session.rollback()
+            form.logo.errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            _discard(old)
+            flash(_("Your new logo has been saved."), "success")
+            return redirect(url_for("vendors.profile"))
+    return _render_profile(member, logo_form=form)
+
+
+@bp.route("/vendor/profile/logo/delete", methods=["POST"])
+@role_required(Role.VENDOR)
+def profile_logo_delete():
+    vendor = current_vendor()
+    if ConfirmForm().validate_on_submit():
+        old = remove_logo(vendor)
+        db.session.commit()
+        _discard(old)
+        flash(_("The logo has been removed."), "success")
+    return redirect(url_for("vendors.profile"))
+
+
+@bp.route("/vendor/profile/photos", methods=["POST"])
+@role_required(Role.VENDOR)
+def profile_photo_add():
+    member = current_membership()
+    vendor = member.vendor
+    form = PhotoForm()
+    if form.validate_on_submit():
+        try:
+            add_photo(vendor, form.photo.data)
+        except (UploadRejected, services.VendorError) as exc:
+            db.session.rollback()
+            form.photo.errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("The photo has been added."), "success")
+            return redirect(url_for("vendors.profile"))
+    return _render_profile(member, photo_form=form)
+
+
+@bp.route("/vendor/profile/photos/move", methods=["POST"])
+@role_required(Role.VENDOR)
+def profile_photo_move():
+    vendor = current_vendor()
+    form = PhotoActionForm()
+    if form.validate_on_submit() and form.direction.data:
+        try:
+            move_photo(vendor, form.photo_id.data, -1 if form.direction.data == "up" else 1)
+        except services.VendorError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+    else:
+        flash(_("Photo not found."), "error")
+    return redirect(url_for("vendors.profile", _anchor="photos"))
+
+
+@bp.route("/vendor/profile/photos/delete", methods=["POST"])
+@role_required(Role.VENDOR)
+def profile_photo_delete():
+    vendor = current_vendor()
+    form = PhotoActionForm()
+    if form.validate_on_submit():
+        try:
+            key = delete_photo(vendor, form.photo_id.data)
+        except services.VendorError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            _discard(key)
+            flash(_("The photo has been deleted."), "success")
+    else:
+        flash(_("Photo not found."), "error")
+    return redirect(url_for("vendors.profile", _anchor="photos"))
+
+
+# --- team ------------------------------------------------------------------------------------
+
+
+@bp.route("/vendor/team", methods=["GET", "POST"], endpoint="team")
+@role_required(Role.VENDOR)
+def team_page():
+    # Everyone in the team sees it; only an owner may change it.
+    member = current_membership(owner=request.method == "POST")
+    vendor = member.vendor
+    is_owner = member.role == MemberRole.OWNER
+    form = InviteForm() if is_owner else None
+    if form is not None and form.validate_on_submit():
+        try:
+            invitation, token = teams.invite(vendor, current_user, form.email.data)
+        except services.VendorError as exc:
+            db.session.rollback()
+            form.email.errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            _send_invitation(vendor, invitation, token)
+            flash(
+                _("Invitation sent to %(email)s. It is valid for 7 days.", email=invitation.email),
+                "success",
+            )
+            return redirect(url_for("vendors.team"))
+    return _render(
+        "vendors/portal/team.html",
+        member,
+        form=form,
+        members=teams.members(vendor),
+        invitations=teams.pending_invitations(vendor) if is_owner else [],
+        role_labels=ROLE_LABELS,
+    )
+
+
+def _send_invitation(vendor: Vendor, invitation, token: str) -> None:
+    link = url_for("vendors.accept_invitation", token=token, _external=True)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        send_mail(
+            invitation.email,
+            _("%(name)s invites you to their team at Gerai Tangerang Gemilang", name=vendor.name),
+            render_template(
+                "vendors/email/invitation.txt",
+                vendor=vendor,
+                inviter=current_user,
+                link=link,
+                expires_at=invitation.expires_at,
+            ),
+        )
+
+
+@bp.route("/vendor/team/remove", methods=["POST"])
+@role_required(Role.VENDOR)
+def team_remove():
+    vendor = current_vendor(owner=True)
+    form = RemoveMemberForm()
+    if form.validate_on_submit():
+        try:
+            removed = teams.remove_member(vendor, current_user, form.member_id.data)
+        except services.VendorError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            name = removed.user.name
+            db.session.commit()
+            flash(_("%(name)s has been removed from the team.", name=name), "success")
+    else:
+        flash(_("That person is not in your team."), "error")
+    return redirect(url_for("vendors.team"))
+
+
+@bp.route("/vendor/invitations/<token>", methods=["GET", "POST"])
+@role_required(*ANY_ACCOUNT)
+def accept_invitation(token: str):
+    invitation = teams.invitation_for_token(token)
+    try:
+        teams.check_invitation(invitation, current_user)
+    except teams.InvitationError as exc:
+        return render_template("vendors/portal/invitation.html", problem=exc.message)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        teams.accept(invitation, current_user)
+        vendor_name = invitation.vendor.name
+        db.session.commit()
+        flash(_("Welcome to the team of %(name)s.", name=vendor_name), "success")
+        return redirect(url_for("vendors.dashboard"))
+    return render_template("vendors/portal/invitation.html", invitation=invitation, form=form)
+
+
+# --- bank account ----------------------------------------------------------------------------
+
+
+@bp.route("/vendor/bank", methods=["GET", "POST"])
+@role_required(Role.VENDOR)
+def bank():
+    member = current_membership(owner=True)
+    vendor = member.vendor
+    form = BankForm(data={"bank_code": vendor.bank_code, "holder": vendor.bank_holder})
+    if form.validate_on_submit():
+        before = bank_snapshot(vendor)
+        old_holder = vendor.bank_holder
+        old_values = (vendor.bank_code, vendor.bank_account, old_holder)
+        try:
+            services.save_bank(vendor, form.bank_code.data, form.account.data, form.holder.data)
+        except InvalidIdentifier as exc:
+            db.session.rollback()
+            form.account.errors.append(str(exc.message))
+        else:
+            if (vendor.bank_code, vendor.bank_account, vendor.bank_holder) == old_values:
+                db.session.rollback()
+                flash(_("Nothing changed: this is already your bank account."), "info")
+                return redirect(url_for("vendors.bank"))
+            after = bank_snapshot(vendor) | {"holder_changed": vendor.bank_holder != old_holder}
+            audit.record(current_user, "vendor.bank_change", vendor, before=before, after=after)
+            db.session.commit()
+            notify_bank_change(vendor, current_user)
+            flash(_("The bank account has been changed. We emailed the owner a notice."), "success")
+            return redirect(url_for("vendors.bank"))
+    return _render(
+        "vendors/portal/bank.html",
+        member,
+        form=form,
+        current_bank=bank_by_code(vendor.bank_code) if vendor.bank_code else None,
+        masked_account=mask(vendor.bank_account),
+    )

@@ -1,0 +1,451 @@
+"""Vendor rules: the application, its review, and who belongs to which vendor.
+
+Every query a vendor's page runs goes through `vendor_for_user`, so one vendor's people never
+reach another vendor's rows (STYLE rule 13).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from slugify import slugify
+from sqlalchemy import func, select
+
+from storefront.auth.models import Role, User
+from storefront.database import utcnow
+from storefront.extensions import db
+from storefront.manage import audit
+from storefront.settings.services import get_setting
+from storefront.vendors import identifiers
+from storefront.vendors.models import (
+    Consent,
+    ConsentKind,
+    DocumentKind,
+    MemberRole,
+    SettlementPeriod,
+    Vendor,
+    VendorDocument,
+    VendorMember,
+    VendorStatus,
+    VendorStatusChange,
+)
+
+# Versions of the texts an applicant accepts; bump when the wording changes.
+PERSONAL_DATA_TEXT_VERSION = "pdp-2026-11"
+CONSIGNMENT_TEXT_VERSION = "titip-2026-11"
+
+TRANSITIONS: dict[VendorStatus, set[VendorStatus]] = {
+    VendorStatus.DRAFT: {VendorStatus.SUBMITTED},
+    VendorStatus.SUBMITTED: {
+        VendorStatus.APPROVED,
+        VendorStatus.REJECTED,
+        VendorStatus.CHANGES_REQUESTED,
+    },
+    VendorStatus.CHANGES_REQUESTED: {VendorStatus.SUBMITTED},
+    VendorStatus.APPROVED: {VendorStatus.SUSPENDED},
+    VendorStatus.SUSPENDED: {VendorStatus.APPROVED},
+    VendorStatus.REJECTED: set(),
+}
+
+EDITABLE = {VendorStatus.DRAFT, VendorStatus.CHANGES_REQUESTED}
+
+
+class VendorError(Exception):
+    """A vendor rule was broken. `field` names the form field at fault, if any."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class InvalidTransition(VendorError):
+    pass
+
+
+class NibTaken(VendorError):
+    pass
+
+
+class ApplicationIncomplete(VendorError):
+    pass
+
+
+class NotEditable(VendorError):
+    pass
+
+
+# --- membership and scoping ----------------------------------------------------------------
+
+
+def membership(user: User) -> VendorMember | None:
+    """The user's membership of a vendor business (an account belongs to at most one)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(
+        select(VendorMember).where(VendorMember.user_id == user.id).order_by(VendorMember.id)
+    )
+
+
+def vendor_for_user(user: User) -> Vendor | None:
+    member = membership(user)
+    return member.vendor if member else None
+
+
+def is_owner(user: User, vendor: Vendor) -> bool:
+    member = membership(user)
+    return bool(member and member.vendor_id == vendor.id and member.role == MemberRole.OWNER)
+
+
+def owner_emails(vendor: Vendor) -> list[str]:
+    emails = {m.user.email for m in vendor.members if m.role == MemberRole.OWNER}
+    if vendor.owner_email:
+        emails.add(vendor.owner_email)
+    return sorted(emails)
+
+
+# --- the state machine ---------------------------------------------------------------------
+
+
+def transition(vendor: Vendor, to: VendorStatus, actor: User | None, comment: str = "") -> None:
+    current = VendorStatus(vendor.status)
+    if to not in TRANSITIONS[current]:
+        raise InvalidTransition(
+            _l("This application cannot go from %(a)s to %(b)s.", a=current.value, b=to.value)
+        )
+    db.session.add(
+        VendorStatusChange(
+            vendor_id=vendor.id,
+            from_status=current.value,
+            to_status=to.value,
+            actor_id=getattr(actor, "id", None),
+            comment=comment or "",
+        )
+    )
+    vendor.status = to.value
+    if to == VendorStatus.SUBMITTED:
+        vendor.submitted_at = utcnow()
+    elif to in (VendorStatus.APPROVED, VendorStatus.REJECTED, VendorStatus.CHANGES_REQUESTED):
+        vendor.decided_at = utcnow()
+
+
+def history(vendor: Vendor) -> list[VendorStatusChange]:
+    return list(
+        db.session.scalars(
+            select(VendorStatusChange)
+            .where(VendorStatusChange.vendor_id == vendor.id)
+            .order_by(VendorStatusChange.created_at, VendorStatusChange.id)
+        )
+    )
+
+
+# --- the application -----------------------------------------------------------------------
+
+
+def start_application(user: User) -> Vendor:
+    """The user's vendor (draft or otherwise); a new draft if they have none."""
+    existing = vendor_for_user(user)
+    if existing is not None:
+        return existing
+    vendor = Vendor(
+        name="",
+        slug=f"draft-{uuid.uuid4().hex[:12]}",
+        status=VendorStatus.DRAFT.value,
+        owner_name=user.name,
+        owner_email=user.email,
+        owner_phone=user.phone,
+    )
+    db.session.add(vendor)
+    db.session.flush()
+    db.session.add(VendorMember(vendor_id=vendor.id, user_id=user.id, role=MemberRole.OWNER.value))
+    db.session.flush()
+    return vendor
+
+
+def _require_editable(vendor: Vendor) -> None:
+    if VendorStatus(vendor.status) not in EDITABLE:
+        raise NotEditable(_l("This application was sent and cannot be changed now."))
+
+
+@dataclass
+class OwnerDetails:
+    name: str
+    nik: str
+    phone: str
+    email: str
+
+
+def save_owner(vendor: Vendor, details: OwnerDetails) -> None:
+    """Validated by the form already; the service checks again, since it is the rule's home."""
+    _require_editable(vendor)
+    from storefront.auth.services import normalise_email
+    from storefront.phones import normalise_phone
+
+    nik = identifiers.parse_nik(details.nik)
+    vendor.owner_name = details.name.strip()
+    vendor.owner_nik = nik.number
+    vendor.owner_phone = normalise_phone(details.phone)
+    vendor.owner_email = normalise_email(details.email)
+    if not vendor.whatsapp:
+        vendor.whatsapp = vendor.owner_phone
+
+
+@dataclass
+class BusinessDetails:
+    name: str
+    legal_form: str
+    nib: str
+    npwp: str | None
+    address: str
+    city: str
+    kecamatan: str
+    incubator_cohort: str | None
+    category_ids: list[int]
+    story: str
+
+
+def unique_slug(name: str, vendor_id: int | None = None) -> str:
+    base = slugify(name)[:70] or "umkm"
+    slug, n = base, 2
+    while True:
+        taken = db.session.scalar(select(Vendor.id).where(Vendor.slug == slug))
+        if taken is None or taken == vendor_id:
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
+def save_business(vendor: Vendor, details: BusinessDetails) -> None:
+    from storefront.catalog.models import Category
+
+    _require_editable(vendor)
+    nib = identifiers.parse_nib(details.nib)
+    other = db.session.scalar(select(Vendor.id).where(Vendor.nib == nib, Vendor.id != vendor.id))
+    if other is not None:
+        raise NibTaken(
+            _l("This NIB is already registered with the outlet. Contact us if it is yours."),
+            field="nib",
+        )
+    vendor.name = details.name.strip()
+    if vendor.slug.startswith("draft-"):
+        vendor.slug = unique_slug(vendor.name, vendor.id)
+    vendor.legal_form = details.legal_form
+    vendor.nib = nib
+    vendor.npwp = identifiers.parse_npwp(details.npwp) if details.npwp else None
+    vendor.address = details.address.strip()
+    vendor.city = details.city
+    vendor.kecamatan = details.kecamatan
+    vendor.incubator_cohort = (details.incubator_cohort or "").strip() or None
+    vendor.story = details.story.strip()
+    vendor.categories = list(
+        db.session.scalars(select(Category).where(Category.id.in_(details.category_ids)))
+    )
+
+
+def save_bank(vendor: Vendor, bank_code: str, account: str, holder: str) -> None:
+    vendor.bank_account = identifiers.parse_bank_account(account, bank_code)
+    vendor.bank_code = bank_code
+    vendor.bank_holder = holder.strip()
+
+
+def check_document_number(kind: DocumentKind, number: str, *, today: date) -> str:
+    """Normalise a certificate number by its kind, refusing malformed or expired ones."""
+    if kind == DocumentKind.NIB:
+        return identifiers.parse_nib(number)
+    if kind == DocumentKind.PIRT:
+        return identifiers.parse_pirt(number, today=today).number
+    if kind == DocumentKind.BPOM:
+        return identifiers.parse_bpom(number).number
+    if kind == DocumentKind.HALAL:
+        return identifiers.parse_halal(number)
+    return number.strip()[:40]
+
+
+def add_document(
+    vendor: Vendor,
+    *,
+    kind: DocumentKind,
+    number: str,
+    issued_on: date | None,
+    expires_on: date | None,
+    file,
+    user: User,
+    today: date,
+) -> VendorDocument:
+    from storefront.uploads import save_document
+
+    _require_editable(vendor)
+    number = check_document_number(kind, number, today=today)
+    if expires_on is not None and expires_on < today:
+        raise VendorError(
+            _l("This document expired on %(date)s. Upload a valid one.", date=expires_on),
+            field="expires_on",
+        )
+    stored = save_document(file, folder=f"vendors/{vendor.id}")
+    document = VendorDocument(
+        vendor_id=vendor.id,
+        kind=kind.value,
+        number=number,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        file_path=stored.path,
+        mime=stored.mime,
+        original_name=stored.original_name,
+        uploaded_by_id=user.id,
+    )
+    db.session.add(document)
+    return document
+
+
+def remove_document(vendor: Vendor, document: VendorDocument) -> None:
+    from storefront.uploads import delete_stored
+
+    _require_editable(vendor)
+    if document.vendor_id != vendor.id:
+        raise VendorError(_l("Document not found."))
+    delete_stored(document.file_path)
+    db.session.delete(document)
+
+
+def missing_parts(vendor: Vendor) -> list[str]:
+    """Which steps still need answers before the application can be sent."""
+    missing = []
+    if not (vendor.owner_name and vendor.owner_nik and vendor.owner_phone):
+        missing.append("owner")
+    if not (vendor.name and vendor.nib and vendor.kecamatan and vendor.legal_form):
+        missing.append("business")
+    if not any(d.kind == DocumentKind.NIB for d in vendor.documents):
+        missing.append("documents")
+    if not (vendor.bank_code and vendor.bank_account and vendor.bank_holder):
+        missing.append("bank")
+    return missing
+
+
+def submit_application(vendor: Vendor, user: User, *, personal_data: bool, terms: bool) -> None:
+    _require_editable(vendor)
+    if missing_parts(vendor):
+        raise ApplicationIncomplete(_l("Some steps are not finished yet."))
+    if not (personal_data and terms):
+        raise ApplicationIncomplete(
+            _l("Please agree to the personal-data notice and the consignment agreement."),
+            field="consent",
+        )
+    now = utcnow()
+    db.session.add_all(
+        [
+            Consent(
+                vendor_id=vendor.id,
+                user_id=user.id,
+                kind=ConsentKind.PERSONAL_DATA.value,
+                text_version=PERSONAL_DATA_TEXT_VERSION,
+                accepted_at=now,
+            ),
+            Consent(
+                vendor_id=vendor.id,
+                user_id=user.id,
+                kind=ConsentKind.CONSIGNMENT.value,
+                text_version=CONSIGNMENT_TEXT_VERSION,
+                accepted_at=now,
+            ),
+        ]
+    )
+    transition(vendor, VendorStatus.SUBMITTED, user)
+
+
+# --- review by managers --------------------------------------------------------------------
+
+
+def default_commission_bp() -> int:
+    return int(get_setting("commission_default_bp"))
+
+
+def approve(
+    vendor: Vendor, manager: User, *, commission_bp: int, settlement_period: str, comment=""
+) -> None:
+    if not 0 <= commission_bp <= 10_000:
+        raise VendorError(_l("Commission must be between 0 and 100 %."), field="commission")
+    before = {"status": vendor.status}
+    transition(vendor, VendorStatus.APPROVED, manager, comment)
+    vendor.commission_bp = commission_bp
+    vendor.settlement_period = SettlementPeriod(settlement_period).value
+    vendor.review_comment = None
+    for member in vendor.members:
+        if member.user.role == Role.SHOPPER:
+            member.user.role = Role.VENDOR.value
+    audit.record(
+        manager,
+        "vendor.approve",
+        vendor,
+        before=before,
+        after={
+            "status": vendor.status,
+            "commission_bp": commission_bp,
+            "settlement_period": vendor.settlement_period,
+        },
+    )
+
+
+def reject(vendor: Vendor, manager: User, reason: str) -> None:
+    if not reason.strip():
+        raise VendorError(_l("Give the applicant a reason."), field="comment")
+    before = {"status": vendor.status}
+    transition(vendor, VendorStatus.REJECTED, manager, reason)
+    vendor.review_comment = reason.strip()
+    audit.record(manager, "vendor.reject", vendor, before=before, after={"status": vendor.status})
+
+
+def request_changes(vendor: Vendor, manager: User, comment: str) -> None:
+    if not comment.strip():
+        raise VendorError(_l("Tell the applicant what to change."), field="comment")
+    before = {"status": vendor.status}
+    transition(vendor, VendorStatus.CHANGES_REQUESTED, manager, comment)
+    vendor.review_comment = comment.strip()
+    audit.record(
+        manager, "vendor.request_changes", vendor, before=before, after={"status": vendor.status}
+    )
+
+
+def review_queue(status: str | None, query: str, page: int):
+    statement = select(Vendor).where(Vendor.status != VendorStatus.DRAFT.value)
+    if status:
+        statement = statement.where(Vendor.status == status)
+    if query:
+        pattern = f"%{query.lower()}%"
+        statement = statement.where(
+            func.lower(Vendor.name).like(pattern)
+            | func.lower(Vendor.owner_name).like(pattern)
+            | (Vendor.nib == query.strip())
+        )
+    statement = statement.order_by(Vendor.submitted_at.desc().nulls_last(), Vendor.id.desc())
+    return db.paginate(statement, page=page, per_page=25, error_out=False)
+
+
+def status_counts() -> dict[str, int]:
+    rows = db.session.execute(select(Vendor.status, func.count()).group_by(Vendor.status))
+    return {status: count for status, count in rows}
+
+
+def notify_decision(vendor: Vendor) -> None:
+    """Email the applicant what was decided (in Indonesian: the outlet's working language)."""
+    from flask import render_template, url_for
+    from flask_babel import force_locale
+
+    from storefront.mail import send_mail
+
+    subjects = {
+        VendorStatus.APPROVED: _l("Your application was approved"),
+        VendorStatus.REJECTED: _l("About your application"),
+        VendorStatus.CHANGES_REQUESTED: _l("Your application needs a change"),
+    }
+    status = VendorStatus(vendor.status)
+    if status not in subjects:
+        return
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = f"{subjects[status]} · Gerai Tangerang Gemilang"
+        link = url_for("vendors.application_status", _external=True)
+        body = render_template("vendors/email/decision.txt", vendor=vendor, link=link)
+        for email in owner_emails(vendor):
+            send_mail(email, subject, body)

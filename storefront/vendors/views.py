@@ -1,0 +1,308 @@
+"""The "Jadi Mitra" page and the application wizard an UMKM fills in to join the outlet."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from storefront.auth.access import public, role_required
+from storefront.auth.models import Role
+from storefront.catalog.permits import today_wib
+from storefront.catalog.services import all_categories
+from storefront.extensions import db
+from storefront.money import BASIS_POINTS
+from storefront.settings.services import get_settings
+from storefront.files import send_private
+from storefront.uploads import UploadRejected
+from storefront.vendors import bp, identifiers
+from storefront.vendors import services as vendors
+from storefront.vendors.forms import (
+    DOCUMENT_KINDS,
+    BankForm,
+    BusinessForm,
+    DocumentForm,
+    OwnerForm,
+    SubmitApplicationForm,
+)
+from storefront.vendors.models import DocumentKind, VendorDocument, VendorStatus
+
+APPLICANT = (Role.SHOPPER, Role.VENDOR)
+STEPS = ("owner", "business", "documents", "bank", "submit")
+
+
+def consignment_terms() -> dict:
+    settings = get_settings("commission_default_bp", "settlement_period")
+    return {
+        "commission_percent": int(settings["commission_default_bp"]) * 100 / BASIS_POINTS,
+        "settlement_period": settings["settlement_period"],
+    }
+
+
+@bp.route("/partner")
+@public
+def join():
+    return render_template("vendors/join.html", terms=consignment_terms())
+
+
+def _application():
+    """The signed-in applicant's vendor; creates the draft on first visit."""
+    vendor = vendors.start_application(current_user)
+    db.session.commit()
+    return vendor
+
+
+def _editable_or_status(vendor):
+    if VendorStatus(vendor.status) not in vendors.EDITABLE:
+        return redirect(url_for("vendors.application_status"))
+    return None
+
+
+@bp.route("/partner/apply")
+@role_required(*APPLICANT)
+def apply():
+    vendor = _application()
+    if VendorStatus(vendor.status) not in vendors.EDITABLE:
+        return redirect(url_for("vendors.application_status"))
+    missing = vendors.missing_parts(vendor)
+    return redirect(url_for("vendors.apply_step", step=missing[0] if missing else "submit"))
+
+
+def _render_step(step: str, vendor, **context):
+    return render_template(
+        f"vendors/apply/{step}.html",
+        vendor=vendor,
+        step=step,
+        steps=STEPS,
+        missing=vendors.missing_parts(vendor),
+        **context,
+    )
+
+
+def _next(step: str):
+    return redirect(url_for("vendors.apply_step", step=STEPS[STEPS.index(step) + 1]))
+
+
+@bp.route("/partner/apply/<step>", methods=["GET", "POST"])
+@role_required(*APPLICANT)
+def apply_step(step: str):
+    if step not in STEPS:
+        abort(404)
+    vendor = _application()
+    if (blocked := _editable_or_status(vendor)) is not None:
+        return blocked
+    return {
+        "owner": _owner_step,
+        "business": _business_step,
+        "documents": _documents_step,
+        "bank": _bank_step,
+        "submit": _submit_step,
+    }[step](vendor)
+
+
+def _owner_step(vendor):
+    form = OwnerForm(
+        data={
+            "name": vendor.owner_name,
+            "nik": vendor.owner_nik,
+            "phone": vendor.owner_phone,
+            "email": vendor.owner_email,
+        }
+    )
+    if form.validate_on_submit():
+        vendors.save_owner(
+            vendor,
+            vendors.OwnerDetails(
+                name=form.name.data,
+                nik=form.nik.data,
+                phone=form.phone.data,
+                email=form.email.data,
+            ),
+        )
+        db.session.commit()
+        flash(_("Saved. You can come back to this application at any time."), "success")
+        return _next("owner")
+    return _render_step("owner", vendor, form=form)
+
+
+def _business_step(vendor):
+    categories = all_categories()
+    location = f"{vendor.city}|{vendor.kecamatan}" if vendor.kecamatan else None
+    form = BusinessForm(
+        category_choices=[(c.id, c.display_name) for c in categories],
+        data={
+            "name": vendor.name,
+            "legal_form": vendor.legal_form,
+            "nib": vendor.nib,
+            "npwp": vendor.npwp,
+            "address": vendor.address,
+            "location": location,
+            "incubator_cohort": vendor.incubator_cohort,
+            "categories": [c.id for c in vendor.categories],
+            "story": vendor.story,
+        },
+    )
+    if form.validate_on_submit():
+        city, _sep, kecamatan = form.location.data.partition("|")
+        try:
+            vendors.save_business(
+                vendor,
+                vendors.BusinessDetails(
+                    name=form.name.data,
+                    legal_form=form.legal_form.data,
+                    nib=form.nib.data,
+                    npwp=form.npwp.data or None,
+                    address=form.address.data,
+                    city=city,
+                    kecamatan=kecamatan,
+                    incubator_cohort=form.incubator_cohort.data,
+                    category_ids=form.categories.data or [],
+                    story=form.story.data,
+                ),
+            )
+        except vendors.VendorError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "name").errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("Saved. You can come back to this application at any time."), "success")
+            return _next("business")
+    return _render_step("business", vendor, form=form)
+
+
+def _documents_step(vendor):
+    form = DocumentForm()
+    if form.validate_on_submit():
+        try:
+            vendors.add_document(
+                vendor,
+                kind=DocumentKind(form.kind.data),
+                number=form.number.data or "",
+                issued_on=form.issued_on.data,
+                expires_on=form.expires_on.data,
+                file=form.file.data,
+                user=current_user,
+                today=today_wib(),
+            )
+        except identifiers.InvalidIdentifier as exc:
+            db.session.rollback()
+            form.number.errors.append(str(exc.message))
+        except UploadRejected as exc:
+            db.session.rollback()
+            form.file.errors.append(str(exc.message))
+        except vendors.VendorError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "number").errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("Document added."), "success")
+            return redirect(url_for("vendors.apply_step", step="documents"))
+    return _render_step(
+        "documents", vendor, form=form, kinds=dict(DOCUMENT_KINDS), documents=vendor.documents
+    )
+
+
+@bp.route("/partner/apply/documents/<int:document_id>/delete", methods=["POST"])
+@role_required(*APPLICANT)
+def delete_document(document_id: int):
+    vendor = _application()
+    document = _own_document(vendor, document_id)
+    try:
+        vendors.remove_document(vendor, document)
+    except vendors.VendorError as exc:
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Document removed."), "info")
+    return redirect(url_for("vendors.apply_step", step="documents"))
+
+
+def _own_document(vendor, document_id: int) -> VendorDocument:
+    document = db.session.get(VendorDocument, document_id)
+    if document is None or document.vendor_id != vendor.id:
+        abort(404)
+    return document
+
+
+@bp.route("/partner/documents/<int:document_id>")
+@role_required(*APPLICANT)
+def document_file(document_id: int):
+    vendor = vendors.vendor_for_user(current_user)
+    if vendor is None:
+        abort(404)
+    document = _own_document(vendor, document_id)
+    return send_private(document.file_path, document.mime, document.original_name)
+
+
+def _bank_step(vendor):
+    form = BankForm(data={"bank_code": vendor.bank_code, "holder": vendor.bank_holder})
+    if form.validate_on_submit():
+        try:
+            vendors.save_bank(vendor, form.bank_code.data, form.account.data, form.holder.data)
+        except identifiers.InvalidIdentifier as exc:
+            db.session.rollback()
+            form.account.errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("Saved. You can come back to this application at any time."), "success")
+            return _next("bank")
+    return _render_step(
+        "bank", vendor, form=form, masked_account=identifiers.mask(vendor.bank_account)
+    )
+
+
+def _submit_step(vendor):
+    form = SubmitApplicationForm()
+    if form.validate_on_submit():
+        try:
+            vendors.submit_application(
+                vendor,
+                current_user,
+                personal_data=form.personal_data.data,
+                terms=form.terms.data,
+            )
+        except vendors.VendorError as exc:
+            db.session.rollback()
+            form.terms.errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("Thank you! Your application was sent. We will email you."), "success")
+            return redirect(url_for("vendors.application_status"))
+    return _render_step(
+        "submit",
+        vendor,
+        form=form,
+        terms=consignment_terms(),
+        kinds=dict(DOCUMENT_KINDS),
+        bank=identifiers.bank_by_code(vendor.bank_code) if vendor.bank_code else None,
+        masked=identifiers.mask,
+    )
+
+
+@bp.route("/partner/application")
+@role_required(*APPLICANT)
+def application_status():
+    vendor = vendors.vendor_for_user(current_user)
+    if vendor is None:
+        return redirect(url_for("vendors.join"))
+    return render_template(
+        "vendors/application_status.html",
+        vendor=vendor,
+        history=vendors.history(vendor),
+        missing=vendors.missing_parts(vendor),
+        editable=VendorStatus(vendor.status) in vendors.EDITABLE,
+    )
+
+
+@bp.app_context_processor
+def _step_labels():
+    return {
+        "STEP_LABELS": {
+            "owner": _("Owner"),
+            "business": _("Business"),
+            "documents": _("Documents"),
+            "bank": _("Bank account"),
+            "submit": _("Send"),
+        }
+    }
+
