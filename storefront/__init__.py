@@ -55,8 +55,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from storefront import crypto
-    from storefront import database  # noqa: F401  (SQLite pragmas)
+    from storefront import (
+        crypto,
+        database,  # noqa: F401  (SQLite pragmas)
+    )
     from storefront.auth.models import load_user_from_session
     from storefront.extensions import babel, csrf, db, limiter, login_manager, migrate
     from storefront.i18n import select_locale
@@ -88,19 +90,19 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from storefront.auth import bp as auth_bp
-    from storefront.catalog import bp as catalog_bp
-    from storefront.manage import bp as manage_bp
-    from storefront.orders import bp as orders_bp
-    from storefront.pages import bp as pages_bp
-    from storefront.uploads import register_media_route
-    from storefront.vendors import bp as vendors_bp
 
     # Views attach their routes to the blueprints when imported.
     from storefront.auth import views as _auth  # noqa: F401
+    from storefront.catalog import bp as catalog_bp
     from storefront.catalog import views as _catalog  # noqa: F401
+    from storefront.manage import bp as manage_bp
     from storefront.manage import views as _manage  # noqa: F401
+    from storefront.orders import bp as orders_bp
     from storefront.orders import views as _orders  # noqa: F401
+    from storefront.pages import bp as pages_bp
     from storefront.pages import views as _pages  # noqa: F401
+    from storefront.uploads import register_media_route
+    from storefront.vendors import bp as vendors_bp
     from storefront.vendors import portal as _portal  # noqa: F401
     from storefront.vendors import products as _vendor_products  # noqa: F401
     from storefront.vendors import views as _vendors  # noqa: F401

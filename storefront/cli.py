@@ -71,6 +71,31 @@ def seed_demo(first_time: bool, force: bool) -> None:
         click.echo(f"  {role:<8} {email}")
 
 
+@click.command("check-permits")
+@with_appcontext
+def check_permits_command() -> None:
+    """Hide products whose permits expired; email vendors about permits expiring soon."""
+    from storefront.catalog.permits import WARN_DAYS, check_permits, today_wib
+
+    today = today_wib()
+    # Emails carry links; a command has no request, so build them on the public address.
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+        hidden, warned = check_permits(today)
+        db.session.commit()
+    click.echo(f"Checked permits on {today.isoformat()}.")
+    if hidden:
+        click.echo(f"Hidden {len(hidden)} product(s) whose permits expired:")
+        for product in hidden:
+            click.echo(
+                f"  {product.code}  {product.name}  ({product.vendor.name}, "
+                f"expired {product.permits_valid_until.isoformat()})"
+            )
+    else:
+        click.echo("No product had an expired permit.")
+    click.echo(f"Warned vendors of {len(warned)} product(s) expiring within {WARN_DAYS} days.")
+
+
 def register_cli(app) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(check_permits_command)

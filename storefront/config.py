@@ -110,6 +110,8 @@ def load_config(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
+        # Links in emails sent by commands (no request to take the host from) start with this.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 8,
         "TEMPLATES_AUTO_RELOAD": not production,
     }

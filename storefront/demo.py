@@ -338,24 +338,26 @@ def seed_demo_data(*, skip_if_seeded: bool = False) -> dict[str, int] | None:
         vendors[data["slug"]] = vendor
 
     db.session.flush()
-    for vendor_slug, category_slug, code, name, price, unit, net, description in PRODUCTS:
+    for index, row in enumerate(PRODUCTS, start=1):
+        vendor_slug, category_slug, code, name, price, unit, net, description = row
         if db.session.scalar(select(Product.id).where(Product.code == code)) is not None:
             continue
-
-        db.session.add(
-            Product(
-                vendor_id=vendors[vendor_slug].id,
-                category_id=categories[category_slug].id,
-                code=code,
-                slug=slugify(f"{name}-{code}"),
-                name=name,
-                price=price,
-                unit=unit,
-                net_content=net,
-                description=description,
-                status=ProductStatus.APPROVED.value,
-            )
+        product = Product(
+            vendor_id=vendors[vendor_slug].id,
+            code=code,
+            slug=slugify(f"{name}-{code}"),
+            name=name,
+            price=price,
+            unit=unit,
+            net_content=net,
+            description=description,
+            status=ProductStatus.APPROVED.value,
         )
+        product.category = categories[category_slug]
+        if product.category.is_food:
+            _add_food_permits(product, index)
+        refresh_permit_status(product)
+        db.session.add(product)
         added["products"] += 1
 
     set_setting("demo_seeded_at", utcnow().isoformat())

@@ -72,6 +72,8 @@ def register_error_handlers(app) -> None:
     def unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
+        if app.testing and app.config.get("PROPAGATE_EXCEPTIONS") is not False:
+            raise error  # let the test show the real traceback
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return render_error(InternalServerError.code)

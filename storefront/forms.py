@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 
@@ -25,3 +26,6 @@ def checked_by(parse: Callable, *exceptions: type[Exception]) -> Callable:
     return validator
 
 
+def choices(pairs, optgroup: str | None = None) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms SelectChoice objects (raw tuples are deprecated)."""
+    return [SelectChoice(value, label, optgroup=optgroup) for value, label in pairs]

@@ -88,7 +88,7 @@ def photo_srcset(photo) -> str:
 
 
 def photo_key(photo) -> str:
-    return getattr(photo, "image_key", None) or photo.logo_key
+    return photo.image_key
 
 
 def photo_widths(photo) -> list[str]:

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from storefront.catalog.models import PermitKind
+from storefront.forms import choices
 from storefront.money import InvalidAmount, parse_rupiah
 
 
@@ -70,7 +71,7 @@ class ProductForm(FlaskForm):
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.category_id.choices = [(c.id, c.display_name) for c in categories]
+        self.category_id.choices = choices((c.id, c.display_name) for c in categories)
 
     def validate_price(self, field):
         if field.data is None:
@@ -87,13 +88,15 @@ PERMIT_KINDS = [
 
 
 class PermitForm(FlaskForm):
-    kind = SelectField(_l("Permit"), choices=PERMIT_KINDS)
+    kind = SelectField(_l("Permit"), choices=choices(PERMIT_KINDS))
     number = StringField(
         _l("Number"),
         validators=[DataRequired(message=_l("Enter the number.")), Length(max=60)],
     )
     issued_on = DateField(_l("Issued on"), validators=[Optional()])
-    expires_on = DateField(_l("Valid until (BPOM; P-IRT is read from its number)"), validators=[Optional()])
+    expires_on = DateField(
+        _l("Valid until (BPOM; P-IRT is read from its number)"), validators=[Optional()]
+    )
     file = FileField(_l("Certificate (PDF, JPEG or PNG, optional)"))
 
 

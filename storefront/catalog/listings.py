@@ -145,7 +145,9 @@ def create_product(vendor, user, details: ProductDetails) -> Product:
     db.session.add(product)
     db.session.flush()
     product.code = f"GTG{product.id:05d}"
-    db.session.add(PriceChange(product_id=product.id, new_price=details.price, changed_by_id=user.id))
+    db.session.add(
+        PriceChange(product_id=product.id, new_price=details.price, changed_by_id=user.id)
+    )
     refresh_permit_status(product)
     return product
 
@@ -269,6 +271,10 @@ def approve(product: Product, manager) -> None:
         raise ListingError(_l("The required permits are missing."), field="permits")
     transition(product, ProductStatus.APPROVED, manager)
     product.review_comment = None
+    if product.hidden_reason == "permit_expired":
+        # The renewed permit was just checked: list the product again.
+        product.hidden = False
+        product.hidden_reason = None
     audit.record(manager, "product.approve", product, after={"status": product.status})
 
 
@@ -336,3 +342,22 @@ def delete_photo(product: Product, photo_id: int) -> None:
     delete_stored(photo.image_key)
     for position, remaining in enumerate(product.photos):
         remaining.position = position
+
+
+def permit_alerts(vendor_id: int, today: date) -> tuple[list[Product], list[Product]]:
+    """The vendor's products whose permits expire within 30 days, and those already expired."""
+    from storefront.catalog.permits import WARN_DAYS
+
+    horizon = date.fromordinal(today.toordinal() + WARN_DAYS)
+    products = db.session.scalars(
+        select(Product)
+        .where(
+            Product.vendor_id == vendor_id,
+            Product.permits_valid_until.is_not(None),
+            Product.permits_valid_until <= horizon,
+        )
+        .order_by(Product.permits_valid_until, Product.id)
+    ).all()
+    expiring = [p for p in products if p.permits_valid_until >= today]
+    expired = [p for p in products if p.permits_valid_until < today]
+    return expiring, expired

@@ -56,3 +56,64 @@ def permits_expired(product: Product, today: date) -> bool:
 def permits_expiring(product: Product, today: date) -> bool:
     until = product.permits_valid_until
     return until is not None and today <= until <= date.fromordinal(today.toordinal() + WARN_DAYS)
+
+
+def check_permits(today: date) -> tuple[list[Product], list[Product]]:
+    """Hide listed products whose permits have expired; warn vendors of those expiring within
+    WARN_DAYS (once per expiry date). Returns (hidden, warned); the caller commits."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    from storefront.catalog.models import ProductStatus
+    from storefront.extensions import db
+
+    listed = (
+        select(Product)
+        .options(joinedload(Product.vendor))
+        .where(
+            Product.status == ProductStatus.APPROVED.value,
+            Product.hidden.is_(False),
+            Product.permits_valid_until.is_not(None),
+        )
+    )
+    hidden = list(db.session.scalars(listed.where(Product.permits_valid_until < today)))
+    for product in hidden:
+        product.hidden = True
+        product.hidden_reason = "permit_expired"
+    horizon = date.fromordinal(today.toordinal() + WARN_DAYS)
+    warned = [
+        product
+        for product in db.session.scalars(
+            listed.where(
+                Product.permits_valid_until >= today, Product.permits_valid_until <= horizon
+            )
+        )
+        if product.permit_warned_for != product.permits_valid_until
+    ]
+    for product in warned:
+        product.permit_warned_for = product.permits_valid_until
+    for product in hidden + warned:
+        _email_vendor(product, expired=product in hidden)
+    return hidden, warned
+
+
+def _email_vendor(product: Product, *, expired: bool) -> None:
+    from flask import render_template, url_for
+    from flask_babel import force_locale
+    from flask_babel import lazy_gettext as _l
+
+    from storefront.mail import send_mail
+    from storefront.vendors.services import owner_emails
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = (
+            _l("A permit has expired: %(name)s is hidden from the shop", name=product.name)
+            if expired
+            else _l("A permit expires soon: %(name)s", name=product.name)
+        )
+        link = url_for("vendors.edit_product", product_id=product.id, _external=True)
+        body = render_template(
+            "vendors/email/permit.txt", product=product, expired=expired, link=link
+        )
+        for email in owner_emails(product.vendor):
+            send_mail(email, str(subject), body)

@@ -6,15 +6,15 @@ from flask import abort, render_template, request
 
 from storefront.auth.access import public
 from storefront.catalog import bp
-from storefront.navigation import page_number
 from storefront.catalog.services import (
     all_categories,
     approved_vendor_by_slug,
-    vendor_listing,
     category_by_slug,
     search_products,
+    vendor_listing,
     visible_product_by_slug,
 )
+from storefront.navigation import page_number
 
 
 @bp.route("/search")

@@ -13,8 +13,7 @@ from storefront.catalog.models import Product, ProductPermit, ProductStatus
 from storefront.catalog.permits import needs_permits, today_wib
 from storefront.extensions import db
 from storefront.files import send_private
-from storefront.manage import audit
-from storefront.manage import bp
+from storefront.manage import audit, bp
 from storefront.money import BASIS_POINTS
 from storefront.navigation import page_number
 from storefront.vendors import identifiers

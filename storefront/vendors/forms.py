@@ -28,7 +28,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from storefront.auth.forms import valid_email, valid_phone
 from storefront.catalog.permits import today_wib
-from storefront.forms import checked_by
+from storefront.forms import checked_by, choices
 from storefront.vendors import identifiers
 from storefront.vendors.models import DocumentKind, SettlementPeriod
 
@@ -61,11 +61,15 @@ class OwnerForm(FlaskForm):
     )
 
 
-def kecamatan_choices() -> dict[str, list[tuple[str, str]]]:
-    return {
-        label: [(f"{key}|{name}", name) for name in identifiers.KECAMATAN[key]]
+def kecamatan_choices() -> list:
+    """Every kecamatan of Kabupaten and Kota Tangerang, grouped by the two."""
+    return [
+        choice
         for key, label in identifiers.CITIES
-    }
+        for choice in choices(
+            [(f"{key}|{name}", name) for name in identifiers.KECAMATAN[key]], optgroup=label
+        )
+    ]
 
 
 class BusinessForm(FlaskForm):
@@ -101,14 +105,17 @@ class BusinessForm(FlaskForm):
     categories = MultiCheckboxField(_l("What do you make?"), coerce=int, choices=[])
     story = TextAreaField(
         _l("Your story for the public profile"),
-        validators=[DataRequired(message=_l("Tell shoppers about your business.")), Length(max=2000)],
+        validators=[
+            DataRequired(message=_l("Tell shoppers about your business.")),
+            Length(max=2000),
+        ],
     )
 
     def __init__(self, *args, category_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.legal_form.choices = [(code, label) for code, label in identifiers.LEGAL_FORMS]
+        self.legal_form.choices = choices(identifiers.LEGAL_FORMS)
         self.location.choices = kecamatan_choices()
-        self.categories.choices = list(category_choices)
+        self.categories.choices = choices(category_choices)
 
 
 DOCUMENT_KINDS = [
@@ -121,7 +128,7 @@ DOCUMENT_KINDS = [
 
 
 class DocumentForm(FlaskForm):
-    kind = SelectField(_l("Document"), choices=DOCUMENT_KINDS)
+    kind = SelectField(_l("Document"), choices=choices(DOCUMENT_KINDS))
     number = StringField(_l("Number on the document"), validators=[Length(max=60)])
     issued_on = DateField(_l("Issued on (optional)"), validators=[Optional()])
     expires_on = DateField(_l("Valid until (if it expires)"), validators=[Optional()])
@@ -148,7 +155,7 @@ class BankForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.bank_code.choices = [(b.code, b.name) for b in identifiers.BANKS]
+        self.bank_code.choices = choices((b.code, b.name) for b in identifiers.BANKS)
 
 
 class SubmitApplicationForm(FlaskForm):
@@ -168,11 +175,13 @@ class ApproveForm(FlaskForm):
     )
     settlement_period = SelectField(
         _l("Settlement period"),
-        choices=[
-            (SettlementPeriod.MONTHLY.value, _l("Monthly")),
-            (SettlementPeriod.BIWEEKLY.value, _l("Every two weeks")),
-            (SettlementPeriod.WEEKLY.value, _l("Weekly")),
-        ],
+        choices=choices(
+            [
+                (SettlementPeriod.MONTHLY.value, _l("Monthly")),
+                (SettlementPeriod.BIWEEKLY.value, _l("Every two weeks")),
+                (SettlementPeriod.WEEKLY.value, _l("Weekly")),
+            ]
+        ),
     )
     comment = TextAreaField(_l("Note to the vendor (optional)"), validators=[Length(max=2000)])
 

@@ -17,6 +17,8 @@ from flask_login import current_user
 
 from storefront.auth.access import ANY_ACCOUNT, role_required
 from storefront.auth.models import Role
+from storefront.catalog.listings import permit_alerts
+from storefront.catalog.permits import today_wib
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.mail import send_mail
@@ -224,6 +226,7 @@ def dashboard():
         products_endpoint=has_endpoint("vendors.products"),
         public_page=has_endpoint("catalog.vendor_page"),
         member_count=len(vendor.members),
+        permit_alerts=permit_alerts(vendor.id, today_wib()),
     )
 
 

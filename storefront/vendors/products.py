@@ -69,7 +69,10 @@ def new_product():
             getattr(form, exc.field or "name").errors.append(str(exc.message))
         else:
             db.session.commit()
-            flash(_("Product saved as a draft. Add photos and permits, then send it for review."), "success")
+            flash(
+                _("Product saved as a draft. Add photos and permits, then send it for review."),
+                "success",
+            )
             return redirect(url_for("vendors.edit_product", product_id=product.id))
     return render_template("vendors/products/form.html", form=form, product=None)
 
@@ -139,7 +142,9 @@ def add_permit(product_id: int):
             from storefront.uploads import delete_stored
 
             delete_stored(stored.path)
-        target = getattr(exc, "field", None) or ("file" if isinstance(exc, UploadRejected) else "number")
+        target = getattr(exc, "field", None) or (
+            "file" if isinstance(exc, UploadRejected) else "number"
+        )
         getattr(form, target, form.number).errors.append(str(exc.message))
         return _edit_page(product, permit_form=form, status=400)
     db.session.commit()

@@ -20,6 +20,7 @@ from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.manage import audit
 from storefront.settings.services import get_setting
+from storefront.templating import status_label
 from storefront.vendors import identifiers
 from storefront.vendors.models import (
     Consent,
@@ -115,7 +116,11 @@ def transition(vendor: Vendor, to: VendorStatus, actor: User | None, comment: st
     current = VendorStatus(vendor.status)
     if to not in TRANSITIONS[current]:
         raise InvalidTransition(
-            _l("This application cannot go from %(a)s to %(b)s.", a=current.value, b=to.value)
+            _l(
+                "This application cannot go from %(a)s to %(b)s.",
+                a=status_label(current.value),
+                b=status_label(to.value),
+            )
         )
     db.session.add(
         VendorStatusChange(

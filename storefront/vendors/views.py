@@ -11,9 +11,9 @@ from storefront.auth.models import Role
 from storefront.catalog.permits import today_wib
 from storefront.catalog.services import all_categories
 from storefront.extensions import db
+from storefront.files import send_private
 from storefront.money import BASIS_POINTS
 from storefront.settings.services import get_settings
-from storefront.files import send_private
 from storefront.uploads import UploadRejected
 from storefront.vendors import bp, identifiers
 from storefront.vendors import services as vendors
@@ -305,4 +305,3 @@ def _step_labels():
             "submit": _("Send"),
         }
     }
-

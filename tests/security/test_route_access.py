@@ -7,9 +7,9 @@ from flask import Blueprint, url_for
 
 from storefront.auth.access import allowed_roles, role_required
 from storefront.auth.models import Role
-from tests.conftest import Client, empty_tables, make_app
 from storefront.extensions import db
 from storefront.vendors.models import VendorMember
+from tests.conftest import Client, empty_tables, make_app
 from tests.factories import PASSWORD, UserFactory, VendorFactory
 
 # Values for URL parts; lookups may 404, which is fine: we check the door, not the room.
@@ -55,9 +55,7 @@ def signed_in_client(app, role: Role | None) -> Client:
 
 
 def call(client: Client, rule) -> int:
-    values = {
-        arg: SAMPLE_ID if arg.endswith("_id") else SAMPLE_ARGS[arg] for arg in rule.arguments
-    }
+    values = {arg: SAMPLE_ID if arg.endswith("_id") else SAMPLE_ARGS[arg] for arg in rule.arguments}
     with client.application.test_request_context():
         url = url_for(rule.endpoint, **values)
     if "GET" in rule.methods:
