@@ -254,3 +254,53 @@ def product_permit_file(product_id: int, permit_id: int):
     if permit is None or permit.product_id != product_id or not permit.file_path:
         abort(404)
     return send_private(permit.file_path, permit.mime, permit.original_name)
+
+
+@bp.route("/vendors/new", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def new_vendor():
+    """Onboard a producer who came to the outlet with their papers."""
+    from storefront.auth.services import make_reset_token
+    from storefront.catalog.services import all_categories
+    from storefront.mail import send_mail
+    from storefront.vendors.forms import CounterVendorForm
+
+    form = CounterVendorForm(
+        category_choices=[(c.id, c.display_name) for c in all_categories()],
+        data={"commission_percent": vendors.default_commission_bp() * 100 // BASIS_POINTS},
+    )
+    if form.validate_on_submit():
+        city, _sep, kecamatan = form.location.data.partition("|")
+        try:
+            vendor, new_account = vendors.create_vendor_directly(
+                current_user,
+                vendors.CounterVendor(
+                    name=form.name.data,
+                    owner_name=form.owner_name.data,
+                    owner_phone=form.owner_phone.data,
+                    owner_email=form.owner_email.data or None,
+                    nib=form.nib.data,
+                    city=city,
+                    kecamatan=kecamatan,
+                    category_ids=form.categories.data or [],
+                    commission_bp=form.commission_percent.data * BASIS_POINTS // 100,
+                    settlement_period=form.settlement_period.data,
+                ),
+            )
+        except vendors.VendorError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            if new_account is not None:
+                link = url_for(
+                    "auth.reset_password_page", token=make_reset_token(new_account), _external=True
+                )
+                send_mail(
+                    new_account.email,
+                    _("Your vendor account at Gerai Tangerang Gemilang"),
+                    render_template("vendors/email/account_created.txt", vendor=vendor, link=link),
+                )
+            flash(_("%(name)s is registered and approved.", name=vendor.name), "success")
+            return redirect(url_for("manage.vendor_detail", vendor_id=vendor.id))
+    return render_template("manage/vendor_new.html", form=form)

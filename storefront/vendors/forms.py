@@ -16,6 +16,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -62,8 +63,9 @@ class OwnerForm(FlaskForm):
 
 
 def kecamatan_choices() -> list:
-    """Every kecamatan of Kabupaten and Kota Tangerang, grouped by the two."""
-    return [
+    """Every kecamatan of Kabupaten and Kota Tangerang, grouped by the two; nothing preselected,
+    so nobody sends the first one on the list by accident."""
+    return [SelectChoice("", _l("Choose the kecamatan"))] + [
         choice
         for key, label in identifiers.CITIES
         for choice in choices(
@@ -191,3 +193,50 @@ class DecisionCommentForm(FlaskForm):
         _l("Message to the applicant"),
         validators=[DataRequired(message=_l("Write a message.")), Length(max=2000)],
     )
+
+
+class CounterVendorForm(FlaskForm):
+    """A manager onboards a producer in person, papers in hand."""
+
+    name = StringField(
+        _l("Business name"),
+        validators=[DataRequired(message=_l("Enter the business name.")), Length(max=120)],
+    )
+    owner_name = StringField(
+        _l("Owner's full name (as on the KTP)"),
+        validators=[DataRequired(message=_l("Enter the owner's name.")), Length(max=120)],
+    )
+    owner_phone = TelField(
+        _l("Phone / WhatsApp"),
+        validators=[DataRequired(message=_l("Enter a phone number.")), valid_phone],
+    )
+    owner_email = EmailField(
+        _l("Owner's email (optional: creates their portal account)"),
+        validators=[Optional(), valid_email],
+    )
+    nib = StringField(
+        _l("NIB (13 digits, from OSS)"),
+        validators=[
+            DataRequired(message=_l("Enter the NIB.")),
+            checked_by(identifiers.parse_nib, _ids),
+        ],
+    )
+    location = SelectField(
+        _l("Kecamatan"),
+        choices=[],
+        validators=[DataRequired(message=_l("Choose the kecamatan."))],
+    )
+    categories = MultiCheckboxField(_l("What do they make?"), coerce=int, choices=[])
+    commission_percent = IntegerField(
+        _l("Commission (%)"),
+        validators=[
+            InputRequired(message=_l("Enter the commission.")),
+            NumberRange(min=0, max=100, message=_l("Between 0 and 100.")),
+        ],
+    )
+    settlement_period = ApproveForm.settlement_period
+
+    def __init__(self, *args, category_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.location.choices = kecamatan_choices()
+        self.categories.choices = choices(category_choices)

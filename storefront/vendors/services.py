@@ -454,3 +454,98 @@ def notify_decision(vendor: Vendor) -> None:
         body = render_template("vendors/email/decision.txt", vendor=vendor, link=link)
         for email in owner_emails(vendor):
             send_mail(email, subject, body)
+
+
+@dataclass
+class CounterVendor:
+    """A producer onboarded in person at the outlet by a manager."""
+
+    name: str
+    owner_name: str
+    owner_phone: str
+    owner_email: str | None
+    nib: str
+    city: str
+    kecamatan: str
+    category_ids: list[int]
+    commission_bp: int
+    settlement_period: str
+
+
+def create_vendor_directly(manager: User, details: CounterVendor) -> tuple[Vendor, User | None]:
+    """Create an approved vendor from papers checked at the counter.
+
+    With an email, the owner gets an account (or their existing account is linked) and, if the
+    account is new, a link to choose a password. Returns (vendor, new account or None).
+    """
+    from storefront.auth.services import create_user, find_user_by_email, normalise_email
+    from storefront.catalog.models import Category
+    from storefront.phones import normalise_phone
+
+    nib = identifiers.parse_nib(details.nib)
+    if db.session.scalar(select(Vendor.id).where(Vendor.nib == nib)) is not None:
+        raise NibTaken(_l("This NIB is already registered with the outlet."), field="nib")
+    if not 0 <= details.commission_bp <= 10_000:
+        raise VendorError(_l("Commission must be between 0 and 100 %."), field="commission")
+    vendor = Vendor(
+        name=details.name.strip(),
+        slug=unique_slug(details.name),
+        status=VendorStatus.APPROVED.value,
+        owner_name=details.owner_name.strip(),
+        owner_phone=normalise_phone(details.owner_phone),
+        whatsapp=normalise_phone(details.owner_phone),
+        nib=nib,
+        city=details.city,
+        kecamatan=details.kecamatan,
+        commission_bp=details.commission_bp,
+        settlement_period=SettlementPeriod(details.settlement_period).value,
+        decided_at=utcnow(),
+    )
+    vendor.categories = list(
+        db.session.scalars(select(Category).where(Category.id.in_(details.category_ids)))
+    )
+    db.session.add(vendor)
+    db.session.flush()
+    db.session.add(
+        VendorStatusChange(
+            vendor_id=vendor.id,
+            from_status=VendorStatus.DRAFT.value,
+            to_status=VendorStatus.APPROVED.value,
+            actor_id=manager.id,
+            comment="onboarded at the outlet",
+        )
+    )
+    new_account = None
+    if details.owner_email:
+        email = normalise_email(details.owner_email)
+        vendor.owner_email = email
+        owner = find_user_by_email(email)
+        if owner is not None and membership(owner) is not None:
+            raise VendorError(
+                _l("This email already belongs to another vendor's team."), field="owner_email"
+            )
+        if owner is None:
+            import secrets
+
+            owner = create_user(
+                name=vendor.owner_name,
+                email=email,
+                password=secrets.token_urlsafe(24),
+                phone=details.owner_phone,
+                role=Role.VENDOR,
+            )
+            new_account = owner
+        elif owner.role == Role.SHOPPER:
+            owner.role = Role.VENDOR.value
+        if owner.role not in (Role.VENDOR, Role.SHOPPER):
+            raise VendorError(_l("Outlet staff accounts cannot own a vendor."), field="owner_email")
+        db.session.add(
+            VendorMember(vendor_id=vendor.id, user_id=owner.id, role=MemberRole.OWNER.value)
+        )
+    audit.record(
+        manager,
+        "vendor.create_at_counter",
+        vendor,
+        after={"status": vendor.status, "commission_bp": vendor.commission_bp},
+    )
+    return vendor, new_account

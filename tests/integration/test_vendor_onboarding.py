@@ -334,3 +334,53 @@ def test_logo_upload_content_is_checked(client, ctx):
     )
     assert response.status_code == 200
     assert db.session.scalar(select(func.count()).select_from(VendorDocument)) == 0
+
+
+def test_manager_registers_a_producer_at_the_counter(app, ctx, outbox):
+    category = food_category()
+    boss = manager(app)
+    response = boss.post_form(
+        "/manage/vendors/new",
+        {
+            "name": "Dodol Betawi Teluknaga",
+            "owner_name": "Haji Mamat",
+            "owner_phone": "0813-1111-2222",
+            "owner_email": "Mamat@Example.com",
+            "nib": "9120009876543",
+            "location": "kabupaten-tangerang|Teluknaga",
+            "categories": [str(category.id)],
+            "commission_percent": "20",
+            "settlement_period": "monthly",
+        },
+    )
+    assert response.status_code == 302
+    db.session.rollback()
+    vendor = db.session.scalar(select(Vendor).where(Vendor.nib == "9120009876543"))
+    assert vendor.status == VendorStatus.APPROVED
+    assert vendor.commission_bp == 2000
+    owner = db.session.scalar(select(User).where(User.email == "mamat@example.com"))
+    assert owner.role == "vendor"
+    mail = outbox()[-1]
+    assert mail["To"] == "mamat@example.com"
+    assert "/account/password/reset/" in mail.get_body().get_content()
+    assert "vendor.create_at_counter" in db.session.scalars(select(AuditEntry.action)).all()
+
+
+def test_counter_registration_refuses_a_known_nib(app, ctx):
+    VendorFactory(nib="9120009876543")
+    boss = manager(app)
+    response = boss.post_form(
+        "/manage/vendors/new",
+        {
+            "name": "Dodol Lain",
+            "owner_name": "Orang Lain",
+            "owner_phone": "0813-1111-2222",
+            "nib": "9120009876543",
+            "location": "kabupaten-tangerang|Teluknaga",
+            "commission_percent": "20",
+            "settlement_period": "monthly",
+        },
+    )
+    assert response.status_code == 200
+    assert "NIB ini sudah terdaftar" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Vendor)) == 1
