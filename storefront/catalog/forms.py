@@ -35,7 +35,9 @@ class RupiahField(StringField):
                 ) from exc
 
     def _value(self):
-        return "" if self.data is None else str(self.data)
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:,}".replace(",", ".")
 
 
 class ProductForm(FlaskForm):

@@ -74,6 +74,7 @@ def _render_vendor(vendor: Vendor, revealed: dict | None = None, **forms):
         history=vendors.history(vendor),
         kinds=dict(DOCUMENT_KINDS),
         bank=identifiers.bank_by_code(vendor.bank_code) if vendor.bank_code else None,
+        legal_forms=dict(identifiers.LEGAL_FORMS),
         masked=identifiers.mask,
         revealed=revealed or {},
         approve_form=approve_form,
@@ -114,7 +115,7 @@ def approve_vendor(vendor_id: int):
             current_user,
             commission_bp=form.commission_percent.data * BASIS_POINTS // 100,
             settlement_period=form.settlement_period.data,
-            comment=form.comment.data or "",
+            comment=form.note.data or "",
         )
     except vendors.VendorError as exc:
         db.session.rollback()

@@ -185,7 +185,7 @@ class ApproveForm(FlaskForm):
             ]
         ),
     )
-    comment = TextAreaField(_l("Note to the vendor (optional)"), validators=[Length(max=2000)])
+    note = TextAreaField(_l("Note to the vendor (optional)"), validators=[Length(max=2000)])
 
 
 class DecisionCommentForm(FlaskForm):

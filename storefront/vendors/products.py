@@ -19,6 +19,7 @@ from storefront.navigation import page_number
 from storefront.uploads import UploadRejected, save_document
 from storefront.vendors import bp, identifiers
 from storefront.vendors.access import current_vendor
+from storefront.vendors.services import is_owner
 
 
 def _own_product(product_id: int):
@@ -53,6 +54,7 @@ def products():
         "vendors/products/list.html",
         vendor=vendor,
         results=listings.vendor_products(vendor.id, page_number()),
+        is_owner=is_owner(current_user, vendor),
     )
 
 
@@ -74,7 +76,12 @@ def new_product():
                 "success",
             )
             return redirect(url_for("vendors.edit_product", product_id=product.id))
-    return render_template("vendors/products/form.html", form=form, product=None)
+    return render_template(
+        "vendors/products/form.html",
+        form=form,
+        product=None,
+        is_owner=is_owner(current_user, vendor),
+    )
 
 
 def _edit_page(product, form=None, permit_form=None, photo_form=None, status=200):
@@ -90,6 +97,7 @@ def _edit_page(product, form=None, permit_form=None, photo_form=None, status=200
             prices=listings.price_history(product),
             max_photos=listings.MAX_PHOTOS,
             today=today_wib(),
+            is_owner=is_owner(current_user, product.vendor),
         ),
         status,
     )
@@ -149,7 +157,7 @@ def add_permit(product_id: int):
         return _edit_page(product, permit_form=form, status=400)
     db.session.commit()
     flash(_("Permit saved."), "success")
-    return redirect(url_for("vendors.edit_product", product_id=product.id) + "#permits")
+    return redirect(url_for("vendors.edit_product", product_id=product.id))
 
 
 @bp.route("/vendor/products/<int:product_id>/permits/<kind>/delete", methods=["POST"])
@@ -161,7 +169,7 @@ def delete_permit(product_id: int, kind: str):
     listings.remove_permit(product, PermitKind(kind))
     db.session.commit()
     flash(_("Permit removed."), "info")
-    return redirect(url_for("vendors.edit_product", product_id=product.id) + "#permits")
+    return redirect(url_for("vendors.edit_product", product_id=product.id))
 
 
 @bp.route("/vendor/products/<int:product_id>/permits/<kind>/file")
@@ -189,7 +197,7 @@ def add_photo(product_id: int):
         return _edit_page(product, photo_form=form, status=400)
     db.session.commit()
     flash(_("Photo added."), "success")
-    return redirect(url_for("vendors.edit_product", product_id=product.id) + "#photos")
+    return redirect(url_for("vendors.edit_product", product_id=product.id))
 
 
 @bp.route("/vendor/products/<int:product_id>/photos/<int:photo_id>/<action>", methods=["POST"])
@@ -208,7 +216,7 @@ def change_photo(product_id: int, photo_id: int, action: str):
     except listings.ListingError:
         abort(404)
     db.session.commit()
-    return redirect(url_for("vendors.edit_product", product_id=product.id) + "#photos")
+    return redirect(url_for("vendors.edit_product", product_id=product.id))
 
 
 @bp.route("/vendor/products/<int:product_id>/submit", methods=["POST"])
@@ -223,7 +231,7 @@ def submit_product(product_id: int):
     except listings.ListingError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
-        return redirect(url_for("vendors.edit_product", product_id=product.id) + "#permits")
+        return redirect(url_for("vendors.edit_product", product_id=product.id))
     db.session.commit()
     flash(_("Sent for review. We will let you know."), "success")
     return redirect(url_for("vendors.products"))
