@@ -113,6 +113,8 @@ class BusinessForm(FlaskForm):
         ],
     )
 
+    logo = FileField(_l("Logo (optional; JPEG, PNG or WebP)"))
+
     def __init__(self, *args, category_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.legal_form.choices = choices(identifiers.LEGAL_FORMS)

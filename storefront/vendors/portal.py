@@ -6,11 +6,8 @@ vendor's people never reach another vendor's rows. Bank details and the team are
 
 from __future__ import annotations
 
-import html
-
-import nh3
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_datetime, format_decimal
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,20 +16,19 @@ from storefront.auth.access import ANY_ACCOUNT, role_required
 from storefront.auth.models import Role
 from storefront.catalog.listings import permit_alerts
 from storefront.catalog.permits import today_wib
-from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.mail import send_mail
 from storefront.manage import audit
 from storefront.money import BASIS_POINTS
-from storefront.phones import display_phone, normalise_phone
-from storefront.settings.services import get_settings
-from storefront.uploads import UploadRejected, delete_stored, media_url, save_image
+from storefront.phones import display_phone
+from storefront.templating import has_endpoint
+from storefront.uploads import UploadRejected, media_url
 from storefront.vendors import bp, services
 from storefront.vendors import team as teams
 from storefront.vendors.access import current_membership, current_vendor
 from storefront.vendors.forms import BankForm
 from storefront.vendors.identifiers import InvalidIdentifier, bank_by_code, mask
-from storefront.vendors.models import MemberRole, SettlementPeriod, Vendor, VendorPhoto
+from storefront.vendors.models import MemberRole, SettlementPeriod, Vendor
 from storefront.vendors.portal_forms import (
     ConfirmForm,
     InviteForm,
@@ -42,10 +38,19 @@ from storefront.vendors.portal_forms import (
     ProfileForm,
     RemoveMemberForm,
 )
-
-MAX_PHOTOS = 6
-LOGO_WIDTH = 320
-PHOTO_WIDTHS = (320, 640, 1200)
+from storefront.vendors.profile import (
+    MAX_PHOTOS,
+    add_photo,
+    bank_snapshot,
+    delete_photo,
+    discard,
+    move_photo,
+    notify_bank_change,
+    photo_sources,
+    remove_logo,
+    replace_logo,
+    update_profile,
+)
 
 PERIOD_LABELS = {
     SettlementPeriod.MONTHLY: _l("Monthly"),
@@ -55,145 +60,9 @@ PERIOD_LABELS = {
 ROLE_LABELS = {MemberRole.OWNER: _l("Owner"), MemberRole.STAFF: _l("Staff")}
 
 
-def has_endpoint(endpoint: str) -> bool:
-    """Links to pages other packages add (products, public vendor page) appear once they exist."""
-    return endpoint in current_app.view_functions
-
-
 def percent(basis_points: int) -> str:
     """2000 -> "20 %", 2250 -> "22,5 %" (in Indonesian)."""
     return format_decimal(basis_points * 100 / BASIS_POINTS, format="#,##0.##") + " %"
-
-
-# --- profile rules ---------------------------------------------------------------------------
-# Plain functions, no request: the views below call them and commit. Files are removed only
-# after the commit, so a failed commit never leaves a row pointing at a deleted image.
-
-
-def plain_text(text: str | None) -> str:
-    """The story is plain text: tags (and script contents) are dropped, entities read back."""
-    return html.unescape(nh3.clean(text or "", tags=set())).strip()
-
-
-def update_profile(vendor: Vendor, *, story: str, whatsapp: str | None) -> None:
-    vendor.story = plain_text(story)
-    vendor.whatsapp = normalise_phone(whatsapp) if whatsapp else None
-
-
-def replace_logo(vendor: Vendor, file) -> str | None:
-    """Store a new logo; returns the old one's path for the caller to delete after commit.
-
-    `logo_key` is the stored path of the one logo variant (at most LOGO_WIDTH wide), so a page
-    shows it with `media_url(vendor.logo_key)`.
-    """
-    image = save_image(file, folder=f"vendors/{vendor.id}", sizes=(LOGO_WIDTH,))
-    old, vendor.logo_key = vendor.logo_key, image.path_for(image.widths[-1])
-    return old
-
-
-def remove_logo(vendor: Vendor) -> str | None:
-    old, vendor.logo_key = vendor.logo_key, None
-    return old
-
-
-def add_photo(vendor: Vendor, file) -> VendorPhoto:
-    if len(vendor.photos) >= MAX_PHOTOS:
-        raise services.VendorError(
-            _l("A profile can have at most %(n)d photos. Delete one first.", n=MAX_PHOTOS),
-            field="photo",
-        )
-    image = save_image(file, folder=f"vendors/{vendor.id}", sizes=PHOTO_WIDTHS)
-    photo = VendorPhoto(
-        image_key=image.key,
-        widths=",".join(str(w) for w in image.widths),
-        position=len(vendor.photos),
-    )
-    vendor.photos.append(photo)
-    return photo
-
-
-def _photo(vendor: Vendor, photo_id: int) -> VendorPhoto:
-    photo = next((p for p in vendor.photos if p.id == photo_id), None)
-    if photo is None:
-        raise services.VendorError(_l("Photo not found."))
-    return photo
-
-
-def move_photo(vendor: Vendor, photo_id: int, offset: int) -> None:
-    photos = list(vendor.photos)
-    index = photos.index(_photo(vendor, photo_id))
-    target = max(0, min(len(photos) - 1, index + offset))
-    photos.insert(target, photos.pop(index))
-    for position, photo in enumerate(photos):
-        photo.position = position
-
-
-def delete_photo(vendor: Vendor, photo_id: int) -> str:
-    """Remove the photo; returns its image key for the caller to delete after commit."""
-    photo = _photo(vendor, photo_id)
-    vendor.photos.remove(photo)
-    for position, remaining in enumerate(vendor.photos):
-        remaining.position = position
-    return photo.image_key
-
-
-def photo_sources(photo: VendorPhoto) -> dict[str, str]:
-    widths = [int(w) for w in photo.widths.split(",") if w]
-    urls = {w: media_url(f"{photo.image_key}-{w}.webp") for w in widths}
-    return {
-        "src": urls[widths[0]],
-        "srcset": ", ".join(f"{url} {w}w" for w, url in urls.items()),
-    }
-
-
-def _discard(path_or_key: str | None) -> None:
-    if path_or_key:
-        delete_stored(path_or_key)
-
-
-# --- bank rules ------------------------------------------------------------------------------
-
-
-def bank_snapshot(vendor: Vendor) -> dict[str, str | None]:
-    """What the audit log keeps of the payout account: never the full number, nor the holder's
-    name (personal data stays out of the log, UU PDP)."""
-    return {"bank_code": vendor.bank_code, "account": mask(vendor.bank_account) or None}
-
-
-def notify_bank_change(vendor: Vendor, actor) -> None:
-    """A security notice to every owner: a changed payout account is how payouts get stolen."""
-    outlet = get_settings("outlet_name", "whatsapp", "outlet_email")
-    bank = bank_by_code(vendor.bank_code)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject = _("Security notice: your payout bank account was changed")
-        body = "\n\n".join(
-            [
-                _("Hello,"),
-                _(
-                    "The bank account that receives the payouts of %(vendor)s at %(outlet)s "
-                    "was changed by %(name)s on %(when)s.",
-                    vendor=vendor.name,
-                    outlet=outlet["outlet_name"],
-                    name=actor.name,
-                    when=format_datetime(utcnow(), "medium") + " WIB",
-                ),
-                _(
-                    "New account: %(bank)s %(account)s in the name of %(holder)s.",
-                    bank=bank.name if bank else vendor.bank_code,
-                    account=mask(vendor.bank_account),
-                    holder=vendor.bank_holder,
-                ),
-                _(
-                    "If you did not make this change, contact the outlet right away: "
-                    "WhatsApp %(phone)s or %(email)s.",
-                    phone=display_phone(outlet["whatsapp"]),
-                    email=outlet["outlet_email"],
-                ),
-                outlet["outlet_name"],
-            ]
-        )
-        for email in services.owner_emails(vendor):
-            send_mail(email, subject, body)
 
 
 # --- dashboard -------------------------------------------------------------------------------
@@ -282,7 +151,7 @@ def profile_logo():
             form.logo.errors.append(str(exc.message))
         else:
             db.session.commit()
-            _discard(old)
+            discard(old)
             flash(_("Your new logo has been saved."), "success")
             return redirect(url_for("vendors.profile"))
     return _render_profile(member, logo_form=form)
@@ -295,7 +164,7 @@ def profile_logo_delete():
     if ConfirmForm().validate_on_submit():
         old = remove_logo(vendor)
         db.session.commit()
-        _discard(old)
+        discard(old)
         flash(_("The logo has been removed."), "success")
     return redirect(url_for("vendors.profile"))
 
@@ -350,7 +219,7 @@ def profile_photo_delete():
             flash(str(exc.message), "error")
         else:
             db.session.commit()
-            _discard(key)
+            discard(key)
             flash(_("The photo has been deleted."), "success")
     else:
         flash(_("Photo not found."), "error")

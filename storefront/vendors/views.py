@@ -26,6 +26,7 @@ from storefront.vendors.forms import (
     SubmitApplicationForm,
 )
 from storefront.vendors.models import DocumentKind, VendorDocument, VendorStatus
+from storefront.vendors.profile import discard, replace_logo
 
 APPLICANT = (Role.SHOPPER, Role.VENDOR)
 STEPS = ("owner", "business", "documents", "bank", "submit")
@@ -160,11 +161,16 @@ def _business_step(vendor):
                     story=form.story.data,
                 ),
             )
+            old_logo = replace_logo(vendor, form.logo.data) if form.logo.data else None
         except vendors.VendorError as exc:
             db.session.rollback()
             getattr(form, exc.field or "name").errors.append(str(exc.message))
+        except UploadRejected as exc:
+            db.session.rollback()
+            form.logo.errors.append(str(exc.message))
         else:
             db.session.commit()
+            discard(old_logo)
             flash(_("Saved. You can come back to this application at any time."), "success")
             return _next("business")
     return _render_step("business", vendor, form=form)

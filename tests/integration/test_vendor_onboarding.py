@@ -384,3 +384,30 @@ def test_counter_registration_refuses_a_known_nib(app, ctx):
     assert response.status_code == 200
     assert "NIB ini sudah terdaftar" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Vendor)) == 1
+
+
+def test_business_step_takes_an_optional_logo(client, ctx):
+    from tests.integration.onboarding_helpers import png_bytes
+
+    applicant(client)
+    fill_owner(client)
+    response = client.post(
+        "/partner/apply/business",
+        data={
+            "name": "Dapur Nyai Cikupa",
+            "legal_form": "perorangan",
+            "nib": NIB,
+            "address": "Jl. Raya Serang Km 17",
+            "location": "kabupaten-tangerang|Cikupa",
+            "story": "Keripik rumahan.",
+            "logo": (io.BytesIO(png_bytes()), "logo.png"),
+            "csrf_token": client.csrf_token("/partner/apply/business"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    logo = vendor_row().logo_key
+    assert logo and logo.endswith(".webp")
+    with client.get(f"/media/{logo}") as image:
+        assert image.status_code == 200
+        assert image.mimetype == "image/webp"
