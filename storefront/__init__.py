@@ -94,7 +94,11 @@ def _register_blueprints(app: Flask) -> None:
     # Views attach their routes to the blueprints when imported.
     from storefront.auth import views as _auth  # noqa: F401
     from storefront.catalog import bp as catalog_bp
+    from storefront.consignment import bp as consignment_bp
     from storefront.catalog import views as _catalog  # noqa: F401
+    from storefront.consignment import views_history as _stock_history  # noqa: F401
+    from storefront.consignment import views_intake as _stock_intake  # noqa: F401
+    from storefront.consignment import views_stock as _stock  # noqa: F401
     from storefront.manage import bp as manage_bp
     from storefront.manage import views as _manage  # noqa: F401
     from storefront.orders import bp as orders_bp
@@ -113,4 +117,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(orders_bp)
     app.register_blueprint(vendors_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(consignment_bp)
     register_media_route(app)

@@ -9,6 +9,18 @@ from storefront.catalog.models import (
     ProductPhoto,
     ProductStatusChange,
 )
+from storefront.consignment.models import (
+    Batch,
+    IntakeReceipt,
+    Reservation,
+    ReservationLine,
+    ReturnNote,
+    StockCount,
+    StockCountLine,
+    StockLevel,
+    StockMovement,
+    StockWriteOff,
+)
 from storefront.manage.models import AuditEntry
 from storefront.settings.models import Setting
 from storefront.vendors.models import (
@@ -23,14 +35,24 @@ from storefront.vendors.models import (
 
 __all__ = [
     "AuditEntry",
+    "Batch",
     "Category",
     "Consent",
+    "IntakeReceipt",
     "PriceChange",
     "Product",
     "ProductPermit",
     "ProductPhoto",
     "ProductStatusChange",
+    "Reservation",
+    "ReservationLine",
+    "ReturnNote",
     "Setting",
+    "StockCount",
+    "StockCountLine",
+    "StockLevel",
+    "StockMovement",
+    "StockWriteOff",
     "User",
     "Vendor",
     "VendorDocument",
