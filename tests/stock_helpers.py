@@ -1,0 +1,38 @@
+"""Putting stock on the shelf in tests, through the real ledger."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from storefront.consignment import ledger
+from storefront.consignment.models import Batch, IntakeReceipt
+from storefront.extensions import db
+
+
+def receive(product, quantity: int, *, expires_on: date | None = None, actor=None, code=""):
+    """Receive `quantity` units of `product` in a new batch (one receipt per call)."""
+    from tests.factories import UserFactory
+
+    actor = actor or UserFactory(role="manager")
+    ledger.begin_stock_change()
+    receipt = IntakeReceipt(
+        number=f"NT-TEST-{uuid.uuid4().hex[:8]}",
+        vendor_id=product.vendor_id,
+        received_by_id=actor.id,
+        submission_key=uuid.uuid4().hex,
+    )
+    db.session.add(receipt)
+    db.session.flush()
+    batch = Batch(
+        product_id=product.id,
+        vendor_id=product.vendor_id,
+        receipt_id=receipt.id,
+        code=code or f"B{uuid.uuid4().hex[:6]}",
+        expires_on=expires_on,
+        received_quantity=quantity,
+        unit_price=product.price,
+    )
+    ledger.receive_batch(batch, actor_id=actor.id)
+    db.session.commit()
+    return batch
