@@ -107,17 +107,17 @@ def run_migrations_online():
             # Batch mode rebuilds SQLite tables (copy, drop, rename); with foreign keys on,
             # dropping a referenced table fails. Turn them off for the migration and check
             # the result afterwards instead.
-            # On the driver connection: a PRAGMA inside a transaction is silently ignored.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
 
         if sqlite:
-            driver = connection.connection.driver_connection
-            problems = driver.execute("PRAGMA foreign_key_check").fetchall()
-            driver.execute("PRAGMA foreign_keys=ON")
+            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
             if problems:
                 raise RuntimeError(f"migration broke foreign keys: {problems[:5]}")
 

@@ -64,7 +64,7 @@ def seed_demo(first_time: bool, force: bool) -> None:
     else:
         click.echo(
             "Demo data: {users} accounts, {vendors} vendors, {products} products, "
-            "{categories} categories added.".format(**summary)
+            "{categories} categories, {batches} stock batches added.".format(**summary)
         )
     click.echo(f"Demo sign-ins (password for all: {DEMO_LOGINS['password']}):")
     for role, email in DEMO_LOGINS["accounts"]:

@@ -57,16 +57,3 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
-        # SQLAlchemy, not the sqlite3 module, decides when a transaction begins (below), so a
-        # stock change can take the write lock up front with BEGIN IMMEDIATE.
-        dbapi_connection.isolation_level = None
-
-
-SQLITE_IMMEDIATE = "sqlite_immediate"
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(conn):
-    if conn.dialect.name == "sqlite":
-        immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -4,7 +4,7 @@ adds only what is missing."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from slugify import slugify
 from sqlalchemy import select
@@ -276,6 +276,48 @@ def _add_food_permits(product: Product, index: int) -> None:
     )
 
 
+def _stock_shelves(vendors: dict[str, Vendor], *, staff_id: int) -> int:
+    """One demo delivery per vendor, through the real ledger, for products with no stock yet.
+    Food gets an expiry date (the first product of each vendor a near one, to show warnings)."""
+    from storefront.consignment import ledger
+    from storefront.consignment.models import Batch, IntakeReceipt
+
+    today = date.today()  # noqa: DTZ011 (demo dates are rough)
+    added = 0
+    for number, vendor in enumerate(vendors.values(), start=1):
+        products = db.session.scalars(
+            select(Product)
+            .where(Product.vendor_id == vendor.id, ~Product.id.in_(select(Batch.product_id)))
+            .order_by(Product.id)
+        ).all()
+        if not products:
+            continue
+        receipt = IntakeReceipt(
+            number=f"NT-DEMO-{number:04d}",
+            vendor_id=vendor.id,
+            received_by_id=staff_id,
+            submission_key=f"demo-{vendor.slug}",
+            delivered_by=vendor.owner_name or vendor.name,
+            note="Demo",
+        )
+        db.session.add(receipt)
+        db.session.flush()
+        for index, product in enumerate(products):
+            food = product.category.is_food
+            batch = Batch(
+                product_id=product.id,
+                vendor_id=vendor.id,
+                receipt_id=receipt.id,
+                code=f"{today:%y%m}-{product.code[-2:]}",
+                expires_on=today + timedelta(days=20 if index == 0 else 150) if food else None,
+                received_quantity=3 if index == 0 else 24,
+                unit_price=product.price,
+            )
+            ledger.receive_batch(batch, actor_id=staff_id)
+            added += 1
+    return added
+
+
 def _user(name: str, email: str, role: Role) -> tuple[User, bool]:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is not None:
@@ -287,7 +329,7 @@ def seed_demo_data(*, skip_if_seeded: bool = False) -> dict[str, int] | None:
     """Add whatever demo rows are missing and commit. Returns counts of what was added."""
     if skip_if_seeded and get_setting("demo_seeded_at"):
         return None
-    added = {"users": 0, "vendors": 0, "products": 0, "categories": 0}
+    added = {"users": 0, "vendors": 0, "products": 0, "categories": 0, "batches": 0}
 
     for role, name, email in STAFF:
         added["users"] += _user(name, email, role)[1]
@@ -360,6 +402,8 @@ def seed_demo_data(*, skip_if_seeded: bool = False) -> dict[str, int] | None:
         db.session.add(product)
         added["products"] += 1
 
+    db.session.flush()
+    added["batches"] = _stock_shelves(vendors, staff_id=_user(*STAFF[1][1:], Role.MANAGER)[0].id)
     set_setting("demo_seeded_at", utcnow().isoformat())
     db.session.commit()
     return added

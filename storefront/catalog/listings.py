@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import func, select
 
+from storefront import states
 from storefront.catalog.models import (
     Category,
     PermitKind,
@@ -66,19 +67,17 @@ def vendor_products(vendor_id: int, page: int = 1):
 
 
 def transition(product: Product, to: ProductStatus, actor, comment: str = "") -> None:
-    current = ProductStatus(product.status)
-    if to not in TRANSITIONS[current]:
-        raise InvalidTransition(_l("This product cannot be moved to that state now."))
-    db.session.add(
-        ProductStatusChange(
-            product_id=product.id,
-            from_status=current.value,
-            to_status=to.value,
-            actor_id=getattr(actor, "id", None),
-            comment=comment or "",
-        )
+    states.move(
+        product,
+        to,
+        TRANSITIONS,
+        history=lambda **row: ProductStatusChange(product_id=product.id, **row),
+        actor=actor,
+        comment=comment,
+        refuse=lambda current, target: InvalidTransition(
+            _l("This product cannot be moved to that state now.")
+        ),
     )
-    product.status = to.value
     if to == ProductStatus.SUBMITTED:
         product.submitted_at = utcnow()
 

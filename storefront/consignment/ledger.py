@@ -29,7 +29,7 @@ from storefront.consignment.models import (
     StockLevel,
     StockMovement,
 )
-from storefront.database import SQLITE_IMMEDIATE, utcnow
+from storefront.database import utcnow
 from storefront.extensions import db
 
 
@@ -70,12 +70,14 @@ SALE_KINDS = {"online": MovementKind.ONLINE_SALE, "counter": MovementKind.COUNTE
 def begin_stock_change() -> None:
     """Start the transaction a stock change runs in, holding the write lock from the start.
 
-    On SQLite the current (read) transaction is ended first, so that BEGIN IMMEDIATE can open
-    the next one; whatever the caller added to the session before is committed with it.
+    On SQLite the current transaction is ended first (whatever the caller added to the session
+    is committed with it), then BEGIN IMMEDIATE takes the database's write lock before anything
+    is read: the sqlite3 module only begins transactions itself before a write, which would let
+    two checkouts read the same stock. On PostgreSQL the row locks below do the work.
     """
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.commit()
-        db.session.connection(execution_options={SQLITE_IMMEDIATE: True})
+        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _lock_levels(batch_ids: Iterable[int]) -> dict[int, StockLevel]:

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import func, select
 
+from storefront import states
 from storefront.auth.models import Role, User
 from storefront.database import utcnow
 from storefront.extensions import db
@@ -113,25 +114,21 @@ def owner_emails(vendor: Vendor) -> list[str]:
 
 
 def transition(vendor: Vendor, to: VendorStatus, actor: User | None, comment: str = "") -> None:
-    current = VendorStatus(vendor.status)
-    if to not in TRANSITIONS[current]:
-        raise InvalidTransition(
+    states.move(
+        vendor,
+        to,
+        TRANSITIONS,
+        history=lambda **row: VendorStatusChange(vendor_id=vendor.id, **row),
+        actor=actor,
+        comment=comment,
+        refuse=lambda current, target: InvalidTransition(
             _l(
                 "This application cannot go from %(a)s to %(b)s.",
                 a=status_label(current.value),
-                b=status_label(to.value),
+                b=status_label(target.value),
             )
-        )
-    db.session.add(
-        VendorStatusChange(
-            vendor_id=vendor.id,
-            from_status=current.value,
-            to_status=to.value,
-            actor_id=getattr(actor, "id", None),
-            comment=comment or "",
-        )
+        ),
     )
-    vendor.status = to.value
     if to == VendorStatus.SUBMITTED:
         vendor.submitted_at = utcnow()
     elif to in (VendorStatus.APPROVED, VendorStatus.REJECTED, VendorStatus.CHANGES_REQUESTED):

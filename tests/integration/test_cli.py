@@ -78,19 +78,19 @@ def test_seed_demo_is_idempotent(app, ctx):
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert (count(User), count(Vendor), count(Product), count(Category)) == counts
-    assert "0 accounts, 0 vendors, 0 products, 0 categories added" in second.output
+    assert "0 accounts, 0 vendors, 0 products, 0 categories, 0 stock batches added" in second.output
 
 
 def test_seed_demo_first_time_only_leaves_a_seeded_database_alone(app, ctx):
     runner = app.test_cli_runner()
     runner.invoke(args=["seed-demo", "--first-time"])
-    product = db.session.scalar(select(Product).where(Product.code == "GTG0001"))
-    db.session.delete(product)
+    shopper = db.session.scalar(select(User).where(User.email == "pembeli@example.com"))
+    db.session.delete(shopper)
     db.session.commit()
 
     result = runner.invoke(args=["seed-demo", "--first-time"])
     assert "loaded before" in result.output
-    assert db.session.scalar(select(Product).where(Product.code == "GTG0001")) is None
+    assert db.session.scalar(select(User).where(User.email == "pembeli@example.com")) is None
 
 
 def test_seed_demo_refuses_production(app, ctx):
@@ -99,6 +99,16 @@ def test_seed_demo_refuses_production(app, ctx):
     assert result.exit_code == 1
     assert "refusing" in result.output
     assert count(Product) == 0
+
+
+def test_demo_stock_goes_through_the_ledger(app, ctx):
+    from storefront.consignment.ledger import available_quantity, verify_ledger
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    product = db.session.scalar(select(Product).where(Product.code == "GTG0002"))
+    assert available_quantity(product.id) == 24
+    checked, mismatches = verify_ledger()
+    assert checked == 14 and mismatches == []
 
 
 def test_demo_products_are_in_indonesian_and_visible(app, client, ctx):
