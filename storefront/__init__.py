@@ -94,8 +94,8 @@ def _register_blueprints(app: Flask) -> None:
     # Views attach their routes to the blueprints when imported.
     from storefront.auth import views as _auth  # noqa: F401
     from storefront.catalog import bp as catalog_bp
-    from storefront.consignment import bp as consignment_bp
     from storefront.catalog import views as _catalog  # noqa: F401
+    from storefront.consignment import bp as consignment_bp
     from storefront.consignment import views_history as _stock_history  # noqa: F401
     from storefront.consignment import views_intake as _stock_intake  # noqa: F401
     from storefront.consignment import views_stock as _stock  # noqa: F401

@@ -96,6 +96,9 @@ def check_permits_command() -> None:
 
 
 def register_cli(app) -> None:
+    from storefront.consignment.cli import register_stock_cli
+
+    register_stock_cli(app)
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(check_permits_command)

@@ -14,6 +14,7 @@ from storefront.catalog.services import (
     vendor_listing,
     visible_product_by_slug,
 )
+from storefront.consignment.availability import availability_for
 from storefront.navigation import page_number
 
 
@@ -32,6 +33,7 @@ def search():
         category=category,
         categories=all_categories(),
         results=results,
+        stock=availability_for(results.items),
     )
 
 
@@ -41,7 +43,9 @@ def product(slug: str):
     item = visible_product_by_slug(slug)
     if item is None:
         abort(404)
-    return render_template("catalog/product.html", product=item)
+    return render_template(
+        "catalog/product.html", product=item, stock=availability_for([item])[item.id]
+    )
 
 
 @bp.route("/vendors/<slug>")
@@ -50,6 +54,10 @@ def vendor_page(slug: str):
     vendor = approved_vendor_by_slug(slug)
     if vendor is None:
         abort(404)
+    results = vendor_listing(vendor, page_number())
     return render_template(
-        "catalog/vendor.html", vendor=vendor, results=vendor_listing(vendor, page_number())
+        "catalog/vendor.html",
+        vendor=vendor,
+        results=results,
+        stock=availability_for(results.items),
     )

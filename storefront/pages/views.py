@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from storefront.auth.access import public
 from storefront.catalog.services import all_categories, newest_products
+from storefront.consignment.availability import availability_for
 from storefront.extensions import db, limiter
 from storefront.i18n import LANG_COOKIE
 from storefront.navigation import safe_next
@@ -17,8 +18,12 @@ from storefront.pages import bp
 @bp.route("/")
 @public
 def home():
+    products = newest_products(8)
     return render_template(
-        "pages/home.html", categories=all_categories(), products=newest_products(8)
+        "pages/home.html",
+        categories=all_categories(),
+        products=products,
+        stock=availability_for(products),
     )
 
 

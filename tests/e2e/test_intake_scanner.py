@@ -1,0 +1,54 @@
+"""A manager receives goods on a phone with a keyboard barcode scanner: each scan adds a unit."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from storefront.auth.models import Role
+from storefront.catalog.permits import today_wib
+from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def test_scanner_enter_adds_units_instead_of_submitting(page: Page, app, ctx):
+    food = CategoryFactory(is_food=True)
+    vendor = VendorFactory(name="Dapur Nyai Cikupa")
+    sambal = ProductFactory(vendor=vendor, category=food, name="Sambal Roa", code="GTG00012")
+    basket = ProductFactory(vendor=vendor, name="Tas Anyaman", code="GTG00107")
+    UserFactory(email="manajer@example.com", role=Role.MANAGER.value)
+    page.goto("/")
+    page.get_by_role("link", name="EN").click()
+    page.goto("/account/login")
+    page.get_by_label("Email").fill("manajer@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/manage/stock/intake")
+    page.select_option("#vendor_id", str(vendor.id))
+    page.get_by_role("button", name="Next").click()
+    scan = page.locator("input[name='scan']")
+    for code in ("GTG00012", "gtg00012", "GTG00107", "GTG00012", "NOPE"):
+        scan.fill(code)
+        scan.press("Enter")
+    expect(page.locator("[data-intake-status]")).to_contain_text("NOPE")
+    expect(page.locator("#lines-0-product")).to_have_value(str(sambal.id))
+    expect(page.locator("#lines-0-quantity")).to_have_value("3")
+    expect(page.locator("#lines-1-product")).to_have_value(str(basket.id))
+    expect(page.locator("#lines-1-quantity")).to_have_value("1")
+    page.locator("#lines-0-expires_on").fill((today_wib() + timedelta(days=60)).isoformat())
+    if os.environ.get("SCREENSHOTS") == "1":
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "intake-lines.png"), full_page=True)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Intake receipt")).to_be_visible()
+    expect(page.locator(".receipt")).to_contain_text("Sambal Roa")
+    if os.environ.get("SCREENSHOTS") == "1":
+        page.screenshot(path=str(ARTIFACTS / "intake-receipt.png"), full_page=True)
+        page.emulate_media(media="print")
+        page.screenshot(path=str(ARTIFACTS / "intake-receipt-print.png"), full_page=True)
