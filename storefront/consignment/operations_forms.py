@@ -8,7 +8,8 @@ from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from storefront.consignment.operations import COUNT_SCOPES, RETURN_REASONS, WRITE_OFF_KINDS
+from storefront.consignment.operations import RETURN_REASONS, WRITE_OFF_KINDS
+from storefront.consignment.stock_counts import COUNT_SCOPES
 from storefront.forms import choices
 
 QUANTITY_PREFIX = "qty-"

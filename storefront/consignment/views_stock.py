@@ -12,6 +12,7 @@ from storefront.auth.models import Role
 from storefront.catalog.services import all_categories
 from storefront.consignment import bp
 from storefront.consignment import operations as ops
+from storefront.consignment import stock_counts as opname
 from storefront.consignment.ledger import StockError
 from storefront.consignment.models import ReturnNote, StockCount, StockCountLine, StockWriteOff
 from storefront.consignment.operations_forms import (
@@ -186,12 +187,12 @@ def _start_form() -> StartCountForm:
 
 
 def _count_list() -> dict:
-    results = ops.recent_counts(page_number())
+    results = opname.recent_counts(page_number())
     return {
         "results": results,
-        "progress": ops.count_progress(c.id for c in results.items),
-        "scope_label": ops.count_scope_label,
-        "statuses": ops.COUNT_STATUSES,
+        "progress": opname.count_progress(c.id for c in results.items),
+        "scope_label": opname.count_scope_label,
+        "statuses": opname.COUNT_STATUSES,
     }
 
 
@@ -214,7 +215,7 @@ def start_count():
             form.scope.data
         )
         try:
-            count = ops.start_count(current_user, form.scope.data, scope_id)
+            count = opname.start_count(current_user, form.scope.data, scope_id)
         except StockError as exc:
             db.session.rollback()
             _field_error(form, exc, {})
@@ -248,15 +249,15 @@ def count(count_id: int):
     if count.status != "open":
         return redirect(url_for("consignment.count_report", count_id=count.id))
     code = request.args.get("code", "").strip()[:80]
-    lines = ops.count_lines(count, code, page_number())
+    lines = opname.count_lines(count, code, page_number())
     return render_template(
         "consignment/stock/count.html",
         count=count,
         lines=lines,
         code=code,
-        scope_label=ops.count_scope_label(count),
+        scope_label=opname.count_scope_label(count),
         form=CountLineForm(),
-        progress=ops.count_progress([count.id]).get(count.id, (0, 0)),
+        progress=opname.count_progress([count.id]).get(count.id, (0, 0)),
     )
 
 
@@ -273,7 +274,7 @@ def count_line(count_id: int, line_id: int):
         flash(" ".join(form.counted.errors) or _("Enter the quantity you counted."), "error")
         return redirect(back)
     try:
-        ops.record_counted(line, current_user, form.counted.data)
+        opname.record_counted(line, current_user, form.counted.data)
     except StockError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
@@ -304,8 +305,8 @@ def _differences_page(count: StockCount, form: PostCountForm | None = None, stat
         render_template(
             "consignment/stock/differences.html",
             count=count,
-            rows=ops.differences(count),
-            scope_label=ops.count_scope_label(count),
+            rows=opname.differences(count),
+            scope_label=opname.count_scope_label(count),
             form=form or PostCountForm(),
             cancel_form=ConfirmForm(),
         ),
@@ -321,7 +322,7 @@ def post_count(count_id: int):
     if count.status == "open" and not form.validate_on_submit():
         return _differences_page(count, form, 400)
     try:
-        movements = ops.post_count(count, current_user, form.reason.data)
+        movements = opname.post_count(count, current_user, form.reason.data)
     except StockError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
@@ -340,7 +341,7 @@ def cancel_count(count_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        ops.cancel_count(count, current_user)
+        opname.cancel_count(count, current_user)
     except StockError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
@@ -357,10 +358,10 @@ def count_report(count_id: int):
     return render_template(
         "consignment/stock/count_report.html",
         count=count,
-        scope_label=ops.count_scope_label(count),
-        lines=ops.report_lines(count),
-        corrections=ops.count_corrections(count),
-        statuses=ops.COUNT_STATUSES,
+        scope_label=opname.count_scope_label(count),
+        lines=opname.report_lines(count),
+        corrections=opname.count_corrections(count),
+        statuses=opname.COUNT_STATUSES,
     )
 
 

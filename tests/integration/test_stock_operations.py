@@ -20,6 +20,7 @@ from storefront.auth.models import Role, User
 from storefront.catalog.permits import today_wib
 from storefront.consignment import ledger
 from storefront.consignment import operations as ops
+from storefront.consignment import stock_counts as opname
 from storefront.consignment.models import (
     Batch,
     IntakeReceipt,
@@ -511,7 +512,7 @@ def test_posting_a_count_twice_corrects_once(boss):
     assert on_hand(batch) == 7
     assert [m.quantity for m in movements("stock_count")] == [-3]
     with pytest.raises(ledger.StockError):
-        ops.post_count(db.session.get(StockCount, count.id), manager_user(), "again")
+        opname.post_count(db.session.get(StockCount, count.id), manager_user(), "again")
     db.session.rollback()
     assert_ledger_verifies()
 
