@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi
 
-.PHONY: run serve test test-sqlite test-postgres lint format translations translations-update migrate-check clean
+.PHONY: run serve test bench test-sqlite test-postgres lint format translations translations-update migrate-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ test-postgres: $(VENV)/.installed-dev translations
 test: lint
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory test-postgres; fi
+
+## Benchmarks that print figures (see docs/performance.md). BENCH_ARGS=--movements 1000000 for the full run.
+bench: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/ledger.py $${BENCH_ARGS:---movements 100000}
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
