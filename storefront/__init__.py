@@ -38,6 +38,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_security_headers(app)
     register_template_helpers(app)
 
+    from storefront.catalog.seo import register_seo_helpers
+
+    register_seo_helpers(app)
+
     from storefront.cli import register_cli
 
     register_cli(app)
@@ -94,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     # Views attach their routes to the blueprints when imported.
     from storefront.auth import views as _auth  # noqa: F401
     from storefront.catalog import bp as catalog_bp
+    from storefront.catalog import seo_views as _seo  # noqa: F401
     from storefront.catalog import views as _catalog  # noqa: F401
     from storefront.consignment import bp as consignment_bp
     from storefront.consignment import views_history as _stock_history  # noqa: F401

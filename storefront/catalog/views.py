@@ -1,50 +1,91 @@
-"""Shop pages for products: search and listing, product detail."""
+"""Shop pages for products: the listing (all products, search, a category), product detail and
+the vendor page."""
 
 from __future__ import annotations
 
 from flask import abort, render_template, request
+from flask_login import current_user
 
 from storefront.auth.access import public
 from storefront.catalog import bp
+from storefront.catalog.listing import (
+    NAME_SORT,
+    SORTS,
+    ListingFilters,
+    listing_vendors,
+    parse_listing_args,
+    product_listing,
+    with_rows,
+)
+from storefront.catalog.preview import product_for_viewer
 from storefront.catalog.services import (
     all_categories,
     approved_vendor_by_slug,
     category_by_slug,
-    search_products,
-    vendor_listing,
-    visible_product_by_slug,
 )
 from storefront.consignment.availability import availability_for
 from storefront.navigation import page_number
 
 
+def _listing(category_in_path=None):
+    """Both listing URLs: parse the GET filters, look up the slugs (unknown ones are a 404,
+    as a stale shared link should say plainly), render one page of results."""
+    parsed = parse_listing_args(request.args)
+    category = category_in_path
+    if category is None and parsed.category_slug:
+        category = category_by_slug(parsed.category_slug)
+        if category is None:
+            abort(404)
+    vendor = None
+    if parsed.vendor_slug:
+        vendor = approved_vendor_by_slug(parsed.vendor_slug)
+        if vendor is None:
+            abort(404)
+    filters = with_rows(parsed, category, vendor)
+    results = product_listing(filters, page=page_number())
+    return render_template(
+        "catalog/search.html",
+        filters=filters,
+        category_in_path=category_in_path is not None,
+        messages=parsed.messages,
+        categories=all_categories(),
+        vendors=listing_vendors(),
+        sorts=SORTS,
+        results=results,
+        stock=availability_for(results.items),
+        query=filters.q,
+        category=category,
+    )
+
+
 @bp.route("/search")
 @public
 def search():
-    query = request.args.get("q", "").strip()[:100]
-    category_slug = request.args.get("category") or None
-    category = category_by_slug(category_slug) if category_slug else None
-    if category_slug and category is None:
+    return _listing()
+
+
+@bp.route("/category/<slug>")
+@public
+def category(slug: str):
+    found = category_by_slug(slug)
+    if found is None:
         abort(404)
-    results = search_products(query, category_slug, page=page_number())
-    return render_template(
-        "catalog/search.html",
-        query=query,
-        category=category,
-        categories=all_categories(),
-        results=results,
-        stock=availability_for(results.items),
-    )
+    return _listing(found)
 
 
 @bp.route("/product/<slug>")
 @public
 def product(slug: str):
-    item = visible_product_by_slug(slug)
-    if item is None:
+    # Shoppers see listed products only; the product's own vendor and managers may preview it.
+    found = product_for_viewer(slug, current_user)
+    if found is None:
         abort(404)
+    item = found.product
     return render_template(
-        "catalog/product.html", product=item, stock=availability_for([item])[item.id]
+        "catalog/product.html",
+        product=item,
+        preview=found.unlisted,
+        stock=availability_for([item])[item.id],
     )
 
 
@@ -54,7 +95,8 @@ def vendor_page(slug: str):
     vendor = approved_vendor_by_slug(slug)
     if vendor is None:
         abort(404)
-    results = vendor_listing(vendor, page_number())
+    # The listing query, so the cards get their photos, permits and stock in one query each.
+    results = product_listing(ListingFilters(vendor=vendor, sort=NAME_SORT), page=page_number())
     return render_template(
         "catalog/vendor.html",
         vendor=vendor,

@@ -7,7 +7,8 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from storefront.auth.access import public
-from storefront.catalog.services import all_categories, newest_products
+from storefront.catalog.listing import featured_products, new_arrivals, spotlight_vendors
+from storefront.catalog.services import all_categories
 from storefront.consignment.availability import availability_for
 from storefront.extensions import db, limiter
 from storefront.i18n import LANG_COOKIE
@@ -18,12 +19,15 @@ from storefront.pages import bp
 @bp.route("/")
 @public
 def home():
-    products = newest_products(8)
+    featured = featured_products()
+    products = new_arrivals(exclude=[p.id for p in featured])
     return render_template(
         "pages/home.html",
         categories=all_categories(),
+        featured=featured,
         products=products,
-        stock=availability_for(products),
+        vendors=spotlight_vendors(),
+        stock=availability_for([*featured, *products]),
     )
 
 
