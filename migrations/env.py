@@ -98,6 +98,9 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
     conf_args.setdefault("render_item", render_item)
+    from storefront.catalog.search_index import alembic_include_name
+
+    conf_args.setdefault("include_name", alembic_include_name)
 
     connectable = get_engine()
 

@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     # Views attach their routes to the blueprints when imported.
     from storefront.auth import views as _auth  # noqa: F401
     from storefront.catalog import bp as catalog_bp
+    from storefront.catalog import search_views as _search_views  # noqa: F401
     from storefront.catalog import seo_views as _seo  # noqa: F401
     from storefront.catalog import views as _catalog  # noqa: F401
     from storefront.consignment import bp as consignment_bp

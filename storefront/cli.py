@@ -99,6 +99,9 @@ def register_cli(app) -> None:
     from storefront.consignment.cli import register_stock_cli
 
     register_stock_cli(app)
+    from storefront.catalog.search_index import register_search_cli
+
+    register_search_cli(app)
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(check_permits_command)

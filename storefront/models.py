@@ -1,6 +1,7 @@
 """Every model in one import, for Alembic autogenerate and `db.create_all()`."""
 
 from storefront.auth.models import User
+from storefront.catalog import search_index  # noqa: F401  (the search index's DDL hooks)
 from storefront.catalog.models import (
     Category,
     PriceChange,
