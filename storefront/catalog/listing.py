@@ -63,9 +63,13 @@ class ListingFilters:
     @property
     def narrowed(self) -> bool:
         """Whether anything beyond the category narrows the list (for the empty state)."""
+        return bool(self.q or self.filtered)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a filter from the filter panel is on (the search words are not one)."""
         return bool(
-            self.q
-            or self.vendor
+            self.vendor
             or self.halal
             or self.in_stock
             or self.min_price is not None
