@@ -59,9 +59,13 @@ test: lint
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory test-postgres; fi
 
-## Benchmarks that print figures (see docs/performance.md). BENCH_ARGS=--movements 1000000 for the full run.
+## Benchmarks that print figures (see docs/performance.md). BENCH_ARGS=--movements 1000000 for the
+## full ledger run; CATALOG_ARGS="--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+## for the catalogue on PostgreSQL (needs wrk: apt-get install -y wrk). The catalogue benchmark
+## exits 1 while a target is missed (see docs/performance.md).
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/ledger.py $${BENCH_ARGS:---movements 100000}
+	$(BIN)/python bench/catalog.py $(CATALOG_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

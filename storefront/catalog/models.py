@@ -58,6 +58,10 @@ class Product(TimestampMixin, db.Model):
         ),
         Index("ix_products_vendor_status", "vendor_id", "status"),
         Index("ix_products_category_status", "category_id", "status"),
+        # Newest-first listings (home, categories) read these in order instead of sorting
+        # every product (bench/catalog.py: 109 ms -> 0.1 ms at 100k products on PostgreSQL).
+        Index("ix_products_status_created", "status", "created_at", "id"),
+        Index("ix_products_category_created", "category_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
