@@ -20,7 +20,7 @@ os.environ.pop("DATABASE_URL", None)
 os.environ.pop("MAIL_SERVER", None)
 
 from flask.testing import FlaskClient  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from storefront import create_app  # noqa: E402
 from storefront.config import normalise_database_url  # noqa: E402
@@ -175,3 +175,21 @@ def outbox(app):
         return [BytesParser(policy=policy.default).parsebytes(f.read_bytes()) for f in files]
 
     return read
+
+
+@pytest.fixture
+def empty_database_url(database_url, tmp_path):
+    """An empty database beside the test one: a new SQLite file, or a fresh PostgreSQL DB."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    base, _, name = database_url.rpartition("/")
+    scratch = f"{name}_migrations"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
+    yield f"{base}/{scratch}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+    admin.dispose()

@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from storefront.catalog.search_index import alembic_include_name
 from storefront.extensions import db
 from tests.conftest import make_app
-
-
-@pytest.fixture
-def empty_database_url(database_url, tmp_path):
-    """An empty database beside the test one: a new SQLite file, or a fresh PostgreSQL DB."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    base, _, name = database_url.rpartition("/")
-    scratch = f"{name}_migrations"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}"'))
-        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
-    yield f"{base}/{scratch}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_upgrade_from_empty_matches_the_models_and_downgrades(empty_database_url, tmp_path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, delete, inspect, select, text
+from sqlalchemy import delete, inspect, select, text
 
 from storefront.catalog import search_views  # noqa: F401  (registers /search/suggest)
 from storefront.catalog.models import Product, ProductStatus
@@ -264,24 +264,6 @@ def test_suggest_endpoint_answers_json_and_caps_the_list(client, ctx):
 # --- the index in migrations -----------------------------------------------------------------
 
 
-@pytest.fixture
-def migrated_url(database_url, tmp_path):
-    """An empty database beside the test one, as in test_migrations.py."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'search-migrations.db'}"
-        return
-    base, _, name = database_url.rpartition("/")
-    scratch = f"{name}_search_migrations"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}"'))
-        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
-    yield f"{base}/{scratch}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def search_objects() -> dict:
     """The search index's schema objects, as the database describes them."""
     with db.engine.connect() as conn:
@@ -307,11 +289,13 @@ def search_objects() -> dict:
         }
 
 
-def test_migrations_build_the_index_create_all_builds_and_fill_it(app, ctx, migrated_url, tmp_path):
+def test_migrations_build_the_index_create_all_builds_and_fill_it(
+    app, ctx, empty_database_url, tmp_path
+):
     from_models = search_objects()
     assert from_models, "create_all built no search index"
 
-    migrated = make_app(migrated_url, tmp_path)
+    migrated = make_app(empty_database_url, tmp_path)
     with migrated.app_context():
         upgrade()
         assert search_objects() == from_models
