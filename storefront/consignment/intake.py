@@ -23,6 +23,7 @@ from storefront.consignment.ledger import StockError
 from storefront.consignment.models import Batch, IntakeReceipt
 from storefront.extensions import db
 from storefront.manage import audit
+from storefront.numbering import next_daily_number
 from storefront.vendors.models import Vendor, VendorStatus
 
 NUMBER_PREFIX = "NT"
@@ -221,12 +222,7 @@ def _check_lines(vendor: Vendor, lines: Sequence[IntakeLine], today: date) -> di
 
 
 def _next_number(today: date) -> str:
-    prefix = f"{NUMBER_PREFIX}-{today:%y%m%d}-"
-    last = db.session.scalar(
-        select(func.max(IntakeReceipt.number)).where(IntakeReceipt.number.like(f"{prefix}%"))
-    )
-    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{sequence:04d}"
+    return next_daily_number(IntakeReceipt.number, NUMBER_PREFIX, today)
 
 
 def _insert_receipt(receipt: IntakeReceipt, today: date) -> IntakeReceipt | None:

@@ -31,6 +31,7 @@ from storefront.consignment.models import (
 )
 from storefront.extensions import db
 from storefront.manage import audit
+from storefront.numbering import next_daily_number
 from storefront.settings.services import UnknownSetting, get_setting
 from storefront.uploads import delete_stored, save_image
 from storefront.vendors.models import Vendor
@@ -136,13 +137,7 @@ def vendors_with_stock() -> list[Vendor]:
 
 
 def next_return_number(today: date) -> str:
-    """RT-YYMMDD-NNNN, numbered per day in WIB. Called under the stock write lock."""
-    prefix = f"RT-{today:%y%m%d}-"
-    last = db.session.scalar(
-        select(func.max(ReturnNote.number)).where(ReturnNote.number.like(f"{prefix}%"))
-    )
-    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{sequence:04d}"
+    return next_daily_number(ReturnNote.number, "RT", today)
 
 
 def _numbered_return_note(**fields) -> ReturnNote:
