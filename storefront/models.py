@@ -23,6 +23,15 @@ from storefront.consignment.models import (
     StockWriteOff,
 )
 from storefront.manage.models import AuditEntry
+from storefront.orders.models import (
+    CartItem,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Refund,
+    RefundLine,
+)
+from storefront.payments.models import PaymentEvent
 from storefront.settings.models import Setting
 from storefront.vendors.models import (
     Consent,
@@ -37,14 +46,21 @@ from storefront.vendors.models import (
 __all__ = [
     "AuditEntry",
     "Batch",
+    "CartItem",
     "Category",
     "Consent",
     "IntakeReceipt",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "PaymentEvent",
     "PriceChange",
     "Product",
     "ProductPermit",
     "ProductPhoto",
     "ProductStatusChange",
+    "Refund",
+    "RefundLine",
     "Reservation",
     "ReservationLine",
     "ReturnNote",

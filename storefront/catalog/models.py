@@ -33,6 +33,8 @@ class Category(TimestampMixin, db.Model):
     position: Mapped[int] = mapped_column(nullable=False, default=0)
     # Food and drink need permits (P-IRT or BPOM, and halal or a non-halal declaration).
     is_food: Mapped[bool] = mapped_column(nullable=False, default=False)
+    # None: the vendor's or the outlet's default commission applies (see consignment/commission.py).
+    commission_bp: Mapped[int | None] = mapped_column()
 
     @property
     def display_name(self) -> str:

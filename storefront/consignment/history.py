@@ -38,6 +38,7 @@ KIND_LABELS = {
     MovementKind.DAMAGE_LOSS: _l("Damage or loss"),
     MovementKind.EXPIRY_WRITE_OFF: _l("Expiry write-off"),
     MovementKind.COUNT_CORRECTION: _l("Count correction"),
+    MovementKind.CUSTOMER_RETURN: _l("Returned by a buyer"),
 }
 
 
@@ -48,6 +49,7 @@ DOCUMENT_LABELS = {
     "stock_write_off": _l("Write-off"),
     "write_off": _l("Write-off"),
     "stock_count": _l("Stock count"),
+    "refund": _l("Refund"),
     "order": _l("Order"),
     "order_line": _l("Order"),
     "counter_sale": _l("Counter sale"),

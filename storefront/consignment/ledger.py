@@ -171,6 +171,31 @@ def remove_from_batch(
     )
 
 
+def return_to_shelf(
+    batch: Batch,
+    quantity: int,
+    *,
+    actor_id: int | None,
+    reference_type: str,
+    reference_id: int | None,
+    reason: str = "",
+) -> StockMovement:
+    """Put sold units back into the batch they came from (a refund a manager restocks)."""
+    if quantity <= 0:
+        raise StockError(_l("Enter a quantity of at least 1."), field="quantity")
+    level = _lock_levels([batch.id])[batch.id]
+    return _move(
+        level,
+        batch,
+        MovementKind.CUSTOMER_RETURN,
+        quantity,
+        actor_id=actor_id,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        reason=reason,
+    )
+
+
 def correct_count(
     batch: Batch, counted: int, *, actor_id: int, count_id: int, reason: str
 ) -> StockMovement | None:

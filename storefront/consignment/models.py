@@ -36,6 +36,8 @@ class MovementKind(enum.StrEnum):
     DAMAGE_LOSS = "damage_loss"
     EXPIRY_WRITE_OFF = "expiry_write_off"
     COUNT_CORRECTION = "count_correction"
+    # A refunded buyer's goods put back on the shelf (a manager decides they are sellable).
+    CUSTOMER_RETURN = "customer_return"
 
 
 KINDS_SQL = ", ".join(f"'{k.value}'" for k in MovementKind)

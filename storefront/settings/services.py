@@ -22,6 +22,22 @@ DEFAULTS: dict[str, str] = {
     # Batches expiring within this many days are listed for managers and vendors.
     "expiry_warning_days": "30",
     "demo_seeded_at": "",
+    # Online orders hold their stock this long before the reservation is released.
+    "reservation_minutes_card": "30",
+    "reservation_hours_outlet": "48",
+    # Stripe refuses charges under about USD 0.50; below this total only pay-at-outlet is offered.
+    "card_minimum_total": "10000",
+    # Comma-separated Stripe payment method types (card; qris and gopay for eligible accounts).
+    "stripe_payment_method_types": "card",
+    # Local delivery: one zone per line, "fee: kecamatan, kecamatan, ..." (Kab./Kota Tangerang).
+    "delivery_zones": (
+        "10000: Cikupa, Panongan, Balaraja, Curug, Tigaraksa, Pasar Kemis, Jayanti, Legok\n"
+        "15000: Cisoka, Solear, Sindang Jaya, Sepatan, Sepatan Timur, Rajeg, Kelapa Dua, "
+        "Pagedangan, Cisauk, Kresek, Jambe, Sukamulya\n"
+        "25000: Kronjo, Gunung Kaler, Mekar Baru, Kemiri, Mauk, Sukadiri, Pakuhaji, Teluknaga, "
+        "Kosambi, Tangerang, Jatiuwung, Batuceper, Benda, Cipondoh, "
+        "Ciledug, Karawaci, Periuk, Cibodas, Neglasari, Pinang, Karang Tengah, Larangan"
+    ),
 }
 
 

@@ -1,0 +1,241 @@
+"""Carts, orders, their lines (with the money snapshot of the sale) and their event timeline."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storefront.database import TimestampMixin, UTCDateTime, utcnow
+from storefront.extensions import db
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    PACKED = "packed"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+class Fulfilment(enum.StrEnum):
+    PICKUP = "pickup"
+    DELIVERY = "delivery"
+
+
+class PaymentMethod(enum.StrEnum):
+    """How the shopper chose to pay at checkout."""
+
+    OUTLET = "outlet"  # cash, QRIS or debit when collecting (or to the outlet's courier)
+    STRIPE = "stripe"  # card (and other Stripe methods) online, before packing
+
+
+class PaidWith(enum.StrEnum):
+    """How the money actually came in, recorded when the order is marked paid."""
+
+    CASH = "cash"
+    QRIS = "qris"
+    DEBIT = "debit"
+    CARD = "card"
+
+
+STATUS_SQL = ", ".join(f"'{s.value}'" for s in OrderStatus)
+
+
+class CartItem(db.Model):
+    """A signed-in shopper's cart, kept between visits. Guests keep theirs in the session."""
+
+    __tablename__ = "cart_items"
+    __table_args__ = (
+        UniqueConstraint("user_id", "product_id", name="one_line_per_product"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), nullable=False
+    )
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Order(TimestampMixin, db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({STATUS_SQL})", name="status_known"),
+        CheckConstraint("fulfilment IN ('pickup', 'delivery')", name="fulfilment_known"),
+        CheckConstraint("payment_method IN ('outlet', 'stripe')", name="payment_method_known"),
+        CheckConstraint("subtotal > 0 AND delivery_fee >= 0", name="amounts_valid"),
+        CheckConstraint("total = subtotal + delivery_fee", name="total_adds_up"),
+        CheckConstraint(
+            "refunded_amount >= 0 AND refunded_amount <= total", name="refund_within_total"
+        ),
+        Index("ix_orders_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True, nullable=False)
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, default=OrderStatus.PENDING_PAYMENT.value
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    contact_name: Mapped[str] = mapped_column(String(120), nullable=False)
+    email: Mapped[str] = mapped_column(String(254), nullable=False, index=True)
+    phone: Mapped[str] = mapped_column(String(20), nullable=False)
+    locale: Mapped[str] = mapped_column(String(5), nullable=False, default="id")
+    fulfilment: Mapped[str] = mapped_column(String(10), nullable=False)
+    delivery_kecamatan: Mapped[str | None] = mapped_column(String(60))
+    delivery_address: Mapped[str | None] = mapped_column(Text)
+    delivery_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    payment_method: Mapped[str] = mapped_column(String(10), nullable=False)
+    subtotal: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    delivery_fee: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    total: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    refunded_amount: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    reservation_id: Mapped[int | None] = mapped_column(ForeignKey("reservations.id"))
+    reserved_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Six digits the shopper shows when collecting; checked at hand-over.
+    pickup_code: Mapped[str] = mapped_column(String(6), nullable=False)
+    # An unguessable key for the guest's order link in the confirmation email.
+    access_key: Mapped[str] = mapped_column(String(43), unique=True, nullable=False)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_with: Mapped[str | None] = mapped_column(String(10))
+    paid_amount: Mapped[int | None] = mapped_column(BigInteger)
+    payment_reference: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    provider_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    provider_payment_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # Set when something needs a manager's eyes (amount mismatch, paid after cancellation...).
+    attention: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
+    )
+    reservation = relationship("Reservation")
+    user = relationship("User")
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_at is not None
+
+    @property
+    def refundable_amount(self) -> int:
+        return (self.paid_amount or 0) - self.refunded_amount if self.is_paid else 0
+
+
+class OrderLine(db.Model):
+    """What was bought, frozen at the moment of sale (DESIGN invariant 1): later price or
+    commission changes never rewrite it."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price > 0", name="price_positive"),
+        CheckConstraint("gross = unit_price * quantity", name="gross_adds_up"),
+        CheckConstraint("commission + vendor_share = gross", name="split_adds_up"),
+        CheckConstraint(
+            "refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refund_within_line"
+        ),
+        Index("ix_order_lines_vendor", "vendor_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), nullable=False, index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False)
+    product_name: Mapped[str] = mapped_column(String(120), nullable=False)
+    product_code: Mapped[str] = mapped_column(String(32), nullable=False)
+    unit: Mapped[str] = mapped_column(String(30), nullable=False, default="pcs")
+    unit_price: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    gross: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    commission_bp: Mapped[int] = mapped_column(Integer, nullable=False)
+    commission: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    vendor_share: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    refunded_quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    refunded_amount: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product = relationship("Product")
+    vendor = relationship("Vendor")
+
+
+class OrderEvent(db.Model):
+    """The order's timeline: every status move, payment, refund and note, with who and when."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False, default="status")
+    from_status: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+    to_status: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")
+    actor = relationship("User")
+
+
+class Refund(db.Model):
+    """Money given back, through the provider (card) or in cash at the outlet."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("method IN ('stripe', 'cash')", name="method_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), nullable=False, index=True)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    method: Mapped[str] = mapped_column(String(10), nullable=False)
+    restocked: Mapped[bool] = mapped_column(nullable=False, default=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Sent to the provider so a retried request never refunds twice.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    provider_reference: Mapped[str | None] = mapped_column(String(255), unique=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    lines: Mapped[list[RefundLine]] = relationship(
+        back_populates="refund", cascade="all, delete-orphan"
+    )
+    order = relationship("Order")
+    actor = relationship("User")
+
+
+class RefundLine(db.Model):
+    __tablename__ = "refund_lines"
+    __table_args__ = (CheckConstraint("quantity > 0 AND amount > 0", name="positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id"), nullable=False, index=True)
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_lines.id"), nullable=False, index=True
+    )
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    refund: Mapped[Refund] = relationship(back_populates="lines")
+    order_line = relationship("OrderLine")
