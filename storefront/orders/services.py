@@ -1,0 +1,435 @@
+"""Placing orders and moving them through their states (DESIGN invariants 1, 3, 5).
+
+Placing an order reserves the stock (FEFO, row locks) in the same transaction that creates the
+order, so two shoppers can never buy the same jar. Every status change goes through
+`transition`, which checks the move against `ALLOWED` and writes an `OrderEvent`.
+
+Pay-at-the-outlet orders are prepared before they are paid: they may go from pending_payment
+to packed and ready_for_pickup, and are paid when collected (or to the outlet's courier). An
+order is only completed once it is paid. Unpaid orders whose reservation runs out are
+cancelled and their stock released (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from storefront.catalog.models import Product
+from storefront.catalog.permits import today_wib
+from storefront.catalog.services import visible_products
+from storefront.consignment import ledger
+from storefront.consignment.commission import sale_split
+from storefront.consignment.models import ReservationStatus
+from storefront.database import utcnow
+from storefront.extensions import db
+from storefront.money import format_rupiah
+from storefront.numbering import next_daily_number
+from storefront.orders import delivery
+from storefront.orders.models import (
+    Fulfilment,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    PaidWith,
+    PaymentMethod,
+)
+from storefront.settings.services import get_setting
+from storefront.states import move
+
+S = OrderStatus
+
+ALLOWED: dict[OrderStatus, set[OrderStatus]] = {
+    S.PENDING_PAYMENT: {S.PAID, S.PACKED, S.CANCELLED},
+    S.PAID: {S.PACKED, S.REFUNDED},
+    S.PACKED: {S.READY_FOR_PICKUP, S.OUT_FOR_DELIVERY, S.CANCELLED, S.REFUNDED},
+    S.READY_FOR_PICKUP: {S.COMPLETED, S.CANCELLED, S.REFUNDED},
+    S.OUT_FOR_DELIVERY: {S.COMPLETED, S.CANCELLED, S.REFUNDED},
+    S.COMPLETED: {S.REFUNDED},
+    # Only by mark_paid: a card payment that arrives after the hold ran out, goods still there.
+    S.CANCELLED: {S.PAID},
+    S.REFUNDED: set(),
+}
+# States in which an unpaid order still holds stock.
+OPEN_UNPAID = (S.PENDING_PAYMENT, S.PACKED, S.READY_FOR_PICKUP, S.OUT_FOR_DELIVERY)
+
+STATUS_LABELS = {
+    S.PENDING_PAYMENT: _l("Waiting for payment"),
+    S.PAID: _l("Paid"),
+    S.PACKED: _l("Packed"),
+    S.READY_FOR_PICKUP: _l("Ready for pickup"),
+    S.OUT_FOR_DELIVERY: _l("Out for delivery"),
+    S.COMPLETED: _l("Completed"),
+    S.CANCELLED: _l("Cancelled"),
+    S.REFUNDED: _l("Refunded"),
+}
+
+
+class OrderError(Exception):
+    """A rule of ordering was broken; `message` is safe to show, `field` names the field."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class InvalidTransition(OrderError):
+    def __init__(self, current: OrderStatus, to: OrderStatus):
+        super().__init__(
+            _l(
+                "An order that is “%(current)s” cannot become “%(to)s”.",
+                current=STATUS_LABELS[current],
+                to=STATUS_LABELS[to],
+            )
+        )
+
+
+class SoldOut(OrderError):
+    """Some of the cart could not be reserved; nothing was ordered."""
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS[OrderStatus(status)])
+
+
+def transition(order: Order, to: OrderStatus, *, actor=None, comment: str = "") -> None:
+    move(
+        order,
+        to,
+        ALLOWED,
+        history=lambda **kw: OrderEvent(order_id=order.id, kind="status", **kw),
+        actor=actor,
+        comment=comment,
+        refuse=InvalidTransition,
+    )
+
+
+def note(order: Order, kind: str, comment: str, *, actor=None) -> None:
+    """A timeline entry that is not a status move (payment, refund, problem, note)."""
+    db.session.add(
+        OrderEvent(
+            order_id=order.id,
+            kind=kind,
+            from_status=order.status,
+            to_status=order.status,
+            actor_id=getattr(actor, "id", None),
+            comment=comment,
+        )
+    )
+
+
+# --- checkout ------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckoutDetails:
+    name: str
+    email: str
+    phone: str  # E.164
+    fulfilment: str
+    payment_method: str
+    kecamatan: str | None = None
+    address: str | None = None
+    note: str = ""
+    locale: str = "id"
+    user_id: int | None = None
+
+
+def card_minimum() -> int:
+    return int(get_setting("card_minimum_total"))
+
+
+def reservation_ttl(payment_method: str) -> timedelta:
+    if payment_method == PaymentMethod.STRIPE:
+        return timedelta(minutes=int(get_setting("reservation_minutes_card")))
+    return timedelta(hours=int(get_setting("reservation_hours_outlet")))
+
+
+def delivery_fee(details: CheckoutDetails) -> int:
+    if details.fulfilment != Fulfilment.DELIVERY:
+        return 0
+    fee = delivery.fee_for(details.kecamatan)
+    if fee is None:
+        raise OrderError(
+            _l("We only deliver within Kabupaten and Kota Tangerang; choose pickup instead."),
+            field="kecamatan",
+        )
+    return fee
+
+
+def _check_details(details: CheckoutDetails, *, card_enabled: bool, subtotal: int) -> int:
+    if details.fulfilment not in set(Fulfilment):
+        raise OrderError(_l("Choose pickup or delivery."), field="fulfilment")
+    if details.payment_method not in set(PaymentMethod):
+        raise OrderError(_l("Choose how to pay."), field="payment_method")
+    fee = delivery_fee(details)
+    if details.fulfilment == Fulfilment.DELIVERY and not (details.address or "").strip():
+        raise OrderError(_l("Enter the delivery address."), field="address")
+    if details.payment_method == PaymentMethod.STRIPE:
+        if not card_enabled:
+            raise OrderError(_l("Card payment is not available."), field="payment_method")
+        if subtotal + fee < card_minimum():
+            raise OrderError(
+                _l(
+                    "Card payment starts from %(minimum)s; please pay at the outlet.",
+                    minimum=format_rupiah(card_minimum()),
+                ),
+                field="payment_method",
+            )
+    return fee
+
+
+def place_order(
+    quantities: dict[int, int], details: CheckoutDetails, *, card_enabled: bool
+) -> Order:
+    """Create the order and hold its stock, in one transaction, and commit.
+
+    Prices come from the catalogue now, never from the form. Raises SoldOut (nothing changes)
+    when any line cannot be held, OrderError for bad details.
+    """
+    if not quantities:
+        raise OrderError(_l("Your cart is empty."))
+    products = {
+        p.id: p
+        for p in db.session.scalars(
+            visible_products()
+            .where(Product.id.in_(quantities))
+            .options(joinedload(Product.vendor), joinedload(Product.category))
+        ).unique()
+    }
+    missing = [pid for pid in quantities if pid not in products]
+    if missing:
+        raise SoldOut(_l("A product in your cart is no longer for sale."))
+    subtotal = sum(products[pid].price * qty for pid, qty in quantities.items())
+    fee = _check_details(details, card_enabled=card_enabled, subtotal=subtotal)
+    ttl = reservation_ttl(details.payment_method)
+    lines = [ledger.Line(product_id=pid, quantity=qty) for pid, qty in sorted(quantities.items())]
+    delivering = details.fulfilment == Fulfilment.DELIVERY
+
+    for attempt in range(5):
+        try:
+            reservation = ledger.reserve(lines, ttl, reference="order")
+        except ledger.OutOfStock as error:
+            db.session.rollback()
+            product = products[error.product_id]
+            raise SoldOut(
+                _l(
+                    "Sorry, only %(available)d of %(product)s left; your cart has been updated.",
+                    available=error.available,
+                    product=product.name,
+                )
+            ) from error
+        order = Order(
+            number=next_daily_number(Order.number, "GTG", today_wib()),
+            status=OrderStatus.PENDING_PAYMENT.value,
+            user_id=details.user_id,
+            contact_name=details.name.strip(),
+            email=details.email.strip().lower(),
+            phone=details.phone,
+            locale=details.locale,
+            fulfilment=details.fulfilment,
+            delivery_kecamatan=details.kecamatan if delivering else None,
+            delivery_address=(details.address or "").strip() if delivering else None,
+            delivery_note=(details.note or "").strip(),
+            payment_method=details.payment_method,
+            subtotal=subtotal,
+            delivery_fee=fee,
+            total=subtotal + fee,
+            reservation_id=reservation.id,
+            reserved_until=reservation.expires_at,
+            pickup_code=f"{secrets.randbelow(10**6):06d}",
+            access_key=secrets.token_urlsafe(32),
+        )
+        for pid, qty in sorted(quantities.items()):
+            product = products[pid]
+            gross, rate, commission, share = sale_split(product, product.price, qty)
+            order.lines.append(
+                OrderLine(
+                    product_id=pid,
+                    vendor_id=product.vendor_id,
+                    product_name=product.name,
+                    product_code=product.code,
+                    unit=product.unit,
+                    unit_price=product.price,
+                    quantity=qty,
+                    gross=gross,
+                    commission_bp=rate,
+                    commission=commission,
+                    vendor_share=share,
+                )
+            )
+        db.session.add(order)
+        try:
+            db.session.flush()
+            reservation.reference = order.number
+            db.session.add(
+                OrderEvent(
+                    order_id=order.id,
+                    kind="status",
+                    from_status="",
+                    to_status=order.status,
+                    actor_id=details.user_id,
+                    comment="",
+                )
+            )
+            db.session.commit()
+            return order
+        except IntegrityError:
+            # Another checkout took the same daily number (PostgreSQL); try the next one.
+            db.session.rollback()
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+# --- reading orders ------------------------------------------------------------------------
+
+
+def order_by_number(number: str) -> Order | None:
+    return db.session.scalar(
+        select(Order).where(Order.number == number.strip().upper()).options(joinedload(Order.lines))
+    )
+
+
+def find_guest_order(number: str, email: str) -> Order | None:
+    """The lookup form for guests: both must match, and the answer never says which was wrong."""
+    order = order_by_number(number or "")
+    if order is None or order.email != (email or "").strip().lower():
+        return None
+    return order
+
+
+def refresh(order: Order, now: datetime | None = None) -> Order:
+    """Checked whenever an order is read: an unpaid order whose hold ran out is cancelled."""
+    now = now or utcnow()
+    if (
+        order.paid_at is None
+        and order.status in OPEN_UNPAID
+        and order.reserved_until is not None
+        and order.reserved_until < now
+    ):
+        cancel(order, reason=str(_l("The time to pay ran out.")), expired=True)
+        db.session.commit()
+    return order
+
+
+def expire_unpaid_orders(now: datetime | None = None) -> int:
+    """Cancel every unpaid order whose reservation ran out; returns how many. Commits."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Order.id).where(
+            Order.paid_at.is_(None),
+            Order.status.in_([s.value for s in OPEN_UNPAID]),
+            Order.reserved_until < now,
+        )
+    ).all()
+    for order_id in due:
+        refresh(db.session.get(Order, order_id), now)
+    return len(due)
+
+
+# --- payment and cancellation --------------------------------------------------------------
+
+
+def cancel(order: Order, *, actor=None, reason: str = "", expired: bool = False) -> None:
+    """Cancel an unpaid order and give its stock back. Paid orders are refunded instead."""
+    if order.paid_at is not None:
+        raise OrderError(_l("This order is paid; refund it instead of cancelling."))
+    transition(order, OrderStatus.CANCELLED, actor=actor, comment=reason)
+    reservation = order.reservation
+    if reservation is not None and reservation.status == ReservationStatus.ACTIVE:
+        ledger.release(reservation)
+    order.reserved_until = None
+
+
+def mark_paid(
+    order: Order,
+    *,
+    paid_with: PaidWith,
+    amount: int,
+    reference: str = "",
+    actor=None,
+) -> None:
+    """Record the payment and turn the held stock into sales (the caller commits).
+
+    If the hold had already been released (a card payment arriving after the order expired),
+    the stock is reserved again; when it is gone, the order is flagged for a manager to refund.
+    """
+    if order.paid_at is not None:
+        raise OrderError(_l("This order is already paid."))
+    if amount != order.total:
+        raise OrderError(
+            _l(
+                "The amount paid must be the order total, %(total)s.",
+                total=format_rupiah(order.total),
+            ),
+            field="amount",
+        )
+    reservation = order.reservation
+    if reservation is None or reservation.status != ReservationStatus.ACTIVE:
+        try:
+            reservation = ledger.reserve(
+                [ledger.Line(line.product_id, line.quantity) for line in order.lines],
+                timedelta(minutes=5),
+                reference=order.number,
+            )
+        except ledger.OutOfStock:
+            order.attention = str(
+                _l("Paid after the order was cancelled and the goods are gone: refund it.")
+            )
+            note(order, "problem", order.attention, actor=actor)
+            order.paid_at = utcnow()
+            order.paid_with = paid_with.value
+            order.paid_amount = amount
+            order.payment_reference = reference[:120]
+            return
+        order.reservation_id = reservation.id
+    ledger.commit_sale(
+        reservation,
+        "online",
+        reference_type="order",
+        reference_id=order.id,
+        actor_id=getattr(actor, "id", None),
+    )
+    order.paid_at = utcnow()
+    order.paid_with = paid_with.value
+    order.paid_amount = amount
+    order.payment_reference = reference[:120]
+    order.reserved_until = None
+    if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
+        if order.status == OrderStatus.CANCELLED:
+            note(
+                order,
+                "payment",
+                str(_l("Payment arrived after the order expired; stock held again.")),
+            )
+        transition(
+            order, OrderStatus.PAID, actor=actor, comment=_paid_comment(paid_with, reference)
+        )
+    else:
+        note(order, "payment", _paid_comment(paid_with, reference), actor=actor)
+
+
+def _paid_comment(paid_with: PaidWith, reference: str) -> str:
+    labels = {
+        PaidWith.CASH: _l("Paid in cash"),
+        PaidWith.QRIS: _l("Paid by QRIS"),
+        PaidWith.DEBIT: _l("Paid by debit card"),
+        PaidWith.CARD: _l("Paid online"),
+    }
+    text = str(labels[paid_with])
+    return f"{text} · {reference}" if reference else text
+
+
+def flag(order: Order, problem: str) -> None:
+    """Something a manager must look at; the order is not changed otherwise."""
+    order.attention = problem
+    note(order, "problem", problem)
