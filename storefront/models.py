@@ -32,6 +32,7 @@ from storefront.orders.models import (
     RefundLine,
 )
 from storefront.payments.models import PaymentEvent
+from storefront.pos.models import CounterPayment, CounterSale, CounterSaleLine, Shift
 from storefront.settings.models import Setting
 from storefront.vendors.models import (
     Consent,
@@ -49,6 +50,9 @@ __all__ = [
     "CartItem",
     "Category",
     "Consent",
+    "CounterPayment",
+    "CounterSale",
+    "CounterSaleLine",
     "IntakeReceipt",
     "Order",
     "OrderEvent",
@@ -65,6 +69,7 @@ __all__ = [
     "ReservationLine",
     "ReturnNote",
     "Setting",
+    "Shift",
     "StockCount",
     "StockCountLine",
     "StockLevel",

@@ -18,12 +18,15 @@ class Role(enum.StrEnum):
     VENDOR = "vendor"
     MANAGER = "manager"
     ADMIN = "admin"
+    CASHIER = "cashier"  # outlet staff at the counter only
 
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('shopper', 'vendor', 'manager', 'admin')", name="role_known"),
+        CheckConstraint(
+            "role IN ('shopper', 'vendor', 'manager', 'admin', 'cashier')", name="role_known"
+        ),
         # Emails are stored lower-cased by the service, so this is case-insensitive uniqueness.
         CheckConstraint("email = lower(email)", name="email_lowercase"),
     )

@@ -1,0 +1,176 @@
+"""Counter shifts, counter sales with the money snapshot of each line, and how they were paid."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storefront.database import UTCDateTime, utcnow
+from storefront.extensions import db
+
+
+class ShiftStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class SaleStatus(enum.StrEnum):
+    COMPLETED = "completed"
+    VOIDED = "voided"
+
+
+class PayMethod(enum.StrEnum):
+    CASH = "cash"
+    QRIS = "qris"
+    DEBIT = "debit"
+
+
+class Shift(db.Model):
+    """One cashier's time at the till, from the opening float to the cash count."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+        CheckConstraint("opening_float >= 0", name="float_not_negative"),
+        CheckConstraint("counted_cash IS NULL OR counted_cash >= 0", name="count_not_negative"),
+        Index("ix_shifts_opened_by_status", "opened_by_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    opening_float: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    counted_cash: Mapped[int | None] = mapped_column(BigInteger)
+    expected_cash: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default=ShiftStatus.OPEN.value)
+
+    opened_by = relationship("User", foreign_keys=[opened_by_id])
+    closed_by = relationship("User", foreign_keys=[closed_by_id])
+    sales: Mapped[list[CounterSale]] = relationship(
+        back_populates="shift", order_by="CounterSale.id"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ShiftStatus.OPEN
+
+    @property
+    def difference(self) -> int | None:
+        """Counted minus expected: negative when cash is missing."""
+        if self.counted_cash is None or self.expected_cash is None:
+            return None
+        return self.counted_cash - self.expected_cash
+
+
+class CounterSale(db.Model):
+    """A sale rung up at the counter. `created_at` is when it was rung up (the settlement
+    period it belongs to); a void keeps the row and records who approved it."""
+
+    __tablename__ = "counter_sales"
+    __table_args__ = (
+        CheckConstraint("status IN ('completed', 'voided')", name="status_known"),
+        CheckConstraint("subtotal > 0 AND total = subtotal", name="amounts_valid"),
+        CheckConstraint(
+            "(status = 'voided') = (voided_at IS NOT NULL)", name="voided_when_void_recorded"
+        ),
+        Index("ix_counter_sales_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True, nullable=False)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), nullable=False, index=True)
+    cashier_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    status: Mapped[str] = mapped_column(
+        String(10), nullable=False, default=SaleStatus.COMPLETED.value
+    )
+    subtotal: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    total: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # The running sale's key: a double-clicked "Pay" cannot ring the same sale up twice.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    void_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    void_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    shift: Mapped[Shift] = relationship(back_populates="sales")
+    cashier = relationship("User", foreign_keys=[cashier_id])
+    voided_by = relationship("User", foreign_keys=[voided_by_id])
+    void_approved_by = relationship("User", foreign_keys=[void_approved_by_id])
+    lines: Mapped[list[CounterSaleLine]] = relationship(
+        back_populates="sale", cascade="all, delete-orphan", order_by="CounterSaleLine.id"
+    )
+    payments: Mapped[list[CounterPayment]] = relationship(
+        back_populates="sale", cascade="all, delete-orphan", order_by="CounterPayment.id"
+    )
+
+    @property
+    def is_voided(self) -> bool:
+        return self.status == SaleStatus.VOIDED
+
+    @property
+    def change(self) -> int:
+        return sum(p.change for p in self.payments)
+
+    @property
+    def tendered(self) -> int:
+        return sum(p.tendered for p in self.payments)
+
+
+class CounterSaleLine(db.Model):
+    """What was sold, frozen at the moment of sale (DESIGN invariant 1), like `OrderLine`."""
+
+    __tablename__ = "counter_sale_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price > 0", name="price_positive"),
+        CheckConstraint("gross = unit_price * quantity", name="gross_adds_up"),
+        CheckConstraint("commission + vendor_share = gross", name="split_adds_up"),
+        Index("ix_counter_sale_lines_vendor", "vendor_id", "sale_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("counter_sales.id"), nullable=False, index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False)
+    product_name: Mapped[str] = mapped_column(String(120), nullable=False)
+    product_code: Mapped[str] = mapped_column(String(32), nullable=False)
+    unit_price: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    gross: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    commission_bp: Mapped[int] = mapped_column(Integer, nullable=False)
+    commission: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    vendor_share: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    sale: Mapped[CounterSale] = relationship(back_populates="lines")
+    product = relationship("Product")
+    vendor = relationship("Vendor")
+
+
+class CounterPayment(db.Model):
+    """Money taken for a sale. `amount` is what it pays of the total; for cash `tendered` is
+    what the buyer handed over and `change` what went back, so the drawer gains `amount`."""
+
+    __tablename__ = "counter_payments"
+    __table_args__ = (
+        CheckConstraint("method IN ('cash', 'qris', 'debit')", name="method_known"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("change >= 0 AND tendered = amount + change", name="change_adds_up"),
+        CheckConstraint("method = 'cash' OR change = 0", name="change_only_in_cash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("counter_sales.id"), nullable=False, index=True)
+    method: Mapped[str] = mapped_column(String(10), nullable=False)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    tendered: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    change: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    reference: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+
+    sale: Mapped[CounterSale] = relationship(back_populates="payments")
