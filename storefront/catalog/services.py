@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from storefront.catalog.models import Category, Product, ProductStatus
 from storefront.catalog.permits import today_wib
 from storefront.extensions import db
 from storefront.vendors.models import Vendor, VendorStatus
+
+
+def from_approved_vendor():
+    """EXISTS (the product's vendor is approved), correlated to `Product` only: it reads its own
+    alias of `vendors`, so it also works inside a query that is itself correlated to `Vendor`
+    (the spotlight in catalog/listing.py)."""
+    vendor = aliased(Vendor, name="product_vendor")
+    return exists().where(
+        vendor.id == Product.vendor_id, vendor.status == VendorStatus.APPROVED.value
+    )
 
 
 def visible_products():
@@ -17,61 +27,27 @@ def visible_products():
 
     The expiry is checked here, when read, so a permit that lapsed at midnight hides the
     product at once even before `flask check-permits` runs.
+
+    The vendor is tested with a correlated EXISTS, not a JOIN nor `vendor_id IN (...)`: with
+    either of those SQLite starts from `ix_products_vendor_status`, reads every approved
+    product and sorts them all to keep 24; with the EXISTS it walks
+    `ix_products_status_created` / `ix_products_category_created` newest first and stops after
+    one page (docs/performance.md). Callers that need vendor columns join `Vendor` themselves.
     """
-    return (
-        select(Product)
-        .join(Vendor, Product.vendor_id == Vendor.id)
-        .where(
-            Product.status == ProductStatus.APPROVED.value,
-            Product.hidden.is_(False),
-            Vendor.status == VendorStatus.APPROVED.value,
-            Product.permits_complete.is_(True),
-            or_(
-                Product.permits_valid_until.is_(None),
-                Product.permits_valid_until >= today_wib(),
-            ),
-        )
+    return select(Product).where(
+        Product.status == ProductStatus.APPROVED.value,
+        Product.hidden.is_(False),
+        from_approved_vendor(),
+        Product.permits_complete.is_(True),
+        or_(
+            Product.permits_valid_until.is_(None),
+            Product.permits_valid_until >= today_wib(),
+        ),
     )
-
-
-def newest_products(limit: int = 8) -> list[Product]:
-    query = (
-        visible_products()
-        .options(joinedload(Product.vendor), joinedload(Product.category))
-        .order_by(Product.created_at.desc(), Product.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
 
 
 def all_categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
-
-
-def search_products(
-    query: str = "", category_slug: str | None = None, page: int = 1, per_page: int = 24
-):
-    """Visible products whose name, description or vendor contains every word of `query`.
-
-    A plain LIKE search for now; the catalogue issue replaces it with full-text search
-    behind this same function.
-    """
-    statement = visible_products().options(joinedload(Product.vendor), joinedload(Product.category))
-    for word in query.split()[:8]:
-        pattern = f"%{word.lower()}%"
-        statement = statement.where(
-            or_(
-                func.lower(Product.name).like(pattern),
-                func.lower(Product.description).like(pattern),
-                func.lower(Vendor.name).like(pattern),
-            )
-        )
-    if category_slug:
-        statement = statement.join(Category, Product.category_id == Category.id).where(
-            Category.slug == category_slug
-        )
-    statement = statement.order_by(Product.name, Product.id)
-    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
 
 
 def category_by_slug(slug: str) -> Category | None:
@@ -90,13 +66,3 @@ def approved_vendor_by_slug(slug: str) -> Vendor | None:
     return db.session.scalar(
         select(Vendor).where(Vendor.slug == slug, Vendor.status == VendorStatus.APPROVED.value)
     )
-
-
-def vendor_listing(vendor: Vendor, page: int = 1):
-    statement = (
-        visible_products()
-        .options(joinedload(Product.category))
-        .where(Product.vendor_id == vendor.id)
-        .order_by(Product.name, Product.id)
-    )
-    return db.paginate(statement, page=page, per_page=24, error_out=False)
