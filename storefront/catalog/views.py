@@ -49,7 +49,7 @@ def _listing(category_in_path=None):
         category_in_path=category_in_path is not None,
         messages=parsed.messages,
         categories=all_categories(),
-        vendors=listing_vendors(),
+        vendors=listing_vendors(selected=vendor),
         sorts=SORTS,
         results=results,
         stock=availability_for(results.items),
