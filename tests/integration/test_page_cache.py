@@ -1,0 +1,114 @@
+"""Catalogue pages kept for a minute for anonymous shoppers, and never for anyone with a
+session (signed in, a cart, a message) — they always see the page as it is now."""
+
+from __future__ import annotations
+
+import pytest
+
+from storefront.catalog.page_cache import HIT_HEADER
+from storefront.extensions import db
+from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory
+from tests.stock_helpers import receive
+
+
+@pytest.fixture
+def app_config():
+    return {"CATALOG_CACHE_SECONDS": 60}
+
+
+@pytest.fixture
+def kopi(ctx):
+    food = CategoryFactory(slug="makanan-minuman", name="Makanan & Minuman")
+    maker = VendorFactory(slug="dapur-nyai", name="Dapur Nyai")
+    product = ProductFactory(name="Kopi Robusta Bubuk", price=45000, category=food, vendor=maker)
+    receive(product, 10)
+    return product
+
+
+def reprice(product, price: int) -> None:
+    product.price = price
+    db.session.commit()
+
+
+def pages(product) -> list[str]:
+    return [
+        "/",
+        "/search?q=kopi",
+        "/category/makanan-minuman",
+        f"/product/{product.slug}",
+        "/vendors/dapur-nyai",
+    ]
+
+
+@pytest.mark.parametrize("which", range(5))
+def test_anonymous_shoppers_get_the_page_kept_for_a_minute(app, client, kopi, which):
+    url = pages(kopi)[which]
+    first = client.get(url)
+    assert first.status_code == 200
+    assert "Rp45.000" in first.get_data(as_text=True)
+    assert HIT_HEADER not in first.headers
+    # Nothing of the visitor's on the page: no session cookie, no CSRF token in the page.
+    assert "Set-Cookie" not in first.headers
+    assert 'name="csrf-token"' not in first.get_data(as_text=True)
+
+    reprice(kopi, 50000)
+    second = client.get(url)
+    assert second.headers[HIT_HEADER] == "hit"
+    assert "Rp45.000" in second.get_data(as_text=True)
+    # Another address (here a page number) is another page, read fresh.
+    other = client.get(url + ("&" if "?" in url else "?") + "page=1")
+    assert HIT_HEADER not in other.headers
+
+
+def test_each_language_has_its_own_copy(app, client, kopi):
+    indonesian = client.get("/search?q=kopi").get_data(as_text=True)
+    client.set_cookie("lang", "en")
+    english = client.get("/search?q=kopi")
+    assert HIT_HEADER not in english.headers
+    assert english.get_data(as_text=True) != indonesian
+    assert '<html lang="en"' in english.get_data(as_text=True)
+
+
+def test_a_signed_in_shopper_never_gets_or_leaves_a_kept_page(app, client, kopi):
+    UserFactory(email="sari@example.com", name="Sari Wulandari")
+    assert client.login("sari@example.com", PASSWORD).status_code == 302
+    url = f"/product/{kopi.slug}"
+    mine = client.get(url)
+    assert "Sari" in mine.get_data(as_text=True)
+    reprice(kopi, 50000)
+    again = client.get(url)
+    assert HIT_HEADER not in again.headers
+    assert "Rp50.000" in again.get_data(as_text=True)
+
+    # Her page (with her name) was not kept for the next anonymous visitor.
+    stranger = app.test_client().get(url)
+    assert HIT_HEADER not in stranger.headers
+    assert "Sari" not in stranger.get_data(as_text=True)
+
+
+def test_a_visitor_with_a_cart_or_a_message_always_sees_the_page_as_it_is(app, client, kopi):
+    url = f"/product/{kopi.slug}"
+    assert HIT_HEADER not in app.test_client().get(url).headers  # an anonymous copy is kept
+    assert app.test_client().get(url).headers[HIT_HEADER] == "hit"
+    reprice(kopi, 50000)
+
+    with client.session_transaction() as session:
+        session["cart"] = {str(kopi.id): 2}
+    with_cart = client.get(url)
+    assert HIT_HEADER not in with_cart.headers
+    assert "Rp50.000" in with_cart.get_data(as_text=True)
+
+    flashed = app.test_client()
+    with flashed.session_transaction() as session:
+        session["_flashes"] = [("success", "Added to your cart.")]
+    page = flashed.get(url)
+    assert HIT_HEADER not in page.headers
+    assert "Rp50.000" in page.get_data(as_text=True)
+
+
+def test_pages_that_are_not_found_are_not_kept(app, client, kopi):
+    assert client.get("/product/tidak-ada").status_code == 404
+    again = client.get("/product/tidak-ada")
+    assert again.status_code == 404
+    assert HIT_HEADER not in again.headers
+
