@@ -111,6 +111,8 @@ def _register_blueprints(app: Flask) -> None:
     from storefront.orders import views as _orders  # noqa: F401
     from storefront.pages import bp as pages_bp
     from storefront.pages import views as _pages  # noqa: F401
+    from storefront.pos import bp as pos_bp
+    from storefront.pos import views as _pos  # noqa: F401
     from storefront.uploads import register_media_route
     from storefront.vendors import bp as vendors_bp
     from storefront.vendors import portal as _portal  # noqa: F401
@@ -124,4 +126,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(vendors_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(consignment_bp)
+    app.register_blueprint(pos_bp, url_prefix="/counter")
     register_media_route(app)

@@ -251,6 +251,7 @@ PRODUCTS = [
 STAFF = [
     (Role.ADMIN, "Admin Gerai", "admin@example.com"),
     (Role.MANAGER, "Manajer Gerai", "manajer@example.com"),
+    (Role.CASHIER, "Kasir Gerai", "kasir@example.com"),
     (Role.SHOPPER, "Budi Santoso", "pembeli@example.com"),
 ]
 

@@ -43,8 +43,13 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_shifts")),
     )
     with op.batch_alter_table("shifts", schema=None) as batch_op:
+        batch_op.create_index("ix_shifts_opened_at", ["opened_at"], unique=False)
         batch_op.create_index(
-            "ix_shifts_opened_by_status", ["opened_by_id", "status"], unique=False
+            "uq_shifts_one_open_per_person",
+            ["opened_by_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
         )
 
     op.create_table(
@@ -198,6 +203,7 @@ def downgrade():
 
     op.drop_table("counter_sales")
     with op.batch_alter_table("shifts", schema=None) as batch_op:
-        batch_op.drop_index("ix_shifts_opened_by_status")
+        batch_op.drop_index("uq_shifts_one_open_per_person")
+        batch_op.drop_index("ix_shifts_opened_at")
 
     op.drop_table("shifts")

@@ -53,6 +53,7 @@ DOCUMENT_LABELS = {
     "order": _l("Order"),
     "order_line": _l("Order"),
     "counter_sale": _l("Counter sale"),
+    "counter_sale_void": _l("Counter sale void"),
     "pos_sale": _l("Counter sale"),
 }
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.database import UTCDateTime, utcnow
@@ -36,7 +45,15 @@ class Shift(db.Model):
         CheckConstraint("status IN ('open', 'closed')", name="status_known"),
         CheckConstraint("opening_float >= 0", name="float_not_negative"),
         CheckConstraint("counted_cash IS NULL OR counted_cash >= 0", name="count_not_negative"),
-        Index("ix_shifts_opened_by_status", "opened_by_id", "status"),
+        # One open shift per person, whatever two browser tabs try at the same moment.
+        Index(
+            "uq_shifts_one_open_per_person",
+            "opened_by_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_shifts_opened_at", "opened_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +125,15 @@ class CounterSale(db.Model):
     )
     payments: Mapped[list[CounterPayment]] = relationship(
         back_populates="sale", cascade="all, delete-orphan", order_by="CounterPayment.id"
+    )
+    # The ledger lines of the sale (a reference, not a foreign key: the ledger points at many
+    # kinds of documents). Adding movements here fills in their reference_id on insert.
+    movements = relationship(
+        "StockMovement",
+        primaryjoin="and_(CounterSale.id == foreign(StockMovement.reference_id), "
+        "StockMovement.reference_type == 'counter_sale')",
+        order_by="StockMovement.id",
+        passive_deletes="all",
     )
 
     @property

@@ -1,0 +1,82 @@
+"""The counter receipt as a PDF on till paper (58 or 80 mm wide), in the house style of
+consignment/documents.py (fpdf2 core fonts, Latin-1 text)."""
+
+from __future__ import annotations
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from fpdf import FPDF
+from fpdf.enums import Align, XPos, YPos
+
+from storefront.consignment.documents import FONT, latin1
+from storefront.money import format_rupiah
+
+
+def method_label(method: str) -> str:
+    return {"cash": _("Cash"), "qris": "QRIS", "debit": _("Debit card")}.get(method, method)
+
+
+def receipt_pdf(sale, outlet: dict, paper_mm: int = 80) -> bytes:
+    """One long strip: outlet, number and time, the lines, total, payments, change."""
+    margin = 3.0 if paper_mm <= 58 else 4.0
+    width = paper_mm - 2 * margin
+    size = 7.5 if paper_mm <= 58 else 8.5
+    # Long enough for every line to wrap once; a thermal printer cuts after the last line.
+    height = 95 + 9 * len(sale.lines) + 5 * len(sale.payments)
+    pdf = FPDF(orientation="P", unit="mm", format=(paper_mm, height))
+    pdf.set_creator("Gerai Tangerang Gemilang")
+    pdf.set_title(latin1(_("Receipt %(number)s", number=sale.number)))
+    pdf.set_margins(margin, margin, margin)
+    pdf.set_auto_page_break(auto=False)
+    pdf.add_page()
+
+    def row(left: str, right: str, bold: bool = False) -> None:
+        pdf.set_font(FONT, "B" if bold else "", size)
+        pdf.cell(width * 0.6, 4, latin1(left))
+        pdf.cell(width * 0.4, 4, latin1(right), align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def rule() -> None:
+        pdf.ln(1)
+        y = pdf.get_y()
+        pdf.set_draw_color(0, 0, 0)
+        pdf.set_dash_pattern(dash=0.8, gap=0.6)
+        pdf.line(margin, y, margin + width, y)
+        pdf.set_dash_pattern()
+        pdf.ln(1.5)
+
+    pdf.set_font(FONT, "B", size + 2)
+    pdf.multi_cell(width, 5, latin1(outlet.get("outlet_name", "")), align=Align.C)
+    pdf.set_font(FONT, "", size - 1)
+    pdf.multi_cell(width, 3.5, latin1(outlet.get("outlet_address", "")), align=Align.C)
+    pdf.ln(1)
+    rule()
+    row(sale.number, format_datetime(sale.created_at, "dd-MM-yyyy HH:mm"))
+    row(_("Cashier"), sale.cashier.name)
+    if sale.is_voided:
+        pdf.set_font(FONT, "B", size + 2)
+        pdf.cell(width, 6, latin1(_("VOIDED")), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    rule()
+    for line in sale.lines:
+        pdf.set_font(FONT, "", size)
+        pdf.multi_cell(width, 4, latin1(line.product_name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        row(
+            f"  {line.quantity} x {format_rupiah(line.unit_price)}",
+            format_rupiah(line.gross),
+        )
+    rule()
+    row(_("Total"), format_rupiah(sale.total), bold=True)
+    for payment in sale.payments:
+        label = method_label(payment.method)
+        if payment.reference:
+            label = f"{label} {payment.reference}"
+        row(label, format_rupiah(payment.tendered))
+    row(_("Change"), format_rupiah(sale.change))
+    rule()
+    pdf.set_font(FONT, "", size - 0.5)
+    pdf.multi_cell(
+        width,
+        3.5,
+        latin1(_("Thank you for supporting Tangerang's local producers.")),
+        align=Align.C,
+    )
+    return bytes(pdf.output())
