@@ -104,6 +104,9 @@ def _register_blueprints(app: Flask) -> None:
     from storefront.consignment import bp as consignment_bp
     from storefront.consignment import views_history as _stock_history  # noqa: F401
     from storefront.consignment import views_intake as _stock_intake  # noqa: F401
+    from storefront.consignment import views_settlements as _settlements  # noqa: F401
+    from storefront.consignment import views_settlements_rates as _rates  # noqa: F401
+    from storefront.consignment import views_settlements_vendor as _statements  # noqa: F401
     from storefront.consignment import views_stock as _stock  # noqa: F401
     from storefront.manage import bp as manage_bp
     from storefront.manage import views as _manage  # noqa: F401

@@ -22,6 +22,12 @@ from storefront.consignment.models import (
     StockMovement,
     StockWriteOff,
 )
+from storefront.consignment.settlement_models import (
+    Settlement,
+    SettlementComment,
+    SettlementLine,
+    SettlementStatusChange,
+)
 from storefront.manage.models import AuditEntry
 from storefront.orders.models import (
     CartItem,
@@ -69,6 +75,10 @@ __all__ = [
     "ReservationLine",
     "ReturnNote",
     "Setting",
+    "Settlement",
+    "SettlementComment",
+    "SettlementLine",
+    "SettlementStatusChange",
     "Shift",
     "StockCount",
     "StockCountLine",

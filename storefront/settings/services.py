@@ -19,6 +19,7 @@ DEFAULTS: dict[str, str] = {
     # Consignment terms (basis points: 2000 = 20 %).
     "commission_default_bp": "2000",
     "settlement_period": "monthly",
+    "minimum_payout": "50000",  # rupiah; smaller balances carry to the next statement
     # Batches expiring within this many days are listed for managers and vendors.
     "expiry_warning_days": "30",
     "demo_seeded_at": "",

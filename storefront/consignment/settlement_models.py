@@ -1,0 +1,263 @@
+"""Vendor settlements (DESIGN invariant 7): one statement per vendor and period.
+
+A draft statement is recomputed from the books whenever it is opened; closing freezes every
+figure on the row and its lines, and the database itself refuses to change a closed statement's
+figures or lines (triggers below), so "why was I paid this?" always has the same answer.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storefront.database import UTCDateTime, utcnow
+from storefront.extensions import db
+
+
+class SettlementStatus(enum.StrEnum):
+    DRAFT = "draft"
+    CLOSED = "closed"
+    PAID = "paid"
+
+
+# The figures frozen at close; the guard triggers refuse to change them afterwards.
+FROZEN_COLUMNS = (
+    "period_start",
+    "period_end",
+    "vendor_id",
+    "gross_online",
+    "gross_counter",
+    "refunds",
+    "commission",
+    "vendor_share",
+    "carried_in",
+    "net_payable",
+    "carried_out",
+    "minimum_payout",
+)
+
+
+class Settlement(db.Model):
+    """A vendor's statement for one period (dates in WIB, both inclusive)."""
+
+    __tablename__ = "settlements"
+    __table_args__ = (
+        UniqueConstraint("vendor_id", "period_start", name="uq_settlements_vendor_period"),
+        CheckConstraint("status IN ('draft', 'closed', 'paid')", name="status_known"),
+        CheckConstraint("period_end >= period_start", name="period_ordered"),
+        CheckConstraint("net_payable >= 0", name="net_payable_not_negative"),
+        CheckConstraint(
+            "net_payable + carried_out = vendor_share + carried_in", name="payout_adds_up"
+        ),
+        CheckConstraint(
+            "vendor_share = gross_online + gross_counter - refunds - commission",
+            name="share_adds_up",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False, index=True)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(
+        String(10), nullable=False, default=SettlementStatus.DRAFT.value
+    )
+    gross_online: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    gross_counter: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    refunds: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # Commission on sales less the commission given back with refunds.
+    commission: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    vendor_share: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # Amounts below the minimum payout move from one statement to the next.
+    carried_in: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    net_payable: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    carried_out: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    minimum_payout: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    paid_reference: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    paid_amount: Mapped[int | None] = mapped_column(BigInteger)
+    paid_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    proof_key: Mapped[str | None] = mapped_column(String(200))
+    proof_mime: Mapped[str | None] = mapped_column(String(60))
+
+    vendor = relationship("Vendor")
+    closed_by = relationship("User", foreign_keys=[closed_by_id])
+    lines: Mapped[list[SettlementLine]] = relationship(
+        back_populates="settlement", order_by="SettlementLine.product_name"
+    )
+    history: Mapped[list[SettlementStatusChange]] = relationship(
+        order_by="SettlementStatusChange.id"
+    )
+    comments: Mapped[list[SettlementComment]] = relationship(order_by="SettlementComment.id")
+
+    @property
+    def gross_sales(self) -> int:
+        return self.gross_online + self.gross_counter
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == SettlementStatus.DRAFT
+
+
+class SettlementLine(db.Model):
+    """One product's figures on a statement: stock movement and money."""
+
+    __tablename__ = "settlement_lines"
+    __table_args__ = (
+        UniqueConstraint("settlement_id", "product_id", name="uq_settlement_lines_product"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(
+        ForeignKey("settlements.id"), nullable=False, index=True
+    )
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    product_name: Mapped[str] = mapped_column(String(120), nullable=False)
+    product_code: Mapped[str] = mapped_column(String(32), nullable=False)
+    opening: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    received: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    sold_online: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    gross_online: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    sold_counter: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    gross_counter: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    refunded: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    refunds: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # Refunded units a manager put back on the shelf (customer_return movements).
+    restocked: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    returned: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Signed: damage, loss, expiry write-offs and stock-count corrections.
+    adjusted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    closing: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    commission: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    vendor_share: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+    settlement: Mapped[Settlement] = relationship(back_populates="lines")
+
+    @property
+    def sold(self) -> int:
+        return self.sold_online + self.sold_counter
+
+    @property
+    def gross(self) -> int:
+        return self.gross_online + self.gross_counter
+
+    @property
+    def expected_closing(self) -> int:
+        return (
+            self.opening
+            + self.received
+            - self.sold
+            + self.restocked
+            - self.returned
+            + self.adjusted
+        )
+
+    @property
+    def balances(self) -> bool:
+        return self.expected_closing == self.closing
+
+
+class SettlementStatusChange(db.Model):
+    __tablename__ = "settlement_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(
+        ForeignKey("settlements.id"), nullable=False, index=True
+    )
+    from_status: Mapped[str] = mapped_column(String(10), nullable=False)
+    to_status: Mapped[str] = mapped_column(String(10), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    actor = relationship("User")
+
+
+class SettlementComment(db.Model):
+    """A vendor's question or dispute about a statement, and the manager's answer."""
+
+    __tablename__ = "settlement_comments"
+    __table_args__ = (CheckConstraint("kind IN ('comment', 'dispute')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(
+        ForeignKey("settlements.id"), nullable=False, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), nullable=False, default="comment")
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    answer: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author = relationship("User", foreign_keys=[author_id])
+    answered_by = relationship("User", foreign_keys=[answered_by_id])
+
+
+# --- the database's own guard on closed statements -------------------------------------------
+# Updates and new lines are refused by triggers. Deleting is refused by the service only: the
+# test suite and retention tooling empty the tables children first, which a trigger would block.
+
+_MESSAGE = "a closed settlement cannot change"
+_FROZEN_SQL = ", ".join(FROZEN_COLUMNS)
+
+SQLITE_GUARDS = [
+    f"""CREATE TRIGGER settlements_frozen BEFORE UPDATE OF {_FROZEN_SQL} ON settlements
+    WHEN OLD.status <> 'draft' BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END""",
+]
+for _op, _row in (("INSERT", "NEW"), ("UPDATE", "OLD")):
+    SQLITE_GUARDS.append(
+        f"""CREATE TRIGGER settlement_lines_frozen_{_op.lower()} BEFORE {_op} ON settlement_lines
+        WHEN (SELECT status FROM settlements WHERE id = {_row}.settlement_id) <> 'draft'
+        BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END"""  # noqa: S608 (constants only)
+    )
+
+_PG_CHANGED = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in FROZEN_COLUMNS)
+POSTGRES_GUARDS = [
+    f"""CREATE FUNCTION settlements_frozen() RETURNS trigger AS $$
+    BEGIN
+      IF OLD.status <> 'draft' AND ({_PG_CHANGED}) THEN
+        RAISE EXCEPTION '{_MESSAGE}';
+      END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER settlements_frozen BEFORE UPDATE ON settlements
+    FOR EACH ROW EXECUTE FUNCTION settlements_frozen()""",
+    f"""CREATE FUNCTION settlement_lines_frozen() RETURNS trigger AS $$
+    DECLARE parent_status text;
+    BEGIN
+      SELECT status INTO parent_status FROM settlements
+        WHERE id = CASE WHEN TG_OP = 'INSERT' THEN NEW.settlement_id ELSE OLD.settlement_id END;
+      IF parent_status <> 'draft' THEN RAISE EXCEPTION '{_MESSAGE}'; END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""",  # noqa: S608 (constants only)
+    """CREATE TRIGGER settlement_lines_frozen BEFORE INSERT OR UPDATE
+    ON settlement_lines FOR EACH ROW EXECUTE FUNCTION settlement_lines_frozen()""",
+]
+
+for _statement in SQLITE_GUARDS:
+    event.listen(
+        SettlementLine.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite")
+    )
+for _statement in POSTGRES_GUARDS:
+    event.listen(
+        SettlementLine.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
+    )

@@ -1,0 +1,79 @@
+"""Forms for settlements: generating a month, paying, comments, commission rates."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from storefront.forms import choices
+
+
+class MonthForm(FlaskForm):
+    month = StringField(
+        _l("Month"),
+        validators=[
+            DataRequired(message=_l("Choose a month.")),
+            Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message=_l("Choose a month.")),
+        ],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A bare POST with its CSRF token (close, delete, export)."""
+
+
+class PayForm(FlaskForm):
+    paid_on = DateField(
+        _l("Transfer date"), validators=[InputRequired(message=_l("Enter the transfer date."))]
+    )
+    reference = StringField(
+        _l("Transfer reference"),
+        validators=[
+            DataRequired(message=_l("Enter the bank transfer reference.")),
+            Length(max=120),
+        ],
+    )
+    amount = StringField(
+        _l("Amount transferred"),
+        validators=[DataRequired(message=_l("Enter the amount transferred."))],
+    )
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    confirmed = BooleanField(_l("I confirm the amount differs from the net payable"))
+    proof = FileField(_l("Proof of transfer (PDF, JPEG or PNG)"))
+
+
+class CommentForm(FlaskForm):
+    kind = SelectField(_l("Type"), default="comment")
+    body = TextAreaField(
+        _l("Your comment"),
+        validators=[DataRequired(message=_l("Write your comment first.")), Length(max=4000)],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = choices(
+            [("comment", _l("Question or comment")), ("dispute", _l("Dispute a figure"))]
+        )
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(
+        _l("Answer"),
+        validators=[DataRequired(message=_l("Write the answer first.")), Length(max=4000)],
+    )
+
+
+class RateForm(FlaskForm):
+    """A commission rate in percent; empty means "use the next, less specific rate"."""
+
+    percent = DecimalField(
+        _l("Commission (%)"),
+        places=2,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=100, message=_l("Enter a rate from 0 to 100 %.")),
+        ],
+    )
