@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from storefront.manage import bp as manage_bp
     from storefront.manage import views as _manage  # noqa: F401
     from storefront.orders import bp as orders_bp
+    from storefront.orders import manage_views as _orders_manage  # noqa: F401
     from storefront.orders import views as _orders  # noqa: F401
     from storefront.pages import bp as pages_bp
     from storefront.pages import views as _pages  # noqa: F401

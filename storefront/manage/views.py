@@ -16,6 +16,7 @@ from storefront.files import send_private
 from storefront.manage import audit, bp
 from storefront.money import BASIS_POINTS
 from storefront.navigation import page_number
+from storefront.orders import fulfilment
 from storefront.vendors import identifiers
 from storefront.vendors import services as vendors
 from storefront.vendors.forms import DOCUMENT_KINDS, ApproveForm, DecisionCommentForm
@@ -32,6 +33,7 @@ def dashboard():
         "manage/dashboard.html",
         vendor_counts=vendors.status_counts(),
         product_counts=listings.status_counts(),
+        order_counts=fulfilment.queue_counts(),
     )
 
 

@@ -22,6 +22,7 @@ SAMPLE_ARGS = {
     "field": "owner_nik",
     "kind": "pirt",
     "action": "up",
+    "number": "GTG-000101-0001",
 }
 SAMPLE_ID = 999_999
 ROLES = [None, *Role]

@@ -1,0 +1,101 @@
+"""Forms managers use to move orders along and give money back."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from storefront.forms import choices
+from storefront.orders import fulfilment, refunds
+
+
+def _paid_with_choices(optional: bool):
+    pairs = [(m.value, fulfilment.PAID_WITH_LABELS[m]) for m in fulfilment.COUNTER_METHODS]
+    if optional:
+        pairs.insert(0, ("", _l("Already paid")))
+    return choices(pairs)
+
+
+class StepForm(FlaskForm):
+    """A button that moves the order one step (pack, ready, out for delivery)."""
+
+
+class PaymentForm(FlaskForm):
+    paid_with = SelectField(_l("Paid with"), validators=[DataRequired()])
+    reference = StringField(
+        _l("Reference (QRIS or card slip number, optional)"), validators=[Length(max=120)]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.paid_with.choices = _paid_with_choices(optional=False)
+
+
+class CompleteForm(FlaskForm):
+    """Hand-over at the counter (with the pickup code) or delivery done (no code)."""
+
+    code = StringField(
+        _l("Pickup code from the shopper"),
+        validators=[Optional(), Regexp(r"^\s*\d{6}\s*$", message=_l("The code has six digits."))],
+    )
+    paid_with = SelectField(_l("Payment taken"), validators=[Optional()])
+    reference = StringField(_l("Payment reference (optional)"), validators=[Length(max=120)])
+
+    def __init__(self, *args, unpaid: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.paid_with.choices = _paid_with_choices(optional=not unpaid)
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why is the order cancelled?"),
+        validators=[DataRequired(message=_l("Say why the order is cancelled.")), Length(max=500)],
+    )
+
+
+class RefundForm(FlaskForm):
+    scope = RadioField(
+        _l("What to refund"),
+        choices=choices(
+            [
+                ("full", _l("Everything left (with the delivery fee)")),
+                ("lines", _l("Only the items below")),
+            ]
+        ),
+        default="full",
+    )
+    method = SelectField(_l("How the money goes back"))
+    restock = BooleanField(_l("Put the goods back on the shelf (they are fit to sell)"))
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(message=_l("Say why the order is refunded.")), Length(max=500)],
+    )
+    # Sent again with a retried submission, so the provider refunds only once.
+    token = HiddenField(validators=[DataRequired(), Length(max=64)])
+
+    def __init__(self, *args, order, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method.choices = choices(
+            [(m, refunds.METHOD_LABELS[m]) for m in refunds.methods_for(order)]
+        )
+
+
+class QuantityError(ValueError):
+    pass
+
+
+def line_quantities(formdata, order) -> dict[int, int]:
+    """Per-line quantities from `qty-<line id>` inputs; blank means 0."""
+    quantities = {}
+    for line in order.lines:
+        raw = (formdata.get(f"qty-{line.id}") or "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit():
+            raise QuantityError(
+                _l("Enter whole numbers for %(product)s.", product=line.product_name)
+            )
+        quantities[line.id] = int(raw)
+    return quantities
