@@ -8,3 +8,16 @@ document.addEventListener("click", (event) => {
     event.preventDefault();
   }
 });
+
+// Checkout: show the delivery fields only when delivery is chosen (all fields show without JS).
+document.documentElement.classList.add("js");
+for (const form of document.querySelectorAll(".checkout-form")) {
+  const update = () => {
+    const chosen = form.querySelector('input[name="fulfilment"]:checked');
+    const delivery = chosen && chosen.value === "delivery";
+    form.classList.toggle("delivery", delivery);
+    form.classList.toggle("pickup", !delivery);
+  };
+  form.addEventListener("change", update);
+  update();
+}

@@ -1,0 +1,48 @@
+"""Emails to shoppers about their orders, in the language they ordered in.
+
+Links carry the order's access key so a guest can open the order from their mailbox.
+"""
+
+from __future__ import annotations
+
+from flask import render_template, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from storefront.mail import send_mail
+from storefront.orders.models import Order
+from storefront.settings.services import get_settings
+
+
+def order_link(order: Order) -> str:
+    return url_for("orders.order_page", number=order.number, key=order.access_key, _external=True)
+
+
+def send(order: Order, template: str, subject, **context) -> None:
+    """Render templates/orders/email/<template>.txt for `order` and send it to the shopper."""
+    with force_locale(order.locale or "id"):
+        outlet = get_settings(
+            "outlet_name", "outlet_address", "opening_hours_id", "opening_hours_en"
+        )
+        hours = outlet["opening_hours_en" if order.locale == "en" else "opening_hours_id"]
+        body = render_template(
+            f"orders/email/{template}.txt",
+            order=order,
+            link=order_link(order),
+            outlet=outlet,
+            hours=hours,
+            **context,
+        )
+        send_mail(order.email, f"{subject} · {order.number}", body)
+
+
+def order_placed(order: Order) -> None:
+    send(order, "placed", str(_l("Thank you for your order")))
+
+
+def order_paid(order: Order) -> None:
+    send(order, "paid", str(_l("Payment received")))
+
+
+def order_cancelled(order: Order) -> None:
+    send(order, "cancelled", str(_l("Your order is cancelled")))
