@@ -115,6 +115,8 @@ def _register_blueprints(app: Flask) -> None:
     from storefront.orders import views as _orders  # noqa: F401
     from storefront.pages import bp as pages_bp
     from storefront.pages import views as _pages  # noqa: F401
+    from storefront.payments import bp as payments_bp
+    from storefront.payments import views as _payments  # noqa: F401
     from storefront.pos import bp as pos_bp
     from storefront.pos import views as _pos  # noqa: F401
     from storefront.uploads import register_media_route
@@ -127,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(payments_bp)
     app.register_blueprint(vendors_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(consignment_bp)
