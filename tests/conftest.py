@@ -193,3 +193,20 @@ def empty_database_url(database_url, tmp_path):
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _fake_stripe_server():
+    from tests.fake_stripe import FakeStripeServer
+
+    server = FakeStripeServer()
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def fake_stripe(_fake_stripe_server):
+    """A local fake of the Stripe API (tests/fake_stripe.py), emptied for each test. Point the
+    app at it with `tests.fake_stripe.stripe_config(fake_stripe)` in an `app_config` fixture."""
+    _fake_stripe_server.reset()
+    return _fake_stripe_server
