@@ -51,27 +51,32 @@ class Payment:
 
 # --- the work queues -----------------------------------------------------------------------
 
-_unpaid = Order.paid_at.is_(None)
-_outlet = Order.payment_method == PaymentMethod.OUTLET.value
-OPEN = [s.value for s in services.OPEN_UNPAID]
 
-# Each tab: its filter, and whether the oldest order comes first (work queues do).
-QUEUES = {
-    # Paid online, or to be paid at the outlet (those are packed before payment).
-    "to_pack": (
-        or_(
-            Order.status == S.PAID.value,
-            and_(Order.status == S.PENDING_PAYMENT.value, _outlet),
+def _queues() -> dict:
+    """Each tab: its filter, and whether the oldest order comes first (work queues do).
+
+    Built when asked, not at import: the column expressions need every model mapped."""
+    unpaid = Order.paid_at.is_(None)
+    outlet = Order.payment_method == PaymentMethod.OUTLET.value
+    open_unpaid = [s.value for s in services.OPEN_UNPAID]
+    return {
+        # Paid online, or to be paid at the outlet (those are packed before payment).
+        "to_pack": (
+            or_(
+                Order.status == S.PAID.value,
+                and_(Order.status == S.PENDING_PAYMENT.value, outlet),
+            ),
+            True,
         ),
-        True,
-    ),
-    "waiting_payment": (and_(_unpaid, _outlet, Order.status.in_(OPEN)), True),
-    "packed": (Order.status == S.PACKED.value, True),
-    "ready": (Order.status == S.READY_FOR_PICKUP.value, True),
-    "out": (Order.status == S.OUT_FOR_DELIVERY.value, True),
-    "attention": (Order.attention != "", True),
-    "all": (None, False),
-}
+        "waiting_payment": (and_(unpaid, outlet, Order.status.in_(open_unpaid)), True),
+        "packed": (Order.status == S.PACKED.value, True),
+        "ready": (Order.status == S.READY_FOR_PICKUP.value, True),
+        "out": (Order.status == S.OUT_FOR_DELIVERY.value, True),
+        "attention": (Order.attention != "", True),
+        "all": (None, False),
+    }
+
+
 QUEUE_LABELS = {
     "to_pack": _l("To pack"),
     "waiting_payment": _l("Waiting for payment"),
@@ -104,7 +109,7 @@ def _search(statement, query: str):
 
 def queue(tab: str, query: str, page: int, per_page: int = 25):
     """One page of a work queue (a Flask-SQLAlchemy Pagination of orders)."""
-    condition, oldest_first = QUEUES[tab]
+    condition, oldest_first = _queues()[tab]
     statement = select(Order)
     if condition is not None:
         statement = statement.where(condition)
@@ -118,7 +123,7 @@ def queue_counts() -> dict[str, int]:
     """How many orders wait in each work queue (one query)."""
     columns = [
         func.count().filter(condition).label(tab)
-        for tab, (condition, _oldest) in QUEUES.items()
+        for tab, (condition, _oldest) in _queues().items()
         if condition is not None
     ]
     row = db.session.execute(select(*columns).select_from(Order)).one()
@@ -126,11 +131,11 @@ def queue_counts() -> dict[str, int]:
 
 
 def to_pack_count() -> int:
-    return db.session.scalar(select(func.count()).where(QUEUES["to_pack"][0])) or 0
+    return db.session.scalar(select(func.count()).where(_queues()["to_pack"][0])) or 0
 
 
 def orders_to_pack() -> list[Order]:
-    condition, _oldest = QUEUES["to_pack"]
+    condition, _oldest = _queues()["to_pack"]
     return list(
         db.session.scalars(select(Order).where(condition).order_by(Order.created_at, Order.id))
     )

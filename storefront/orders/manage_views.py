@@ -56,7 +56,7 @@ def _back(order: Order):
 @role_required(Role.MANAGER)
 def manage_queue():
     tab = request.args.get("tab", "to_pack")
-    if tab not in fulfilment.QUEUES:
+    if tab not in fulfilment.QUEUE_LABELS:
         tab = "to_pack"
     query = request.args.get("q", "").strip()[:80]
     services.expire_unpaid_orders()  # an order whose time ran out is not work any more

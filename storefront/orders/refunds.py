@@ -3,12 +3,13 @@ card orders or in cash at the counter; the manager decides whether the goods go 
 shelf (DESIGN invariant 5).
 
 A card refund happens in two steps. First the refund is checked (only paid orders, never more
-than is left, line by line), written with its idempotency key and committed; the refunded
-amounts are counted at once, so two managers cannot both refund the last rupiah. Then the
-provider is called with that key. A retry of the same form submission carries the same key
-(a hidden token in the form), so it finds the row and, if the provider was not confirmed yet,
-asks again with the same key: the provider refunds once. If the provider refuses, the row is
-removed and nothing has changed.
+than is left, line by line), written with its idempotency key and committed. Then the provider
+is called with that key, and only when it confirms are the amounts counted on the order and
+its lines. A retry of the same form submission carries the same key (a hidden token in the
+form), so it finds the row and, if the provider was not confirmed yet, asks again with the same
+key: the provider refunds once. While such a refund waits, no other refund of the order is
+accepted, so two managers cannot both refund the last rupiah. If the provider refuses, the row
+is removed and nothing has changed.
 """
 
 from __future__ import annotations
@@ -90,13 +91,10 @@ def refund(
         actor_id=getattr(actor, "id", None),
     )
     for line_id, quantity in plan.lines.items():
-        line = _line(order, line_id)
+        unit_price = _line(order, line_id).unit_price
         record.lines.append(
-            RefundLine(order_line_id=line_id, quantity=quantity, amount=line.unit_price * quantity)
+            RefundLine(order_line_id=line_id, quantity=quantity, amount=unit_price * quantity)
         )
-        line.refunded_quantity += quantity
-        line.refunded_amount += line.unit_price * quantity
-    order.refunded_amount += plan.amount
     db.session.add(record)
     db.session.flush()
     if method == "stripe":
@@ -129,6 +127,17 @@ def _plan(order, *, method, reason, lines, full, restock) -> _Plan:
         raise OrderError(_l("Choose how the money goes back."), field="method")
     if not (reason or "").strip():
         raise OrderError(_l("Say why the order is refunded."), field="reason")
+    if db.session.scalar(
+        select(func.count())
+        .select_from(Refund)
+        .where(
+            Refund.order_id == order.id,
+            Refund.method == "stripe",
+            Refund.provider_reference.is_(None),
+        )
+    ):
+        # Its amount is not counted yet; finish it (resend that form) before another refund.
+        raise OrderError(_l("A card refund of this order is still waiting for Stripe."))
     left = order.refundable_amount
     if left <= 0:
         raise OrderError(_l("Everything paid for this order has been refunded already."))
@@ -246,21 +255,19 @@ def _send_to_provider(order: Order, record: Refund, actor, plan: _Plan | None = 
 
 def _undo(order: Order, record: Refund) -> None:
     db.session.rollback()
-    ledger.begin_stock_change()
-    order = _lock(order)
-    for refund_line in record.lines:
-        line = _line(order, refund_line.order_line_id)
-        line.refunded_quantity -= refund_line.quantity
-        line.refunded_amount -= refund_line.amount
-    order.refunded_amount -= record.amount
     db.session.delete(record)
     db.session.commit()
 
 
 def _finish(order: Order, record: Refund, actor, plan: _Plan, *, locked: bool = False) -> None:
     """Goods back on the shelf, the order's state or timeline, the audit entry; commit."""
-    before = {"status": order.status, "refunded_amount": order.refunded_amount - record.amount}
+    before = {"status": order.status, "refunded_amount": order.refunded_amount}
     try:
+        for refund_line in record.lines:
+            line = _line(order, refund_line.order_line_id)
+            line.refunded_quantity += refund_line.quantity
+            line.refunded_amount += refund_line.amount
+        order.refunded_amount += record.amount
         if plan.restock:
             if not locked:
                 ledger.begin_stock_change()

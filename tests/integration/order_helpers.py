@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from storefront.catalog.permits import today_wib
 from storefront.consignment.models import MovementKind, StockLevel, StockMovement
 from storefront.extensions import db
 from storefront.manage.models import AuditEntry
@@ -16,7 +17,7 @@ from tests.stock_helpers import receive
 
 def stocked_product(quantity: int = 10, price: int = 25000, **kwargs):
     product = ProductFactory(price=price, **kwargs)
-    batch = receive(product, quantity, expires_on=date.today() + timedelta(days=120))
+    batch = receive(product, quantity, expires_on=today_wib() + timedelta(days=120))
     return product, batch
 
 
