@@ -52,16 +52,20 @@ def verify_ledger_command() -> None:
 @click.command("expire-reservations")
 @with_appcontext
 def expire_reservations_command() -> None:
-    """Release stock held by reservations whose time ran out."""
-    # Releasing may notify buyers later; a command has no request to build links from.
+    """Cancel unpaid orders whose hold ran out and release every expired reservation."""
+    from storefront.orders.services import expire_unpaid_orders
+
+    # Cancelling may notify buyers; a command has no request to build links from.
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
         try:
+            cancelled = expire_unpaid_orders()
             released = ledger.expire_reservations()
             db.session.commit()
         except Exception:
             db.session.rollback()
             raise
-    click.echo(f"Released {released} expired reservation(s).")
+    click.echo(f"Cancelled {cancelled} unpaid order(s) whose time ran out.")
+    click.echo(f"Released {released} other expired reservation(s).")
 
 
 def register_stock_cli(app) -> None:

@@ -233,3 +233,17 @@ def test_a_guest_cart_joins_the_stored_cart_at_sign_in(client, kopi):
     assert order.user_id == shopper.id
     history = client.get("/account/orders").get_data(as_text=True)
     assert order.number in history
+
+
+def test_expire_reservations_cancels_unpaid_orders_past_their_hold(client, kopi, app):
+    add(client, kopi, "2")
+    client.post_form("/checkout", CHECKOUT)
+    order = db.session.scalar(select(Order))
+    runner = app.test_cli_runner()
+    assert "Cancelled 0 unpaid" in runner.invoke(args=["expire-reservations"]).output
+    with time_machine.travel(order.reserved_until.timestamp() + 60):
+        result = runner.invoke(args=["expire-reservations"])
+    assert result.exit_code == 0 and "Cancelled 1 unpaid order(s)" in result.output
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == OrderStatus.CANCELLED
+    assert available_quantity(kopi.id) == 5

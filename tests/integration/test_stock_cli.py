@@ -82,7 +82,7 @@ def test_expire_reservations_releases_only_expired_holds(runner, ctx):
 
     result = runner.invoke(args=["expire-reservations"])
     assert result.exit_code == 0, result.output
-    assert "Released 1 expired reservation(s)." in result.output
+    assert "Released 1 other expired reservation(s)." in result.output
     db.session.expire_all()
     statuses = dict(db.session.execute(select(Reservation.id, Reservation.status)).all())
     assert statuses == {
@@ -96,4 +96,4 @@ def test_expire_reservations_releases_only_expired_holds(runner, ctx):
     assert verify.exit_code == 0, verify.output
 
     again = runner.invoke(args=["expire-reservations"])
-    assert "Released 0 expired reservation(s)." in again.output
+    assert "Released 0 other expired reservation(s)." in again.output
