@@ -1,4 +1,4 @@
-"""Counter pages: HTTP only. The rules live in pos/services.py.
+"""Counter pages: HTTP only. The rules live in pos/services.py and pos/selling.py.
 
 The running sale is kept in the signed session cookie (product ids and quantities, a few dozen
 bytes), so it survives a reload, works on any worker and never touches the books until paid.
@@ -14,7 +14,7 @@ from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.extensions import db, limiter
 from storefront.navigation import page_number
-from storefront.pos import bp, documents, services
+from storefront.pos import bp, documents, selling, services
 from storefront.pos.forms import (
     AddForm,
     CloseShiftForm,
@@ -25,7 +25,8 @@ from storefront.pos.forms import (
     VoidForm,
 )
 from storefront.pos.models import Shift
-from storefront.pos.services import PosError, RunningSale
+from storefront.pos.selling import RunningSale
+from storefront.pos.services import PosError
 from storefront.templating import outlet
 
 COUNTER_STAFF = (Role.CASHIER, Role.MANAGER)
@@ -71,9 +72,9 @@ def _form_error(form, exc: PosError) -> None:
 
 def _sale_screen(shift: Shift, *, payment_form=None, scan_form=None, status: int = 200):
     sale = _running(shift)
-    lines = services.lines_of(sale)
+    lines = selling.lines_of(sale)
     query = request.args.get("q", "").strip()[:120]
-    results = services.search(query) if query else []
+    results = selling.search(query) if query else []
     page = render_template(
         "pos/counter.html",
         shift=shift,
@@ -127,7 +128,7 @@ def scan():
     sale = _running(shift)
     text = (form.code.data or "").strip()
     try:
-        product = services.scan(sale, text)
+        product = selling.scan(sale, text)
     except PosError as exc:
         form.code.errors = [str(exc.message)]
         return _sale_screen(shift, scan_form=form, status=400)
@@ -151,7 +152,7 @@ def add_line(product_id: int):
     if AddForm().validate_on_submit():
         sale = _running(shift)
         try:
-            product = services.add(sale, product_id)
+            product = selling.add(sale, product_id)
         except PosError as exc:
             flash(str(exc.message), "error")
         else:
@@ -180,7 +181,7 @@ def set_quantity(product_id: int):
             flash(" ".join(str(e) for e in errors), "error")
         return _to_counter()
     try:
-        services.set_quantity(sale, product_id, form.quantity.data)
+        selling.set_quantity(sale, product_id, form.quantity.data)
     except PosError as exc:
         flash(str(exc.message), "error")
     else:
@@ -219,7 +220,7 @@ def pay():
     form = PaymentForm()
     if not form.validate_on_submit():
         return _sale_screen(shift, payment_form=form, status=400)
-    paid = services.PaymentInput(
+    paid = selling.PaymentInput(
         cash_tendered=form.cash.data,
         qris=form.qris.data,
         qris_reference=form.qris_reference.data or "",
@@ -228,7 +229,7 @@ def pay():
         exact_cash="exact" in request.form,
     )
     try:
-        sale = services.ring_up(shift, current_user, _running(shift), paid)
+        sale = selling.ring_up(shift, current_user, _running(shift), paid)
     except PosError as exc:
         if exc.field in ("code", "quantity"):
             flash(str(exc.message), "error")

@@ -13,9 +13,10 @@ from storefront.consignment import ledger
 from storefront.consignment.models import MovementKind, StockLevel, StockMovement
 from storefront.extensions import db
 from storefront.manage.models import AuditEntry
-from storefront.pos import services
+from storefront.pos import selling, services
 from storefront.pos.models import CounterPayment, CounterSale, SaleStatus, Shift
-from storefront.pos.services import PaymentInput, PosError, RunningSale
+from storefront.pos.selling import PaymentInput, RunningSale
+from storefront.pos.services import PosError
 from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory
 from tests.stock_helpers import receive
 
@@ -31,11 +32,13 @@ def shop(ctx):
     sambal = ProductFactory(
         vendor=vendor, category=category, name="Sambal Roa", code="GTG00013", price=33_333
     )
-    late = receive(keripik, 5, expires_on=today_wib() + timedelta(days=90))
-    early = receive(keripik, 2, expires_on=today_wib() + timedelta(days=10), code="B-EARLY")
-    receive(sambal, 3)
     cashier = UserFactory(email="kasir@example.com", name="Kasir Satu", role=Role.CASHIER.value)
     manager = UserFactory(email="manajer@example.com", name="Manajer", role=Role.MANAGER.value)
+    late = receive(keripik, 5, expires_on=today_wib() + timedelta(days=90), actor=manager)
+    early = receive(
+        keripik, 2, expires_on=today_wib() + timedelta(days=10), code="B-EARLY", actor=manager
+    )
+    receive(sambal, 3, actor=manager)
     return {
         "keripik": keripik,
         "sambal": sambal,
@@ -58,8 +61,8 @@ def ring(shop, quantities, paid, shift=None):
     shift = shift or services.open_shift(shop["cashier"], 100_000)
     sale = RunningSale()
     for product, quantity in quantities:
-        services.add(sale, product.id, quantity)
-    return services.ring_up(shift, shop["cashier"], sale, paid)
+        selling.add(sale, product.id, quantity)
+    return selling.ring_up(shift, shop["cashier"], sale, paid)
 
 
 def test_counter_sale_takes_earliest_expiry_first_and_snapshots_commission(shop):
@@ -140,12 +143,12 @@ def test_more_than_on_hand_is_refused_by_the_ledger_and_nothing_changes(shop, mo
     ring(shop, [(sambal, 2)], PaymentInput(cash_tendered=70_000), shift=shift)
     expected = str(ledger.OutOfStock(sambal.id, 2, 1).message)
     with pytest.raises(PosError) as early:
-        services.ring_up(shift, shop["cashier"], sale, PaymentInput(cash_tendered=70_000))
+        selling.ring_up(shift, shop["cashier"], sale, PaymentInput(cash_tendered=70_000))
     assert str(early.value.message) == expected
     # Even when the check before the lock passes (a race), the ledger refuses under its lock.
-    monkeypatch.setattr(services, "_checked", lambda product_id, quantity: None)
+    monkeypatch.setattr(selling, "_checked", lambda product_id, quantity: None)
     with pytest.raises(PosError) as late:
-        services.ring_up(shift, shop["cashier"], sale, PaymentInput(cash_tendered=70_000))
+        selling.ring_up(shift, shop["cashier"], sale, PaymentInput(cash_tendered=70_000))
     assert str(late.value.message) == expected
     assert db.session.scalar(select(func.count()).select_from(CounterSale)) == 1
     assert on_hand(sambal) == 1
@@ -155,20 +158,20 @@ def test_more_than_on_hand_is_refused_by_the_ledger_and_nothing_changes(shop, mo
 def test_paying_the_same_running_sale_twice_rings_it_up_once(shop):
     shift = services.open_shift(shop["cashier"], 0)
     sale = RunningSale(lines={shop["keripik"].id: 1})
-    first = services.ring_up(shift, shop["cashier"], sale, PaymentInput(exact_cash=True))
-    again = services.ring_up(shift, shop["cashier"], sale, PaymentInput(exact_cash=True))
+    first = selling.ring_up(shift, shop["cashier"], sale, PaymentInput(exact_cash=True))
+    again = selling.ring_up(shift, shop["cashier"], sale, PaymentInput(exact_cash=True))
     assert first.id == again.id
     assert on_hand(shop["keripik"]) == 6
 
 
 def test_scan_accepts_product_code_batch_code_and_a_multiplier(shop):
     sale = RunningSale()
-    assert services.scan(sale, "gtg00012") == shop["keripik"]
-    assert services.scan(sale, "b-early") == shop["keripik"]
-    assert services.scan(sale, "3*GTG00013") == shop["sambal"]
-    assert services.scan(sale, "kopi tubruk") is None
+    assert selling.scan(sale, "gtg00012") == shop["keripik"]
+    assert selling.scan(sale, "b-early") == shop["keripik"]
+    assert selling.scan(sale, "3*GTG00013") == shop["sambal"]
+    assert selling.scan(sale, "kopi tubruk") is None
     assert sale.lines == {shop["keripik"].id: 2, shop["sambal"].id: 3}
-    assert [p.name for p in services.search("roa")] == ["Sambal Roa"]
+    assert [p.name for p in selling.search("roa")] == ["Sambal Roa"]
 
 
 def test_one_open_shift_per_cashier(shop):

@@ -1,0 +1,374 @@
+"""Selling at the counter: the running sale (kept by the view in the session), scanning and
+searching, payment by cash, QRIS, debit or a split, and ringing the sale up.
+
+A sale is either on the books with its stock movements, lines and payments, or not at all.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from storefront.catalog.models import Product
+from storefront.catalog.permits import today_wib
+from storefront.catalog.services import visible_products
+from storefront.consignment import ledger
+from storefront.consignment.commission import sale_split
+from storefront.consignment.models import Batch
+from storefront.database import utcnow
+from storefront.extensions import db
+from storefront.money import format_rupiah
+from storefront.numbering import next_daily_number
+from storefront.pos.models import (
+    CounterPayment,
+    CounterSale,
+    CounterSaleLine,
+    PayMethod,
+    SaleStatus,
+    Shift,
+    ShiftStatus,
+)
+from storefront.pos.services import SALE_REFERENCE, PosError, lock_shift
+
+MAX_QUANTITY = 999
+SEARCH_LIMIT = 20
+# "3*GTG00012" or "3x GTG00012": three units in one scan, as on most tills.
+_MULTIPLIED = re.compile(r"^(?P<quantity>\d{1,3})\s*[*xX]\s*(?P<code>\S.*)$")
+
+# --- the running sale ----------------------------------------------------------------------
+
+
+@dataclass
+class RunningSale:
+    """The sale being rung up: product id → quantity, in the order scanned. `key` makes paying
+    it twice (a double click, a resent form) ring it up once."""
+
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    lines: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: Mapping | None) -> RunningSale:
+        if not data or not isinstance(data.get("key"), str):
+            return cls()
+        lines = {}
+        for pair in data.get("lines", []):
+            try:
+                product_id, quantity = int(pair[0]), int(pair[1])
+            except (TypeError, ValueError, IndexError):
+                continue
+            if 0 < quantity <= MAX_QUANTITY:
+                lines[product_id] = quantity
+        return cls(key=data["key"], lines=lines)
+
+    def to_data(self) -> dict:
+        return {"key": self.key, "lines": [[pid, qty] for pid, qty in self.lines.items()]}
+
+
+@dataclass(frozen=True)
+class SaleLineView:
+    product: Product
+    quantity: int
+    available: int
+
+    @property
+    def unit_price(self) -> int:
+        return self.product.price
+
+    @property
+    def amount(self) -> int:
+        return self.product.price * self.quantity
+
+
+def sellable_product(product_id: int) -> Product | None:
+    """The product if the shop may sell it (DESIGN invariant 8): the counter sells nothing the
+    web shop would hide for missing permits or an unapproved vendor."""
+    return db.session.scalar(
+        visible_products().options(joinedload(Product.vendor)).where(Product.id == product_id)
+    )
+
+
+def product_for_code(code: str) -> Product | None:
+    """A product by its code (what shelf labels print) or by one of its batch codes."""
+    code = code.strip()
+    product = db.session.scalar(select(Product).where(Product.code == code))
+    if product is None:
+        product = db.session.scalar(select(Product).where(func.upper(Product.code) == code.upper()))
+    if product is not None:
+        return product
+    product_ids = db.session.scalars(
+        select(Batch.product_id).where(func.upper(Batch.code) == code.upper()).distinct()
+    ).all()
+    if len(product_ids) > 1:
+        raise PosError(
+            _l("Several products share the batch code %(code)s: scan the product code.", code=code),
+            "code",
+        )
+    return db.session.get(Product, product_ids[0]) if product_ids else None
+
+
+def _checked(product_id: int, quantity: int) -> Product:
+    product = sellable_product(product_id)
+    if product is None:
+        found = db.session.get(Product, product_id)
+        if found is None:
+            raise PosError(_l("That product no longer exists."), "code")
+        raise PosError(
+            _l(
+                "%(product)s cannot be sold: it is not approved, hidden, or its permits are "
+                "missing or expired.",
+                product=found.name,
+            ),
+            "code",
+        )
+    if quantity > MAX_QUANTITY:
+        raise PosError(_l("At most %(max)d per line.", max=MAX_QUANTITY), "quantity")
+    available = ledger.available_quantity(product.id)
+    if quantity > available:
+        raise PosError(ledger.OutOfStock(product.id, quantity, available).message, "quantity")
+    return product
+
+
+def scan(sale: RunningSale, text: str) -> Product | None:
+    """Add what was scanned or typed: a product or batch code, optionally `3*CODE`.
+
+    Returns the product added, or None when the text is no code (the view then searches
+    product names with it)."""
+    text = (text or "").strip()
+    if not text:
+        raise PosError(_l("Scan a code or type a product name."), "code")
+    quantity = 1
+    match = _MULTIPLIED.match(text)
+    if match and int(match["quantity"]) > 0:
+        quantity, text = int(match["quantity"]), match["code"].strip()
+    product = product_for_code(text)
+    if product is None:
+        return None
+    add(sale, product.id, quantity)
+    return product
+
+
+def add(sale: RunningSale, product_id: int, quantity: int = 1) -> Product:
+    if quantity <= 0:
+        raise PosError(_l("Enter a quantity of at least 1."), "quantity")
+    product = _checked(product_id, sale.lines.get(product_id, 0) + quantity)
+    sale.lines[product_id] = sale.lines.get(product_id, 0) + quantity
+    return product
+
+
+def set_quantity(sale: RunningSale, product_id: int, quantity: int) -> None:
+    """Change a line's quantity; 0 removes it."""
+    if product_id not in sale.lines:
+        raise PosError(_l("That product is not in this sale."), "quantity")
+    if quantity is None or quantity < 0:
+        raise PosError(_l("Enter a quantity of 0 or more."), "quantity")
+    if quantity == 0:
+        del sale.lines[product_id]
+        return
+    _checked(product_id, quantity)
+    sale.lines[product_id] = quantity
+
+
+def lines_of(sale: RunningSale) -> list[SaleLineView]:
+    """The running sale with today's prices and stock, in the order scanned."""
+    if not sale.lines:
+        return []
+    products = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Product).options(joinedload(Product.vendor)).where(Product.id.in_(sale.lines))
+        )
+    }
+    stock = ledger.available_quantities(products)
+    return [
+        SaleLineView(products[pid], quantity, stock.get(pid, 0))
+        for pid, quantity in sale.lines.items()
+        if pid in products
+    ]
+
+
+def search(query: str) -> list[Product]:
+    """Sellable products whose name or code contains the words typed, names A–Z."""
+    words = [w for w in re.split(r"\W+", (query or "").lower()) if w][:5]
+    if not words:
+        return []
+    statement = visible_products()
+    for word in words:
+        pattern = f"%{word}%"
+        statement = statement.where(
+            or_(func.lower(Product.name).like(pattern), func.lower(Product.code).like(pattern))
+        )
+    return list(db.session.scalars(statement.order_by(Product.name).limit(SEARCH_LIMIT)))
+
+
+# --- payment and ringing up ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    """What the cashier typed: cash handed over, and amounts paid by QRIS or debit card."""
+
+    cash_tendered: int | None = None
+    qris: int | None = None
+    qris_reference: str = ""
+    debit: int | None = None
+    debit_reference: str = ""
+    exact_cash: bool = False  # "exact money": the buyer handed over just what was left to pay
+
+
+@dataclass(frozen=True)
+class PlannedPayment:
+    method: str
+    amount: int
+    tendered: int
+    change: int = 0
+    reference: str = ""
+
+
+def plan_payments(total: int, paid: PaymentInput) -> list[PlannedPayment]:
+    """Split `total` over the methods: QRIS and debit first (exact amounts, no change), cash
+    for the rest, with change. Refuses anything that does not add up."""
+    planned = []
+    cards = 0
+    for method, amount, reference in (
+        (PayMethod.QRIS, paid.qris, paid.qris_reference),
+        (PayMethod.DEBIT, paid.debit, paid.debit_reference),
+    ):
+        if not amount:
+            continue
+        if amount < 0:
+            raise PosError(_l("Amounts cannot be negative."), method.value)
+        reference = (reference or "").strip()
+        if not reference:
+            raise PosError(
+                _l("Enter the reference printed on the payment slip."), f"{method.value}_reference"
+            )
+        planned.append(PlannedPayment(method.value, amount, amount, 0, reference[:120]))
+        cards += amount
+    if cards > total:
+        raise PosError(
+            _l(
+                "QRIS and debit together (%(cards)s) are more than the total %(total)s; "
+                "card payments give no change.",
+                cards=format_rupiah(cards),
+                total=format_rupiah(total),
+            ),
+            "qris",
+        )
+    remainder = total - cards
+    if remainder == 0:
+        return planned
+    tendered = remainder if paid.exact_cash and not paid.cash_tendered else paid.cash_tendered or 0
+    if tendered < remainder:
+        if not tendered and not cards:
+            raise PosError(_l("Enter the cash received, or a QRIS or debit payment."), "cash")
+        raise PosError(
+            _l(
+                "Cash received %(tendered)s is less than the %(due)s still to pay.",
+                tendered=format_rupiah(tendered),
+                due=format_rupiah(remainder),
+            ),
+            "cash",
+        )
+    planned.append(PlannedPayment(PayMethod.CASH.value, remainder, tendered, tendered - remainder))
+    return planned
+
+
+def sale_by_key(key: str) -> CounterSale | None:
+    return db.session.scalar(select(CounterSale).where(CounterSale.submission_key == key))
+
+
+def ring_up(shift: Shift, cashier, sale: RunningSale, paid: PaymentInput) -> CounterSale:
+    """Commit the running sale: FEFO stock movements on the counter channel, lines with their
+    commission snapshot and the payments, in one transaction. Raises PosError (an out-of-stock
+    line, money that does not add up, a closed shift) and then nothing has changed."""
+    existing = sale_by_key(sale.key)
+    if existing is not None:
+        return existing
+    lines = lines_of(sale)
+    if not lines:
+        raise PosError(_l("The sale is empty: scan a product first."), "code")
+    for line in lines:
+        _checked(line.product.id, line.quantity)
+    total = sum(line.amount for line in lines)
+    payments = plan_payments(total, paid)
+    for attempt in range(3):
+        try:
+            return _write_sale(shift, cashier, sale.key, lines, total, payments)
+        except IntegrityError:
+            db.session.rollback()
+            existing = sale_by_key(sale.key)
+            if existing is not None:
+                return existing
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _write_sale(shift, cashier, key, lines, total, payments) -> CounterSale:
+    # The ledger begins the transaction and locks the stock rows; the sale row is created after
+    # and the movements point at it through `CounterSale.movements`, so the unit of work
+    # inserts the sale first and fills in their reference (movements are never updated).
+    # Lock order everywhere: stock levels, then the shift (void and close follow it too).
+    with db.session.no_autoflush:
+        try:
+            movements = ledger.record_counter_sale(
+                [ledger.Line(line.product.id, line.quantity) for line in lines],
+                reference_type=SALE_REFERENCE,
+                reference_id=None,
+                actor_id=cashier.id,
+            )
+        except ledger.StockError as exc:
+            db.session.rollback()
+            raise PosError(exc.message, "quantity") from exc
+        locked = lock_shift(shift.id)
+        if locked is None or locked.status != ShiftStatus.OPEN:
+            db.session.rollback()
+            raise PosError(_l("This shift is closed. Open a new shift to sell."))
+        record = CounterSale(
+            number=next_daily_number(CounterSale.number, "KS", today_wib()),
+            shift_id=locked.id,
+            cashier_id=cashier.id,
+            status=SaleStatus.COMPLETED.value,
+            subtotal=total,
+            total=total,
+            submission_key=key,
+            created_at=utcnow(),
+        )
+        record.movements.extend(movements)
+        db.session.add(record)
+        for line in lines:
+            product = line.product
+            gross, rate, commission, share = sale_split(product, product.price, line.quantity)
+            record.lines.append(
+                CounterSaleLine(
+                    product_id=product.id,
+                    vendor_id=product.vendor_id,
+                    product_name=product.name,
+                    product_code=product.code,
+                    unit_price=product.price,
+                    quantity=line.quantity,
+                    gross=gross,
+                    commission_bp=rate,
+                    commission=commission,
+                    vendor_share=share,
+                )
+            )
+        for payment in payments:
+            record.payments.append(
+                CounterPayment(
+                    method=payment.method,
+                    amount=payment.amount,
+                    tendered=payment.tendered,
+                    change=payment.change,
+                    reference=payment.reference,
+                )
+            )
+    db.session.commit()
+    return record
