@@ -407,4 +407,54 @@ def seed_demo_data(*, skip_if_seeded: bool = False) -> dict[str, int] | None:
     added["batches"] = _stock_shelves(vendors, staff_id=_user(*STAFF[1][1:], Role.MANAGER)[0].id)
     set_setting("demo_seeded_at", utcnow().isoformat())
     db.session.commit()
+    added["orders"] = _demo_orders()
     return added
+
+
+def _demo_orders() -> int:
+    """A few online orders at different steps, so the manager's order queue is not empty."""
+    from storefront.orders import services as orders
+    from storefront.orders.models import Order, OrderStatus, PaidWith
+
+    if db.session.scalar(select(Order.id).limit(1)) is not None:
+        return 0
+    shopper = db.session.scalar(select(User).where(User.email == "pembeli@example.com"))
+    manager = db.session.scalar(select(User).where(User.email == "manajer@example.com"))
+    products = {
+        p.code: p.id
+        for p in db.session.scalars(select(Product).order_by(Product.id.desc()).limit(6))
+    }
+    codes = list(products)
+    wanted = [
+        ({codes[0]: 2, codes[1]: 1}, "pickup", None, None),
+        ({codes[2]: 1}, "delivery", "Cikupa", "Jl. Raya Serang Km 17 No. 8, RT 01/RW 02, Talaga"),
+        ({codes[3]: 3}, "pickup", None, None),
+    ]
+    placed = []
+    for quantities, fulfilment, kecamatan, address in wanted:
+        details = orders.CheckoutDetails(
+            name=shopper.name,
+            email=shopper.email,
+            phone="+6281298765432",
+            fulfilment=fulfilment,
+            payment_method="outlet",
+            kecamatan=kecamatan,
+            address=address,
+            user_id=shopper.id,
+        )
+        try:
+            placed.append(
+                orders.place_order(
+                    {products[c]: q for c, q in quantities.items()}, details, card_enabled=False
+                )
+            )
+        except orders.OrderError:
+            continue  # not enough demo stock on the shelf; the queue simply has fewer orders
+    if len(placed) == 3:
+        # The second one is packed and waiting for the courier; the third is paid and ready.
+        orders.transition(placed[1], OrderStatus.PACKED, actor=manager)
+        orders.mark_paid(placed[2], paid_with=PaidWith.QRIS, amount=placed[2].total, actor=manager)
+        orders.transition(placed[2], OrderStatus.PACKED, actor=manager)
+        orders.transition(placed[2], OrderStatus.READY_FOR_PICKUP, actor=manager)
+        db.session.commit()
+    return len(placed)

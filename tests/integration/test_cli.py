@@ -84,13 +84,13 @@ def test_seed_demo_is_idempotent(app, ctx):
 def test_seed_demo_first_time_only_leaves_a_seeded_database_alone(app, ctx):
     runner = app.test_cli_runner()
     runner.invoke(args=["seed-demo", "--first-time"])
-    shopper = db.session.scalar(select(User).where(User.email == "pembeli@example.com"))
-    db.session.delete(shopper)
+    admin = db.session.scalar(select(User).where(User.email == "admin@example.com"))
+    db.session.delete(admin)
     db.session.commit()
 
     result = runner.invoke(args=["seed-demo", "--first-time"])
     assert "loaded before" in result.output
-    assert db.session.scalar(select(User).where(User.email == "pembeli@example.com")) is None
+    assert db.session.scalar(select(User).where(User.email == "admin@example.com")) is None
 
 
 def test_seed_demo_refuses_production(app, ctx):
