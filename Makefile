@@ -54,10 +54,14 @@ test-sqlite: $(VENV)/.installed-dev translations
 test-postgres: $(VENV)/.installed-dev translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest $(PYTEST_ARGS)
 
-## Lint, then the whole suite on SQLite; with CI=true also on PostgreSQL.
+## Lint, then the whole suite on SQLite; with CI=true also on PostgreSQL, both legs at once
+## (one per core: the CI budget is 15 minutes), each leg's output printed when it ends.
 test: lint
-	$(MAKE) --no-print-directory test-sqlite
-	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory test-postgres; fi
+	@if [ "$$CI" = "true" ]; then \
+		$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres; \
+	else \
+		$(MAKE) --no-print-directory test-sqlite; \
+	fi
 
 ## Benchmarks that print figures (see docs/performance.md). BENCH_ARGS=--movements 1000000 for the
 ## full ledger run; CATALOG_ARGS="--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench"
