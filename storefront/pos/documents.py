@@ -17,23 +17,28 @@ def method_label(method: str) -> str:
 
 
 def receipt_pdf(sale, outlet: dict, paper_mm: int = 80) -> bytes:
-    """One long strip: outlet, number and time, the lines, total, payments, change."""
+    """One strip as long as its content: outlet, number and time, lines, total, payments,
+    change. Drawn twice: once to measure the length, once on a page of exactly that length."""
+    draft = _draw(sale, outlet, paper_mm, 1000)
+    return bytes(_draw(sale, outlet, paper_mm, draft.get_y() + 6).output())
+
+
+def _draw(sale, outlet: dict, paper_mm: int, height: float) -> FPDF:
     margin = 3.0 if paper_mm <= 58 else 4.0
     width = paper_mm - 2 * margin
     size = 7.5 if paper_mm <= 58 else 8.5
-    # Long enough for every line to wrap once; a thermal printer cuts after the last line.
-    height = 95 + 9 * len(sale.lines) + 5 * len(sale.payments)
     pdf = FPDF(orientation="P", unit="mm", format=(paper_mm, height))
     pdf.set_creator("Gerai Tangerang Gemilang")
     pdf.set_title(latin1(_("Receipt %(number)s", number=sale.number)))
     pdf.set_margins(margin, margin, margin)
     pdf.set_auto_page_break(auto=False)
     pdf.add_page()
+    below = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
     def row(left: str, right: str, bold: bool = False) -> None:
         pdf.set_font(FONT, "B" if bold else "", size)
         pdf.cell(width * 0.6, 4, latin1(left))
-        pdf.cell(width * 0.4, 4, latin1(right), align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(width * 0.4, 4, latin1(right), align=Align.R, **below)
 
     def rule() -> None:
         pdf.ln(1)
@@ -45,24 +50,20 @@ def receipt_pdf(sale, outlet: dict, paper_mm: int = 80) -> bytes:
         pdf.ln(1.5)
 
     pdf.set_font(FONT, "B", size + 2)
-    pdf.multi_cell(width, 5, latin1(outlet.get("outlet_name", "")), align=Align.C)
+    pdf.multi_cell(width, 5, latin1(outlet.get("outlet_name", "")), align=Align.C, **below)
     pdf.set_font(FONT, "", size - 1)
-    pdf.multi_cell(width, 3.5, latin1(outlet.get("outlet_address", "")), align=Align.C)
-    pdf.ln(1)
+    pdf.multi_cell(width, 3.5, latin1(outlet.get("outlet_address", "")), align=Align.C, **below)
     rule()
-    row(sale.number, format_datetime(sale.created_at, "dd-MM-yyyy HH:mm"))
+    row(sale.number, format_datetime(sale.created_at, "dd-MM-yyyy HH:mm") + " WIB")
     row(_("Cashier"), sale.cashier.name)
     if sale.is_voided:
         pdf.set_font(FONT, "B", size + 2)
-        pdf.cell(width, 6, latin1(_("VOIDED")), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(width, 6, latin1(_("VOIDED")), align=Align.C, **below)
     rule()
     for line in sale.lines:
         pdf.set_font(FONT, "", size)
-        pdf.multi_cell(width, 4, latin1(line.product_name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        row(
-            f"  {line.quantity} x {format_rupiah(line.unit_price)}",
-            format_rupiah(line.gross),
-        )
+        pdf.multi_cell(width, 4, latin1(line.product_name), align=Align.L, **below)
+        row(f"{line.quantity} x {format_rupiah(line.unit_price)}", format_rupiah(line.gross))
     rule()
     row(_("Total"), format_rupiah(sale.total), bold=True)
     for payment in sale.payments:
@@ -78,5 +79,6 @@ def receipt_pdf(sale, outlet: dict, paper_mm: int = 80) -> bytes:
         3.5,
         latin1(_("Thank you for supporting Tangerang's local producers.")),
         align=Align.C,
+        **below,
     )
-    return bytes(pdf.output())
+    return pdf

@@ -285,3 +285,41 @@ def test_the_counter_is_for_counter_staff_only(client, shop):
     other = type(client)(client.application.test_client())
     other.login(shopper.email, PASSWORD)
     assert other.get("/counter/").status_code == 403
+
+
+def test_cashier_finds_by_name_and_voids_with_a_managers_password(cashier_client, shop):
+    client = cashier_client
+    client.post_form("/counter/shift/open", {"opening_float": "0"})
+    found = client.post_form("/counter/scan", {"code": "sambal"})
+    assert found.headers["Location"].endswith("/counter/?q=sambal")
+    results = client.get(found.headers["Location"]).get_data(as_text=True)
+    assert "Sambal Roa" in results
+    client.post_form(f"/counter/lines/{shop['sambal'].id}/add", {})
+    paid = client.post_form("/counter/pay", {"exact": "1"})
+    sale = db.session.scalar(select(CounterSale))
+    assert paid.headers["Location"].endswith(f"/counter/sales/{sale.id}")
+    assert on_hand(shop["sambal"]) == 2
+
+    void_url = f"/counter/sales/{sale.id}/void"
+    wrong = client.post_form(
+        void_url,
+        {
+            "reason": "Salah barang",
+            "approver_email": "manajer@example.com",
+            "approver_password": "x",
+        },
+    )
+    assert wrong.status_code == 400
+    assert db.session.get(CounterSale, sale.id).status == SaleStatus.COMPLETED
+    ok = client.post_form(
+        void_url,
+        {
+            "reason": "Salah barang",
+            "approver_email": "manajer@example.com",
+            "approver_password": PASSWORD,
+        },
+    )
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(CounterSale, sale.id).status == SaleStatus.VOIDED
+    assert on_hand(shop["sambal"]) == 3
