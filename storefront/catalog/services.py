@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
@@ -11,11 +13,18 @@ from storefront.extensions import db
 from storefront.vendors.models import Vendor, VendorStatus
 
 
+@cache
+def _product_vendor():
+    """Made once (after the mappers are configured): an alias proxies every vendor column,
+    which cost more than the query it is for."""
+    return aliased(Vendor, name="product_vendor")
+
+
 def from_approved_vendor():
     """EXISTS (the product's vendor is approved), correlated to `Product` only: it reads its own
     alias of `vendors`, so it also works inside a query that is itself correlated to `Vendor`
     (the spotlight in catalog/listing.py)."""
-    vendor = aliased(Vendor, name="product_vendor")
+    vendor = _product_vendor()
     return exists().where(
         vendor.id == Product.vendor_id, vendor.status == VendorStatus.APPROVED.value
     )
