@@ -3,6 +3,7 @@
     .venv/bin/python bench/catalog.py                            # SQLite, 1,000 and 100,000
     .venv/bin/python bench/catalog.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
     .venv/bin/python bench/catalog.py --sizes 1000 --duration 5 --keep
+    .venv/bin/python bench/catalog.py --keep --no-page-cache     # every request renders its page
 
 For each size it seeds its own database (`bench/seed_catalog.py`: `<file>-<size>.db` under the
 temp folder, or the PostgreSQL database `<name>_<size>`, created if missing), starts the store
@@ -69,6 +70,12 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--keep", action="store_true", help="reuse databases seeded by an earlier run"
+    )
+    parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="run the store with CATALOG_CACHE_SECONDS=0: every request renders its page, as "
+        "for a signed-in shopper (by default anonymous pages are kept 60 s)",
     )
     args = parser.parse_args(argv)
     try:
@@ -384,12 +391,18 @@ def main(argv=None) -> int:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: sudo apt-get install -y wrk")
     logs = Path(tempfile.mkdtemp(prefix="storefront-bench-catalog-"))
+    if args.no_page_cache:
+        os.environ["CATALOG_CACHE_SECONDS"] = "0"  # server_env() passes it on to the store
     print("Catalogue benchmark (issue 5)")
     print(f"  database   {args.database_url} (one per size)")
     print(f"  sizes      {', '.join(f'{s:,}' for s in args.sizes)} products")
     print(
         f"  load       wrk {args.duration} s per page, {args.connections} connections, "
         f"{args.threads} threads; gunicorn 2 workers x 2 threads each side"
+    )
+    print(
+        "  page cache "
+        + ("off (every request renders)" if args.no_page_cache else "on (anonymous pages, 60 s)")
     )
     print(f"  machine    {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; logs in {logs}")
     runs = {}

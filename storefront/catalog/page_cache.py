@@ -10,12 +10,14 @@ template put something in the session). Stock badges on a cached page can be up 
 old; `ledger.reserve` at checkout is what guarantees stock (docs/decisions.md).
 
 Flask-Caching's SimpleCache: memory of one gunicorn worker, nothing to run beside the app.
-CATALOG_CACHE_SECONDS = 0 turns all of this off (the default under TESTING, so tests see
-every change at once; tests/integration/test_page_cache.py turns it on).
+CATALOG_CACHE_SECONDS = 0 (a setting, or an environment variable) turns all of this off: the
+default under TESTING, so tests see every change at once (tests/integration/test_page_cache.py
+turns it on).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -62,7 +64,10 @@ def cached(key: str, compute: Callable[[], T], seconds: int | None = None) -> T:
 
 def _init(state) -> None:
     app: Flask = state.app
-    app.config.setdefault("CATALOG_CACHE_SECONDS", 0 if app.config.get("TESTING") else 60)
+    default = 0 if app.config.get("TESTING") else 60
+    app.config.setdefault(
+        "CATALOG_CACHE_SECONDS", int(os.environ.get("CATALOG_CACHE_SECONDS", default))
+    )
     cache.init_app(
         app,
         config={"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000, "CACHE_KEY_PREFIX": ""},
