@@ -213,6 +213,10 @@ def upgrade():
             unique=False,
         )
 
+    # Statements find a period's online sales by payment time (settlements_figures._id_range).
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.create_index("ix_orders_paid_at", ["paid_at"], unique=False)
+
     dialect = op.get_bind().dialect.name
     for statement in {"sqlite": SQLITE_GUARDS, "postgresql": POSTGRES_GUARDS}.get(dialect, []):
         op.execute(statement)
@@ -221,6 +225,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index("ix_orders_paid_at")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER settlement_lines_frozen ON settlement_lines")
         op.execute("DROP TRIGGER settlements_frozen ON settlements")

@@ -20,18 +20,15 @@ The rules, in one place:
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 
 from storefront import states
 from storefront.catalog.models import Product
-from storefront.consignment.models import MovementKind, StockMovement
 from storefront.consignment.settlement_models import (
     Settlement,
     SettlementComment,
@@ -39,16 +36,19 @@ from storefront.consignment.settlement_models import (
     SettlementStatus,
     SettlementStatusChange,
 )
+from storefront.consignment.settlements_figures import (  # noqa: F401  (re-exported)
+    LineFigures,
+    VendorFigures,
+    compute,
+    period_containing,
+    periods_in_month,
+    utc_bounds,
+)
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.manage import audit
-from storefront.money import commission_split
-from storefront.orders.models import Order, OrderLine, Refund, RefundLine
-from storefront.pos.models import CounterSale, CounterSaleLine, SaleStatus
 from storefront.settings.services import get_setting
-from storefront.vendors.models import SettlementPeriod, Vendor, VendorStatus
-
-WIB = ZoneInfo("Asia/Jakarta")
+from storefront.vendors.models import Vendor, VendorStatus
 
 ALLOWED = {
     SettlementStatus.DRAFT: {SettlementStatus.CLOSED},
@@ -99,193 +99,6 @@ def transition(settlement: Settlement, to: SettlementStatus, *, actor, comment: 
     )
 
 
-# --- periods ---------------------------------------------------------------------------------
-
-
-def period_containing(kind: str, day: date) -> tuple[date, date]:
-    """The (first, last) day of the `kind` period that `day` falls in."""
-    last_of_month = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
-    if kind == SettlementPeriod.WEEKLY:
-        start = day - timedelta(days=day.weekday())
-        return start, start + timedelta(days=6)
-    if kind == SettlementPeriod.BIWEEKLY:
-        if day.day <= 15:
-            return day.replace(day=1), day.replace(day=15)
-        return day.replace(day=16), last_of_month
-    return day.replace(day=1), last_of_month
-
-
-def periods_in_month(kind: str, year: int, month: int) -> list[tuple[date, date]]:
-    """The vendor's periods that end in the month (a week belongs to the month it ends in)."""
-    day, last = date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-    periods = []
-    while day <= last:
-        start, end = period_containing(kind, day)
-        if end <= last and (start, end) not in periods:
-            periods.append((start, end))
-        day = end + timedelta(days=1)
-    return periods
-
-
-def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """WIB midnight at the start of `start` and after `end`, in UTC (half-open interval)."""
-
-    def midnight(day: date) -> datetime:
-        return datetime.combine(day, time(0), tzinfo=WIB).astimezone(UTC)
-
-    return midnight(start), midnight(end + timedelta(days=1))
-
-
-# --- computing the figures -------------------------------------------------------------------
-
-
-@dataclass
-class LineFigures:
-    opening: int = 0
-    received: int = 0
-    sold_online: int = 0
-    gross_online: int = 0
-    sold_counter: int = 0
-    gross_counter: int = 0
-    refunded: int = 0
-    refunds: int = 0
-    restocked: int = 0
-    returned: int = 0
-    adjusted: int = 0
-    closing: int = 0
-    commission: int = 0
-
-    @property
-    def vendor_share(self) -> int:
-        return self.gross_online + self.gross_counter - self.refunds - self.commission
-
-    def is_empty(self) -> bool:
-        return not any(vars(self).values())
-
-
-@dataclass
-class VendorFigures:
-    lines: dict[int, LineFigures] = field(default_factory=lambda: defaultdict(LineFigures))
-
-
-ADJUSTMENT_KINDS = (
-    MovementKind.DAMAGE_LOSS.value,
-    MovementKind.EXPIRY_WRITE_OFF.value,
-    MovementKind.COUNT_CORRECTION.value,
-)
-
-
-def _vendor_filter(column, vendor_ids):
-    return True if vendor_ids is None else column.in_(vendor_ids)
-
-
-def _stock(figures, start_utc, end_utc, vendor_ids) -> None:
-    m = StockMovement
-    in_period = m.created_at >= start_utc
-    # A voided counter sale's units coming back undo a sale the statement never counted.
-    restock = ~m.reference_type.like("counter_sale%")
-
-    def total(condition):
-        return func.coalesce(func.sum(case((condition, m.quantity), else_=0)), 0)
-
-    rows = db.session.execute(
-        select(
-            m.vendor_id,
-            m.product_id,
-            total(m.created_at < start_utc),
-            total(and_(in_period, m.kind == MovementKind.INTAKE.value)),
-            total(and_(in_period, m.kind == MovementKind.CUSTOMER_RETURN.value, restock)),
-            total(and_(in_period, m.kind == MovementKind.RETURN_TO_VENDOR.value)),
-            total(and_(in_period, m.kind.in_(ADJUSTMENT_KINDS))),
-            func.sum(m.quantity),
-        )
-        .where(m.created_at < end_utc, _vendor_filter(m.vendor_id, vendor_ids))
-        .group_by(m.vendor_id, m.product_id)
-    )
-    for vendor_id, product_id, opening, received, restocked, returned, adjusted, closing in rows:
-        line = figures[vendor_id].lines[product_id]
-        line.opening, line.received, line.restocked = int(opening), int(received), int(restocked)
-        line.returned, line.adjusted, line.closing = -int(returned), int(adjusted), int(closing)
-
-
-def _sales(figures, start_utc, end_utc, vendor_ids) -> None:
-    online = db.session.execute(
-        select(
-            OrderLine.vendor_id,
-            OrderLine.product_id,
-            func.sum(OrderLine.quantity),
-            func.sum(OrderLine.gross),
-            func.sum(OrderLine.commission),
-        )
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(
-            Order.paid_at >= start_utc,
-            Order.paid_at < end_utc,
-            _vendor_filter(OrderLine.vendor_id, vendor_ids),
-        )
-        .group_by(OrderLine.vendor_id, OrderLine.product_id)
-    )
-    for vendor_id, product_id, quantity, gross, commission in online:
-        line = figures[vendor_id].lines[product_id]
-        line.sold_online, line.gross_online = int(quantity), int(gross)
-        line.commission += int(commission)
-
-    refunds = db.session.execute(
-        select(
-            OrderLine.vendor_id,
-            OrderLine.product_id,
-            OrderLine.commission_bp,
-            RefundLine.quantity,
-            RefundLine.amount,
-        )
-        .join(Refund, Refund.id == RefundLine.refund_id)
-        .join(OrderLine, OrderLine.id == RefundLine.order_line_id)
-        .where(
-            Refund.created_at >= start_utc,
-            Refund.created_at < end_utc,
-            _vendor_filter(OrderLine.vendor_id, vendor_ids),
-        )
-    )
-    for vendor_id, product_id, rate, quantity, amount in refunds:
-        line = figures[vendor_id].lines[product_id]
-        given_back, _share = commission_split(-int(amount), rate)
-        line.refunded += int(quantity)
-        line.refunds += int(amount)
-        line.commission += given_back
-
-    sale, sale_line = CounterSale, CounterSaleLine
-    rows = db.session.execute(
-        select(
-            sale_line.vendor_id,
-            sale_line.product_id,
-            func.sum(sale_line.quantity),
-            func.sum(sale_line.gross),
-            func.sum(sale_line.commission),
-        )
-        .join(sale, sale.id == sale_line.sale_id)
-        .where(
-            sale.status == SaleStatus.COMPLETED.value,
-            sale.created_at >= start_utc,
-            sale.created_at < end_utc,
-            _vendor_filter(sale_line.vendor_id, vendor_ids),
-        )
-        .group_by(sale_line.vendor_id, sale_line.product_id)
-    )
-    for vendor_id, product_id, quantity, gross, commission in rows:
-        line = figures[vendor_id].lines[product_id]
-        line.sold_counter, line.gross_counter = int(quantity), int(gross)
-        line.commission += int(commission)
-
-
-def compute(start: date, end: date, vendor_ids=None) -> dict[int, VendorFigures]:
-    """Every vendor's (or the given vendors') per-product figures for the period."""
-    start_utc, end_utc = utc_bounds(start, end)
-    figures: dict[int, VendorFigures] = defaultdict(VendorFigures)
-    _stock(figures, start_utc, end_utc, vendor_ids)
-    _sales(figures, start_utc, end_utc, vendor_ids)
-    return figures
-
-
 # --- statements ------------------------------------------------------------------------------
 
 
@@ -305,7 +118,53 @@ def previous_statement(settlement: Settlement) -> Settlement | None:
     )
 
 
-def _fill(settlement: Settlement, figures: VendorFigures, products: dict, minimum: int) -> None:
+def _previous_statements(vendor_ids: list[int], start: date) -> dict[int, Settlement]:
+    """Each vendor's latest statement before `start`, in one query."""
+    latest = (
+        select(Settlement.vendor_id, func.max(Settlement.period_start).label("period_start"))
+        .where(Settlement.vendor_id.in_(vendor_ids), Settlement.period_start < start)
+        .group_by(Settlement.vendor_id)
+        .subquery()
+    )
+    return {
+        s.vendor_id: s
+        for s in db.session.scalars(
+            select(Settlement).join(
+                latest,
+                (Settlement.vendor_id == latest.c.vendor_id)
+                & (Settlement.period_start == latest.c.period_start),
+            )
+        )
+    }
+
+
+def _openings(previous: dict[int, Settlement], start: date) -> dict[int, dict[int, int]]:
+    """Closing stock of each previous statement that is closed and ends the day before `start`:
+    frozen figures that make the next opening stock a lookup instead of a year of movements."""
+    ids = {
+        s.id: s.vendor_id
+        for s in previous.values()
+        if not s.is_draft and s.period_end == start - timedelta(days=1)
+    }
+    openings: dict[int, dict[int, int]] = {vendor_id: {} for vendor_id in ids.values()}
+    if ids:
+        for settlement_id, product_id, closing in db.session.execute(
+            select(
+                SettlementLine.settlement_id, SettlementLine.product_id, SettlementLine.closing
+            ).where(SettlementLine.settlement_id.in_(list(ids)))
+        ):
+            if closing:
+                openings[ids[settlement_id]][product_id] = closing
+    return openings
+
+
+def _fill(
+    settlement: Settlement,
+    figures: VendorFigures,
+    products: dict,
+    minimum: int,
+    previous: Settlement | None,
+) -> None:
     """Replace a draft's lines and totals with freshly computed ones."""
     if settlement.id is not None:
         db.session.execute(
@@ -331,7 +190,6 @@ def _fill(settlement: Settlement, figures: VendorFigures, products: dict, minimu
             setattr(totals, key, getattr(totals, key) + getattr(line, key))
     if rows:
         db.session.execute(SettlementLine.__table__.insert(), rows)
-    previous = previous_statement(settlement)
     settlement.gross_online = totals.gross_online
     settlement.gross_counter = totals.gross_counter
     settlement.refunds = totals.refunds
@@ -376,7 +234,11 @@ def generate(vendors: list[Vendor], start: date, end: date, *, actor=None) -> li
             )
         )
     }
-    figures = compute(start, end, vendor_ids if len(vendor_ids) < 900 else None)
+    previous = _previous_statements(vendor_ids, start)
+    if len(vendor_ids) < 900:
+        figures = compute(start, end, vendor_ids, _openings(previous, start))
+    else:
+        figures = compute(start, end)
     products = _product_names(figures)
     minimum = minimum_payout()
     statements = []
@@ -389,7 +251,13 @@ def generate(vendors: list[Vendor], start: date, end: date, *, actor=None) -> li
         elif not settlement.is_draft:
             statements.append(settlement)
             continue
-        _fill(settlement, figures.get(vendor.id, VendorFigures()), products, minimum)
+        _fill(
+            settlement,
+            figures.get(vendor.id, VendorFigures()),
+            products,
+            minimum,
+            previous.get(vendor.id),
+        )
         statements.append(settlement)
     db.session.flush()
     return statements
