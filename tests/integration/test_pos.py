@@ -323,3 +323,42 @@ def test_cashier_finds_by_name_and_voids_with_a_managers_password(cashier_client
     db.session.expire_all()
     assert db.session.get(CounterSale, sale.id).status == SaleStatus.VOIDED
     assert on_hand(shop["sambal"]) == 3
+
+
+def test_five_tills_racing_for_three_jars_sell_three_with_distinct_numbers(app, shop):
+    import threading
+
+    tills = []
+    for n in range(5):
+        cashier = UserFactory(email=f"kasir{n}@example.com", role=Role.CASHIER.value)
+        tills.append((cashier.id, services.open_shift(cashier, 0).id))
+    sambal_id = shop["sambal"].id
+    outcomes: list[str] = []
+    start = threading.Barrier(len(tills))
+
+    def till(cashier_id: int, shift_id: int) -> None:
+        with app.app_context():
+            cashier = db.session.get(type(shop["cashier"]), cashier_id)
+            shift = db.session.get(Shift, shift_id)
+            sale = RunningSale(lines={sambal_id: 1})
+            start.wait()
+            try:
+                selling.ring_up(shift, cashier, sale, PaymentInput(exact_cash=True))
+                outcomes.append("sold")
+            except PosError:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=till, args=pair) for pair in tills]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["refused"] * 2 + ["sold"] * 3
+    db.session.rollback()
+    numbers = db.session.scalars(select(CounterSale.number)).all()
+    assert len(set(numbers)) == 3
+    assert on_hand(shop["sambal"]) == 0
+    assert ledger.verify_ledger()[1] == []
