@@ -362,3 +362,16 @@ def test_five_tills_racing_for_three_jars_sell_three_with_distinct_numbers(app, 
     assert len(set(numbers)) == 3
     assert on_hand(shop["sambal"]) == 0
     assert ledger.verify_ledger()[1] == []
+
+
+def test_an_operator_creates_a_cashier_account_from_the_command_line(app, ctx):
+    result = app.test_cli_runner().invoke(
+        args=["pos", "create-cashier", "--email", "Kasir2@Example.com", "--name", "Kasir Dua"],
+        input="kasir-rahasia-2026\nkasir-rahasia-2026\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Cashier kasir2@example.com created." in result.output
+    from storefront.auth.models import User
+
+    user = db.session.scalar(select(User).where(User.email == "kasir2@example.com"))
+    assert user.role == Role.CASHIER

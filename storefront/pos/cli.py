@@ -1,0 +1,29 @@
+"""`flask pos create-cashier`: an account for counter staff (the counter and nothing else)."""
+
+from __future__ import annotations
+
+import click
+
+from storefront.auth.models import Role
+from storefront.auth.services import AccountError, create_user
+from storefront.cli import _cli_message
+from storefront.extensions import db
+from storefront.phones import InvalidPhone
+from storefront.pos import bp
+
+
+@bp.cli.command("create-cashier")
+@click.option("--email", prompt=True, help="Email address used to sign in.")
+@click.option("--name", prompt=True, help="The person's full name.")
+@click.option("--phone", default="", help="Phone or WhatsApp number (optional).")
+def create_cashier(email: str, name: str, phone: str) -> None:
+    """Create a cashier account. The password is asked for, never passed as an option."""
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(
+            name=name, email=email, password=password, phone=phone or None, role=Role.CASHIER
+        )
+    except (AccountError, InvalidPhone) as exc:
+        raise click.ClickException(_cli_message(exc)) from exc
+    db.session.commit()
+    click.echo(f"Cashier {user.email} created.")
