@@ -55,6 +55,12 @@ def _forget() -> None:
     session.pop(SESSION_KEY, None)
 
 
+def _forget_shift() -> None:
+    """A new or closed shift starts clean: no running sale, no "last receipt" link."""
+    _forget()
+    session.pop("pos_last_sale", None)
+
+
 def _my_shift() -> Shift | None:
     return services.open_shift_of(current_user.id)
 
@@ -111,7 +117,7 @@ def open_shift():
         except PosError as exc:
             _form_error(form, exc)
         else:
-            _forget()
+            _forget_shift()
             flash(_("Shift opened. Scan the first product."), "success")
             return _to_counter()
     return render_template("pos/open_shift.html", form=form), 400
@@ -321,7 +327,7 @@ def close_shift():
             _form_error(form, exc)
             status = 400
         else:
-            _forget()
+            _forget_shift()
             flash(_("Shift closed."), "success")
             return redirect(url_for("pos.shift_report", shift_id=shift.id))
     elif request.method == "POST":
