@@ -159,7 +159,7 @@ def test_ready_order_is_not_completed_without_payment(ctx):
     fulfilment.ready_for_pickup(order, actor=boss)
     with pytest.raises(OrderError) as error:
         fulfilment.hand_over(order, order.pickup_code, actor=boss)
-    assert "not paid" in str(error.value.message)
+    assert error.value.field == "paid_with"  # "not paid yet: record how the shopper paid"
     order = reload(order)
     assert order.status == OrderStatus.READY_FOR_PICKUP and order.paid_at is None
     with pytest.raises(OrderError):
