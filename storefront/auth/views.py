@@ -15,6 +15,7 @@ from storefront.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
+from storefront.auth.models import Role
 from storefront.auth.services import (
     EmailTaken,
     InvalidResetToken,
@@ -38,7 +39,10 @@ def _login_email_key() -> str:
 
 
 def home_for(user) -> str:
-    """Where a person lands after signing in when no `next` page was asked for."""
+    """Where a person lands after signing in when no `next` page was asked for: a cashier's
+    work is the counter; everyone else starts at the shop."""
+    if user.role == Role.CASHIER:
+        return url_for("pos.counter")
     return url_for("pages.home")
 
 

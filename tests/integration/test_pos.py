@@ -375,3 +375,13 @@ def test_an_operator_creates_a_cashier_account_from_the_command_line(app, ctx):
 
     user = db.session.scalar(select(User).where(User.email == "kasir2@example.com"))
     assert user.role == Role.CASHIER
+
+
+def test_a_cashier_lands_on_the_counter_after_signing_in(client, ctx):
+    from tests.factories import PASSWORD, UserFactory
+
+    UserFactory(email="kasir2@example.com", role="cashier")
+    db.session.commit()
+    response = client.login("kasir2@example.com", PASSWORD)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/counter/")
+    assert 'href="/counter/"' in client.get("/account/").get_data(as_text=True)
