@@ -119,9 +119,7 @@ def settlement_detail(settlement_id: int):
         summary=summary_rows(settlement),
         status_label=status_label,
         confirm=ConfirmForm(),
-        pay_form=PayForm(
-            data={"paid_on": today_wib(), "amount": str(settlement.net_payable)}
-        ),
+        pay_form=PayForm(data={"paid_on": today_wib(), "amount": str(settlement.net_payable)}),
         answer_form=AnswerForm(),
     )
 
@@ -243,9 +241,7 @@ def settlement_payouts_csv():
         after={"statements": [s.id for s in statements], "fields": ["bank_account"]},
     )
     db.session.commit()
-    return _download(
-        payout_csv(statements), "text/csv", f"payouts-{today_wib().isoformat()}.csv"
-    )
+    return _download(payout_csv(statements), "text/csv", f"payouts-{today_wib().isoformat()}.csv")
 
 
 @bp.route("/manage/settlements/<int:settlement_id>/lines/<int:product_id>")
@@ -282,4 +278,3 @@ def settlement_answer(comment_id: int):
     db.session.commit()
     flash(_("Your answer is saved; the vendor sees it on the statement."), "success")
     return _back(settlement)
-
