@@ -7,6 +7,7 @@ import socket
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 import storefront.models  # noqa: F401  (every mapper known before a service module is imported)
@@ -80,6 +81,12 @@ def fresh(order: Order) -> Order:
 
 def available(order: Order) -> int:
     return ledger.available_quantity(order.lines[0].product_id)
+
+
+def english(message) -> str:
+    """Messages are read in English here: outside a request they speak the default, Indonesian."""
+    with force_locale("en"):
+        return str(message)
 
 
 def events_of(order: Order) -> list[tuple[str, str]]:
@@ -398,7 +405,7 @@ def test_refund_above_what_is_left_is_refused_before_calling_stripe(ctx, client,
     with pytest.raises(PaymentError) as refused:
         provider().refund(order, order.total - 100000 + 1, idempotency_key="too-much")
 
-    assert "Rp70.000" in str(refused.value.message)
+    assert "Rp70.000" in english(refused.value.message)
     assert fake_stripe.calls_to("POST", "/v1/refunds") == []
 
 
@@ -417,7 +424,7 @@ def test_stripe_refusal_becomes_a_clear_message(ctx, fake_stripe):
     fake_stripe.fail_next(400, "invalid_request_error", "Amount must convert to at least 50 cents.")
     with pytest.raises(PaymentError) as refused:
         start(order)
-    assert "at least 50 cents" in str(refused.value.message)
+    assert "at least 50 cents" in english(refused.value.message)
     assert fresh(order).provider_session_id is None
 
 
@@ -425,8 +432,8 @@ def test_wrong_secret_key_becomes_a_clear_message(ctx, fake_stripe):
     fake_stripe.fail_next(401, "invalid_request_error", "Invalid API Key provided: sk_test_***")
     with pytest.raises(PaymentError) as refused:
         start(card_order())
-    assert "not set up correctly" in str(refused.value.message)
-    assert "sk_test" not in str(refused.value.message)
+    assert "not set up correctly" in english(refused.value.message)
+    assert "sk_test" not in english(refused.value.message)
 
 
 def test_unreachable_stripe_becomes_a_clear_message(app, ctx, fake_stripe):
@@ -436,7 +443,7 @@ def test_unreachable_stripe_becomes_a_clear_message(app, ctx, fake_stripe):
     app.config["STRIPE_API_BASE"] = f"http://127.0.0.1:{closed_port}"
     with pytest.raises(PaymentError) as refused:
         start(card_order())
-    assert "could not be reached" in str(refused.value.message)
+    assert "could not be reached" in english(refused.value.message)
 
 
 def test_closing_a_payment_page_that_is_already_paid_is_harmless(ctx, client, fake_stripe):
