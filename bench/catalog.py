@@ -75,7 +75,8 @@ def parse_args(argv=None):
         "--no-page-cache",
         action="store_true",
         help="run the store with CATALOG_CACHE_SECONDS=0: every request renders its page, as "
-        "for a signed-in shopper (by default anonymous pages are kept 60 s)",
+        "for a signed-in shopper (by default anonymous pages are kept 60 s); the vendor filter "
+        "and spotlight lists stay cached, as in production",
     )
     args = parser.parse_args(argv)
     try:

@@ -10,9 +10,9 @@ template put something in the session). Stock badges on a cached page can be up 
 old; `ledger.reserve` at checkout is what guarantees stock (docs/decisions.md).
 
 Flask-Caching's SimpleCache: memory of one gunicorn worker, nothing to run beside the app.
-CATALOG_CACHE_SECONDS = 0 (a setting, or an environment variable) turns all of this off: the
-default under TESTING, so tests see every change at once (tests/integration/test_page_cache.py
-turns it on).
+CATALOG_CACHE_SECONDS = 0 (a setting, or an environment variable) turns the page cache off,
+CATALOG_LIST_CACHE_SECONDS = 0 the lists' cache. Both are 0 under TESTING, so tests see every
+change at once (tests/integration/test_page_cache.py turns them on).
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ def cache_seconds() -> int:
 
 
 def cached(key: str, compute: Callable[[], T], seconds: int | None = None) -> T:
-    """`compute()`, kept under `key` for `seconds` (default CATALOG_CACHE_SECONDS). Values must
-    pickle: plain tuples and ids, not ORM rows."""
-    default = cache_seconds()
+    """`compute()`, kept under `key` for `seconds` (default CATALOG_LIST_CACHE_SECONDS). Values
+    must pickle: plain tuples and ids, not ORM rows."""
+    default = int(current_app.config.get("CATALOG_LIST_CACHE_SECONDS", 0) or 0)
     if not default:
         return compute()
     value = cache.get(key)
@@ -65,9 +65,8 @@ def cached(key: str, compute: Callable[[], T], seconds: int | None = None) -> T:
 def _init(state) -> None:
     app: Flask = state.app
     default = 0 if app.config.get("TESTING") else 60
-    app.config.setdefault(
-        "CATALOG_CACHE_SECONDS", int(os.environ.get("CATALOG_CACHE_SECONDS", default))
-    )
+    for name in ("CATALOG_CACHE_SECONDS", "CATALOG_LIST_CACHE_SECONDS"):
+        app.config.setdefault(name, int(os.environ.get(name, default)))
     cache.init_app(
         app,
         config={"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000, "CACHE_KEY_PREFIX": ""},

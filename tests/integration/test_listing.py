@@ -261,6 +261,31 @@ def test_page_links_keep_the_filters_and_only_non_default_values(client, many):
     assert 'href="/category/camilan?sort=price_desc" rel="prev"' in html
 
 
+def test_a_long_listing_says_how_many_up_to_the_cap_and_still_pages_on(
+    english, client, many, monkeypatch
+):
+    # Counting stops at COUNT_CAP (1,000 in the shop): past it the shopper reads "1.000+".
+    monkeypatch.setattr(listing, "COUNT_CAP", 25)
+    html = page(client, "/category/camilan?sort=price_asc")
+    assert "25+ products" in html
+    assert "Page 1 of" not in html
+    assert 'href="/category/camilan?sort=price_asc&amp;page=2" rel="next"' in html
+    second = page(client, "/category/camilan?sort=price_asc&page=2")
+    assert "Page 2" in second and 'rel="next"' not in second
+    assert len(CARD_NAME.findall(second)) == 6
+
+
+def test_the_maker_filter_offers_the_makers_with_most_products_and_the_chosen_one(
+    client, shelf, monkeypatch
+):
+    monkeypatch.setattr(listing, "VENDOR_OPTIONS", 1)
+    html = page(client, "/search")
+    assert 'value="dapur-nyai"' in html  # three products
+    assert 'value="anyaman-cikupa"' not in html  # one
+    chosen = page(client, "/search?vendor=anyaman-cikupa")
+    assert 'value="anyaman-cikupa" selected' in chosen
+
+
 def test_category_chips_keep_the_other_filters(client, shelf):
     html = page(client, "/search?halal=1&sort=price_asc")
     assert 'href="/category/kerajinan?halal=1&amp;sort=price_asc"' in html

@@ -13,7 +13,7 @@ from tests.stock_helpers import receive
 
 @pytest.fixture
 def app_config():
-    return {"CATALOG_CACHE_SECONDS": 60}
+    return {"CATALOG_CACHE_SECONDS": 60, "CATALOG_LIST_CACHE_SECONDS": 60}
 
 
 @pytest.fixture
@@ -111,4 +111,3 @@ def test_pages_that_are_not_found_are_not_kept(app, client, kopi):
     again = client.get("/product/tidak-ada")
     assert again.status_code == 404
     assert HIT_HEADER not in again.headers
-
