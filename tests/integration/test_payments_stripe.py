@@ -526,3 +526,33 @@ def test_stripe_refusing_the_payment_page_is_explained_not_a_500(ctx, client, fa
     order = fresh(db.session.scalar(select(Order)))
     assert order.status == OrderStatus.CANCELLED
     assert available(order) == 5
+
+
+def test_manager_refund_through_stripe_is_counted_once_when_stripe_confirms(
+    ctx, client, fake_stripe
+):
+    from storefront.orders import refunds
+    from tests.factories import UserFactory
+
+    order, payment = paid_card_order(client, fake_stripe, quantity=2, stock=5)
+
+    manager = UserFactory(role="manager")
+    with client.application.test_request_context():  # the refund email links to the order
+        record = refunds.refund(
+            order,
+            method="stripe",
+            reason="Kemasan rusak",
+            actor=manager,
+            idempotency_key="refund-form-1",
+            full=True,
+        )
+    post(client, fake_stripe.charge_refunded(payment))
+
+    [stripe_refund] = fake_stripe.refunds.values()
+    assert stripe_refund["amount"] == order.total * 100
+    assert record.provider_reference == stripe_refund["id"]
+    assert db.session.scalar(select(func.count()).select_from(Refund)) == 1
+    order = fresh(order)
+    assert order.refunded_amount == order.total
+    assert order.status == OrderStatus.REFUNDED
+    assert payment_events()[-1].outcome == "refunds already recorded"
