@@ -198,6 +198,17 @@ def test_json_ld_offers_the_price_in_rupiah_with_availability(
     assert offer["seller"]["name"]
 
 
+def test_add_to_cart_asks_how_many_up_to_the_stock_and_needs_no_session(client, maker, food):
+    product = keripik(maker, food)
+    receive(product, 7)
+    response = client.get("/product/keripik-singkong-balado")
+    html = response.get_data(as_text=True)
+    form = re.search(r'<form method="post" action="/cart/add">(.*?)</form>', html, re.S).group(1)
+    assert re.search(r'<input type="number"[^>]*name="quantity" value="1" min="1" max="7"', form)
+    # No CSRF token in the form: an anonymous product page must not start a session.
+    assert "csrf_token" not in form
+
+
 def test_json_ld_cannot_be_broken_out_of_by_product_text(client, maker, food):
     nasty = "Keripik </script><script>alert(1)</script> & <b>"
     keripik(maker, food, description=nasty)
