@@ -213,7 +213,7 @@ def upgrade():
             unique=False,
         )
 
-    # Statements find a period's online sales by payment time (settlements_figures._id_range).
+    # Statements and the month's batch find a period's online sales by payment time.
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.create_index("ix_orders_paid_at", ["paid_at"], unique=False)
 

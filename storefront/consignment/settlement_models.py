@@ -29,7 +29,7 @@ from storefront.database import UTCDateTime, utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order
 
-# Statements find a period's online sales by payment time (settlements_figures._id_range).
+# Statements and the month's batch find a period's online sales by payment time.
 # Declared here, beside the query that needs it, so the orders model stays the orders' own.
 Index("ix_orders_paid_at", Order.__table__.c.paid_at)
 

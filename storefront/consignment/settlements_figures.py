@@ -151,31 +151,13 @@ def _stock(figures, start_utc, end_utc, vendor_ids, openings) -> None:
             line.returned, line.adjusted = -int(returned), int(adjusted)
 
 
-def _id_range(id_column, time_column, start_utc, end_utc) -> tuple[int, int] | None:
-    """The lowest and highest id of the documents timed in the period (None if there are none).
-
-    Filtering the lines by this range lets the (vendor, document id) indexes read only the
-    period's lines instead of a vendor's whole history. It is exact, not a guess: every document
-    in the period has an id in the range, and the join still checks each one's time."""
-    low, high = db.session.execute(
-        select(func.min(id_column), func.max(id_column)).where(
-            time_column >= start_utc, time_column < end_utc
-        )
-    ).one()
-    return None if low is None else (low, high)
-
-
 def _sales(figures, start_utc, end_utc, vendor_ids) -> None:
-    orders = _id_range(Order.id, Order.paid_at, start_utc, end_utc)
-    sales = _id_range(CounterSale.id, CounterSale.created_at, start_utc, end_utc)
-    if orders is not None:
-        _online(figures, start_utc, end_utc, vendor_ids, orders)
+    _online(figures, start_utc, end_utc, vendor_ids)
     _refunds(figures, start_utc, end_utc, vendor_ids)
-    if sales is not None:
-        _counter(figures, start_utc, end_utc, vendor_ids, sales)
+    _counter(figures, start_utc, end_utc, vendor_ids)
 
 
-def _online(figures, start_utc, end_utc, vendor_ids, order_ids) -> None:
+def _online(figures, start_utc, end_utc, vendor_ids) -> None:
     online = db.session.execute(
         select(
             OrderLine.vendor_id,
@@ -186,7 +168,6 @@ def _online(figures, start_utc, end_utc, vendor_ids, order_ids) -> None:
         )
         .join(Order, Order.id == OrderLine.order_id)
         .where(
-            OrderLine.order_id.between(*order_ids),
             Order.paid_at >= start_utc,
             Order.paid_at < end_utc,
             _vendor_filter(OrderLine.vendor_id, vendor_ids),
@@ -224,7 +205,7 @@ def _refunds(figures, start_utc, end_utc, vendor_ids) -> None:
         line.commission += given_back
 
 
-def _counter(figures, start_utc, end_utc, vendor_ids, sale_ids) -> None:
+def _counter(figures, start_utc, end_utc, vendor_ids) -> None:
     sale, sale_line = CounterSale, CounterSaleLine
     rows = db.session.execute(
         select(
@@ -236,7 +217,6 @@ def _counter(figures, start_utc, end_utc, vendor_ids, sale_ids) -> None:
         )
         .join(sale, sale.id == sale_line.sale_id)
         .where(
-            sale_line.sale_id.between(*sale_ids),
             sale.status == SaleStatus.COMPLETED.value,
             sale.created_at >= start_utc,
             sale.created_at < end_utc,

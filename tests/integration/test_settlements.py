@@ -1,5 +1,7 @@
 """Vendor settlements: a month of activity for three vendors, every figure checked by hand.
 
+Messages are checked in Indonesian, the language the shop speaks until someone picks English.
+
 October 2026 in WIB. Vendor A (outlet default 20 %, one product in a 15 % category), vendor B
 (its own 22,5 %, which beats its category), vendor C (weekly periods). The expected figures
 are worked out in the comments next to each event, so a reader can check the arithmetic.
@@ -438,10 +440,10 @@ def test_closing_twice_editing_or_deleting_a_closed_statement_changes_nothing(mo
     db.session.commit()
     settlement_id = statement(b).id
 
-    with pytest.raises(service.InvalidTransition, match="already closed"):
+    with pytest.raises(service.InvalidTransition, match="sudah ditutup"):
         service.close_settlement(statement(b), actor=manager)
     db.session.rollback()
-    with pytest.raises(service.SettlementError, match="cannot be deleted"):
+    with pytest.raises(service.SettlementError, match="tidak dapat dihapus"):
         service.delete_settlement(statement(b), actor=manager)
     db.session.rollback()
 
@@ -473,7 +475,7 @@ def test_a_later_statement_waits_for_the_earlier_one_to_close(month):
     service.generate_month(2026, 10, actor=manager)
     service.generate_month(2026, 11, actor=manager)
     db.session.commit()
-    with pytest.raises(service.SettlementError, match="first"):
+    with pytest.raises(service.SettlementError, match="Tutup dulu"):
         service.close_settlement(statement(b, NOVEMBER[0]), actor=manager)
     db.session.rollback()
     assert statement(b, NOVEMBER[0]).status == "draft"
@@ -485,20 +487,20 @@ def test_payment_rules_draft_refused_other_amount_needs_a_confirmed_note(month):
     db.session.commit()
     payment = service.Payment(paid_on=date(2026, 11, 3), reference="TRF-001", amount=190_074)
 
-    with pytest.raises(service.InvalidTransition, match="Close this statement"):
+    with pytest.raises(service.InvalidTransition, match="Tutup laporan ini sebelum"):
         service.mark_paid(statement(a), payment, actor=manager)
     db.session.rollback()
     service.close_settlement(statement(a), actor=manager)
     db.session.commit()
 
     short = service.Payment(paid_on=date(2026, 11, 3), reference="TRF-001", amount=187_574)
-    with pytest.raises(service.SettlementError, match="explain why"):
+    with pytest.raises(service.SettlementError, match="jelaskan alasannya"):
         service.mark_paid(statement(a), short, actor=manager)
     db.session.rollback()
     noted = service.Payment(
         paid_on=date(2026, 11, 3), reference="TRF-001", amount=187_574, note="Biaya transfer"
     )
-    with pytest.raises(service.SettlementError, match="tick the box"):
+    with pytest.raises(service.SettlementError, match="centang kotak"):
         service.mark_paid(statement(a), noted, actor=manager)
     db.session.rollback()
     assert statement(a).status == "closed" and statement(a).paid_amount is None
@@ -514,7 +516,7 @@ def test_payment_rules_draft_refused_other_amount_needs_a_confirmed_note(month):
     db.session.commit()
     paid = statement(a)
     assert (paid.status, paid.paid_amount, paid.net_payable) == ("paid", 187_574, 190_074)
-    with pytest.raises(service.InvalidTransition, match="already been paid"):
+    with pytest.raises(service.InvalidTransition, match="sudah dibayar"):
         service.mark_paid(paid, payment, actor=manager)
 
 
@@ -554,9 +556,9 @@ def test_manager_generates_closes_pays_and_exports_payouts_through_the_pages(app
 
     client.post_form(f"/manage/settlements/{a.id}/close", {})
     again = client.post_form(f"/manage/settlements/{a.id}/close", {}, follow_redirects=True)
-    assert "already closed" in again.get_data(as_text=True)
+    assert "Laporan ini sudah ditutup." in again.get_data(as_text=True)
     deleted = client.post_form(f"/manage/settlements/{a.id}/delete", {}, follow_redirects=True)
-    assert "cannot be deleted" in deleted.get_data(as_text=True)
+    assert "tidak dapat dihapus" in deleted.get_data(as_text=True)
 
     exported = client.post_form("/manage/settlements/payouts.csv", {})
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
@@ -576,7 +578,7 @@ def test_manager_generates_closes_pays_and_exports_payouts_through_the_pages(app
         content_type="multipart/form-data",
         follow_redirects=True,
     )
-    assert "Paid Rp190.074" in paid.get_data(as_text=True)
+    assert "Dibayar Rp190.074" in paid.get_data(as_text=True)
     with client.get(f"/manage/settlements/{a.id}/proof") as shown:
         assert (shown.status_code, shown.data) == (200, b"%PDF-1.4\n%bukti transfer\n")
 
@@ -599,7 +601,7 @@ def test_a_line_that_does_not_balance_is_shown_in_red(app, month):
     assert not week.lines[0].balances
     page = sign_in(app, month["manager"]).get(f"/manage/settlements/{week.id}")
     assert "does-not-balance" in page.get_data(as_text=True)
-    assert "1 product does not balance" in page.get_data(as_text=True)
+    assert "1 produk tidak seimbang" in page.get_data(as_text=True)
 
 
 def test_a_vendor_sees_downloads_and_comments_on_its_own_statements_only(app, month):
