@@ -69,6 +69,7 @@ test: lint
 ## exits 1 while a target is missed (see docs/performance.md).
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/ledger.py $${BENCH_ARGS:---movements 100000}
+	$(BIN)/python bench/settlement.py $${SETTLEMENT_ARGS:---movements 100000 --batches 5000}
 	$(BIN)/python bench/catalog.py $(CATALOG_ARGS)
 
 clean:
