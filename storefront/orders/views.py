@@ -7,6 +7,7 @@ import contextlib
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
+from sqlalchemy.orm import selectinload
 
 from storefront.auth.access import ANY_ACCOUNT, public, role_required
 from storefront.catalog.models import Product
@@ -279,6 +280,7 @@ def cancel_order(number: str):
 def my_orders():
     page = db.paginate(
         db.select(Order)
+        .options(selectinload(Order.lines))
         .where(Order.user_id == current_user.id)
         .order_by(Order.created_at.desc(), Order.id.desc()),
         page=page_number(),
