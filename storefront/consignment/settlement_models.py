@@ -238,7 +238,7 @@ for _op, _row in (("INSERT", "NEW"), ("UPDATE", "OLD")):
 
 _PG_CHANGED = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in FROZEN_COLUMNS)
 POSTGRES_GUARDS = [
-    f"""CREATE FUNCTION settlements_frozen() RETURNS trigger AS $$
+    f"""CREATE OR REPLACE FUNCTION settlements_frozen() RETURNS trigger AS $$
     BEGIN
       IF OLD.status <> 'draft' AND ({_PG_CHANGED}) THEN
         RAISE EXCEPTION '{_MESSAGE}';
@@ -247,7 +247,7 @@ POSTGRES_GUARDS = [
     END $$ LANGUAGE plpgsql""",
     """CREATE TRIGGER settlements_frozen BEFORE UPDATE ON settlements
     FOR EACH ROW EXECUTE FUNCTION settlements_frozen()""",
-    f"""CREATE FUNCTION settlement_lines_frozen() RETURNS trigger AS $$
+    f"""CREATE OR REPLACE FUNCTION settlement_lines_frozen() RETURNS trigger AS $$
     DECLARE parent_status text;
     BEGIN
       SELECT status INTO parent_status FROM settlements

@@ -111,3 +111,38 @@ def test_pages_that_are_not_found_are_not_kept(app, client, kopi):
     again = client.get("/product/tidak-ada")
     assert again.status_code == 404
     assert HIT_HEADER not in again.headers
+
+
+def test_concurrent_misses_render_a_page_once(app, kopi):
+    """Eight shoppers asking for the same expired page at once: one renders it, the others
+    wait for it and get the kept copy, instead of all rendering the same page."""
+    import threading
+
+    from flask import template_rendered
+
+    db.session.commit()
+    url = f"/product/{kopi.slug}"
+    rendered = []
+
+    def count(sender, template, context, **extra):
+        if template.name == "catalog/product.html":
+            rendered.append(1)
+
+    template_rendered.connect(count, app)
+    start = threading.Barrier(8)
+    answers = []
+
+    def shopper():
+        client = app.test_client()
+        start.wait()
+        response = client.get(url)
+        answers.append((response.status_code, response.headers.get(HIT_HEADER)))
+
+    threads = [threading.Thread(target=shopper) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(answers) == 8 and all(status == 200 for status, _ in answers)
+    assert sorted(hit or "" for _, hit in answers) == [""] + ["hit"] * 7
+    assert len(rendered) == 1
