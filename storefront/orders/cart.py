@@ -193,14 +193,7 @@ def current() -> CartView:
     quantities = stored_quantities()
     if not quantities:
         return CartView(lines=[], adjustments=[])
-    products = {
-        p.id: p
-        for p in db.session.scalars(
-            visible_products()
-            .where(Product.id.in_(quantities))
-            .options(joinedload(Product.vendor), joinedload(Product.category))
-        ).unique()
-    }
+    products = sellable_products(quantities)
     available = available_quantities(products)
     lines, adjustments, kept = [], [], {}
     for product_id, quantity in quantities.items():
@@ -228,6 +221,18 @@ def current() -> CartView:
     if kept != quantities:
         _store(kept)
     return CartView(lines=lines, adjustments=adjustments)
+
+
+def sellable_products(product_ids) -> dict[int, Product]:
+    """The products among `product_ids` a shopper may buy now, with vendor and category."""
+    return {
+        p.id: p
+        for p in db.session.scalars(
+            visible_products()
+            .where(Product.id.in_(list(product_ids)))
+            .options(joinedload(Product.vendor), joinedload(Product.category))
+        ).unique()
+    }
 
 
 def merge_guest_cart(user) -> None:

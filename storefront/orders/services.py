@@ -21,9 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
-from storefront.catalog.models import Product
 from storefront.catalog.permits import today_wib
-from storefront.catalog.services import visible_products
 from storefront.consignment import ledger
 from storefront.consignment.commission import sale_split
 from storefront.consignment.models import ReservationStatus
@@ -32,6 +30,7 @@ from storefront.extensions import db
 from storefront.money import format_rupiah
 from storefront.numbering import next_daily_number
 from storefront.orders import delivery
+from storefront.orders.cart import sellable_products
 from storefront.orders.models import (
     Fulfilment,
     Order,
@@ -197,14 +196,7 @@ def place_order(
     """
     if not quantities:
         raise OrderError(_l("Your cart is empty."))
-    products = {
-        p.id: p
-        for p in db.session.scalars(
-            visible_products()
-            .where(Product.id.in_(quantities))
-            .options(joinedload(Product.vendor), joinedload(Product.category))
-        ).unique()
-    }
+    products = sellable_products(quantities)
     missing = [pid for pid in quantities if pid not in products]
     if missing:
         raise SoldOut(_l("A product in your cart is no longer for sale."))

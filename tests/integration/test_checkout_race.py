@@ -24,21 +24,13 @@ from storefront.extensions import db
 from storefront.orders.models import Order, OrderStatus
 from tests.conftest import CSRF_META, Client
 from tests.factories import ProductFactory
+from tests.integration.test_checkout import CHECKOUT as GUEST_CHECKOUT
 from tests.stock_helpers import receive
 
 IN_STOCK = 50
 SHOPPERS = 200
 
-CHECKOUT = {
-    "name": "Pembeli Serentak",
-    "email": "pembeli@example.com",
-    "phone": "0812-3456-7890",
-    "fulfilment": "pickup",
-    "payment_method": "outlet",
-    "kecamatan": "",
-    "address": "",
-    "note": "",
-}
+CHECKOUT = {**GUEST_CHECKOUT, "name": "Pembeli Serentak", "email": "pembeli@example.com"}
 
 
 @dataclass
