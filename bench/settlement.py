@@ -206,7 +206,7 @@ def seed(args) -> dict:
                 )  # fmt: skip
                 last_order_line[batch_id] = len(order_lines) + 1
                 order_lines.append(
-                    {"id": len(order_lines) + 1, "order_id": order_id,
+                    {"id": len(order_lines) + 1, "order_id": order_id, "paid_at": at,
                      **sale_line(product, vendor)}
                 )  # fmt: skip
                 reference = ("order", order_id)
@@ -218,7 +218,8 @@ def seed(args) -> dict:
                      "submission_key": f"s{sale_id}", "created_at": at, "status": "completed"}
                 )  # fmt: skip
                 sale_lines.append(
-                    {"id": len(sale_lines) + 1, "sale_id": sale_id, **sale_line(product, vendor)}
+                    {"id": len(sale_lines) + 1, "sale_id": sale_id, "sold_at": at,
+                     **sale_line(product, vendor)}
                 )
                 reference = ("counter_sale", sale_id)
             elif kind == "customer_return":

@@ -156,6 +156,8 @@ class OrderLine(db.Model):
             "refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refund_within_line"
         ),
         Index("ix_order_lines_vendor", "vendor_id", "order_id"),
+        # A vendor's sales of one settlement period, without reading the year's lines.
+        Index("ix_order_lines_vendor_paid", "vendor_id", "paid_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,6 +175,8 @@ class OrderLine(db.Model):
     vendor_share: Mapped[int] = mapped_column(BigInteger, nullable=False)
     refunded_quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     refunded_amount: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # The order's payment time, copied when it is paid: the time a sale counts for settlements.
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product = relationship("Product")

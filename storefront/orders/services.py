@@ -399,6 +399,7 @@ def mark_paid(
             )
             note(order, "problem", order.attention, actor=actor)
             order.paid_at = utcnow()
+            _stamp_lines(order)
             order.paid_with = paid_with.value
             order.paid_amount = amount
             order.payment_reference = reference[:120]
@@ -412,6 +413,7 @@ def mark_paid(
         actor_id=getattr(actor, "id", None),
     )
     order.paid_at = utcnow()
+    _stamp_lines(order)
     order.paid_with = paid_with.value
     order.paid_amount = amount
     order.payment_reference = reference[:120]
@@ -428,6 +430,11 @@ def mark_paid(
         )
     else:
         note(order, "payment", _paid_comment(paid_with, reference), actor=actor)
+
+
+def _stamp_lines(order: Order) -> None:
+    for line in order.lines:
+        line.paid_at = order.paid_at
 
 
 def _paid_comment(paid_with: PaidWith, reference: str) -> str:

@@ -97,6 +97,8 @@ class CounterSale(db.Model):
             "(status = 'voided') = (voided_at IS NOT NULL)", name="voided_when_void_recorded"
         ),
         Index("ix_counter_sales_created", "created_at"),
+        # Settlements leave out the few voided sales by this index, not by joining every sale.
+        Index("ix_counter_sales_status", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,6 +161,8 @@ class CounterSaleLine(db.Model):
         CheckConstraint("gross = unit_price * quantity", name="gross_adds_up"),
         CheckConstraint("commission + vendor_share = gross", name="split_adds_up"),
         Index("ix_counter_sale_lines_vendor", "vendor_id", "sale_id"),
+        # A vendor's sales of one settlement period, without reading the year's lines.
+        Index("ix_counter_sale_lines_vendor_sold", "vendor_id", "sold_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,6 +177,8 @@ class CounterSaleLine(db.Model):
     commission_bp: Mapped[int] = mapped_column(Integer, nullable=False)
     commission: Mapped[int] = mapped_column(BigInteger, nullable=False)
     vendor_share: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # When the sale was rung up (the sale's created_at), copied for settlements.
+    sold_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sale: Mapped[CounterSale] = relationship(back_populates="lines")
     product = relationship("Product")

@@ -358,6 +358,7 @@ def _write_sale(shift, cashier, key, lines, total, payments) -> CounterSale:
                     commission_bp=rate,
                     commission=commission,
                     vendor_share=share,
+                    sold_at=record.created_at,
                 )
             )
         for payment in payments:

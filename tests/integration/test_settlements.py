@@ -74,6 +74,7 @@ def paid_order(items, at):
                     commission_bp=rate,
                     commission=commission,
                     vendor_share=share,
+                    paid_at=at,
                 )
             )
         order = Order(
@@ -165,6 +166,7 @@ def counter_sale(cashier, items, at, *, voided=False):
                     commission_bp=rate,
                     commission=commission,
                     vendor_share=share,
+                    sold_at=at,
                 )
             )
         sale = CounterSale(
