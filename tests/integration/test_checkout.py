@@ -247,3 +247,20 @@ def test_expire_reservations_cancels_unpaid_orders_past_their_hold(client, kopi,
     db.session.expire_all()
     assert db.session.get(Order, order.id).status == OrderStatus.CANCELLED
     assert available_quantity(kopi.id) == 5
+
+
+def test_paying_copies_the_payment_time_onto_the_lines(client, kopi):
+    from storefront.orders import services
+    from storefront.orders.models import PaidWith
+
+    add(client, kopi, "2")
+    client.post_form("/checkout", CHECKOUT)
+    order = db.session.scalar(select(Order))
+    assert order.lines[0].paid_at is None
+    services.mark_paid(order, paid_with=PaidWith.CASH, amount=order.total)
+    db.session.commit()
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert order.paid_at is not None
+    # The settlement period of an online sale is read from its lines.
+    assert [line.paid_at for line in order.lines] == [order.paid_at]

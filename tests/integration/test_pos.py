@@ -89,6 +89,8 @@ def test_counter_sale_takes_earliest_expiry_first_and_snapshots_commission(shop)
         6_667,
         26_666,
     )
+    # Settlements read the ring-up time from the line.
+    assert all(line.sold_at == sale.created_at for line in sale.lines)
     assert on_hand(keripik) == 4
     [cash] = sale.payments
     assert (cash.method, cash.amount, cash.tendered, cash.change) == (
