@@ -218,8 +218,12 @@ def seed(args) -> dict:
                      "submission_key": f"s{sale_id}", "created_at": at, "status": "completed"}
                 )  # fmt: skip
                 sale_lines.append(
-                    {"id": len(sale_lines) + 1, "sale_id": sale_id, "sold_at": at,
-                     **sale_line(product, vendor)}
+                    {
+                        "id": len(sale_lines) + 1,
+                        "sale_id": sale_id,
+                        "sold_at": at,
+                        **sale_line(product, vendor),
+                    }
                 )
                 reference = ("counter_sale", sale_id)
             elif kind == "customer_return":
