@@ -24,14 +24,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import func, insert, inspect, select
+from bulk_load import bulk, reset_database
+from sqlalchemy import func, select
 
 from storefront import create_app
 from storefront.extensions import db
 
 DEFAULT_DB = Path(tempfile.gettempdir()) / "storefront-bench-ledger.db"
-CHUNK = 50_000
 # Kinds after the intake, with weights: most units sell, a few go back or get lost.
 LATER_KINDS = [
     ("online_sale", 45),
@@ -74,37 +75,6 @@ def parse_args(argv=None):
 
 
 # --- seeding ---------------------------------------------------------------------------------
-
-
-def reset_database(url: str, reset: bool) -> None:
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        db.create_all()
-        return
-    if inspect(db.engine).get_table_names() and not reset:
-        sys.exit(f"{url} already has tables; pass --reset to drop them (data is lost).")
-    db.drop_all()
-    db.create_all()
-
-
-def bulk(table_name: str, rows) -> int:
-    """Insert rows (an iterable of dicts) in chunks with executemany."""
-    table = db.metadata.tables[table_name]
-    total = 0
-    chunk = []
-    with db.engine.begin() as connection:
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= CHUNK:
-                connection.execute(insert(table), chunk)
-                total += len(chunk)
-                chunk = []
-        if chunk:
-            connection.execute(insert(table), chunk)
-            total += len(chunk)
-    return total
 
 
 def seed(args) -> dict:

@@ -24,15 +24,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import func, insert, inspect, select
+from bulk_load import bulk, reset_database
+from sqlalchemy import func, select
 
 from storefront import create_app
 from storefront.extensions import db
 from storefront.money import commission_split
 
 DEFAULT_DB = Path(tempfile.gettempdir()) / "storefront-bench-settlement.db"
-CHUNK = 50_000
 LATER_KINDS = [
     ("online_sale", 45),
     ("counter_sale", 45),
@@ -58,35 +59,6 @@ def parse_args(argv=None):
         "--reset", action="store_true", help="drop and recreate a non-SQLite database's tables"
     )
     return parser.parse_args(argv)
-
-
-def reset_database(url: str, reset: bool) -> None:
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        db.create_all()
-        return
-    if inspect(db.engine).get_table_names() and not reset:
-        sys.exit(f"{url} already has tables; pass --reset to drop them (data is lost).")
-    db.drop_all()
-    db.create_all()
-
-
-def bulk(table_name: str, rows) -> int:
-    table = db.metadata.tables[table_name]
-    total, chunk = 0, []
-    with db.engine.begin() as connection:
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= CHUNK:
-                connection.execute(insert(table), chunk)
-                total += len(chunk)
-                chunk = []
-        if chunk:
-            connection.execute(insert(table), chunk)
-            total += len(chunk)
-    return total
 
 
 def seed(args) -> dict:
