@@ -20,9 +20,21 @@ def commission_rate_bp(product) -> int:
     return int(get_setting("commission_default_bp"))
 
 
-def sale_split(product, unit_price: int, quantity: int) -> tuple[int, int, int, int]:
-    """(gross, rate, commission, vendor share) for selling `quantity` of `product`."""
-    gross = unit_price * quantity
+def sale_snapshot(product, quantity: int) -> dict:
+    """The columns every sale line (online or counter) freezes at the moment of sale: what was
+    sold, at today's price, with the commission rate that applies now and the split it gives."""
+    gross = product.price * quantity
     rate = commission_rate_bp(product)
     commission, share = commission_split(gross, rate)
-    return gross, rate, commission, share
+    return {
+        "product_id": product.id,
+        "vendor_id": product.vendor_id,
+        "product_name": product.name,
+        "product_code": product.code,
+        "unit_price": product.price,
+        "quantity": quantity,
+        "gross": gross,
+        "commission_bp": rate,
+        "commission": commission,
+        "vendor_share": share,
+    }

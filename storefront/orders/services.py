@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 
 from storefront.catalog.permits import today_wib
 from storefront.consignment import ledger
-from storefront.consignment.commission import sale_split
+from storefront.consignment.commission import sale_snapshot
 from storefront.consignment.models import ReservationStatus
 from storefront.database import utcnow
 from storefront.extensions import db
@@ -262,22 +262,7 @@ def place_order(
         )
         for pid, qty in sorted(quantities.items()):
             product = products[pid]
-            gross, rate, commission, share = sale_split(product, product.price, qty)
-            order.lines.append(
-                OrderLine(
-                    product_id=pid,
-                    vendor_id=product.vendor_id,
-                    product_name=product.name,
-                    product_code=product.code,
-                    unit=product.unit,
-                    unit_price=product.price,
-                    quantity=qty,
-                    gross=gross,
-                    commission_bp=rate,
-                    commission=commission,
-                    vendor_share=share,
-                )
-            )
+            order.lines.append(OrderLine(unit=product.unit, **sale_snapshot(product, qty)))
         db.session.add(order)
         try:
             db.session.flush()

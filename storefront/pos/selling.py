@@ -20,7 +20,7 @@ from storefront.catalog.models import Product
 from storefront.catalog.permits import today_wib
 from storefront.catalog.services import visible_products
 from storefront.consignment import ledger
-from storefront.consignment.commission import sale_split
+from storefront.consignment.commission import sale_snapshot
 from storefront.consignment.models import Batch
 from storefront.database import utcnow
 from storefront.extensions import db
@@ -344,21 +344,9 @@ def _write_sale(shift, cashier, key, lines, total, payments) -> CounterSale:
         record.movements.extend(movements)
         db.session.add(record)
         for line in lines:
-            product = line.product
-            gross, rate, commission, share = sale_split(product, product.price, line.quantity)
             record.lines.append(
                 CounterSaleLine(
-                    product_id=product.id,
-                    vendor_id=product.vendor_id,
-                    product_name=product.name,
-                    product_code=product.code,
-                    unit_price=product.price,
-                    quantity=line.quantity,
-                    gross=gross,
-                    commission_bp=rate,
-                    commission=commission,
-                    vendor_share=share,
-                    sold_at=record.created_at,
+                    sold_at=record.created_at, **sale_snapshot(line.product, line.quantity)
                 )
             )
         for payment in payments:

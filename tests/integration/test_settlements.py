@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from storefront.consignment import ledger
 from storefront.consignment import settlements as service
-from storefront.consignment.commission import sale_split
+from storefront.consignment.commission import sale_snapshot
 from storefront.consignment.models import MovementKind
 from storefront.consignment.settlement_models import Settlement, SettlementStatusChange
 from storefront.consignment.settlements_documents import CSV_FIELDS, statement_pdf
@@ -60,23 +60,9 @@ def paid_order(items, at):
     with time_machine.travel(at, tick=False):
         lines, subtotal = [], 0
         for product, quantity in items:
-            gross, rate, commission, share = sale_split(product, product.price, quantity)
-            subtotal += gross
-            lines.append(
-                OrderLine(
-                    product_id=product.id,
-                    vendor_id=product.vendor_id,
-                    product_name=product.name,
-                    product_code=product.code,
-                    unit_price=product.price,
-                    quantity=quantity,
-                    gross=gross,
-                    commission_bp=rate,
-                    commission=commission,
-                    vendor_share=share,
-                    paid_at=at,
-                )
-            )
+            snapshot = sale_snapshot(product, quantity)
+            subtotal += snapshot["gross"]
+            lines.append(OrderLine(paid_at=at, **snapshot))
         order = Order(
             number=f"GTG-{uuid.uuid4().hex[:8]}",
             status="paid",
@@ -152,23 +138,9 @@ def counter_sale(cashier, items, at, *, voided=False):
             db.session.flush()
         lines, subtotal = [], 0
         for product, quantity in items:
-            gross, rate, commission, share = sale_split(product, product.price, quantity)
-            subtotal += gross
-            lines.append(
-                CounterSaleLine(
-                    product_id=product.id,
-                    vendor_id=product.vendor_id,
-                    product_name=product.name,
-                    product_code=product.code,
-                    unit_price=product.price,
-                    quantity=quantity,
-                    gross=gross,
-                    commission_bp=rate,
-                    commission=commission,
-                    vendor_share=share,
-                    sold_at=at,
-                )
-            )
+            snapshot = sale_snapshot(product, quantity)
+            subtotal += snapshot["gross"]
+            lines.append(CounterSaleLine(sold_at=at, **snapshot))
         sale = CounterSale(
             number=f"KS-{uuid.uuid4().hex[:8]}",
             shift_id=shift.id,
