@@ -253,7 +253,9 @@ def merge_guest_cart(user) -> None:
             stored[product_id].quantity = min(stored[product_id].quantity + quantity, MAX_QUANTITY)
         elif db.session.get(Product, product_id) is not None:
             db.session.add(
-                CartItem(user_id=user.id, product_id=product_id, quantity=min(quantity, 99))
+                CartItem(
+                    user_id=user.id, product_id=product_id, quantity=min(quantity, MAX_QUANTITY)
+                )
             )
     db.session.commit()
 

@@ -15,6 +15,7 @@ from storefront.extensions import csrf, db, limiter
 from storefront.i18n import current_language
 from storefront.navigation import page_number
 from storefront.orders import bp, cart, notify, services
+from storefront.orders.delivery import delivery_fees
 from storefront.orders.forms import CheckoutForm, OrderLookupForm
 from storefront.orders.models import Order, OrderStatus, PaymentMethod
 from storefront.payments.providers import PaymentError, card_payments_enabled, provider
@@ -162,7 +163,7 @@ def checkout():
         card_offered=card_offered,
         card_configured=card_payments_enabled(),
         card_minimum=services.card_minimum(),
-        fees=_fees_json(),
+        fees=delivery_fees(),
     )
 
 
@@ -187,12 +188,6 @@ def _start_card_payment(order: Order):
         return redirect(url_for("orders.order_page", number=order.number, key=order.access_key))
     db.session.commit()
     return redirect(start.redirect_url, code=303)
-
-
-def _fees_json() -> dict[str, int]:
-    from storefront.orders.delivery import delivery_fees
-
-    return delivery_fees()
 
 
 # --- the shopper's orders ------------------------------------------------------------------
