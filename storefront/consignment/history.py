@@ -8,7 +8,6 @@ indexes of `stock_movements` however long the ledger grows.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from storefront.auth.models import User
 from storefront.catalog.models import Product
 from storefront.catalog.permits import today_wib
 from storefront.consignment.models import Batch, MovementKind, StockLevel, StockMovement
+from storefront.csv_export import CsvWriter
 from storefront.extensions import db
 from storefront.vendors.models import Vendor, VendorStatus
 
@@ -288,14 +288,6 @@ def movement_page(filters: MovementFilters, page: int = 1):
 
 # --- CSV -------------------------------------------------------------------------------------
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(text: str | None) -> str:
-    """Text a spreadsheet will not run as a formula (names and reasons are typed by people)."""
-    text = text or ""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
 
 def csv_header(*, with_vendor: bool) -> list[str]:
     header = [_("Time (WIB)")]
@@ -362,9 +354,7 @@ def _stream_csv(
     engine, statement, *, header, labels, documents, zone, with_vendor
 ) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    # The byte order mark makes spreadsheet programs read the file as UTF-8.
-    buffer.write("\ufeff")
+    writer = CsvWriter(buffer, byte_order_mark=True)
     writer.writerow(header)
     with engine.connect() as connection:
         rows = connection.execution_options(yield_per=1000).execute(statement)
@@ -373,18 +363,18 @@ def _stream_csv(
             reference_type, reference_id, reason, actor_name = row[8:]
             line = [at.astimezone(zone).isoformat(timespec="seconds")]
             if with_vendor:
-                line.append(_cell(vendor))
+                line.append(vendor)
             line += [
-                _cell(code),
-                _cell(name),
-                _cell(batch_code),
+                code,
+                name,
+                batch_code,
                 expires_on.isoformat() if expires_on else "",
                 labels.get(kind, kind),
                 quantity,
                 documents.get(reference_type, reference_type),
                 "" if reference_id is None else reference_id,
-                _cell(reason),
-                _cell(actor_name),
+                reason,
+                actor_name,
             ]
             writer.writerow(line)
             if count % 500 == 0:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask_babel import format_datetime
@@ -10,6 +9,7 @@ from flask_babel import gettext as _
 from fpdf.enums import Align, XPos, YPos
 
 from storefront.consignment.documents import FONT, _date, _document, latin1
+from storefront.csv_export import CsvWriter
 from storefront.money import format_rupiah
 from storefront.vendors.identifiers import bank_by_code
 
@@ -227,7 +227,7 @@ CSV_FIELDS = (
 def statement_csv(settlement) -> str:
     """One row per product, then the totals as label/amount rows (spreadsheet-friendly)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(CSV_FIELDS)
     for line in settlement.lines:
         writer.writerow([getattr(line, name) for name in CSV_FIELDS])
@@ -253,7 +253,7 @@ def statement_csv(settlement) -> str:
 def payout_csv(statements) -> str:
     """The bank's bulk-transfer sheet: full account numbers (personal data; the caller audits)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(
         ["statement", "vendor", "bank", "account", "holder", "amount", "period", "description"]
     )
@@ -263,9 +263,9 @@ def payout_csv(statements) -> str:
             [
                 f"ST-{settlement.id:06d}",
                 vendor.name,
-                vendor.bank_code or "",
-                vendor.bank_account or "",
-                vendor.bank_holder or "",
+                vendor.bank_code,
+                vendor.bank_account,
+                vendor.bank_holder,
                 settlement.net_payable,
                 f"{settlement.period_start.isoformat()}/{settlement.period_end.isoformat()}",
                 f"Konsinyasi {settlement.period_start:%m/%Y} ST-{settlement.id:06d}",
