@@ -1,5 +1,11 @@
 """The one permission mechanism. Every view declares who may use it with `@public` or
-`@role_required(...)`; tests/security walks every route and checks the declaration holds."""
+`@role_required(...)`; tests/security walks every route and checks the declaration holds.
+
+Admins are managers with more powers, so `@role_required(Role.MANAGER)` lets admins in too.
+`@role_required(Role.ADMIN)` (or `"admin"`) is strictly admin: managers get 403. It guards
+what the outlet keeps to its administrators (docs/security.md, "Roles and routes"): showing
+NIK, NPWP and bank account numbers in full, the payout file, staff roles and shop settings.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +28,10 @@ def public(view: Callable) -> Callable:
 
 
 def role_required(*roles: Role) -> Callable[[Callable], Callable]:
-    """Signed-in users with one of `roles` (admins count as managers). Others: login page or 403."""
+    """Signed-in users with one of `roles`. Others: the sign-in page, or 403.
+
+    Naming `Role.MANAGER` admits admins as well; naming only `Role.ADMIN` admits admins only.
+    """
     if not roles:
         raise ValueError("name at least one role; use ANY_ACCOUNT for every signed-in user")
 
@@ -42,7 +51,9 @@ def role_required(*roles: Role) -> Callable[[Callable], Callable]:
 
 
 def allowed_roles(view: Callable) -> set[Role] | str | None:
-    """What a view declared: 'public', a set of roles (admin included for manager), or None."""
+    """What a view declared: 'public', a set of roles (admin included for manager), or None.
+
+    `{Role.ADMIN}` alone means an admin-only route."""
     access = getattr(view, "access", None)
     if access is None or access == "public":
         return access

@@ -228,7 +228,7 @@ def settlement_csv(settlement_id: int):
 
 
 @bp.route("/manage/settlements/payouts.csv", methods=["POST"])
-@role_required(Role.MANAGER)
+@role_required(Role.ADMIN)
 def settlement_payouts_csv():
     """POST, not GET: it reveals full account numbers, so it is a deliberate, audited act."""
     if not ConfirmForm().validate_on_submit():

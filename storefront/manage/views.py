@@ -93,7 +93,7 @@ def vendor_detail(vendor_id: int):
 
 
 @bp.route("/vendors/<int:vendor_id>/reveal/<field>", methods=["POST"])
-@role_required(Role.MANAGER)
+@role_required(Role.ADMIN)
 def reveal(vendor_id: int, field: str):
     """Show one personal-data field in full, once, and log that this manager saw it."""
     if field not in REVEALABLE:

@@ -92,10 +92,10 @@ def complete_application(client) -> Vendor:
     return db.session.scalar(select(Vendor).where(Vendor.nib == NIB))
 
 
-def manager(app, email="manajer@example.com"):
+def manager(app, email="manajer@example.com", role=Role.MANAGER):
     from tests.conftest import Client
 
-    UserFactory(email=email, name="Manajer Gerai", role=Role.MANAGER.value)
+    UserFactory(email=email, name="Manajer Gerai", role=role.value)
     client = Client(app.test_client())
     assert client.login(email, PASSWORD).status_code == 302
     return client

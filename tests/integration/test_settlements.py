@@ -534,7 +534,12 @@ def test_manager_generates_closes_pays_and_exports_payouts_through_the_pages(app
     deleted = client.post_form(f"/manage/settlements/{a.id}/delete", {}, follow_redirects=True)
     assert "tidak dapat dihapus" in deleted.get_data(as_text=True)
 
-    exported = client.post_form("/manage/settlements/payouts.csv", {})
+    periods = client.get("/manage/settlements?month=2026-10").get_data(as_text=True)
+    assert "payouts.csv" not in periods  # the payout file is an administrator's
+    assert client.post_form("/manage/settlements/payouts.csv", {}).status_code == 403
+    admin = sign_in(app, UserFactory(role="admin"))
+    assert "payouts.csv" in admin.get("/manage/settlements?month=2026-10").get_data(as_text=True)
+    exported = admin.post_form("/manage/settlements/payouts.csv", {})
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
     assert [(r["vendor"], r["account"], r["amount"]) for r in rows] == [
         ("Kopi Cikupa", "1234567890", "190074")

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select, text
 
-from storefront.auth.models import User
+from storefront.auth.models import Role, User
 from storefront.extensions import db
 from storefront.manage.models import AuditEntry
 from storefront.settings.services import set_setting
@@ -297,13 +297,26 @@ def test_a_decided_application_cannot_be_decided_again(app, client, ctx):
 def test_showing_a_full_nik_is_audited(app, client, ctx):
     applicant(client)
     vendor = complete_application(client)
-    boss = manager(app)
+    boss = manager(app, "admin@example.com", role=Role.ADMIN)
     page = boss.post_form(f"/manage/vendors/{vendor.id}/reveal/owner_nik").get_data(as_text=True)
     assert NIK in page
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "vendor.reveal"))
     assert entry.subject_id == vendor.id
     assert json.loads(entry.after) == {"field": "owner_nik"}
     assert NIK not in entry.after
+
+
+def test_a_manager_sees_personal_data_masked_and_cannot_reveal_it(app, client, ctx):
+    applicant(client)
+    vendor = complete_application(client)
+    boss = manager(app)
+    page = boss.get(f"/manage/vendors/{vendor.id}").get_data(as_text=True)
+    assert NIK[-4:] in page and NIK not in page
+    assert "/reveal/" not in page  # the admin-only button is not offered
+    refused = boss.post_form(f"/manage/vendors/{vendor.id}/reveal/owner_nik")
+    assert refused.status_code == 403
+    assert NIK not in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
 
 def test_managers_download_documents_privately(app, client, ctx):

@@ -27,6 +27,14 @@ SAMPLE_ARGS = {
 SAMPLE_ID = 999_999
 ROLES = [None, *Role]
 
+# What only an administrator may do; managers get 403 (docs/security.md, "Roles and routes").
+# Every other /manage route is open to managers and admins alike. Adding or dropping an
+# admin-only route means changing this table, on purpose.
+ADMIN_ONLY = {
+    "manage.reveal": "show a NIK, NPWP or bank account number in full",
+    "consignment.settlement_payouts_csv": "download the payout file (full account numbers)",
+}
+
 
 def endpoints(app):
     for rule in app.url_map.iter_rules():
@@ -38,6 +46,13 @@ def endpoints(app):
 def test_every_route_declares_who_may_use_it(app):
     undeclared = [rule.rule for rule, view in endpoints(app) if allowed_roles(view) is None]
     assert undeclared == [], "add @public or @role_required(...) to: " + ", ".join(undeclared)
+
+
+def test_admin_only_routes_are_the_ones_in_the_table(app):
+    declared = {
+        rule.endpoint for rule, view in endpoints(app) if allowed_roles(view) == {Role.ADMIN}
+    }
+    assert declared == set(ADMIN_ONLY)
 
 
 def signed_in_client(app, role: Role | None) -> Client:
@@ -84,6 +99,15 @@ def test_each_role_gets_what_each_route_declares(app, ctx, role):
             assert response.status_code == 403, where
 
 
+@pytest.mark.parametrize("endpoint", sorted(ADMIN_ONLY))
+def test_managers_are_refused_what_only_admins_may_do(app, ctx, endpoint):
+    (rule,) = [rule for rule, _view in endpoints(app) if rule.endpoint == endpoint]
+    manager = signed_in_client(app, Role.MANAGER)
+    assert call(manager, rule).status_code == 403, ADMIN_ONLY[endpoint]
+    admin = signed_in_client(app, Role.ADMIN)
+    assert call(admin, rule).status_code not in (401, 403), ADMIN_ONLY[endpoint]
+
+
 @pytest.fixture
 def guarded_app(database_url, tmp_path, _schema):
     app = make_app(database_url, tmp_path)
@@ -93,6 +117,11 @@ def guarded_app(database_url, tmp_path, _schema):
     @role_required(Role.MANAGER)
     def only_managers():
         return "manager area"
+
+    @bp.route("/only-admins")
+    @role_required("admin")
+    def only_admins():
+        return "admin area"
 
     app.register_blueprint(bp)
     with app.app_context():
@@ -110,6 +139,21 @@ def guarded_app(database_url, tmp_path, _schema):
 def test_admins_may_do_what_managers_may(guarded_app, role, status):
     client = signed_in_client(guarded_app, role)
     assert client.get("/only-managers").status_code == status
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (Role.SHOPPER, 403),
+        (Role.VENDOR, 403),
+        (Role.CASHIER, 403),
+        (Role.MANAGER, 403),
+        (Role.ADMIN, 200),
+    ],
+)
+def test_admin_only_means_strictly_admins(guarded_app, role, status):
+    client = signed_in_client(guarded_app, role)
+    assert client.get("/only-admins").status_code == status
 
 
 def test_anonymous_visitor_is_sent_to_sign_in_and_back(guarded_app):
