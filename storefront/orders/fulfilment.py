@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -320,9 +321,31 @@ def _complete(order: Order, actor, payment: Payment | None, action: str, comment
     _commit_or_rollback(work)
 
 
-def hand_over(order: Order, code: str, *, actor, payment: Payment | None = None) -> None:
-    """The shopper collects the order, showing the six-digit pickup code. A wrong code changes
-    nothing; an unpaid order is paid first (cash, QRIS or debit at the counter)."""
+def _name_words(name: str) -> list[str]:
+    return re.findall(r"\w+", unicodedata.normalize("NFKC", name or "").casefold())
+
+
+def collector_name_matches(said: str, on_order: str) -> bool:
+    """Loosely: case, spaces and punctuation do not count, and any part of the name will do.
+
+    "siti", "Nurhayati", "SITI  nurhayati" and "SitiNurhayati" all match "Siti Nurhayati";
+    "Siti Aminah" does not. Many Indonesians go by one name, or by a name that is not the
+    first word (Muhammad Rizki is "Rizki"), so a first-name-only rule would turn honest
+    collectors away. The code is the real check; the name stops someone who has only a
+    forwarded or photographed code.
+    """
+    said_words, known_words = _name_words(said), _name_words(on_order)
+    if not said_words or not known_words:
+        return False
+    return all(w in known_words for w in said_words) or "".join(said_words) == "".join(known_words)
+
+
+def hand_over(
+    order: Order, code: str, collector_name: str, *, actor, payment: Payment | None = None
+) -> None:
+    """The shopper collects the order, showing the six-digit pickup code and saying the name
+    the order was placed under. A wrong code or name changes nothing; an unpaid order is paid
+    first (cash, QRIS or debit at the counter)."""
     if order.fulfilment != Fulfilment.PICKUP:
         raise OrderError(_l("This order is delivered, not collected at the outlet."))
     if order.status != S.READY_FOR_PICKUP:
@@ -332,6 +355,14 @@ def hand_over(order: Order, code: str, *, actor, payment: Payment | None = None)
         raise OrderError(
             _l("That is not this order's pickup code; ask the shopper to check their email."),
             field="code",
+        )
+    if not collector_name_matches(collector_name, order.contact_name):
+        raise OrderError(
+            _l(
+                "That is not the name on this order. Ask for the name the order was placed "
+                "under; someone collecting for the shopper needs it too."
+            ),
+            field="collector_name",
         )
     _complete(order, actor, payment, "order.handed_over", str(_l("Handed over at the outlet")))
 

@@ -34,11 +34,15 @@ class PaymentForm(FlaskForm):
 
 
 class CompleteForm(FlaskForm):
-    """Hand-over at the counter (with the pickup code) or delivery done (no code)."""
+    """Hand-over at the counter (pickup code and the name on the order) or delivery done."""
 
     code = StringField(
         _l("Pickup code from the shopper"),
         validators=[Optional(), Regexp(r"^\s*\d{6}\s*$", message=_l("The code has six digits."))],
+    )
+    # Checked by fulfilment.hand_over (required there, not for a delivery).
+    collector_name = StringField(
+        _l("Name on the order (ask the collector)"), validators=[Length(max=120)]
     )
     paid_with = SelectField(_l("Payment taken"), validators=[Optional()])
     reference = StringField(_l("Payment reference (optional)"), validators=[Length(max=120)])

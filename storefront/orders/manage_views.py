@@ -205,7 +205,11 @@ def _complete(order_id: int, handing_over: bool):
     try:
         if handing_over:
             fulfilment.hand_over(
-                order, form.code.data or "", actor=current_user, payment=_payment(form)
+                order,
+                form.code.data or "",
+                form.collector_name.data or "",
+                actor=current_user,
+                payment=_payment(form),
             )
         else:
             fulfilment.complete_delivery(order, actor=current_user, payment=_payment(form))

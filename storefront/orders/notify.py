@@ -46,3 +46,9 @@ def order_paid(order: Order) -> None:
 
 def order_cancelled(order: Order) -> None:
     send(order, "cancelled", str(_l("Your order is cancelled")))
+
+
+def order_link_requested(order: Order) -> None:
+    """Someone asked for this order's link on the lookup page; it goes only to the order's
+    own address."""
+    send(order, "link", str(_l("The link to your order")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -197,15 +198,21 @@ def _order_url(order: Order, **kwargs) -> str:
     return url_for("orders.order_page", number=order.number, key=order.access_key, **kwargs)
 
 
+def _has_key(order: Order) -> bool:
+    key = request.args.get("key", "")
+    return bool(key) and secrets.compare_digest(key, order.access_key)
+
+
+def _owns(order: Order) -> bool:
+    return current_user.is_authenticated and order.user_id == current_user.id
+
+
 def _may_see(order: Order) -> bool:
-    if current_user.is_authenticated and (
-        order.user_id == current_user.id or current_user.has_role("manager")
-    ):
+    if _owns(order) or (current_user.is_authenticated and current_user.has_role("manager")):
         return True
     if order.number in session.get(MY_ORDERS, []):
         return True
-    key = request.args.get("key", "")
-    return bool(key) and key == order.access_key
+    return _has_key(order)
 
 
 def _visible_order(number: str) -> Order:
@@ -233,6 +240,9 @@ def order_page(number: str):
         waiting_for_card=waiting_for_card,
         just_paid=request.args.get("paid") == "1",
         cancellable=order.paid_at is None and order.status in services.OPEN_UNPAID,
+        # The code hands the goods over: only the account that ordered, or whoever holds the
+        # order's secret link (from the confirmation email), sees it.
+        show_pickup_code=_owns(order) or _has_key(order),
     )
 
 
@@ -285,14 +295,34 @@ def my_orders():
     return render_template("orders/my_orders.html", page=page, status_label=services.status_label)
 
 
+def _lookup_email_key() -> str:
+    return "order-lookup-email:" + (request.form.get("email") or "").strip().lower()
+
+
 @bp.route("/orders/find", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"], scope="order-lookup")
+@limiter.limit(
+    "5 per hour", methods=["POST"], key_func=_lookup_email_key, scope="order-lookup-email"
+)
 @public
 def find_order():
+    """Emails the order's link to the address on the order; never opens the order here.
+
+    Order numbers are sequential per day, so number + email must not be a key to the order
+    (its pickup code, name, phone, the cancel button). Whether or not such an order exists,
+    the visitor gets the same answer, so the form cannot be used to test who ordered what.
+    """
     form = OrderLookupForm()
     if form.validate_on_submit():
         order = services.find_guest_order(form.number.data, form.email.data)
         if order is not None:
-            return redirect(_order_url(order))
-        flash(_("We could not find an order with that number and email."), "error")
+            notify.order_link_requested(order)
+        flash(
+            _(
+                "If an order with that number and email exists, we have emailed its link to "
+                "that address. Check your inbox (and the spam folder)."
+            ),
+            "info",
+        )
+        return redirect(url_for("orders.find_order"))
     return render_template("orders/find.html", form=form)

@@ -103,7 +103,7 @@ def test_guest_buys_for_pickup_and_a_manager_hands_it_over(page: Page, browser, 
     page.goto(order_url)
     expect(page.get_by_test_id("order-status")).to_have_text("Siap diambil")
 
-    # A wrong code is refused; the right one, with cash, completes the order.
+    # A wrong code is refused; the right one, the shopper's name and cash complete the order.
     desk.get_by_label("Pickup code from the shopper").fill(
         "000000" if pickup_code != "000000" else "111111"
     )
@@ -111,6 +111,7 @@ def test_guest_buys_for_pickup_and_a_manager_hands_it_over(page: Page, browser, 
     desk.get_by_role("button", name="Hand over and complete").click()
     expect(desk.locator(".field-error, .flash-error").first).to_be_visible()
     desk.get_by_label("Pickup code from the shopper").fill(pickup_code)
+    desk.get_by_label("Name on the order (ask the collector)").fill("siti")
     desk.get_by_label("Payment taken").select_option(label="Cash")
     desk.get_by_role("button", name="Hand over and complete").click()
     expect(desk.get_by_text("Completed").first).to_be_visible()

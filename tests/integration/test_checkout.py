@@ -13,7 +13,6 @@ from storefront.consignment.ledger import available_quantity, verify_ledger
 from storefront.consignment.models import Reservation
 from storefront.extensions import db
 from storefront.orders.models import CartItem, Order, OrderStatus
-from tests.conftest import Client
 from tests.factories import PASSWORD, ProductFactory, UserFactory
 from tests.stock_helpers import receive
 
@@ -177,19 +176,6 @@ def test_another_shoppers_order_is_not_found(client, kopi, app):
     assert other.get(f"/orders/{order.number}").status_code == 404
     assert other.get(f"/orders/{order.number}?key=wrong").status_code == 404
     assert other.get(f"/orders/{order.number}?key={order.access_key}").status_code == 200
-
-
-def test_guest_finds_the_order_by_number_and_email(client, kopi, app):
-    add(client, kopi, "1")
-    client.post_form("/checkout", CHECKOUT)
-    order = db.session.scalar(select(Order))
-    guest = Client(app.test_client())
-    response = guest.post_form("/orders/find", {"number": order.number, "email": "x@example.com"})
-    assert "Kami tidak menemukan" in response.get_data(as_text=True)
-    response = guest.post_form(
-        "/orders/find", {"number": order.number.lower(), "email": "SITI@example.com"}
-    )
-    assert response.status_code == 302 and order.number in response.headers["Location"]
 
 
 def test_shopper_cancels_an_unpaid_order_and_the_stock_comes_back(client, kopi, outbox):

@@ -64,7 +64,9 @@ def test_pickup_order_is_packed_made_ready_and_handed_over_for_cash(app, ctx, cl
     assert "https://wa.me/6281234567890?text=" in page
 
     wrong = "000000" if order.pickup_code != "000000" else "111111"
-    refused = client.post_form(f"{base}/hand-over", {"code": wrong, "paid_with": "cash"})
+    refused = client.post_form(
+        f"{base}/hand-over", {"code": wrong, "collector_name": "Sari", "paid_with": "cash"}
+    )
     assert refused.status_code == 400
     assert "not this order" in refused.get_data(as_text=True) or "bukan kode" in (
         refused.get_data(as_text=True)
@@ -73,9 +75,25 @@ def test_pickup_order_is_packed_made_ready_and_handed_over_for_cash(app, ctx, cl
     assert order.status == OrderStatus.READY_FOR_PICKUP and order.paid_at is None
     assert movements(MovementKind.ONLINE_SALE) == []
 
+    # The right code alone is not enough: the collector says the name on the order.
+    stranger = client.post_form(
+        f"{base}/hand-over",
+        {"code": order.pickup_code, "collector_name": "Dewi Lestari", "paid_with": "cash"},
+    )
+    assert stranger.status_code == 400
+    assert "bukan nama pada pesanan" in stranger.get_data(as_text=True)
+    order = reload(order)
+    assert order.status == OrderStatus.READY_FOR_PICKUP and order.paid_at is None
+    assert movements(MovementKind.ONLINE_SALE) == []
+
     done = client.post_form(
         f"{base}/hand-over",
-        {"code": order.pickup_code, "paid_with": "cash", "reference": "laci 1"},
+        {
+            "code": order.pickup_code,
+            "collector_name": "  sari ",
+            "paid_with": "cash",
+            "reference": "laci 1",
+        },
     )
     assert done.status_code == 302
     order = reload(order)
@@ -93,6 +111,25 @@ def test_pickup_order_is_packed_made_ready_and_handed_over_for_cash(app, ctx, cl
     ]
     page = client.get(base).get_data(as_text=True)
     assert "Bu Rina" in page  # the timeline says who did it
+
+
+@pytest.mark.parametrize(
+    ("said", "matches"),
+    [
+        ("Sari Wulandari", True),
+        ("sari", True),
+        ("WULANDARI", True),
+        ("wulandari sari", True),
+        ("SariWulandari", True),
+        ("  Sari   Wulandari. ", True),
+        ("Sari Lestari", False),
+        ("Sar", False),
+        ("", False),
+        ("   ", False),
+    ],
+)
+def test_the_collector_name_is_compared_loosely(said, matches):
+    assert fulfilment.collector_name_matches(said, "Sari Wulandari") is matches
 
 
 def test_delivery_order_is_paid_to_the_courier(ctx, outbox):
@@ -143,7 +180,7 @@ def test_card_paid_order_is_handed_over_without_taking_money(ctx):
 
     fulfilment.pack(card, actor=boss)
     fulfilment.ready_for_pickup(card, actor=boss)
-    fulfilment.hand_over(card, card.pickup_code, actor=boss)
+    fulfilment.hand_over(card, card.pickup_code, card.contact_name, actor=boss)
     card = reload(card)
     assert card.status == OrderStatus.COMPLETED and card.paid_with == PaidWith.CARD
     assert "order.paid" not in audit_actions(card)
@@ -158,13 +195,17 @@ def test_ready_order_is_not_completed_without_payment(ctx):
     fulfilment.pack(order, actor=boss)
     fulfilment.ready_for_pickup(order, actor=boss)
     with pytest.raises(OrderError) as error:
-        fulfilment.hand_over(order, order.pickup_code, actor=boss)
+        fulfilment.hand_over(order, order.pickup_code, "Sari Wulandari", actor=boss)
     assert error.value.field == "paid_with"  # "not paid yet: record how the shopper paid"
     order = reload(order)
     assert order.status == OrderStatus.READY_FOR_PICKUP and order.paid_at is None
     with pytest.raises(OrderError):
         fulfilment.hand_over(
-            order, order.pickup_code, actor=boss, payment=fulfilment.Payment(PaidWith.CARD)
+            order,
+            order.pickup_code,
+            "Sari Wulandari",
+            actor=boss,
+            payment=fulfilment.Payment(PaidWith.CARD),
         )
     assert reload(order).paid_at is None
 
@@ -205,7 +246,8 @@ def test_moves_the_state_table_forbids_are_refused_and_change_nothing(app, ctx):
     assert reload(order).status == OrderStatus.PENDING_PAYMENT
 
     response = client.post_form(
-        f"{base}/hand-over", {"code": order.pickup_code, "paid_with": "cash"}
+        f"{base}/hand-over",
+        {"code": order.pickup_code, "collector_name": "Sari", "paid_with": "cash"},
     )
     assert response.status_code == 400
     order = reload(order)
