@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import abort, send_file
 
+from storefront.security import NO_STORE
 from storefront.uploads import private_path
 
 
@@ -16,5 +17,5 @@ def send_private(relative_path: str, mime: str, download_name: str):
     except FileNotFoundError:
         abort(404)
     response = send_file(path, mimetype=mime, download_name=download_name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Cache-Control"] = NO_STORE
     return response

@@ -1,6 +1,10 @@
-"""Response headers that every page carries."""
+"""Response headers that every page carries, and `@no_store` for pages with personal data."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app, request
 
 # No inline script or style anywhere: all JavaScript and CSS are files under static/.
 # Chromium applies form-action to the redirects that follow a form POST too: the checkout form
@@ -21,10 +25,32 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Private files (files.send_private) carry the same header.
+NO_STORE = "private, no-store"
+
+
+def no_store(view: Callable) -> Callable:
+    """The page shows someone's personal data in full (NIK, NPWP, bank account, an order's
+    name, phone and address): no browser, proxy or back-button cache may keep a copy.
+
+    A flag on the view, read after the request, so it holds for every answer the view gives
+    (a form re-shown with errors, a redirect). Works above or below `@role_required`.
+    """
+    view.no_store = True
+    return view
+
+
+def _wants_no_store() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "no_store", False))
+
+
 def register_security_headers(app) -> None:
     @app.after_request
     def add_headers(response):
         headers = response.headers
+        if _wants_no_store():
+            headers["Cache-Control"] = NO_STORE
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -35,6 +35,7 @@ from storefront.extensions import db
 from storefront.files import send_private
 from storefront.manage import audit
 from storefront.money import InvalidAmount, parse_rupiah
+from storefront.security import no_store
 from storefront.templating import outlet
 from storefront.uploads import UploadRejected, save_document
 
@@ -229,6 +230,7 @@ def settlement_csv(settlement_id: int):
 
 @bp.route("/manage/settlements/payouts.csv", methods=["POST"])
 @role_required(Role.ADMIN)
+@no_store
 def settlement_payouts_csv():
     """POST, not GET: it reveals full account numbers, so it is a deliberate, audited act."""
     if not ConfirmForm().validate_on_submit():

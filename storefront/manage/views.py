@@ -17,6 +17,7 @@ from storefront.manage import audit, bp
 from storefront.money import BASIS_POINTS
 from storefront.navigation import page_number
 from storefront.orders import fulfilment
+from storefront.security import no_store
 from storefront.vendors import identifiers
 from storefront.vendors import services as vendors
 from storefront.vendors.forms import DOCUMENT_KINDS, ApproveForm, DecisionCommentForm
@@ -88,12 +89,14 @@ def _render_vendor(vendor: Vendor, revealed: dict | None = None, **forms):
 
 @bp.route("/vendors/<int:vendor_id>")
 @role_required(Role.MANAGER)
+@no_store
 def vendor_detail(vendor_id: int):
     return _render_vendor(_vendor(vendor_id))
 
 
 @bp.route("/vendors/<int:vendor_id>/reveal/<field>", methods=["POST"])
 @role_required(Role.ADMIN)
+@no_store
 def reveal(vendor_id: int, field: str):
     """Show one personal-data field in full, once, and log that this manager saw it."""
     if field not in REVEALABLE:
@@ -106,6 +109,7 @@ def reveal(vendor_id: int, field: str):
 
 @bp.route("/vendors/<int:vendor_id>/approve", methods=["POST"])
 @role_required(Role.MANAGER)
+@no_store
 def approve_vendor(vendor_id: int):
     vendor = _vendor(vendor_id)
     form = ApproveForm()
@@ -147,6 +151,7 @@ def _decide(vendor_id: int, action) -> object:
 
 @bp.route("/vendors/<int:vendor_id>/request-changes", methods=["POST"])
 @role_required(Role.MANAGER)
+@no_store
 def request_vendor_changes(vendor_id: int):
     result = _decide(vendor_id, vendors.request_changes)
     if not isinstance(result, Vendor):
@@ -157,6 +162,7 @@ def request_vendor_changes(vendor_id: int):
 
 @bp.route("/vendors/<int:vendor_id>/reject", methods=["POST"])
 @role_required(Role.MANAGER)
+@no_store
 def reject_vendor(vendor_id: int):
     result = _decide(vendor_id, vendors.reject)
     if not isinstance(result, Vendor):
@@ -261,6 +267,7 @@ def product_permit_file(product_id: int, permit_id: int):
 
 @bp.route("/vendors/new", methods=["GET", "POST"])
 @role_required(Role.MANAGER)
+@no_store
 def new_vendor():
     """Onboard a producer who came to the outlet with their papers."""
     from storefront.auth.services import make_reset_token

@@ -31,6 +31,7 @@ from storefront.orders.manage_forms import (
 from storefront.orders.models import Order, OrderEvent, OrderStatus, PaidWith, Refund
 from storefront.orders.services import OrderError
 from storefront.phones import whatsapp_link
+from storefront.security import no_store
 
 
 @bp.app_template_global("orders_to_pack")
@@ -54,6 +55,7 @@ def _back(order: Order):
 
 @bp.route("/manage/orders")
 @role_required(Role.MANAGER)
+@no_store
 def manage_queue():
     tab = request.args.get("tab", "to_pack")
     if tab not in fulfilment.QUEUE_LABELS:
@@ -118,6 +120,7 @@ def _render_order(order: Order, *, status: int = 200, **forms):
 
 @bp.route("/manage/orders/<int:order_id>")
 @role_required(Role.MANAGER)
+@no_store
 def manage_order(order_id: int):
     return _render_order(_order(order_id))
 
@@ -183,6 +186,7 @@ def _form_error(form, exc: OrderError) -> None:
 
 @bp.route("/manage/orders/<int:order_id>/paid", methods=["POST"])
 @role_required(Role.MANAGER)
+@no_store
 def manage_take_payment(order_id: int):
     order = _order(order_id)
     form = PaymentForm()
@@ -222,18 +226,21 @@ def _complete(order_id: int, handing_over: bool):
 
 @bp.route("/manage/orders/<int:order_id>/hand-over", methods=["POST"])
 @role_required(Role.MANAGER)
+@no_store
 def manage_hand_over(order_id: int):
     return _complete(order_id, handing_over=True)
 
 
 @bp.route("/manage/orders/<int:order_id>/delivered", methods=["POST"])
 @role_required(Role.MANAGER)
+@no_store
 def manage_delivered(order_id: int):
     return _complete(order_id, handing_over=False)
 
 
 @bp.route("/manage/orders/<int:order_id>/cancel", methods=["POST"])
 @role_required(Role.MANAGER)
+@no_store
 def manage_cancel(order_id: int):
     order = _order(order_id)
     form = CancelForm()
@@ -250,6 +257,7 @@ def manage_cancel(order_id: int):
 
 @bp.route("/manage/orders/<int:order_id>/refund", methods=["GET", "POST"])
 @role_required(Role.MANAGER)
+@no_store
 def manage_refund(order_id: int):
     order = _order(order_id)
     form = RefundForm(order=order)

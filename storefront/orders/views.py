@@ -21,6 +21,7 @@ from storefront.orders.forms import CheckoutForm, OrderLookupForm
 from storefront.orders.models import Order, OrderStatus, PaymentMethod
 from storefront.payments.providers import PaymentError, card_payments_enabled, provider
 from storefront.phones import normalise_phone
+from storefront.security import no_store
 
 # Orders placed in this browser, so a guest can come back to them without the email link.
 MY_ORDERS = "my_orders"
@@ -112,6 +113,7 @@ def _checkout_form(view: cart.CartView) -> tuple[CheckoutForm, bool]:
 @bp.route("/checkout", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"], scope="checkout")
 @public
+@no_store
 def checkout():
     view = cart.current()
     for message in view.adjustments:
@@ -226,6 +228,7 @@ def _visible_order(number: str) -> Order:
 
 @bp.route("/orders/<number>")
 @public
+@no_store
 def order_page(number: str):
     order = _visible_order(number)
     waiting_for_card = (

@@ -61,6 +61,13 @@ class OwnerForm(FlaskForm):
         _l("Email"), validators=[DataRequired(message=_l("Enter your email.")), valid_email]
     )
 
+    def __init__(self, *args, nik_saved: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if nik_saved:
+            # The saved NIK is never sent back to the browser; an empty field keeps it.
+            self.nik.validators = [Optional(), checked_by(identifiers.parse_nik, _ids)]
+            self.nik.flags.required = False
+
 
 def kecamatan_choices() -> list:
     """Every kecamatan of Kabupaten and Kota Tangerang, grouped by the two; nothing preselected,
@@ -91,6 +98,9 @@ class BusinessForm(FlaskForm):
         _l("NPWP (optional)"),
         validators=[Optional(), checked_by(identifiers.parse_npwp, _ids)],
     )
+    # Shown only once an NPWP is saved: the saved number is never sent back to the browser,
+    # so an empty NPWP field keeps it and this box removes it.
+    remove_npwp = BooleanField(_l("Remove the saved NPWP"))
     address = TextAreaField(
         _l("Business address"),
         validators=[DataRequired(message=_l("Enter the address.")), Length(max=500)],

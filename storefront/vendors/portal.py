@@ -21,6 +21,7 @@ from storefront.mail import send_mail
 from storefront.manage import audit
 from storefront.money import BASIS_POINTS
 from storefront.phones import display_phone
+from storefront.security import no_store
 from storefront.templating import has_endpoint
 from storefront.uploads import UploadRejected, media_url
 from storefront.vendors import bp, services
@@ -320,6 +321,7 @@ def accept_invitation(token: str):
 
 @bp.route("/vendor/bank", methods=["GET", "POST"])
 @role_required(Role.VENDOR)
+@no_store
 def bank():
     member = current_membership(owner=True)
     vendor = member.vendor

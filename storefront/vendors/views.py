@@ -13,6 +13,7 @@ from storefront.catalog.services import all_categories
 from storefront.extensions import db
 from storefront.files import send_private
 from storefront.money import BASIS_POINTS
+from storefront.security import no_store
 from storefront.settings.services import get_settings
 from storefront.uploads import UploadRejected
 from storefront.vendors import bp, identifiers
@@ -25,7 +26,7 @@ from storefront.vendors.forms import (
     OwnerForm,
     SubmitApplicationForm,
 )
-from storefront.vendors.models import DocumentKind, VendorDocument, VendorStatus
+from storefront.vendors.models import DocumentKind, MemberRole, VendorDocument, VendorStatus
 from storefront.vendors.profile import discard, replace_logo
 
 APPLICANT = (Role.SHOPPER, Role.VENDOR)
@@ -47,7 +48,11 @@ def join():
 
 
 def _application():
-    """The signed-in applicant's vendor; creates the draft on first visit."""
+    """The signed-in applicant's vendor; creates the draft on first visit. The application
+    (owner's NIK, documents, bank account) is the owner's: staff of the business get 403."""
+    member = vendors.membership(current_user)
+    if member is not None and member.role != MemberRole.OWNER:
+        abort(403)
     vendor = vendors.start_application(current_user)
     db.session.commit()
     return vendor
@@ -86,6 +91,7 @@ def _next(step: str):
 
 @bp.route("/partner/apply/<step>", methods=["GET", "POST"])
 @role_required(*APPLICANT)
+@no_store
 def apply_step(step: str):
     if step not in STEPS:
         abort(404)
@@ -102,20 +108,22 @@ def apply_step(step: str):
 
 
 def _owner_step(vendor):
+    # The NIK is shown masked, never pre-filled: the page would otherwise carry it in full
+    # to every device and screenshot the applicant opens it on (UU PDP).
     form = OwnerForm(
         data={
             "name": vendor.owner_name,
-            "nik": vendor.owner_nik,
             "phone": vendor.owner_phone,
             "email": vendor.owner_email,
-        }
+        },
+        nik_saved=bool(vendor.owner_nik),
     )
     if form.validate_on_submit():
         vendors.save_owner(
             vendor,
             vendors.OwnerDetails(
                 name=form.name.data,
-                nik=form.nik.data,
+                nik=form.nik.data or vendor.owner_nik,
                 phone=form.phone.data,
                 email=form.email.data,
             ),
@@ -123,7 +131,7 @@ def _owner_step(vendor):
         db.session.commit()
         flash(_("Saved. You can come back to this application at any time."), "success")
         return _next("owner")
-    return _render_step("owner", vendor, form=form)
+    return _render_step("owner", vendor, form=form, saved_nik=identifiers.mask(vendor.owner_nik))
 
 
 def _business_step(vendor):
@@ -135,7 +143,6 @@ def _business_step(vendor):
             "name": vendor.name,
             "legal_form": vendor.legal_form,
             "nib": vendor.nib,
-            "npwp": vendor.npwp,
             "address": vendor.address,
             "location": location,
             "incubator_cohort": vendor.incubator_cohort,
@@ -152,7 +159,7 @@ def _business_step(vendor):
                     name=form.name.data,
                     legal_form=form.legal_form.data,
                     nib=form.nib.data,
-                    npwp=form.npwp.data or None,
+                    npwp=_npwp_to_save(form, vendor),
                     address=form.address.data,
                     city=city,
                     kecamatan=kecamatan,
@@ -173,7 +180,16 @@ def _business_step(vendor):
             discard(old_logo)
             flash(_("Saved. You can come back to this application at any time."), "success")
             return _next("business")
-    return _render_step("business", vendor, form=form)
+    return _render_step("business", vendor, form=form, saved_npwp=identifiers.mask(vendor.npwp))
+
+
+def _npwp_to_save(form, vendor) -> str | None:
+    """A newly typed NPWP, else the saved one unless the applicant ticked "remove"."""
+    if form.npwp.data:
+        return form.npwp.data
+    if form.remove_npwp.data:
+        return None
+    return vendor.npwp
 
 
 def _documents_step(vendor):
@@ -233,10 +249,14 @@ def _own_document(vendor, document_id: int) -> VendorDocument:
 @bp.route("/partner/documents/<int:document_id>")
 @role_required(*APPLICANT)
 def document_file(document_id: int):
-    vendor = vendors.vendor_for_user(current_user)
-    if vendor is None:
+    # Onboarding papers (NIB, permits, often a KTP or bank book as "other") are the owner's;
+    # staff of the business get 403, anyone else's document is 404.
+    member = vendors.membership(current_user)
+    if member is None:
         abort(404)
-    document = _own_document(vendor, document_id)
+    if member.role != MemberRole.OWNER:
+        abort(403)
+    document = _own_document(member.vendor, document_id)
     return send_private(document.file_path, document.mime, document.original_name)
 
 
