@@ -40,9 +40,11 @@ serve: $(VENV)/.installed translations
 	$(BIN)/flask db upgrade
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
+## Ruff, then bandit's security checks on the app (medium and high findings fail; pyproject.toml).
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -c pyproject.toml -r storefront -ll -q
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

@@ -19,7 +19,7 @@ from storefront.phones import normalise_phone
 from storefront.settings.services import get_setting, set_setting
 from storefront.vendors.models import MemberRole, Vendor, VendorMember, VendorStatus
 
-DEMO_PASSWORD = "gerai-demo-2026"
+DEMO_PASSWORD = "gerai-demo-2026"  # nosec B105 # public demo sign-in; seed-demo refuses production
 
 CATEGORIES = [
     # slug, Indonesian name, English name, food?, description

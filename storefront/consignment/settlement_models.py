@@ -233,7 +233,7 @@ for _op, _row in (("INSERT", "NEW"), ("UPDATE", "OLD")):
     SQLITE_GUARDS.append(
         f"""CREATE TRIGGER settlement_lines_frozen_{_op.lower()} BEFORE {_op} ON settlement_lines
         WHEN (SELECT status FROM settlements WHERE id = {_row}.settlement_id) <> 'draft'
-        BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END"""  # noqa: S608 (constants only)
+        BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END"""  # noqa: S608  # nosec B608 # DDL of constants, no input
     )
 
 _PG_CHANGED = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in FROZEN_COLUMNS)
@@ -254,7 +254,7 @@ POSTGRES_GUARDS = [
         WHERE id = CASE WHEN TG_OP = 'INSERT' THEN NEW.settlement_id ELSE OLD.settlement_id END;
       IF parent_status <> 'draft' THEN RAISE EXCEPTION '{_MESSAGE}'; END IF;
       RETURN NEW;
-    END $$ LANGUAGE plpgsql""",  # noqa: S608 (constants only)
+    END $$ LANGUAGE plpgsql""",  # noqa: S608  # nosec B608 # DDL of constants, no input
     """CREATE TRIGGER settlement_lines_frozen BEFORE INSERT OR UPDATE
     ON settlement_lines FOR EACH ROW EXECUTE FUNCTION settlement_lines_frozen()""",
 ]
