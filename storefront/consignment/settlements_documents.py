@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from fpdf.enums import Align, XPos, YPos
 
 from storefront.consignment.documents import FONT, _date, _document, latin1
+from storefront.dates import datetime_text
 from storefront.money import format_rupiah
 from storefront.vendors.identifiers import bank_by_code
 
@@ -78,9 +78,7 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
         (_("Account holder"), vendor.bank_holder or "-"),
     ]
     if settlement.closed_at:
-        details.append(
-            (_("Closed"), format_datetime(settlement.closed_at, "dd-MM-yyyy HH:mm") + " WIB")
-        )
+        details.append((_("Closed"), datetime_text(settlement.closed_at, "short")))
     if settlement.paid_on:
         details.append((_("Paid"), f"{_date(settlement.paid_on)} ({settlement.paid_reference})"))
     half = (pdf.w - 24) / 2

@@ -22,9 +22,8 @@ from flask import Blueprint, url_for
 
 from storefront.auth.access import allowed_roles, public
 from storefront.demo import DEMO_PASSWORD
-from storefront.extensions import db
-from tests.conftest import Client, empty_tables, make_app
-from tests.integration.busy_demo import BusyDemo, Visitor, build_busy_demo
+from tests.conftest import Client, make_app
+from tests.integration.busy_demo import BusyDemo, Visitor
 
 LANGUAGES = ("id", "en")
 CATALOGUE = Path(__file__).resolve().parents[2] / "storefront/translations/id/LC_MESSAGES"
@@ -113,23 +112,6 @@ CANNOT_FILL: dict[str, str] = {
 
 # Answers that say the fill is wrong (the page was not really walked), not that the page is.
 NOT_WALKED = {404: "not found: the URL values do not lead to a page"}
-
-
-@pytest.fixture(scope="module")
-def walk(database_url, _schema, tmp_path_factory):
-    """One busy demo shop for the whole module: seeding it takes longer than walking it."""
-    # Nine accounts sign in from one address within seconds; the login limits have their own
-    # tests (test_accounts.py).
-    app = make_app(database_url, tmp_path_factory.mktemp("walk"), RATELIMIT_ENABLED=False)
-    with app.app_context():
-        empty_tables()
-    with app.test_request_context():  # emails sent along the way build links
-        demo = build_busy_demo()
-        db.session.remove()
-    yield app, demo
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @cache
@@ -267,8 +249,8 @@ VISITOR_NAMES = [
 
 
 @pytest.mark.parametrize("name", VISITOR_NAMES)
-def test_every_page_renders_for_each_role_in_both_languages(walk, name):
-    app, demo = walk
+def test_every_page_renders_for_each_role_in_both_languages(busy_shop, name):
+    app, demo = busy_shop
     visitor = next(v for v in demo.visitors if v.name == name)
     failures, unfilled, walked = _walk(app, demo, visitor)
     assert not unfilled, (
@@ -281,12 +263,12 @@ def test_every_page_renders_for_each_role_in_both_languages(walk, name):
     assert walked >= 2 * len(LANGUAGES), "the walk visited almost nothing"
 
 
-def test_the_walk_signs_in_as_every_kind_of_visitor(walk):
-    assert [v.name for v in walk[1].visitors] == VISITOR_NAMES
+def test_the_walk_signs_in_as_every_kind_of_visitor(busy_shop):
+    assert [v.name for v in busy_shop[1].visitors] == VISITOR_NAMES
 
 
-def test_a_new_route_the_walk_cannot_fill_is_named(walk, database_url, tmp_path):
-    _, demo = walk
+def test_a_new_route_the_walk_cannot_fill_is_named(busy_shop, database_url, tmp_path):
+    _, demo = busy_shop
     app = make_app(database_url, tmp_path, RATELIMIT_ENABLED=False)
     bp = Blueprint("later", __name__)
 
