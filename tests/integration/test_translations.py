@@ -19,6 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "storefront" / "translations"
 
 
+def _key(message) -> str:
+    """The source text, with its pgettext context ("statement|Paid") when it has one."""
+    text = message.id if isinstance(message.id, str) else message.id[0]
+    return f"{message.context}|{text}" if message.context else text
+
+
 def test_every_string_in_the_code_has_an_indonesian_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
@@ -27,11 +33,11 @@ def test_every_string_in_the_code_has_an_indonesian_translation(tmp_path):
         cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
     with pot.open("rb") as f:
-        extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+        extracted = {_key(m) for m in read_po(f) if m.id}
     with (TRANSLATIONS / "id" / "LC_MESSAGES" / "messages.po").open("rb") as f:
         catalogue = read_po(f)
     translated = {
-        (m.id if isinstance(m.id, str) else m.id[0])
+        _key(m)
         for m in catalogue
         if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string) and not m.fuzzy
     }
