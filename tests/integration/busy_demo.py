@@ -1,11 +1,12 @@
 """The demo shop after a day of trade: `flask seed-demo` plus one of everything a page can list.
 
-Every row is written through the services the views call (no hand-made ledger rows), so the
-pages walked in test_every_page_renders.py show what a real outlet would show them: an online
-order paid, collected and partly refunded; a counter shift closed with a voided sale and a new
-shift open; a return, an expiry write-off, a posted and an open stock count; a closed, paid and
-disputed statement; a vendor team with staff and an open invitation; a shopper's draft partner
-application; private documents, a permit file and a product photo.
+Rows are written through the services the views call, so the pages walked in
+test_every_page_renders.py show what a real outlet would show them: an online order paid,
+collected and partly refunded; a counter shift closed with a voided sale and a new shift open; a
+return, an expiry write-off, a posted and an open stock count; a closed, paid and disputed
+statement; a vendor team with staff and an open invitation; a shopper's draft partner application
+and another applicant's sent one; a product photo. The demo vendor's NIB document and permit
+certificate are the only rows set by hand: an approved vendor has no page to upload them.
 """
 
 from __future__ import annotations
@@ -123,7 +124,8 @@ def _application(user: User, nib: str, *, send: bool) -> tuple[Vendor, VendorDoc
 
 
 def build_busy_demo() -> BusyDemo:
-    """Seed the demo and trade for a day. Needs an app context and empty tables."""
+    """Seed the demo and trade for a day. Needs empty tables and a request context (emails sent
+    along the way build links)."""
     seed_demo_data()
     demo = BusyDemo()
     v = demo.values
