@@ -7,10 +7,10 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app, g, request, url_for
-from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
+from storefront.dates import date_text, datetime_text
 from storefront.extensions import db
 from storefront.i18n import current_language, localized
 from storefront.money import format_rupiah
@@ -106,12 +106,8 @@ def url_with_lang(code: str) -> str:
 
 def register_template_helpers(app) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
-        format_datetime(value, fmt) + " WIB" if value else ""
-    )
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
-        format_date(value, fmt) if value else ""
-    )
+    app.jinja_env.filters["datetime"] = datetime_text
+    app.jinja_env.filters["date"] = date_text
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.globals.update(
         static_url=static_url,

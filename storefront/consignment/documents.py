@@ -12,11 +12,11 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
+from storefront.dates import date_text, datetime_text
 from storefront.money import format_rupiah
 
 FONT = "Helvetica"
@@ -55,7 +55,7 @@ def latin1(text: object) -> str:
 
 
 def _date(value: date | None) -> str:
-    return value.strftime("%d-%m-%Y") if value else ""
+    return date_text(value, "short")
 
 
 class _Document(FPDF):
@@ -98,7 +98,7 @@ def receipt_pdf(receipt, outlet: dict) -> bytes:
     pdf.set_font(FONT, "", 10)
     details = [
         (_("Number"), receipt.number),
-        (_("Date"), format_datetime(receipt.created_at, "dd-MM-yyyy HH:mm") + " WIB"),
+        (_("Date"), datetime_text(receipt.created_at, "short")),
         (_("Vendor"), receipt.vendor.name),
         (_("Delivered by"), receipt.delivered_by or "-"),
         (_("Received by"), receipt.received_by.name),
@@ -123,7 +123,7 @@ def receipt_pdf(receipt, outlet: dict) -> bytes:
     )
     units = value = 0
     with pdf.table(
-        col_widths=(7, 52, 22, 20, 20, 11, 22, 26),
+        col_widths=(7, 48, 22, 20, 24, 11, 22, 26),  # room for "Kedaluwarsa"
         text_align=("RIGHT", "LEFT", "LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"),
         line_height=5,
         first_row_as_headings=True,

@@ -45,6 +45,7 @@ from storefront.consignment.settlements_figures import (  # noqa: F401  (re-expo
     utc_bounds,
 )
 from storefront.database import utcnow
+from storefront.dates import date_text
 from storefront.extensions import db
 from storefront.manage import audit
 from storefront.settings.services import get_setting
@@ -310,8 +311,8 @@ def close_settlement(settlement: Settlement, *, actor) -> Settlement:
             _l(
                 "Close the statement for %(start)s–%(end)s first: its balance carries into "
                 "this one.",
-                start=previous.period_start.strftime("%d-%m-%Y"),
-                end=previous.period_end.strftime("%d-%m-%Y"),
+                start=date_text(previous.period_start, "short"),
+                end=date_text(previous.period_end, "short"),
             )
         )
     refresh(locked)

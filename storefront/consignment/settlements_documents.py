@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import io
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from fpdf.enums import Align, XPos, YPos
 
 from storefront.consignment.documents import FONT, _date, _document, latin1
 from storefront.csv_export import CsvWriter
+from storefront.dates import datetime_text
 from storefront.money import format_rupiah
 from storefront.vendors.identifiers import bank_by_code
 
 
+# "statement" context: a statement is paid *out* to the vendor ("dicairkan"), and its refunded
+# units are goods buyers brought back ("diretur pembeli"); orders use the same English words.
 def status_label(status: str) -> str:
-    return {"draft": _("Draft"), "closed": _("Closed"), "paid": _("Paid")}.get(status, status)
+    labels = {"draft": _("Draft"), "closed": _("Closed"), "paid": pgettext("statement", "Paid")}
+    return labels.get(status, status)
 
 
 def _period(settlement) -> str:
@@ -78,11 +82,10 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
         (_("Account holder"), vendor.bank_holder or "-"),
     ]
     if settlement.closed_at:
-        details.append(
-            (_("Closed"), format_datetime(settlement.closed_at, "dd-MM-yyyy HH:mm") + " WIB")
-        )
+        details.append((_("Closed"), datetime_text(settlement.closed_at, "short")))
     if settlement.paid_on:
-        details.append((_("Paid"), f"{_date(settlement.paid_on)} ({settlement.paid_reference})"))
+        paid = f"{_date(settlement.paid_on)} ({settlement.paid_reference})"
+        details.append((pgettext("statement", "Paid"), paid))
     half = (pdf.w - 24) / 2
     top = pdf.get_y()
     for index, (label, value) in enumerate(details):
@@ -100,7 +103,7 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
         _("Received"),
         _("Sold online"),
         _("Sold at counter"),
-        _("Refunded"),
+        pgettext("statement", "Refunded"),
         _("Returned"),
         _("Adjusted"),
         _("Closing"),
@@ -111,7 +114,8 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
     )
     pdf.set_font(FONT, "", 7.5)
     with pdf.table(
-        col_widths=(48, 20, 14, 15, 15, 15, 15, 15, 15, 14, 24, 20, 22, 24),
+        # Wide enough for the Indonesian headings to break between words ("Penyesuaian").
+        col_widths=(42, 15, 13, 15, 14, 15, 15, 15, 19, 13, 22, 24, 22, 24),
         text_align=("LEFT", "LEFT", *(["RIGHT"] * 12)),
         line_height=4.2,
         first_row_as_headings=True,

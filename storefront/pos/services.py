@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +20,7 @@ from storefront.auth.models import Role, User
 from storefront.consignment import ledger
 from storefront.consignment.models import Batch, MovementKind, StockMovement
 from storefront.database import utcnow
+from storefront.dates import datetime_text
 from storefront.extensions import db
 from storefront.manage import audit
 from storefront.pos.models import (
@@ -46,7 +46,7 @@ class PosError(Exception):
 
 
 def _when(moment: datetime) -> str:
-    return format_datetime(moment, "dd-MM-yyyy HH:mm") + " WIB"
+    return datetime_text(moment, "short")
 
 
 def begin_write() -> None:

@@ -10,11 +10,12 @@ import html
 
 import nh3
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from storefront.database import utcnow
+from storefront.dates import datetime_text
 from storefront.mail import send_mail
 from storefront.phones import display_phone, normalise_phone
 from storefront.settings.services import get_settings
@@ -133,7 +134,7 @@ def notify_bank_change(vendor: Vendor, actor) -> None:
                     vendor=vendor.name,
                     outlet=outlet["outlet_name"],
                     name=actor.name,
-                    when=format_datetime(utcnow(), "medium") + " WIB",
+                    when=datetime_text(utcnow()),
                 ),
                 _(
                     "New account: %(bank)s %(account)s in the name of %(holder)s.",

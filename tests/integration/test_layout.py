@@ -209,5 +209,5 @@ def test_dates_are_shown_in_wib(app):
         rendered = app.jinja_env.from_string("{{ t | datetime('short') }}").render(
             t=datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
         )
-    assert rendered.startswith("24/11/26")
+    assert rendered.startswith("24/11/2026 ")
     assert "00.00" in rendered and rendered.endswith("WIB")

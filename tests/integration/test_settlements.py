@@ -461,7 +461,9 @@ def test_payment_rules_draft_refused_other_amount_needs_a_confirmed_note(month):
     db.session.commit()
     payment = service.Payment(paid_on=date(2026, 11, 3), reference="TRF-001", amount=190_074)
 
-    with pytest.raises(service.InvalidTransition, match="Tutup laporan ini sebelum"):
+    with pytest.raises(
+        service.InvalidTransition, match="Tutup rekap ini sebelum mencatat pencairan"
+    ):
         service.mark_paid(statement(a), payment, actor=manager)
     db.session.rollback()
     service.close_settlement(statement(a), actor=manager)
@@ -490,7 +492,7 @@ def test_payment_rules_draft_refused_other_amount_needs_a_confirmed_note(month):
     db.session.commit()
     paid = statement(a)
     assert (paid.status, paid.paid_amount, paid.net_payable) == ("paid", 187_574, 190_074)
-    with pytest.raises(service.InvalidTransition, match="sudah dibayar"):
+    with pytest.raises(service.InvalidTransition, match="sudah dicairkan"):
         service.mark_paid(paid, payment, actor=manager)
 
 
@@ -530,7 +532,7 @@ def test_manager_generates_closes_pays_and_exports_payouts_through_the_pages(app
 
     client.post_form(f"/manage/settlements/{a.id}/close", {})
     again = client.post_form(f"/manage/settlements/{a.id}/close", {}, follow_redirects=True)
-    assert "Laporan ini sudah ditutup." in again.get_data(as_text=True)
+    assert "Rekap ini sudah ditutup." in again.get_data(as_text=True)
     deleted = client.post_form(f"/manage/settlements/{a.id}/delete", {}, follow_redirects=True)
     assert "tidak dapat dihapus" in deleted.get_data(as_text=True)
 
@@ -557,7 +559,7 @@ def test_manager_generates_closes_pays_and_exports_payouts_through_the_pages(app
         content_type="multipart/form-data",
         follow_redirects=True,
     )
-    assert "Dibayar Rp190.074" in paid.get_data(as_text=True)
+    assert "Dicairkan Rp190.074" in paid.get_data(as_text=True)
     with client.get(f"/manage/settlements/{a.id}/proof") as shown:
         assert (shown.status_code, shown.data) == (200, b"%PDF-1.4\n%bukti transfer\n")
 
