@@ -27,6 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    from storefront.security import register_host_check
+
+    register_host_check(app)
     _init_extensions(app)
     _register_blueprints(app)
 

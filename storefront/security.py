@@ -1,6 +1,9 @@
-"""Response headers that every page carries."""
+"""Response headers that every page carries, and the hosts a production shop answers to."""
 
 from __future__ import annotations
+
+from flask import abort, request
+from werkzeug.sansio.utils import host_is_trusted
 
 # No inline script or style anywhere: all JavaScript and CSS are files under static/.
 # Chromium applies form-action to the redirects that follow a form POST too: the checkout form
@@ -19,6 +22,26 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+def register_host_check(app) -> None:
+    """In production, answer only for the public address and TRUSTED_HOSTS: 400 for any other
+    Host header. Links never come from the Host header anyway (storefront/links.py); this keeps
+    a forged one from reaching any page, cache key or log line.
+
+    `/healthz` answers whatever the host, so a load balancer or `curl http://127.0.0.1:8000/
+    healthz` on the server can check the shop; it tells only whether the database answers.
+    Registered before every other hook, so nothing runs for a refused request."""
+    hosts = app.config.get("PUBLIC_HOSTS")
+    if not hosts:
+        return
+
+    @app.before_request
+    def refuse_foreign_hosts():
+        if request.endpoint == "pages.healthz":
+            return
+        if not host_is_trusted(request.host, hosts):
+            abort(400)
 
 
 def register_security_headers(app) -> None:

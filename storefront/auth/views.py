@@ -30,6 +30,7 @@ from storefront.auth.services import (
     user_for_reset_token,
 )
 from storefront.extensions import db, limiter
+from storefront.links import external_url
 from storefront.mail import send_mail
 from storefront.navigation import safe_next
 
@@ -109,7 +110,7 @@ def forgot_password():
         user = find_user_by_email(normalise_email(form.email.data))
         if user is not None and user.active:
             token = make_reset_token(user)
-            link = url_for("auth.reset_password_page", token=token, _external=True)
+            link = external_url("auth.reset_password_page", token=token)
             minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
             send_mail(
                 user.email,

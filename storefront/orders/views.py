@@ -171,8 +171,8 @@ def _start_card_payment(order: Order):
     try:
         start = provider().start_checkout(
             order,
-            success_url=_order_url(order, _external=True, paid="1"),
-            cancel_url=_order_url(order, _external=True),
+            success_url=notify.order_link(order, paid="1"),
+            cancel_url=notify.order_link(order),
         )
     except PaymentError as error:
         services.cancel(order, reason=str(error.message))

@@ -17,6 +17,7 @@ from storefront.auth.models import Role
 from storefront.catalog.listings import permit_alerts
 from storefront.catalog.permits import today_wib
 from storefront.extensions import db
+from storefront.links import external_url
 from storefront.mail import send_mail
 from storefront.manage import audit
 from storefront.money import BASIS_POINTS
@@ -262,7 +263,7 @@ def team_page():
 
 
 def _send_invitation(vendor: Vendor, invitation, token: str) -> None:
-    link = url_for("vendors.accept_invitation", token=token, _external=True)
+    link = external_url("vendors.accept_invitation", token=token)
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         send_mail(
             invitation.email,
