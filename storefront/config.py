@@ -33,6 +33,13 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _count(name: str) -> int:
+    value = _int(name, 0)
+    if value < 0:
+        raise ConfigError(f"{name} must be 0 or more, got {value}")
+    return value
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the URLs hosting providers hand out and pick the psycopg 3 driver."""
     if url.startswith("postgres://"):
@@ -151,6 +158,9 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Reverse proxies in front of the app that append to X-Forwarded-For. 0: the connecting
+        # address is the client and X-Forwarded-For is ignored (anyone can write it).
+        "TRUSTED_PROXY_COUNT": _count("TRUSTED_PROXY_COUNT"),
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "id"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Jakarta"),
         "LANGUAGES": ("id", "en"),

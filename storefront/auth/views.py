@@ -29,14 +29,11 @@ from storefront.auth.services import (
     reset_password,
     user_for_reset_token,
 )
+from storefront.auth.throttle import password_guess_limits
 from storefront.extensions import db, limiter
 from storefront.links import external_url
 from storefront.mail import send_mail
 from storefront.navigation import safe_next
-
-
-def _login_email_key() -> str:
-    return "login-email:" + (request.form.get("email") or "").strip().lower()
 
 
 def home_for(user) -> str:
@@ -48,8 +45,7 @@ def home_for(user) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("5 per minute", methods=["POST"], scope="login-ip")
-@limiter.limit("5 per minute", methods=["POST"], key_func=_login_email_key, scope="login-email")
+@password_guess_limits("email")
 @public
 def login():
     if current_user.is_authenticated:
