@@ -57,8 +57,10 @@ def _minutes_until_retry() -> int:
     return max(1, math.ceil((current.reset_at - time.time()) / 60))
 
 
-def render_error(code: int, extra: str | None = None):
-    title, message = MESSAGES.get(code, MESSAGES[500])
+def render_error(code: int, extra: str | None = None, *, message: str | None = None):
+    """The friendly page for `code`; `message` replaces its standard explanation."""
+    title, standard = MESSAGES.get(code, MESSAGES[500])
+    message = message or standard
     size = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
     message = str(message) % {"size": size} if code == 413 else str(message)
     if code == 429 and (minutes := _minutes_until_retry()) > 1:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import abort, request
 from werkzeug.sansio.utils import host_is_trusted
+
+from storefront.links import public_origin
 
 # No inline script or style anywhere: all JavaScript and CSS are files under static/.
 # Chromium applies form-action to the redirects that follow a form POST too: the checkout form
@@ -42,6 +46,19 @@ def register_host_check(app) -> None:
             return
         if not host_is_trusted(request.host, hosts):
             abort(400)
+
+
+def is_cross_site_request() -> bool:
+    """Whether the browser says this request was sent by another site's page: `Sec-Fetch-Site:
+    cross-site`, or an `Origin` that is neither this host nor the public address (`null`
+    included). Browsers too old to send either are let through."""
+    if request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    origin = origin.strip().lower()
+    return origin != public_origin() and urlsplit(origin).netloc != request.host.lower()
 
 
 def register_security_headers(app) -> None:
