@@ -8,15 +8,21 @@ from flask import request
 
 
 def safe_next(default: str) -> str:
-    """The `next` parameter if it is a path on this site, else `default`."""
+    r"""The `next` parameter if it is a plain path on this site, else `default`: the one check
+    for every redirect whose target comes from the visitor.
+
+    Refused: other hosts (`https://…`, `//host`), backslashes (browsers read `/\host` as
+    `//host`), and control or invisible characters: browsers drop tabs and newlines (`/<tab>/host`
+    becomes `//host`), and a newline in a Location header is a 500 or a forged header."""
     target = request.values.get("next") or ""
     parts = urlsplit(target)
     if (
         target.startswith("/")
         and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
         and not parts.scheme
         and not parts.netloc
-        and "\\" not in target
     ):
         return target
     return default
