@@ -73,7 +73,7 @@ def test_a_slow_guesser_is_paused_for_the_rest_of_the_hour(app, ctx):
             traveller.shift(61)
         page = guesser.sign_in("manajer@example.com", "tebakan-salah")
         assert page.status_code == 429
-        assert "56 minutes" in page.get_data(as_text=True)
+        assert "Coba lagi dalam 56 menit" in page.get_data(as_text=True)
         traveller.shift(56 * 60)
         assert guesser.login("manajer@example.com", PASSWORD) == 302
 
