@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import Response, redirect, request, session, url_for
 
 
 def safe_next(default: str) -> str:
@@ -26,6 +26,20 @@ def safe_next(default: str) -> str:
     ):
         return target
     return default
+
+
+def stash_link_token(session_key: str, token: str | None) -> Response | None:
+    """Keep the token of an emailed link (a password reset, an invitation) in the session.
+
+    Opening the link itself (`GET …/<token>`) answers a redirect to the same page without the
+    token, so the page people see, their history, the Referer headers its links send and every
+    later log line carry none; the page reads `session[session_key]`. Returns that redirect."""
+    if token is None:
+        return None
+    session[session_key] = token
+    if request.method == "GET":
+        return redirect(url_for(request.endpoint))
+    return None
 
 
 def page_number() -> int:

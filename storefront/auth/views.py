@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -33,7 +33,10 @@ from storefront.auth.throttle import password_guess_limits
 from storefront.extensions import db, limiter
 from storefront.links import external_url
 from storefront.mail import send_mail
-from storefront.navigation import safe_next
+from storefront.navigation import safe_next, stash_link_token
+
+# The emailed reset link's token, once opened (navigation.stash_link_token).
+RESET_LINK = "password_reset_link"
 
 
 def home_for(user) -> str:
@@ -124,12 +127,17 @@ def forgot_password():
     return render_template("auth/forgot_password.html", form=form)
 
 
+@bp.route("/password/reset", methods=["GET", "POST"])
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @public
-def reset_password_page(token: str):
+def reset_password_page(token: str | None = None):
+    if (moved := stash_link_token(RESET_LINK, token)) is not None:
+        return moved
+    token = session.get(RESET_LINK, "")
     try:
         user_for_reset_token(token)
     except InvalidResetToken:
+        session.pop(RESET_LINK, None)
         flash(
             _("This reset link has expired or was already used. Ask for a new one."),
             "error",
@@ -139,6 +147,7 @@ def reset_password_page(token: str):
     if form.validate_on_submit():
         user = reset_password(token, form.password.data)
         db.session.commit()
+        session.pop(RESET_LINK, None)
         logout_user()
         flash(_("Your password has been changed. Sign in with the new one."), "success")
         return redirect(url_for("auth.login", email=user.email))

@@ -6,7 +6,7 @@ vendor's people never reach another vendor's rows. Bank details and the team are
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,7 @@ from storefront.links import external_url
 from storefront.mail import send_mail
 from storefront.manage import audit
 from storefront.money import BASIS_POINTS
+from storefront.navigation import stash_link_token
 from storefront.phones import display_phone
 from storefront.templating import has_endpoint
 from storefront.uploads import UploadRejected, media_url
@@ -59,6 +60,8 @@ PERIOD_LABELS = {
     SettlementPeriod.WEEKLY: _l("Weekly"),
 }
 ROLE_LABELS = {MemberRole.OWNER: _l("Owner"), MemberRole.STAFF: _l("Staff")}
+# The emailed invitation link's token, once opened (navigation.stash_link_token).
+INVITATION_LINK = "vendor_invitation_link"
 
 
 def percent(basis_points: int) -> str:
@@ -298,9 +301,13 @@ def team_remove():
     return redirect(url_for("vendors.team"))
 
 
+@bp.route("/vendor/invitations", methods=["GET", "POST"])
 @bp.route("/vendor/invitations/<token>", methods=["GET", "POST"])
 @role_required(*ANY_ACCOUNT)
-def accept_invitation(token: str):
+def accept_invitation(token: str | None = None):
+    if (moved := stash_link_token(INVITATION_LINK, token)) is not None:
+        return moved
+    token = session.get(INVITATION_LINK, "")
     invitation = teams.invitation_for_token(token)
     try:
         teams.check_invitation(invitation, current_user)
@@ -311,6 +318,7 @@ def accept_invitation(token: str):
         teams.accept(invitation, current_user)
         vendor_name = invitation.vendor.name
         db.session.commit()
+        session.pop(INVITATION_LINK, None)
         flash(_("Welcome to the team of %(name)s.", name=vendor_name), "success")
         return redirect(url_for("vendors.dashboard"))
     return render_template("vendors/portal/invitation.html", invitation=invitation, form=form)
