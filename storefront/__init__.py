@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
 from storefront.config import PROJECT_ROOT, load_config
@@ -27,6 +28,9 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    from storefront.security import register_host_check
+
+    register_host_check(app)
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -55,6 +59,11 @@ def create_app(config: dict | None = None) -> Flask:
         # In development pick up edited files without a restart; elsewhere scan once at start.
         autorefresh=app.config["STOREFRONT_ENV"] == "development",
     )
+    proxies = app.config["TRUSTED_PROXY_COUNT"]
+    if proxies:
+        # The client's address (rate limits, logs) and scheme come from the last `proxies`
+        # entries the proxies appended; the Host header stays the one the proxy sent.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     return app
 
 

@@ -78,7 +78,7 @@ def check_permits_command() -> None:
     from storefront.catalog.permits import WARN_DAYS, check_permits, today_wib
 
     today = today_wib()
-    # Emails carry links; a command has no request, so build them on the public address.
+    # Email templates expect a request context; their links use PUBLIC_BASE_URL either way.
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
         hidden, warned = check_permits(today)
         db.session.commit()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,13 @@ def _int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _count(name: str) -> int:
+    value = _int(name, 0)
+    if value < 0:
+        raise ConfigError(f"{name} must be 0 or more, got {value}")
+    return value
 
 
 def normalise_database_url(url: str) -> str:
@@ -62,6 +70,58 @@ def _secret_key(instance_path: Path, env: str) -> str:
     return key
 
 
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
+
+
+def normalise_public_base_url(url: str, *, https_only: bool) -> str:
+    """`https://Shop.Example/` -> `https://shop.example`: an origin, optionally with a path,
+    never a query, a fragment or a login."""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        port = -1
+    allowed = {"https"} if https_only else {"http", "https"}
+    if (
+        parts.scheme.lower() not in allowed
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or port == -1
+    ):
+        wanted = "an https address" if https_only else "an http(s) address"
+        raise ConfigError(
+            f"PUBLIC_BASE_URL must be {wanted} such as https://gerai.example.id, got {url!r}"
+        )
+    host = parts.hostname.lower()
+    host = f"[{host}]" if ":" in host else host
+    netloc = f"{host}:{port}" if port else host
+    return f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}"
+
+
+def _public_base_url(production: bool) -> str:
+    raw = os.environ.get("PUBLIC_BASE_URL", "").strip()
+    if not raw:
+        if production:
+            raise ConfigError(
+                "PUBLIC_BASE_URL must be set when STOREFRONT_ENV=production: the shop's https "
+                "address (e.g. https://gerai.example.id), which every emailed link starts with"
+            )
+        raw = LOCAL_BASE_URL
+    return normalise_public_base_url(raw, https_only=production)
+
+
+def _public_hosts(base_url: str, production: bool) -> list[str]:
+    """Host names a production shop answers to: the public address's, plus TRUSTED_HOSTS
+    (comma-separated; `.example.id` allows every subdomain). Empty means any host (local use)."""
+    if not production:
+        return []
+    extra = [name.strip().lower() for name in os.environ.get("TRUSTED_HOSTS", "").split(",")]
+    hosts = [urlsplit(base_url).hostname]
+    return hosts + [name for name in extra if name and name not in hosts]
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the Flask config mapping from the environment."""
     env = os.environ.get("STOREFRONT_ENV", "development").strip().lower()
@@ -69,12 +129,14 @@ def load_config(instance_path: Path) -> dict:
         raise ConfigError(f"STOREFRONT_ENV must be development, production or testing, got {env!r}")
     production = env == "production"
 
+    secret_key = _secret_key(instance_path, env)
+    public_base_url = _public_base_url(production)
     default_db = f"sqlite:///{instance_path / 'storefront.db'}"
     database_url = normalise_database_url(os.environ.get("DATABASE_URL", default_db))
 
     return {
         "STOREFRONT_ENV": env,
-        "SECRET_KEY": _secret_key(instance_path, env),
+        "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance_path / "uploads")),
@@ -96,6 +158,9 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Reverse proxies in front of the app that append to X-Forwarded-For. 0: the connecting
+        # address is the client and X-Forwarded-For is ignored (anyone can write it).
+        "TRUSTED_PROXY_COUNT": _count("TRUSTED_PROXY_COUNT"),
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "id"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Jakarta"),
         "LANGUAGES": ("id", "en"),
@@ -109,9 +174,11 @@ def load_config(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), production),
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
-        "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
-        # Links in emails sent by commands (no request to take the host from) start with this.
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Every link that leaves the request (emails, Stripe, canonical URLs) starts with this,
+        # never with the Host header a visitor sent (storefront/links.py).
+        "PUBLIC_BASE_URL": public_base_url,
+        # Production refuses requests for any other host (storefront/security.py).
+        "PUBLIC_HOSTS": _public_hosts(public_base_url, production),
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 8,
         "TEMPLATES_AUTO_RELOAD": not production,
     }

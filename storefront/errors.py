@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import current_app, jsonify, render_template, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from storefront.extensions import db
+from storefront.extensions import db, limiter
 
 MESSAGES = {
     400: (
@@ -45,10 +49,26 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
-def render_error(code: int, extra: str | None = None):
-    title, message = MESSAGES.get(code, MESSAGES[500])
+def _minutes_until_retry() -> int:
+    """Whole minutes until the limit that refused this request lets it through again."""
+    current = limiter.current_limit
+    if current is None:
+        return 1
+    return max(1, math.ceil((current.reset_at - time.time()) / 60))
+
+
+def render_error(code: int, extra: str | None = None, *, message: str | None = None):
+    """The friendly page for `code`; `message` replaces its standard explanation."""
+    title, standard = MESSAGES.get(code, MESSAGES[500])
+    message = message or standard
     size = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
     message = str(message) % {"size": size} if code == 413 else str(message)
+    if code == 429 and (minutes := _minutes_until_retry()) > 1:
+        # Longer pauses (a password guesser's hourly limit) say how long.
+        message = gettext(
+            "For your safety we paused this for a while. Try again in %(minutes)d minutes.",
+            minutes=minutes,
+        )
     if _wants_json():
         return jsonify({"error": str(title), "status": code}), code
     return render_template(

@@ -9,10 +9,18 @@ from __future__ import annotations
 import re
 
 BASIS_POINTS = 10_000
+# The largest amount anyone types into the shop (a price, cash at the till, a payout):
+# Rp1.000.000.000. Far above any consigned product or day's takings, far below what overflows
+# a BigInteger column (a larger number used to answer 500). products.price has a CHECK too.
+MAX_AMOUNT = 1_000_000_000
 
 
 class InvalidAmount(ValueError):
     """Text that is not a whole rupiah amount."""
+
+
+class AmountTooLarge(InvalidAmount):
+    """A whole rupiah amount above MAX_AMOUNT (either sign)."""
 
 
 def format_rupiah(amount: int | None) -> str:
@@ -29,12 +37,17 @@ _AMOUNT = re.compile(r"^(?P<sign>-)?\s*(?:rp\.?)?\s*(?P<digits>\d{1,3}(?:\.\d{3}
 
 
 def parse_rupiah(text: str) -> int:
-    """Read what a person types: `25000`, `25.000`, `Rp25.000`, `Rp 25.000,00`."""
+    """Read what a person types: `25000`, `25.000`, `Rp25.000`, `Rp 25.000,00`. Raises
+    InvalidAmount, or its kind AmountTooLarge past MAX_AMOUNT."""
     cleaned = (text or "").strip().lower().replace(" ", "")
     match = _AMOUNT.match(cleaned)
     if not match:
         raise InvalidAmount(f"not a rupiah amount: {text!r}")
-    value = int(match["digits"].replace(".", ""))
+    digits = match["digits"].replace(".", "").lstrip("0")
+    # Compare lengths first: int() of thousands of digits is slow, and refused past 4300.
+    if len(digits) > len(str(MAX_AMOUNT)) or int(digits or "0") > MAX_AMOUNT:
+        raise AmountTooLarge(f"more than {MAX_AMOUNT}: {text[:40]!r}")
+    value = int(digits or "0")
     return -value if match["sign"] else value
 
 

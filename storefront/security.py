@@ -1,10 +1,15 @@
-"""Response headers that every page carries, and `@no_store` for pages with personal data."""
+"""Response headers that every page carries, the hosts a production shop answers to, and
+`@no_store` for pages with personal data."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import abort, current_app, request
+from werkzeug.sansio.utils import host_is_trusted
+
+from storefront.links import public_origin
 
 # No inline script or style anywhere: all JavaScript and CSS are files under static/.
 # Chromium applies form-action to the redirects that follow a form POST too: the checkout form
@@ -43,6 +48,39 @@ def no_store(view: Callable) -> Callable:
 def _wants_no_store() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
     return bool(getattr(view, "no_store", False))
+
+
+def register_host_check(app) -> None:
+    """In production, answer only for the public address and TRUSTED_HOSTS: 400 for any other
+    Host header. Links never come from the Host header anyway (storefront/links.py); this keeps
+    a forged one from reaching any page, cache key or log line.
+
+    `/healthz` answers whatever the host, so a load balancer or `curl http://127.0.0.1:8000/
+    healthz` on the server can check the shop; it tells only whether the database answers.
+    Registered before every other hook, so nothing runs for a refused request."""
+    hosts = app.config.get("PUBLIC_HOSTS")
+    if not hosts:
+        return
+
+    @app.before_request
+    def refuse_foreign_hosts():
+        if request.endpoint == "pages.healthz":
+            return
+        if not host_is_trusted(request.host, hosts):
+            abort(400)
+
+
+def is_cross_site_request() -> bool:
+    """Whether the browser says this request was sent by another site's page: `Sec-Fetch-Site:
+    cross-site`, or an `Origin` that is neither this host nor the public address (`null`
+    included). Browsers too old to send either are let through."""
+    if request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    origin = origin.strip().lower()
+    return origin != public_origin() and urlsplit(origin).netloc != request.host.lower()
 
 
 def register_security_headers(app) -> None:

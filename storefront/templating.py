@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from storefront.dates import date_text, datetime_text
 from storefront.extensions import db
 from storefront.i18n import current_language, localized
+from storefront.links import external_url
 from storefront.money import format_rupiah
 from storefront.phones import display_phone, whatsapp_link
 from storefront.settings.services import DEFAULTS, get_settings
@@ -33,14 +34,16 @@ def _file_hash(path: str, mtime: float) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
-def static_url(filename: str) -> str:
-    """URL of a static file with a content hash, so a changed file is fetched again."""
+def static_url(filename: str, *, external: bool = False) -> str:
+    """URL of a static file with a content hash, so a changed file is fetched again;
+    `external` makes it absolute on the public address (link previews)."""
+    build = external_url if external else url_for
     path = Path(current_app.static_folder) / filename
     try:
         version = _file_hash(str(path), path.stat().st_mtime)
     except FileNotFoundError:
-        return url_for("static", filename=filename)
-    return url_for("static", filename=filename, v=version)
+        return build("static", filename=filename)
+    return build("static", filename=filename, v=version)
 
 
 def outlet() -> dict[str, str]:

@@ -16,6 +16,8 @@ _INSTANCE = Path(tempfile.mkdtemp(prefix="storefront-test-instance-"))
 os.environ["STOREFRONT_INSTANCE"] = str(_INSTANCE)
 os.environ["STOREFRONT_ENV"] = "testing"
 os.environ["SECRET_KEY"] = "test-secret-key-not-for-production"
+# The test client's own address, so links in emails open in the test client.
+os.environ["PUBLIC_BASE_URL"] = "http://localhost"
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("MAIL_SERVER", None)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -29,13 +29,14 @@ from storefront.auth.services import (
     reset_password,
     user_for_reset_token,
 )
+from storefront.auth.throttle import password_guess_limits
 from storefront.extensions import db, limiter
+from storefront.links import external_url
 from storefront.mail import send_mail
-from storefront.navigation import safe_next
+from storefront.navigation import safe_next, stash_link_token
 
-
-def _login_email_key() -> str:
-    return "login-email:" + (request.form.get("email") or "").strip().lower()
+# The emailed reset link's token, once opened (navigation.stash_link_token).
+RESET_LINK = "password_reset_link"
 
 
 def home_for(user) -> str:
@@ -47,8 +48,7 @@ def home_for(user) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("5 per minute", methods=["POST"], scope="login-ip")
-@limiter.limit("5 per minute", methods=["POST"], key_func=_login_email_key, scope="login-email")
+@password_guess_limits("email")
 @public
 def login():
     if current_user.is_authenticated:
@@ -109,7 +109,7 @@ def forgot_password():
         user = find_user_by_email(normalise_email(form.email.data))
         if user is not None and user.active:
             token = make_reset_token(user)
-            link = url_for("auth.reset_password_page", token=token, _external=True)
+            link = external_url("auth.reset_password_page", token=token)
             minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
             send_mail(
                 user.email,
@@ -127,12 +127,17 @@ def forgot_password():
     return render_template("auth/forgot_password.html", form=form)
 
 
+@bp.route("/password/reset", methods=["GET", "POST"])
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @public
-def reset_password_page(token: str):
+def reset_password_page(token: str | None = None):
+    if (moved := stash_link_token(RESET_LINK, token)) is not None:
+        return moved
+    token = session.get(RESET_LINK, "")
     try:
         user_for_reset_token(token)
     except InvalidResetToken:
+        session.pop(RESET_LINK, None)
         flash(
             _("This reset link has expired or was already used. Ask for a new one."),
             "error",
@@ -142,6 +147,7 @@ def reset_password_page(token: str):
     if form.validate_on_submit():
         user = reset_password(token, form.password.data)
         db.session.commit()
+        session.pop(RESET_LINK, None)
         logout_user()
         flash(_("Your password has been changed. Sign in with the new one."), "success")
         return redirect(url_for("auth.login", email=user.email))

@@ -17,22 +17,28 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from storefront.catalog.models import PermitKind
 from storefront.forms import choices
-from storefront.money import InvalidAmount, parse_rupiah
+from storefront.money import MAX_AMOUNT, AmountTooLarge, InvalidAmount, format_rupiah, parse_rupiah
+
+
+def too_large_message() -> str:
+    return str(_l("At most %(amount)s.", amount=format_rupiah(MAX_AMOUNT)))
 
 
 class RupiahField(StringField):
-    """Whole rupiah typed the way people write it: 25000, 25.000 or Rp25.000."""
+    """Whole rupiah typed the way people write it: 25000, 25.000 or Rp25.000; at most
+    MAX_AMOUNT."""
+
+    invalid_message = _l("Enter the price in whole rupiah, e.g. 25000 or 25.000.")
 
     def process_formdata(self, valuelist):
         self.data = None
         if valuelist and valuelist[0].strip():
             try:
                 self.data = parse_rupiah(valuelist[0])
+            except AmountTooLarge as exc:
+                raise ValueError(too_large_message()) from exc
             except InvalidAmount as exc:
-                self.data = None
-                raise ValueError(
-                    str(_l("Enter the price in whole rupiah, e.g. 25000 or 25.000."))
-                ) from exc
+                raise ValueError(str(self.invalid_message)) from exc
 
     def _value(self):
         if self.raw_data:

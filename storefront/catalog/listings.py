@@ -27,6 +27,7 @@ from storefront.catalog.permits import refresh_permit_status
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.manage import audit
+from storefront.money import MAX_AMOUNT, format_rupiah
 from storefront.vendors import identifiers
 from storefront.vendors.identifiers import BPOM_VALIDITY_YEARS
 
@@ -115,6 +116,8 @@ REVIEWED_FIELDS = (
 def _check_price(price: int) -> None:
     if price is None or price <= 0:
         raise ListingError(_l("The price must be more than Rp0."), field="price")
+    if price > MAX_AMOUNT:
+        raise ListingError(_l("At most %(amount)s.", amount=format_rupiah(MAX_AMOUNT)), "price")
 
 
 def _unique_slug(name: str, product_id: int | None = None) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storefront.database import TimestampMixin, UTCDateTime, utcnow
 from storefront.extensions import db
 from storefront.i18n import localized
+from storefront.money import MAX_AMOUNT
 
 
 class Category(TimestampMixin, db.Model):
@@ -52,6 +53,7 @@ class Product(TimestampMixin, db.Model):
     __tablename__ = "products"
     __table_args__ = (
         CheckConstraint("price > 0", name="price_positive"),
+        CheckConstraint(f"price <= {MAX_AMOUNT}", name="price_at_most_max"),
         CheckConstraint(
             "status IN ('draft', 'submitted', 'approved', 'rejected')", name="status_known"
         ),
@@ -156,7 +158,10 @@ class ProductPermit(TimestampMixin, db.Model):
 
 class PriceChange(db.Model):
     __tablename__ = "price_changes"
-    __table_args__ = (CheckConstraint("new_price > 0", name="new_price_positive"),)
+    __table_args__ = (
+        CheckConstraint("new_price > 0", name="new_price_positive"),
+        CheckConstraint(f"new_price <= {MAX_AMOUNT}", name="new_price_at_most_max"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(

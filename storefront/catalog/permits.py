@@ -98,10 +98,11 @@ def check_permits(today: date) -> tuple[list[Product], list[Product]]:
 
 
 def _email_vendor(product: Product, *, expired: bool) -> None:
-    from flask import render_template, url_for
+    from flask import render_template
     from flask_babel import force_locale
     from flask_babel import lazy_gettext as _l
 
+    from storefront.links import external_url
     from storefront.mail import send_mail
     from storefront.vendors.services import owner_emails
 
@@ -111,7 +112,7 @@ def _email_vendor(product: Product, *, expired: bool) -> None:
             if expired
             else _l("A permit expires soon: %(name)s", name=product.name)
         )
-        link = url_for("vendors.edit_product", product_id=product.id, _external=True)
+        link = external_url("vendors.edit_product", product_id=product.id)
         body = render_template(
             "vendors/email/permit.txt", product=product, expired=expired, link=link
         )

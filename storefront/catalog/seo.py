@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urljoin
 
-from flask import current_app, request, url_for
+from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -20,6 +19,7 @@ from storefront.catalog.models import Category, Product
 from storefront.catalog.services import visible_products
 from storefront.consignment.availability import LOW_STOCK, availability_for
 from storefront.extensions import db
+from storefront.links import external_path_url, external_url
 from storefront.vendors.models import Vendor, VendorStatus
 
 # Query parameters that say where a visitor came from, never what the page shows.
@@ -37,12 +37,6 @@ SCHEMA_LIMITED = "https://schema.org/LimitedAvailability"
 SCHEMA_OUT_OF_STOCK = "https://schema.org/OutOfStock"
 
 
-def absolute_url(endpoint: str, **values) -> str:
-    """An absolute URL on this shop. Pin the host in production with SERVER_NAME, so a forged
-    Host header can never end up in a canonical link."""
-    return url_for(endpoint, _external=True, **values)
-
-
 def _is_tracking(name: str) -> bool:
     return name.startswith("utm_") or name in TRACKING_PARAMETERS
 
@@ -55,7 +49,7 @@ def canonical_url(*keep: str) -> str:
     `page=1` are dropped, so one page has one URL.
     """
     if request.endpoint is None:
-        return request.base_url
+        return external_path_url(request.path)
     args: dict[str, str | list[str]] = {}
     for name, values in sorted(request.args.lists()):
         kept = [value for value in values if value.strip()]
@@ -64,7 +58,7 @@ def canonical_url(*keep: str) -> str:
         if name == "page" and kept == ["1"]:
             continue
         args[name] = kept if len(kept) > 1 else kept[0]
-    return absolute_url(request.endpoint, **{**(request.view_args or {}), **args})
+    return external_url(request.endpoint, **{**(request.view_args or {}), **args})
 
 
 def share_image(photo=None, key: str | None = None) -> dict | None:
@@ -84,7 +78,7 @@ def share_image(photo=None, key: str | None = None) -> dict | None:
 
 
 def _absolute_media(relative: str) -> str:
-    return absolute_url("media", relative=relative)
+    return external_url("media", relative=relative)
 
 
 def outlet_image() -> dict:
@@ -95,11 +89,11 @@ def outlet_image() -> dict:
 
     if (Path(current_app.static_folder) / SHARE_FALLBACK).is_file():
         return {
-            "url": urljoin(request.host_url, static_url(SHARE_FALLBACK)),
+            "url": static_url(SHARE_FALLBACK, external=True),
             "width": 1200,
             "height": 630,
         }
-    return {"url": urljoin(request.host_url, static_url("img/logo.svg"))}
+    return {"url": static_url("img/logo.svg", external=True)}
 
 
 def schema_availability(stock: int | None) -> str:
@@ -118,7 +112,7 @@ def product_json_ld(product: Product, stock: int | None, outlet_name: str) -> di
     The template writes it with `|tojson`, which escapes <, > and & so no product text can
     close the script element.
     """
-    url = absolute_url("catalog.product", slug=product.slug)
+    url = external_url("catalog.product", slug=product.slug)
     data = {
         "@context": "https://schema.org",
         "@type": "Product",
@@ -138,7 +132,7 @@ def product_json_ld(product: Product, stock: int | None, outlet_name: str) -> di
             "seller": {
                 "@type": "Organization",
                 "name": outlet_name,
-                "url": absolute_url("pages.home"),
+                "url": external_url("pages.home"),
             },
         },
     }
@@ -189,7 +183,7 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
     """(absolute URL, last modified) for every page a shopper can land on: home, categories,
     visible products, approved vendors. Columns only: the sitemap must stay cheap at 100k
     products."""
-    entries: list[tuple[str, datetime | None]] = [(absolute_url("pages.home"), None)]
+    entries: list[tuple[str, datetime | None]] = [(external_url("pages.home"), None)]
     for slug, updated in db.session.execute(
         select(Category.slug, Category.updated_at).order_by(Category.position, Category.name)
     ):
@@ -201,14 +195,14 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
         .limit(SITEMAP_MAX_URLS)
     )
     for slug, updated in db.session.execute(products):
-        entries.append((absolute_url("catalog.product", slug=slug), updated))
+        entries.append((external_url("catalog.product", slug=slug), updated))
     vendors = (
         select(Vendor.slug, Vendor.updated_at)
         .where(Vendor.status == VendorStatus.APPROVED.value)
         .order_by(Vendor.id)
     )
     for slug, updated in db.session.execute(vendors):
-        entries.append((absolute_url("catalog.vendor_page", slug=slug), updated))
+        entries.append((external_url("catalog.vendor_page", slug=slug), updated))
     return entries[:SITEMAP_MAX_URLS]
 
 
@@ -216,8 +210,8 @@ def category_url(slug: str) -> str:
     """A category's page: its own route once the listing pages have one, else the filtered
     search."""
     if "catalog.category" in current_app.view_functions:
-        return absolute_url("catalog.category", slug=slug)
-    return absolute_url("catalog.search", category=slug)
+        return external_url("catalog.category", slug=slug)
+    return external_url("catalog.search", category=slug)
 
 
 def city_name(key: str | None) -> str:
@@ -239,7 +233,7 @@ def vendor_location(vendor) -> str:
 def register_seo_helpers(app) -> None:
     app.jinja_env.globals.update(
         canonical_url=canonical_url,
-        absolute_url=absolute_url,
+        absolute_url=external_url,
         share_image=share_image,
         outlet_image=outlet_image,
         product_json_ld=product_json_ld,

@@ -8,7 +8,8 @@ from flask import Response
 
 from storefront.auth.access import public
 from storefront.catalog import bp
-from storefront.catalog.seo import absolute_url, sitemap_entries
+from storefront.catalog.seo import sitemap_entries
+from storefront.links import external_url
 
 # Pages for people with an account, forms and the cart: nothing a search result should open.
 # Rules match by prefix, so the vendor portal is "/vendor" exactly plus "/vendor/": a bare
@@ -38,7 +39,7 @@ def sitemap():
 def robots():
     lines = ["User-agent: *", "Allow: /"]
     lines += [f"Disallow: {path}" for path in DISALLOWED]
-    lines.append(f"Sitemap: {absolute_url('catalog.sitemap')}")
+    lines.append(f"Sitemap: {external_url('catalog.sitemap')}")
     response = Response("\n".join(lines) + "\n", mimetype="text/plain")
     response.headers["Cache-Control"] = CACHE_FOR
     return response

@@ -55,7 +55,7 @@ def expire_reservations_command() -> None:
     """Cancel unpaid orders whose hold ran out and release every expired reservation."""
     from storefront.orders.services import expire_unpaid_orders
 
-    # Cancelling may notify buyers; a command has no request to build links from.
+    # Cancelling may email buyers, and email templates expect a request context.
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
         try:
             cancelled = expire_unpaid_orders()

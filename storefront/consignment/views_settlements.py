@@ -34,7 +34,7 @@ from storefront.consignment.settlements_reconcile import line_documents
 from storefront.extensions import db
 from storefront.files import send_private
 from storefront.manage import audit
-from storefront.money import InvalidAmount, parse_rupiah
+from storefront.money import MAX_AMOUNT, AmountTooLarge, InvalidAmount, format_rupiah, parse_rupiah
 from storefront.security import no_store
 from storefront.templating import outlet
 from storefront.uploads import UploadRejected, save_document
@@ -171,6 +171,9 @@ def settlement_pay(settlement_id: int):
         return _back(settlement), 303
     try:
         amount = parse_rupiah(form.amount.data)
+    except AmountTooLarge:
+        flash(_("At most %(amount)s.", amount=format_rupiah(MAX_AMOUNT)), "error")
+        return _back(settlement), 303
     except InvalidAmount:
         flash(_("Enter the amount as whole rupiah, e.g. 250.000."), "error")
         return _back(settlement), 303

@@ -272,6 +272,7 @@ def new_vendor():
     """Onboard a producer who came to the outlet with their papers."""
     from storefront.auth.services import make_reset_token
     from storefront.catalog.services import all_categories
+    from storefront.links import external_url
     from storefront.mail import send_mail
     from storefront.vendors.forms import CounterVendorForm
 
@@ -303,9 +304,7 @@ def new_vendor():
         else:
             db.session.commit()
             if new_account is not None:
-                link = url_for(
-                    "auth.reset_password_page", token=make_reset_token(new_account), _external=True
-                )
+                link = external_url("auth.reset_password_page", token=make_reset_token(new_account))
                 send_mail(
                     new_account.email,
                     _("Your vendor account at Gerai Tangerang Gemilang"),

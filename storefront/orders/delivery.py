@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
+
+from storefront.money import InvalidAmount, parse_rupiah
 from storefront.settings.services import get_setting
 
 
@@ -18,13 +21,22 @@ class Zone:
 
 
 def zones() -> list[Zone]:
+    """The zones of the setting. A line whose fee is not whole rupiah from 0 to MAX_AMOUNT is
+    left out (and logged): its kecamatan are not offered rather than charged nonsense."""
     result = []
     for line in get_setting("delivery_zones").splitlines():
         fee, _, names = line.partition(":")
         if not names.strip():
             continue
+        try:
+            amount = parse_rupiah(fee)
+        except InvalidAmount:
+            amount = -1
+        if amount < 0:
+            current_app.logger.warning("delivery_zones: ignoring a line with fee %r", fee[:40])
+            continue
         kecamatan = tuple(n.strip() for n in names.split(",") if n.strip())
-        result.append(Zone(fee=int(fee.strip()), kecamatan=kecamatan))
+        result.append(Zone(fee=amount, kecamatan=kecamatan))
     return result
 
 

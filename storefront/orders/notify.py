@@ -5,17 +5,19 @@ Links carry the order's access key so a guest can open the order from their mail
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from storefront.links import external_url
 from storefront.mail import send_mail
 from storefront.orders.models import Order
 from storefront.settings.services import get_settings
 
 
-def order_link(order: Order) -> str:
-    return url_for("orders.order_page", number=order.number, key=order.access_key, _external=True)
+def order_link(order: Order, **values) -> str:
+    """The order's page with its access key, on the public address (emails, Stripe)."""
+    return external_url("orders.order_page", number=order.number, key=order.access_key, **values)
 
 
 def send(order: Order, template: str, subject, **context) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from storefront.auth.access import ANY_ACCOUNT, public, role_required
 from storefront.catalog.models import Product
+from storefront.errors import render_error
 from storefront.extensions import csrf, db, limiter
 from storefront.i18n import current_language
 from storefront.navigation import page_number
@@ -21,7 +22,7 @@ from storefront.orders.forms import CheckoutForm, OrderLookupForm
 from storefront.orders.models import Order, OrderStatus, PaymentMethod
 from storefront.payments.providers import PaymentError, card_payments_enabled, provider
 from storefront.phones import normalise_phone
-from storefront.security import no_store
+from storefront.security import is_cross_site_request, no_store
 
 # Orders placed in this browser, so a guest can come back to them without the email link.
 MY_ORDERS = "my_orders"
@@ -51,10 +52,19 @@ def cart_page():
 
 # Adding to one's own cart is harmless, and a CSRF token on product pages would make them
 # uncacheable for anonymous shoppers (docs/decisions.md); the other cart actions keep theirs.
+# Instead, a request the browser marks as sent by another site's page is refused.
 @bp.route("/cart/add", methods=["POST"])
 @csrf.exempt
 @public
 def add_to_cart():
+    if is_cross_site_request():
+        return render_error(
+            403,
+            message=_(
+                "The cart can only be changed from this shop's own pages. Open the product in "
+                "the shop and add it to the cart there."
+            ),
+        )
     product_id = request.form.get("product_id", "")
     try:
         product, in_cart = cart.add(product_id, request.form.get("quantity", "1"))
@@ -174,8 +184,8 @@ def _start_card_payment(order: Order):
     try:
         start = provider().start_checkout(
             order,
-            success_url=_order_url(order, _external=True, paid="1"),
-            cancel_url=_order_url(order, _external=True),
+            success_url=notify.order_link(order, paid="1"),
+            cancel_url=notify.order_link(order),
         )
     except PaymentError as error:
         services.cancel(order, reason=str(error.message))

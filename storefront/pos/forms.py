@@ -13,11 +13,7 @@ from storefront.catalog.forms import RupiahField
 class AmountField(RupiahField):
     """Whole rupiah as the cashier types it (50000, 50.000, Rp50.000)."""
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(str(_l("Enter an amount in whole rupiah, e.g. 50000."))) from exc
+    invalid_message = _l("Enter an amount in whole rupiah, e.g. 50000.")
 
 
 class OpenShiftForm(FlaskForm):

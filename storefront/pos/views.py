@@ -12,7 +12,8 @@ from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
-from storefront.extensions import db, limiter
+from storefront.auth.throttle import password_guess_limits
+from storefront.extensions import db
 from storefront.navigation import page_number
 from storefront.pos import bp, documents, selling, services
 from storefront.pos import cli as _cli  # noqa: F401  (flask pos create-cashier)
@@ -279,8 +280,13 @@ def receipt_pdf(sale_id: int):
     )
 
 
+def _approves_own_voids() -> bool:
+    return current_user.is_authenticated and services.is_manager(current_user)
+
+
 @bp.route("/sales/<int:sale_id>/void", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"], scope="counter-void")
+# A cashier types a manager's password here: the sign-in limits apply, in the same buckets.
+@password_guess_limits("approver_email", exempt_when=_approves_own_voids)
 @role_required(*COUNTER_STAFF)
 def void(sale_id: int):
     sale = _sale_or_404(sale_id)

@@ -6,7 +6,7 @@ vendor's people never reach another vendor's rows. Bank details and the team are
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,9 +17,11 @@ from storefront.auth.models import Role
 from storefront.catalog.listings import permit_alerts
 from storefront.catalog.permits import today_wib
 from storefront.extensions import db
+from storefront.links import external_url
 from storefront.mail import send_mail
 from storefront.manage import audit
 from storefront.money import BASIS_POINTS
+from storefront.navigation import stash_link_token
 from storefront.phones import display_phone
 from storefront.security import no_store
 from storefront.templating import has_endpoint
@@ -59,6 +61,8 @@ PERIOD_LABELS = {
     SettlementPeriod.WEEKLY: _l("Weekly"),
 }
 ROLE_LABELS = {MemberRole.OWNER: _l("Owner"), MemberRole.STAFF: _l("Staff")}
+# The emailed invitation link's token, once opened (navigation.stash_link_token).
+INVITATION_LINK = "vendor_invitation_link"
 
 
 def percent(basis_points: int) -> str:
@@ -263,7 +267,7 @@ def team_page():
 
 
 def _send_invitation(vendor: Vendor, invitation, token: str) -> None:
-    link = url_for("vendors.accept_invitation", token=token, _external=True)
+    link = external_url("vendors.accept_invitation", token=token)
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         send_mail(
             invitation.email,
@@ -298,9 +302,13 @@ def team_remove():
     return redirect(url_for("vendors.team"))
 
 
+@bp.route("/vendor/invitations", methods=["GET", "POST"])
 @bp.route("/vendor/invitations/<token>", methods=["GET", "POST"])
 @role_required(*ANY_ACCOUNT)
-def accept_invitation(token: str):
+def accept_invitation(token: str | None = None):
+    if (moved := stash_link_token(INVITATION_LINK, token)) is not None:
+        return moved
+    token = session.get(INVITATION_LINK, "")
     invitation = teams.invitation_for_token(token)
     try:
         teams.check_invitation(invitation, current_user)
@@ -311,6 +319,7 @@ def accept_invitation(token: str):
         teams.accept(invitation, current_user)
         vendor_name = invitation.vendor.name
         db.session.commit()
+        session.pop(INVITATION_LINK, None)
         flash(_("Welcome to the team of %(name)s.", name=vendor_name), "success")
         return redirect(url_for("vendors.dashboard"))
     return render_template("vendors/portal/invitation.html", invitation=invitation, form=form)

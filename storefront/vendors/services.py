@@ -432,9 +432,10 @@ def status_counts() -> dict[str, int]:
 
 def notify_decision(vendor: Vendor) -> None:
     """Email the applicant what was decided (in Indonesian: the outlet's working language)."""
-    from flask import render_template, url_for
+    from flask import render_template
     from flask_babel import force_locale
 
+    from storefront.links import external_url
     from storefront.mail import send_mail
 
     subjects = {
@@ -447,7 +448,7 @@ def notify_decision(vendor: Vendor) -> None:
         return
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = f"{subjects[status]} · Gerai Tangerang Gemilang"
-        link = url_for("vendors.application_status", _external=True)
+        link = external_url("vendors.application_status")
         body = render_template("vendors/email/decision.txt", vendor=vendor, link=link)
         for email in owner_emails(vendor):
             send_mail(email, subject, body)

@@ -360,7 +360,7 @@ def test_owner_invites_staff_who_registers_and_accepts(app, client, ctx, outbox)
         },
     )
     assert response.status_code == 302
-    html = page(rina.get(link))
+    html = page(rina.get(link, follow_redirects=True))
     assert "Kopi Cisoka" in html and "Join Kopi Cisoka" in html
     response = rina.post_form(link)
     assert response.status_code == 302
@@ -398,7 +398,7 @@ def test_invitation_for_another_email_is_refused(app, client, ctx, outbox):
     invite(client, "rina@example.com")
     link = invitation_link(outbox)
     intruder = visitor(app, "budi@example.com")
-    assert "sent to another email address" in page(intruder.get(link))
+    assert "sent to another email address" in page(intruder.get(link, follow_redirects=True))
     response = intruder.post_form(link)
     assert "sent to another email address" in page(response)
     assert staff_count() == 0
@@ -413,9 +413,9 @@ def test_expired_invitation_is_refused(app, client, ctx, outbox):
     link = invitation_link(outbox)
     with time_machine.travel("2030-01-17 09:59 +0700", tick=False):
         rina = visitor(app, "rina@example.com")
-        assert "Join" in page(rina.get(link))
+        assert "Join" in page(rina.get(link, follow_redirects=True))
     with time_machine.travel("2030-01-17 10:01 +0700", tick=False):
-        assert "This invitation has expired" in page(rina.get(link))
+        assert "This invitation has expired" in page(rina.get(link, follow_redirects=True))
         rina.post_form(link)
     assert staff_count() == 0
 
@@ -431,7 +431,7 @@ def test_used_invitation_cannot_be_used_again(app, client, ctx, outbox):
     member = db.session.scalar(select(VendorMember).where(VendorMember.role == "staff"))
     client.post_form("/vendor/team/remove", {"member_id": member.id})
     assert staff_count() == 0
-    assert "already been used" in page(rina.get(link))
+    assert "already been used" in page(rina.get(link, follow_redirects=True))
     rina.post_form(link)
     assert staff_count() == 0
 
@@ -442,7 +442,7 @@ def test_managers_cannot_accept_an_invitation(app, client, ctx, outbox):
     invite(client, "petugas@example.com")
     link = invitation_link(outbox)
     manager = visitor(app, "petugas@example.com", Role.MANAGER)
-    response = manager.get(link)
+    response = manager.get(link, follow_redirects=True)
     assert response.status_code == 200
     assert "Outlet staff accounts cannot join a vendor" in page(response)
     manager.post_form(link)
@@ -451,7 +451,7 @@ def test_managers_cannot_accept_an_invitation(app, client, ctx, outbox):
 
 def test_tampered_invitation_link_gets_a_clear_message(app, ctx):
     client = visitor(app, "rina@example.com")
-    assert "not valid" in page(client.get("/vendor/invitations/not-a-token"))
+    assert "not valid" in page(client.get("/vendor/invitations/not-a-token", follow_redirects=True))
 
 
 def test_inviting_someone_already_in_a_vendor_is_a_form_error(client, ctx, outbox):

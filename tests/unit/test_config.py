@@ -36,6 +36,7 @@ def test_defaults_are_safe_for_local_use(monkeypatch, tmp_path):
 def test_production_cookies_are_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("STOREFRONT_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://gerai.example")
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
     config = load_config(tmp_path)
     assert config["SESSION_COOKIE_SECURE"] is True

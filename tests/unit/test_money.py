@@ -2,7 +2,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storefront.money import InvalidAmount, commission_split, format_rupiah, parse_rupiah
+from storefront.money import (
+    MAX_AMOUNT,
+    InvalidAmount,
+    commission_split,
+    format_rupiah,
+    parse_rupiah,
+)
 
 
 @pytest.mark.parametrize(
@@ -45,7 +51,7 @@ def test_parse_rupiah_rejects_non_amounts(text):
         parse_rupiah(text)
 
 
-@given(st.integers(min_value=0, max_value=10**12))
+@given(st.integers(min_value=0, max_value=MAX_AMOUNT))
 def test_format_then_parse_gives_the_amount_back(amount):
     assert parse_rupiah(format_rupiah(amount)) == amount
 
