@@ -10,6 +10,7 @@ from flask_login import current_user, user_logged_in
 from sqlalchemy.orm import selectinload
 
 from storefront.auth.access import ANY_ACCOUNT, public, role_required
+from storefront.auth.sessions import keep_at_sign_in
 from storefront.catalog.models import Product
 from storefront.extensions import csrf, db, limiter
 from storefront.i18n import current_language
@@ -23,6 +24,8 @@ from storefront.phones import normalise_phone
 
 # Orders placed in this browser, so a guest can come back to them without the email link.
 MY_ORDERS = "my_orders"
+# Signing in starts a new session (auth/sessions.py); a guest's cart and orders come along.
+keep_at_sign_in(cart.SESSION_KEY, MY_ORDERS)
 
 
 @user_logged_in.connect
@@ -199,7 +202,7 @@ def _order_url(order: Order, **kwargs) -> str:
 
 def _may_see(order: Order) -> bool:
     if current_user.is_authenticated and (
-        order.user_id == current_user.id or current_user.has_role("manager")
+        services.is_users_order(order, current_user) or current_user.has_role("manager")
     ):
         return True
     if order.number in session.get(MY_ORDERS, []):
@@ -276,7 +279,7 @@ def my_orders():
     page = db.paginate(
         db.select(Order)
         .options(selectinload(Order.lines))
-        .where(Order.user_id == current_user.id)
+        .where(services.belongs_to(current_user))
         .order_by(Order.created_at.desc(), Order.id.desc()),
         page=page_number(),
         per_page=20,
