@@ -26,7 +26,9 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Paths whose last part is a secret: the links emailed for a password reset and a team
 # invitation. tests/security/test_tokens_out_of_logs.py fails if a route with a `token` or
 # `key` in its path is missing here.
-SECRET_PATH = re.compile(r"^(/account/password/reset/|/vendor/invitations/)[^/?#]+")
+SECRET_PATH = re.compile(
+    r"^(/account/password/reset/|/account/verify/|/vendor/invitations/)[^/?#]+"
+)
 
 
 def loggable_path(path):

@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from storefront.auth import bp as auth_bp
 
     # Views attach their routes to the blueprints when imported.
+    from storefront.auth import verify_views as _verify  # noqa: F401
     from storefront.auth import views as _auth  # noqa: F401
     from storefront.catalog import bp as catalog_bp
     from storefront.catalog import search_views as _search_views  # noqa: F401

@@ -165,6 +165,7 @@ def load_config(instance_path: Path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Jakarta"),
         "LANGUAGES": ("id", "en"),
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
+        "EMAIL_VERIFICATION_MAX_AGE": _int("EMAIL_VERIFICATION_MAX_AGE", 3 * 24 * 3600),
         # Cookies: Secure everywhere but local development over plain http.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

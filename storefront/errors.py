@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 
 from flask import current_app, jsonify, render_template, request
@@ -50,11 +49,13 @@ def _wants_json() -> bool:
 
 
 def _minutes_until_retry() -> int:
-    """Whole minutes until the limit that refused this request lets it through again."""
+    """Minutes until the limit that refused this request lets it through again, to the nearest
+    minute: a one-minute window's reset time is in whole seconds and can lie a second or two
+    past 60 s away, which must still read as "a minute", not "2 minutes"."""
     current = limiter.current_limit
     if current is None:
         return 1
-    return max(1, math.ceil((current.reset_at - time.time()) / 60))
+    return max(1, round((current.reset_at - time.time()) / 60))
 
 
 def render_error(code: int, extra: str | None = None, *, message: str | None = None):

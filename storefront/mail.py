@@ -9,7 +9,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale
 
 from storefront.database import utcnow
 
@@ -39,3 +40,10 @@ def send_mail(to: str, subject: str, text_body: str, html_body: str | None = Non
         stamp = utcnow().strftime("%Y%m%d-%H%M%S-%f")
         (outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml").write_bytes(message.as_bytes())
     return message
+
+
+def send_template(to: str, template: str, subject, *, locale: str | None = None, **context):
+    """Send the text template `template` with `subject` (a lazy string), both in `locale`: the
+    recipient's language, else the shop's default."""
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return send_mail(to, str(subject), render_template(template, **context))

@@ -70,6 +70,18 @@ def register_host_check(app) -> None:
             abort(400)
 
 
+def same_site_path(url: str | None) -> str | None:
+    """The path and query of `url` when it points at this shop (this host or the public
+    address), else None: what a form's Referer may send someone back to."""
+    parts = urlsplit(url or "")
+    if not parts.path.startswith("/") or parts.netloc not in {
+        request.host,
+        urlsplit(public_origin()).netloc,
+    }:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def is_cross_site_request() -> bool:
     """Whether the browser says this request was sent by another site's page: `Sec-Fetch-Site:
     cross-site`, or an `Origin` that is neither this host nor the public address (`null`

@@ -6,6 +6,7 @@ import factory
 
 from storefront.auth.models import Role, User
 from storefront.catalog.models import Category, Product, ProductStatus
+from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.vendors.models import Vendor, VendorStatus
 
@@ -28,6 +29,8 @@ class UserFactory(Base):
     role = Role.SHOPPER.value
     active = True
     password_hash = factory.LazyFunction(lambda: _hash(PASSWORD))
+    # Most tests are about people whose address is confirmed; pass None for one who is not.
+    email_verified_at = factory.LazyFunction(utcnow)
 
 
 def _hash(password: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from storefront.auth.models import Role
@@ -61,3 +61,25 @@ def allowed_roles(view: Callable) -> set[Role] | str | None:
     if Role.MANAGER in roles:
         roles.add(Role.ADMIN)
     return roles
+
+
+def unverified_email_page(reason: str):
+    """403 page for an account that must confirm its address first: says why, offers the link
+    again, and brings the person back here once the address is confirmed."""
+    return render_template("auth/verify_required.html", reason=reason, back=request.path), 403
+
+
+def verified_email_required(reason) -> Callable[[Callable], Callable]:
+    """For what belongs to an email address (a vendor, a team, orders placed with it): only an
+    account that proved the address is its own. Put it below `@role_required`."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if current_user.is_authenticated and not current_user.email_verified:
+                return unverified_email_page(str(reason))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -94,3 +94,9 @@ class ChangePasswordForm(FlaskForm):
     )
     password = _new_password()
     confirm = _confirm("password")
+
+
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(message=_l("Enter your password."))]
+    )

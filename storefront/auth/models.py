@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from storefront.database import TimestampMixin
+from storefront.database import TimestampMixin, UTCDateTime
 from storefront.extensions import db
 
 
@@ -39,14 +40,25 @@ class User(UserMixin, TimestampMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), nullable=False, default=Role.SHOPPER.value)
     active: Mapped[bool] = mapped_column(nullable=False, default=True)
     locale: Mapped[str | None] = mapped_column(String(5))
+    # When the person proved the address is theirs (docs/security.md, "Accounts: email
+    # verification"). Until then the account gets nothing that belongs to the address.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the session id: signing out bumps it, so every session and remember-me cookie
+    # issued before stops loading on the server, not just in the browser that signed out.
+    session_version: Mapped[int] = mapped_column(nullable=False, default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
     def get_id(self) -> str:
-        # A password fingerprint in the session id signs out every device when it changes.
-        return f"{self.id}.{self.password_hash[-12:]}"
+        # A password fingerprint in the session id signs out every device when it changes,
+        # and the session version does the same at sign-out.
+        return f"{self.id}.{self.password_hash[-12:]}.{self.session_version}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -66,10 +78,15 @@ class User(UserMixin, TimestampMixin, db.Model):
 
 
 def load_user_from_session(session_id: str) -> User | None:
-    user_id, _, fingerprint = (session_id or "").partition(".")
-    if not user_id.isdigit():
+    head, _, version = (session_id or "").rpartition(".")
+    user_id, _, fingerprint = head.partition(".")
+    if not (user_id.isdigit() and version.isdigit()):
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.password_hash[-12:] != fingerprint:
+    if (
+        user is None
+        or user.password_hash[-12:] != fingerprint
+        or user.session_version != int(version)
+    ):
         return None
     return user

@@ -1,9 +1,11 @@
-"""Account rules: registration, login check, password reset and change."""
+"""Account rules: registration, email verification, login check, password reset and change."""
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
+from blinker import Namespace
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -11,8 +13,13 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from storefront.auth.models import Role, User
+from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.phones import normalise_phone
+
+# Sent (inside the unit of work, before commit) when an account proves its address is its own;
+# receivers hand the account what was waiting for that proof (a vendor it was made owner of).
+email_confirmed = Namespace().signal("email-confirmed")
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -41,6 +48,14 @@ class InvalidResetToken(AccountError):
     pass
 
 
+class InvalidVerificationLink(AccountError):
+    pass
+
+
+class OtherAccountsLink(AccountError):
+    """A valid confirmation link, but for an account other than the one signed in."""
+
+
 def normalise_email(text: str) -> str:
     """Validate the syntax (no DNS look-up) and return the lower-cased address."""
     try:
@@ -60,9 +75,20 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def create_user(
-    *, name: str, email: str, password: str, phone: str | None = None, role: Role = Role.SHOPPER
+    *,
+    name: str,
+    email: str,
+    password: str,
+    phone: str | None = None,
+    role: Role = Role.SHOPPER,
+    verified: bool = False,
+    locale: str | None = None,
 ) -> User:
-    """Create an account; the caller commits. Raises AccountError or InvalidPhone."""
+    """Create an account; the caller commits. Raises AccountError or InvalidPhone.
+
+    `verified`: the address is known to be the person's (staff made by a command, demo data);
+    everyone else proves it with the emailed link.
+    """
     email = normalise_email(email)
     check_password_strength(password)
     if find_user_by_email(email) is not None:
@@ -72,11 +98,37 @@ def create_user(
         email=email,
         phone=normalise_phone(phone) if phone else None,
         role=Role(role).value,
+        locale=locale,
+        email_verified_at=utcnow() if verified else None,
     )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+@dataclass
+class Registration:
+    """What a sign-up did: made `account`, or found the address already used by `existing`.
+    Visitors are told the same in both cases; only the mailbox learns which."""
+
+    account: User | None = None
+    existing: User | None = None
+
+
+def register_account(
+    *, name: str, email: str, password: str, phone: str | None = None, locale: str | None = None
+) -> Registration:
+    email = normalise_email(email)
+    check_password_strength(password)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        # Hash anyway, so a known address does not answer faster than a new one.
+        generate_password_hash(password)
+        return Registration(existing=existing)
+    return Registration(
+        account=create_user(name=name, email=email, password=password, phone=phone, locale=locale)
+    )
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -133,7 +185,49 @@ def reset_password(token: str, new: str) -> User:
     user = user_for_reset_token(token)
     check_password_strength(new)
     user.set_password(new)
+    # The link was opened from the mailbox and the password is now the mailbox holder's: the
+    # address is proven, and whoever chose the old password has lost every session.
+    mark_email_verified(user)
     return user
+
+
+# --- email verification -------------------------------------------------------------------
+# The link carries the account id, the address it was sent to and the password fingerprint,
+# signed and dated: it cannot be replayed for another address or account, and it is only
+# accepted from a browser signed in to its account, so holding the mailbox alone (or the
+# password alone) proves nothing.
+
+
+def _verification_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="email-verification")
+
+
+def make_verification_token(user: User) -> str:
+    return _verification_serializer().dumps(
+        {"uid": user.id, "email": user.email, "fp": _fingerprint(user)}
+    )
+
+
+def confirm_email(token: str, user: User) -> bool:
+    """Confirm `user`'s address with an emailed token. True if it was not confirmed before."""
+    max_age = current_app.config["EMAIL_VERIFICATION_MAX_AGE"]
+    try:
+        data = _verification_serializer().loads(token, max_age=max_age)
+    except BadSignature as exc:  # SignatureExpired included
+        raise InvalidVerificationLink("expired or invalid") from exc
+    if data.get("uid") != user.id:
+        raise OtherAccountsLink("another account's link")
+    if data.get("email") != user.email or data.get("fp") != _fingerprint(user):
+        raise InvalidVerificationLink("sent to another address or before a password change")
+    return mark_email_verified(user)
+
+
+def mark_email_verified(user: User) -> bool:
+    if user.email_verified_at is not None:
+        return False
+    user.email_verified_at = utcnow()
+    email_confirmed.send(current_app._get_current_object(), user=user)
+    return True
 
 
 @functools.cache

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from storefront.auth import bp
 from storefront.auth.access import ANY_ACCOUNT, public, role_required
+from storefront.auth.emails import send_registration_attempt, send_verification
 from storefront.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -17,26 +19,31 @@ from storefront.auth.forms import (
 )
 from storefront.auth.models import Role
 from storefront.auth.services import (
-    EmailTaken,
     InvalidResetToken,
     WrongPassword,
     authenticate,
     change_password,
-    create_user,
     find_user_by_email,
     make_reset_token,
     normalise_email,
+    register_account,
     reset_password,
     user_for_reset_token,
 )
+from storefront.auth.sessions import sign_in, sign_out
 from storefront.auth.throttle import password_guess_limits
 from storefront.extensions import db, limiter
+from storefront.i18n import current_language
 from storefront.links import external_url
 from storefront.mail import send_mail
 from storefront.navigation import safe_next, stash_link_token
 
 # The emailed reset link's token, once opened (navigation.stash_link_token).
 RESET_LINK = "password_reset_link"
+
+
+def _register_email_key() -> str:
+    return "register-email:" + (request.form.get("email") or "").strip().lower()
 
 
 def home_for(user) -> str:
@@ -60,7 +67,7 @@ def login():
             # One message for an unknown email, a wrong password or a closed account.
             flash(_("Email or password is not right. Please try again."), "error")
         else:
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.name), "success")
             return redirect(safe_next(home_for(user)))
     return render_template("auth/login.html", form=form)
@@ -69,34 +76,51 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @public
 def logout():
-    logout_user()
+    sign_out()
     flash(_("You have signed out."), "info")
     return redirect(url_for("pages.home"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"], scope="register-ip")
+@limiter.limit("3 per hour", methods=["POST"], key_func=_register_email_key, scope="register-email")
 @public
 def register():
+    """A new address gets an account and a confirmation link; a known one gets nothing new and
+    its owner an email. The visitor sees the same answer either way (docs/security.md)."""
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
     form = RegisterForm()
     if form.validate_on_submit():
+        outcome = register_account(
+            name=form.name.data,
+            email=form.email.data,
+            phone=form.phone.data or None,
+            password=form.password.data,
+            locale=current_language(),
+        )
         try:
-            user = create_user(
-                name=form.name.data,
-                email=form.email.data,
-                phone=form.phone.data or None,
-                password=form.password.data,
-            )
-        except EmailTaken:
-            form.email.errors.append(
-                _("An account with this email already exists. Sign in or reset the password.")
-            )
-        else:
             db.session.commit()
-            login_user(user)
-            flash(_("Your account is ready. Welcome, %(name)s!", name=user.name), "success")
-            return redirect(safe_next(url_for("pages.home")))
+        except IntegrityError:
+            # The same address registered a moment ago by another request, which sends the
+            # mail; this one answers the same as always.
+            db.session.rollback()
+            outcome = None
+        next_path = safe_next("") or None
+        if outcome is not None and outcome.account is not None:
+            send_verification(outcome.account, next_path)
+        elif outcome is not None:
+            send_registration_attempt(outcome.existing)
+        email = normalise_email(form.email.data)
+        flash(
+            _(
+                "Check your email: we sent a message to %(email)s. Open the link in it to "
+                "confirm your address, then sign in.",
+                email=email,
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login", email=email, next=next_path))
     return render_template("auth/register.html", form=form)
 
 
@@ -173,7 +197,7 @@ def change_password_page():
             db.session.commit()
             # The session id includes a password fingerprint; sign in again with the new one
             # so this device stays signed in while every other device is signed out.
-            login_user(current_user._get_current_object())
+            sign_in(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
+from storefront.auth.sessions import recent_auth_required
 from storefront.catalog.models import Product
 from storefront.catalog.permits import today_wib
 from storefront.consignment import bp
@@ -234,6 +235,7 @@ def settlement_csv(settlement_id: int):
 @bp.route("/manage/settlements/payouts.csv", methods=["POST"])
 @role_required(Role.ADMIN)
 @no_store
+@recent_auth_required
 def settlement_payouts_csv():
     """POST, not GET: it reveals full account numbers, so it is a deliberate, audited act."""
     if not ConfirmForm().validate_on_submit():

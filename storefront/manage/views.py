@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
+from storefront.auth.sessions import recent_auth_required
 from storefront.catalog import listings
 from storefront.catalog.models import Product, ProductPermit, ProductStatus
 from storefront.catalog.permits import needs_permits, today_wib
@@ -18,6 +19,7 @@ from storefront.money import BASIS_POINTS
 from storefront.navigation import page_number
 from storefront.orders import fulfilment
 from storefront.security import no_store
+from storefront.vendors import emails as owner_emails
 from storefront.vendors import identifiers
 from storefront.vendors import services as vendors
 from storefront.vendors.forms import DOCUMENT_KINDS, ApproveForm, DecisionCommentForm
@@ -84,6 +86,7 @@ def _render_vendor(vendor: Vendor, revealed: dict | None = None, **forms):
         comment_form=forms.get("comment_form") or DecisionCommentForm(),
         today=today_wib(),
         decidable=vendor.status == VendorStatus.SUBMITTED,
+        sharing_nib=vendors.sharing_nib(vendor),
     )
 
 
@@ -97,6 +100,7 @@ def vendor_detail(vendor_id: int):
 @bp.route("/vendors/<int:vendor_id>/reveal/<field>", methods=["POST"])
 @role_required(Role.ADMIN)
 @no_store
+@recent_auth_required
 def reveal(vendor_id: int, field: str):
     """Show one personal-data field in full, once, and log that this manager saw it."""
     if field not in REVEALABLE:
@@ -270,10 +274,7 @@ def product_permit_file(product_id: int, permit_id: int):
 @no_store
 def new_vendor():
     """Onboard a producer who came to the outlet with their papers."""
-    from storefront.auth.services import make_reset_token
     from storefront.catalog.services import all_categories
-    from storefront.links import external_url
-    from storefront.mail import send_mail
     from storefront.vendors.forms import CounterVendorForm
 
     form = CounterVendorForm(
@@ -283,7 +284,7 @@ def new_vendor():
     if form.validate_on_submit():
         city, _sep, kecamatan = form.location.data.partition("|")
         try:
-            vendor, new_account = vendors.create_vendor_directly(
+            outcome = vendors.create_vendor_directly(
                 current_user,
                 vendors.CounterVendor(
                     name=form.name.data,
@@ -303,13 +304,42 @@ def new_vendor():
             getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
         else:
             db.session.commit()
-            if new_account is not None:
-                link = external_url("auth.reset_password_page", token=make_reset_token(new_account))
-                send_mail(
-                    new_account.email,
-                    _("Your vendor account at Gerai Tangerang Gemilang"),
-                    render_template("vendors/email/account_created.txt", vendor=vendor, link=link),
-                )
-            flash(_("%(name)s is registered and approved.", name=vendor.name), "success")
+            vendor = outcome.vendor
+            if outcome.pending:
+                owner_emails.send_owner_confirmation(vendor, outcome.owner, outcome.new_account)
+            flash(_counter_message(outcome), "success")
             return redirect(url_for("manage.vendor_detail", vendor_id=vendor.id))
     return render_template("manage/vendor_new.html", form=form)
+
+
+def _counter_message(outcome) -> str:
+    name, owner = outcome.vendor.name, outcome.owner
+    if outcome.new_account:
+        return _(
+            "%(name)s is registered and approved. We emailed %(email)s a link to choose a "
+            "password; the account becomes the owner once the link is used.",
+            name=name,
+            email=owner.email,
+        )
+    if outcome.pending:
+        return _(
+            "%(name)s is registered and approved. %(email)s already has an account whose "
+            "address is not confirmed yet: we emailed it a confirmation link, and the account "
+            "becomes the owner once the address is confirmed.",
+            name=name,
+            email=owner.email,
+        )
+    return _("%(name)s is registered and approved.", name=name)
+
+
+@bp.route("/vendors/<int:vendor_id>/owner/resend", methods=["POST"])
+@role_required(Role.MANAGER)
+def resend_owner_confirmation(vendor_id: int):
+    vendor = _vendor(vendor_id)
+    owner = vendor.pending_owner
+    if owner is None:
+        flash(_("This business is not waiting for an owner to confirm."), "info")
+    else:
+        owner_emails.send_owner_confirmation(vendor, owner, new_account=False)
+        flash(_("Confirmation email sent again to %(email)s.", email=owner.email), "success")
+    return redirect(url_for("manage.vendor_detail", vendor_id=vendor.id))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -293,6 +293,22 @@ def place_order(
 def order_by_number(number: str) -> Order | None:
     return db.session.scalar(
         select(Order).where(Order.number == number.strip().upper()).options(joinedload(Order.lines))
+    )
+
+
+def belongs_to(user):
+    """SQL condition: the orders that are `user`'s. Orders placed without signing in with the
+    account's address count only once the account proved the address is its own: otherwise
+    registering someone's email would show their orders (docs/security.md)."""
+    own = Order.user_id == user.id
+    if not user.email_verified:
+        return own
+    return or_(own, and_(Order.user_id.is_(None), Order.email == user.email))
+
+
+def is_users_order(order: Order, user) -> bool:
+    return order.user_id == user.id or (
+        user.email_verified and order.user_id is None and order.email == user.email
     )
 
 

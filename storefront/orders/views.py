@@ -11,6 +11,7 @@ from flask_login import current_user, user_logged_in
 from sqlalchemy.orm import selectinload
 
 from storefront.auth.access import ANY_ACCOUNT, public, role_required
+from storefront.auth.sessions import keep_at_sign_in
 from storefront.catalog.models import Product
 from storefront.errors import render_error
 from storefront.extensions import csrf, db, limiter
@@ -26,6 +27,8 @@ from storefront.security import is_cross_site_request, no_store
 
 # Orders placed in this browser, so a guest can come back to them without the email link.
 MY_ORDERS = "my_orders"
+# Signing in starts a new session (auth/sessions.py); a guest's cart and orders come along.
+keep_at_sign_in(cart.SESSION_KEY, MY_ORDERS)
 
 
 @user_logged_in.connect
@@ -216,7 +219,7 @@ def _has_key(order: Order) -> bool:
 
 
 def _owns(order: Order) -> bool:
-    return current_user.is_authenticated and order.user_id == current_user.id
+    return current_user.is_authenticated and services.is_users_order(order, current_user)
 
 
 def _may_see(order: Order) -> bool:
@@ -299,7 +302,7 @@ def my_orders():
     page = db.paginate(
         db.select(Order)
         .options(selectinload(Order.lines))
-        .where(Order.user_id == current_user.id)
+        .where(services.belongs_to(current_user))
         .order_by(Order.created_at.desc(), Order.id.desc()),
         page=page_number(),
         per_page=20,

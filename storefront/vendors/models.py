@@ -10,11 +10,13 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,6 +65,15 @@ class Vendor(TimestampMixin, db.Model):
         CheckConstraint(
             "settlement_period IN ('monthly', 'biweekly', 'weekly')", name="period_known"
         ),
+        # One trading vendor per NIB. Applications may share one: refusing a NIB while applying
+        # would tell anyone which NIBs the outlet knows, so a manager sorts it out at review.
+        Index(
+            "uq_vendors_nib_live",
+            "nib",
+            unique=True,
+            sqlite_where=text("status IN ('approved', 'suspended')"),
+            postgresql_where=text("status IN ('approved', 'suspended')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,10 +97,15 @@ class Vendor(TimestampMixin, db.Model):
     owner_nik: Mapped[str | None] = mapped_column(EncryptedString)
     owner_phone: Mapped[str | None] = mapped_column(String(20))
     owner_email: Mapped[str | None] = mapped_column(String(254))
+    # Onboarded at the counter for an account whose email is not confirmed yet: that account
+    # becomes the owner when it confirms (vendors/services.py: claim_pending_ownership).
+    pending_owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
 
     # Business identity.
     legal_form: Mapped[str | None] = mapped_column(String(20))
-    nib: Mapped[str | None] = mapped_column(String(13), unique=True)
+    nib: Mapped[str | None] = mapped_column(String(13), index=True)
     npwp: Mapped[str | None] = mapped_column(EncryptedString)
     address: Mapped[str | None] = mapped_column(Text)
     incubator_cohort: Mapped[str | None] = mapped_column(String(120))
@@ -108,6 +124,7 @@ class Vendor(TimestampMixin, db.Model):
     members: Mapped[list[VendorMember]] = relationship(
         back_populates="vendor", cascade="all, delete-orphan"
     )
+    pending_owner = relationship("User", foreign_keys=[pending_owner_id])
     categories = relationship("Category", secondary=vendor_categories, order_by="Category.position")
     documents: Mapped[list[VendorDocument]] = relationship(
         back_populates="vendor", cascade="all, delete-orphan", order_by="VendorDocument.id"

@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from storefront.auth.access import ANY_ACCOUNT, role_required
+from storefront.auth.access import ANY_ACCOUNT, role_required, unverified_email_page
 from storefront.auth.models import Role
+from storefront.auth.sessions import ask_for_password
 from storefront.catalog.listings import permit_alerts
 from storefront.catalog.permits import today_wib
 from storefront.extensions import db
@@ -29,6 +30,7 @@ from storefront.uploads import UploadRejected, media_url
 from storefront.vendors import bp, services
 from storefront.vendors import team as teams
 from storefront.vendors.access import current_membership, current_vendor
+from storefront.vendors.emails import notify_bank_change
 from storefront.vendors.forms import BankForm
 from storefront.vendors.identifiers import InvalidIdentifier, bank_by_code, mask
 from storefront.vendors.models import MemberRole, SettlementPeriod, Vendor
@@ -48,7 +50,6 @@ from storefront.vendors.profile import (
     delete_photo,
     discard,
     move_photo,
-    notify_bank_change,
     photo_sources,
     remove_logo,
     replace_logo,
@@ -312,6 +313,8 @@ def accept_invitation(token: str | None = None):
     invitation = teams.invitation_for_token(token)
     try:
         teams.check_invitation(invitation, current_user)
+    except teams.EmailNotVerified as exc:
+        return unverified_email_page(str(exc.message))
     except teams.InvitationError as exc:
         return render_template("vendors/portal/invitation.html", problem=exc.message)
     form = ConfirmForm()
@@ -333,6 +336,8 @@ def accept_invitation(token: str | None = None):
 @no_store
 def bank():
     member = current_membership(owner=True)
+    if (confirm := ask_for_password()) is not None:
+        return confirm
     vendor = member.vendor
     form = BankForm(data={"bank_code": vendor.bank_code, "holder": vendor.bank_holder})
     if form.validate_on_submit():
@@ -352,7 +357,7 @@ def bank():
             after = bank_snapshot(vendor) | {"holder_changed": vendor.bank_holder != old_holder}
             audit.record(current_user, "vendor.bank_change", vendor, before=before, after=after)
             db.session.commit()
-            notify_bank_change(vendor, current_user)
+            notify_bank_change(vendor, current_user, before)
             flash(_("The bank account has been changed. We emailed the owner a notice."), "success")
             return redirect(url_for("vendors.bank"))
     return _render(

@@ -9,19 +9,12 @@ from __future__ import annotations
 import html
 
 import nh3
-from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from storefront.database import utcnow
-from storefront.dates import datetime_text
-from storefront.mail import send_mail
-from storefront.phones import display_phone, normalise_phone
-from storefront.settings.services import get_settings
+from storefront.phones import normalise_phone
 from storefront.uploads import delete_stored, media_url, save_image
 from storefront.vendors import services
-from storefront.vendors.identifiers import bank_by_code, mask
+from storefront.vendors.identifiers import mask
 from storefront.vendors.models import Vendor, VendorPhoto
 
 MAX_PHOTOS = 6
@@ -117,39 +110,3 @@ def bank_snapshot(vendor: Vendor) -> dict[str, str | None]:
     """What the audit log keeps of the payout account: never the full number, nor the holder's
     name (personal data stays out of the log, UU PDP)."""
     return {"bank_code": vendor.bank_code, "account": mask(vendor.bank_account) or None}
-
-
-def notify_bank_change(vendor: Vendor, actor) -> None:
-    """A security notice to every owner: a changed payout account is how payouts get stolen."""
-    outlet = get_settings("outlet_name", "whatsapp", "outlet_email")
-    bank = bank_by_code(vendor.bank_code)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject = _("Security notice: your payout bank account was changed")
-        body = "\n\n".join(
-            [
-                _("Hello,"),
-                _(
-                    "The bank account that receives the payouts of %(vendor)s at %(outlet)s "
-                    "was changed by %(name)s on %(when)s.",
-                    vendor=vendor.name,
-                    outlet=outlet["outlet_name"],
-                    name=actor.name,
-                    when=datetime_text(utcnow()),
-                ),
-                _(
-                    "New account: %(bank)s %(account)s in the name of %(holder)s.",
-                    bank=bank.name if bank else vendor.bank_code,
-                    account=mask(vendor.bank_account),
-                    holder=vendor.bank_holder,
-                ),
-                _(
-                    "If you did not make this change, contact the outlet right away: "
-                    "WhatsApp %(phone)s or %(email)s.",
-                    phone=display_phone(outlet["whatsapp"]),
-                    email=outlet["outlet_email"],
-                ),
-                outlet["outlet_name"],
-            ]
-        )
-        for email in services.owner_emails(vendor):
-            send_mail(email, subject, body)

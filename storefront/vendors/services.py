@@ -17,6 +17,12 @@ from sqlalchemy import func, select
 
 from storefront import states
 from storefront.auth.models import Role, User
+from storefront.auth.services import (
+    create_user,
+    email_confirmed,
+    find_user_by_email,
+    normalise_email,
+)
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.manage import audit
@@ -54,6 +60,8 @@ TRANSITIONS: dict[VendorStatus, set[VendorStatus]] = {
 }
 
 EDITABLE = {VendorStatus.DRAFT, VendorStatus.CHANGES_REQUESTED}
+# Trading (or paused) vendors: at most one per NIB (uq_vendors_nib_live).
+LIVE = {VendorStatus.APPROVED, VendorStatus.SUSPENDED}
 
 
 class VendorError(Exception):
@@ -108,6 +116,45 @@ def owner_emails(vendor: Vendor) -> list[str]:
     if vendor.owner_email:
         emails.add(vendor.owner_email)
     return sorted(emails)
+
+
+@dataclass
+class Recipient:
+    email: str
+    name: str
+    locale: str | None
+
+
+def owner_recipients(vendor: Vendor) -> list[Recipient]:
+    """The owners to tell about their business, each with the language of their account (the
+    owner's address on the application may have no account: the shop's language then)."""
+    recipients = []
+    for email in owner_emails(vendor):
+        user = find_user_by_email(email)
+        name = user.name if user else (vendor.owner_name or vendor.name)
+        recipients.append(Recipient(email, name, user.locale if user else None))
+    return recipients
+
+
+def attach_owner(vendor: Vendor, user: User) -> VendorMember:
+    member = VendorMember(vendor_id=vendor.id, user_id=user.id, role=MemberRole.OWNER.value)
+    db.session.add(member)
+    if user.role == Role.SHOPPER:
+        user.role = Role.VENDOR.value
+    return member
+
+
+@email_confirmed.connect
+def claim_pending_ownership(app, user: User, **extra) -> VendorMember | None:
+    """A vendor onboarded at the counter for this account's address waited for the address to
+    be proven; now the account becomes its owner, in the same unit of work as the proof."""
+    vendor = db.session.scalar(select(Vendor).where(Vendor.pending_owner_id == user.id))
+    if vendor is None or membership(user) is not None:
+        return None  # an account belongs to one vendor; the manager still sees it waiting
+    vendor.pending_owner_id = None
+    member = attach_owner(vendor, user)
+    audit.record(user, "vendor.owner_confirmed", vendor, after={"user_id": user.id})
+    return member
 
 
 # --- the state machine ---------------------------------------------------------------------
@@ -184,7 +231,6 @@ class OwnerDetails:
 def save_owner(vendor: Vendor, details: OwnerDetails) -> None:
     """Validated by the form already; the service checks again, since it is the rule's home."""
     _require_editable(vendor)
-    from storefront.auth.services import normalise_email
     from storefront.phones import normalise_phone
 
     nik = identifiers.parse_nik(details.nik)
@@ -224,13 +270,10 @@ def save_business(vendor: Vendor, details: BusinessDetails) -> None:
     from storefront.catalog.models import Category
 
     _require_editable(vendor)
+    # A NIB another vendor uses is saved like any other: refusing it here would tell anyone
+    # which NIBs the outlet knows. The manager sees the overlap at review (`sharing_nib`), and
+    # only one vendor per NIB can be approved.
     nib = identifiers.parse_nib(details.nib)
-    other = db.session.scalar(select(Vendor.id).where(Vendor.nib == nib, Vendor.id != vendor.id))
-    if other is not None:
-        raise NibTaken(
-            _l("This NIB is already registered with the outlet. Contact us if it is yours."),
-            field="nib",
-        )
     vendor.name = details.name.strip()
     if vendor.slug.startswith("draft-"):
         vendor.slug = unique_slug(vendor.name, vendor.id)
@@ -369,6 +412,15 @@ def approve(
 ) -> None:
     if not 0 <= commission_bp <= 10_000:
         raise VendorError(_l("Commission must be between 0 and 100 %."), field="commission")
+    live = [v for v in sharing_nib(vendor) if v.status in LIVE]
+    if live:
+        raise NibTaken(
+            _l(
+                "%(name)s is already approved with this NIB. Check both NIB certificates; "
+                "only one business can trade under a NIB.",
+                name=live[0].name,
+            )
+        )
     before = {"status": vendor.status}
     transition(vendor, VendorStatus.APPROVED, manager, comment)
     vendor.commission_bp = commission_bp
@@ -425,6 +477,23 @@ def review_queue(status: str | None, query: str, page: int):
     return db.paginate(statement, page=page, per_page=25, error_out=False)
 
 
+def sharing_nib(vendor: Vendor) -> list[Vendor]:
+    """Other vendors a manager can see (not drafts) with this vendor's NIB."""
+    if not vendor.nib:
+        return []
+    return list(
+        db.session.scalars(
+            select(Vendor)
+            .where(
+                Vendor.nib == vendor.nib,
+                Vendor.id != vendor.id,
+                Vendor.status != VendorStatus.DRAFT.value,
+            )
+            .order_by(Vendor.id)
+        )
+    )
+
+
 def status_counts() -> dict[str, int]:
     rows = db.session.execute(select(Vendor.status, func.count()).group_by(Vendor.status))
     return {status: count for status, count in rows}
@@ -470,19 +539,42 @@ class CounterVendor:
     settlement_period: str
 
 
-def create_vendor_directly(manager: User, details: CounterVendor) -> tuple[Vendor, User | None]:
+@dataclass
+class CounterOnboarding:
+    """What onboarding at the counter did about the owner's account."""
+
+    vendor: Vendor
+    owner: User | None = None
+    new_account: bool = False
+    # The account's address is not confirmed yet: it becomes the owner once it is.
+    pending: bool = False
+
+
+def create_vendor_directly(manager: User, details: CounterVendor) -> CounterOnboarding:
     """Create an approved vendor from papers checked at the counter.
 
-    With an email, the owner gets an account (or their existing account is linked) and, if the
-    account is new, a link to choose a password. Returns (vendor, new account or None).
+    With an email, the owner's account is found or created. Only an account that proved the
+    address is its own is made owner now; any other (a new one, or one someone registered with
+    the producer's address before them) waits as `pending_owner` until the address is confirmed
+    (`claim_pending_ownership`), so registering a producer's email first gains nothing.
     """
-    from storefront.auth.services import create_user, find_user_by_email, normalise_email
     from storefront.catalog.models import Category
     from storefront.phones import normalise_phone
 
     nib = identifiers.parse_nib(details.nib)
-    if db.session.scalar(select(Vendor.id).where(Vendor.nib == nib)) is not None:
+    known = db.session.scalars(
+        select(Vendor.status).where(
+            Vendor.nib == nib,
+            Vendor.status.not_in([VendorStatus.DRAFT.value, VendorStatus.REJECTED.value]),
+        )
+    ).all()
+    if any(VendorStatus(status) in LIVE for status in known):
         raise NibTaken(_l("This NIB is already registered with the outlet."), field="nib")
+    if known:
+        raise NibTaken(
+            _l("An application with this NIB is waiting for review: decide on it first."),
+            field="nib",
+        )
     if not 0 <= details.commission_bp <= 10_000:
         raise VendorError(_l("Commission must be between 0 and 100 %."), field="commission")
     vendor = Vendor(
@@ -513,16 +605,14 @@ def create_vendor_directly(manager: User, details: CounterVendor) -> tuple[Vendo
             comment="onboarded at the outlet",
         )
     )
-    new_account = None
+    outcome = CounterOnboarding(vendor)
     if details.owner_email:
         email = normalise_email(details.owner_email)
         vendor.owner_email = email
         owner = find_user_by_email(email)
-        if owner is not None and membership(owner) is not None:
-            raise VendorError(
-                _l("This email already belongs to another vendor's team."), field="owner_email"
-            )
-        if owner is None:
+        if owner is not None:
+            _check_can_own(owner)
+        else:
             import secrets
 
             owner = create_user(
@@ -530,20 +620,37 @@ def create_vendor_directly(manager: User, details: CounterVendor) -> tuple[Vendo
                 email=email,
                 password=secrets.token_urlsafe(24),
                 phone=details.owner_phone,
-                role=Role.VENDOR,
             )
-            new_account = owner
-        elif owner.role == Role.SHOPPER:
-            owner.role = Role.VENDOR.value
-        if owner.role not in (Role.VENDOR, Role.SHOPPER):
-            raise VendorError(_l("Outlet staff accounts cannot own a vendor."), field="owner_email")
-        db.session.add(
-            VendorMember(vendor_id=vendor.id, user_id=owner.id, role=MemberRole.OWNER.value)
-        )
+            outcome.new_account = True
+        outcome.owner = owner
+        if owner.email_verified:
+            attach_owner(vendor, owner)
+        else:
+            vendor.pending_owner_id = owner.id
+            outcome.pending = True
     audit.record(
         manager,
         "vendor.create_at_counter",
         vendor,
-        after={"status": vendor.status, "commission_bp": vendor.commission_bp},
+        after={
+            "status": vendor.status,
+            "commission_bp": vendor.commission_bp,
+            "owner_pending": outcome.pending,
+        },
     )
-    return vendor, new_account
+    return outcome
+
+
+def _check_can_own(user: User) -> None:
+    if user.role not in (Role.VENDOR, Role.SHOPPER):
+        raise VendorError(_l("Outlet staff accounts cannot own a vendor."), field="owner_email")
+    if membership(user) is not None:
+        raise VendorError(
+            _l("This email already belongs to another vendor's team."), field="owner_email"
+        )
+    waiting = db.session.scalar(select(Vendor.id).where(Vendor.pending_owner_id == user.id))
+    if waiting is not None:
+        raise VendorError(
+            _l("The account with this email is already waiting to own another business."),
+            field="owner_email",
+        )

@@ -29,6 +29,10 @@ class InvitationError(VendorError):
     """The invitation cannot be accepted by this account; `message` says why."""
 
 
+class EmailNotVerified(InvitationError):
+    """The right account, but it has not proved the address the invitation went to."""
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -66,13 +70,17 @@ def _member_by_email(email: str) -> VendorMember | None:
 
 
 def invite(vendor: Vendor, inviter: User, email: str) -> tuple[VendorInvitation, str]:
-    """Create an invitation; returns it with the token for the email link (never stored)."""
+    """Create an invitation; returns it with the token for the email link (never stored).
+
+    Someone already in another vendor's team is invited like anyone else, and is told why it
+    cannot be when accepting: refusing here would tell any vendor owner whose address belongs
+    to another business. Members of this team are listed on the team page, so saying it is no
+    secret.
+    """
     email = normalise_email(email)
-    if _member_by_email(email) is not None:
-        # One account belongs to at most one vendor.
-        raise VendorError(
-            _l("This person already belongs to a vendor and cannot be invited."), field="email"
-        )
+    member = _member_by_email(email)
+    if member is not None and member.vendor_id == vendor.id:
+        raise VendorError(_l("This person is already in your team."), field="email")
     # A new invitation replaces an open one to the same address, so only the newest link works.
     for old in db.session.scalars(
         select(VendorInvitation).where(
@@ -127,6 +135,10 @@ def check_invitation(invitation: VendorInvitation | None, user: User) -> VendorI
     if membership(user) is not None:
         raise InvitationError(
             _l("Your account already belongs to a vendor. An account can belong to one only.")
+        )
+    if not user.email_verified:
+        raise EmailNotVerified(
+            _l("To join a team, first confirm your email address with the link we sent you.")
         )
     return invitation
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from storefront.auth.access import public, role_required
+from storefront.auth.access import public, role_required, verified_email_required
 from storefront.auth.models import Role
+from storefront.auth.sessions import ask_for_password
 from storefront.catalog.permits import today_wib
 from storefront.catalog.services import all_categories
 from storefront.extensions import db
@@ -30,6 +32,10 @@ from storefront.vendors.models import DocumentKind, MemberRole, VendorDocument, 
 from storefront.vendors.profile import discard, replace_logo
 
 APPLICANT = (Role.SHOPPER, Role.VENDOR)
+# A vendor belongs to its owner's address: applying waits until the account proved it.
+verified_applicant = verified_email_required(
+    _l("To apply as a partner, first confirm your email address with the link we sent you.")
+)
 STEPS = ("owner", "business", "documents", "bank", "submit")
 
 
@@ -66,6 +72,7 @@ def _editable_or_status(vendor):
 
 @bp.route("/partner/apply")
 @role_required(*APPLICANT)
+@verified_applicant
 def apply():
     vendor = _application()
     if VendorStatus(vendor.status) not in vendors.EDITABLE:
@@ -92,6 +99,7 @@ def _next(step: str):
 @bp.route("/partner/apply/<step>", methods=["GET", "POST"])
 @role_required(*APPLICANT)
 @no_store
+@verified_applicant
 def apply_step(step: str):
     if step not in STEPS:
         abort(404)
@@ -226,6 +234,7 @@ def _documents_step(vendor):
 
 @bp.route("/partner/apply/documents/<int:document_id>/delete", methods=["POST"])
 @role_required(*APPLICANT)
+@verified_applicant
 def delete_document(document_id: int):
     vendor = _application()
     document = _own_document(vendor, document_id)
@@ -261,6 +270,9 @@ def document_file(document_id: int):
 
 
 def _bank_step(vendor):
+    # Replacing an account already given is a payout change: the password is asked again.
+    if vendor.bank_account and (confirm := ask_for_password()) is not None:
+        return confirm
     form = BankForm(data={"bank_code": vendor.bank_code, "holder": vendor.bank_holder})
     if form.validate_on_submit():
         try:

@@ -19,7 +19,12 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from storefront.auth.models import Role, User
-from storefront.auth.services import create_user, make_reset_token
+from storefront.auth.services import (
+    create_user,
+    make_reset_token,
+    make_verification_token,
+    mark_email_verified,
+)
 from storefront.catalog import listings
 from storefront.catalog.models import Category, Product
 from storefront.catalog.permits import today_wib
@@ -269,6 +274,7 @@ def build_busy_demo() -> BusyDemo:
 
     # People: vendor staff, an open invitation, a cashier without a shift, a draft application.
     staff = create_user(name="Rina Staf", email="staf.nyai@example.com", password=DEMO_PASSWORD)
+    mark_email_verified(staff)
     db.session.flush()
     invitation, _ = team.invite(nyai, owner, staff.email)
     team.accept(invitation, staff)
@@ -283,6 +289,7 @@ def build_busy_demo() -> BusyDemo:
     applicant = create_user(
         name="Tuti Handayani", email="tuti.kue@example.com", password=DEMO_PASSWORD
     )
+    mark_email_verified(applicant)
     db.session.flush()
     sent, sent_document = _application(applicant, NIB[:-1] + "9", send=True)
     db.session.commit()
@@ -291,6 +298,7 @@ def build_busy_demo() -> BusyDemo:
         applicant_vendor_id=sent.id,
         applicant_document_id=sent_document.id,
         reset_token=make_reset_token(shopper),
+        verify_token=make_verification_token(shopper),
     )
 
     demo.visitors = [

@@ -32,6 +32,8 @@ CATALOGUE = Path(__file__).resolve().parents[2] / "storefront/translations/id/LC
 # demo and the visitor, so a value can depend on who asks (their own order, their statement).
 URL_VALUES: dict[str, Callable[[BusyDemo, Visitor], list[dict]]] = {
     "auth.reset_password_page": lambda d, v: [{"token": d.reset_token}],
+    # The shopper's own link; anyone else is told it is another account's.
+    "auth.verify_email": lambda d, v: [{"token": d.verify_token}],
     "catalog.category": lambda d, v: [{"slug": d.category_slug}],
     "catalog.product": lambda d, v: [{"slug": d.product_slug}],
     "catalog.vendor_page": lambda d, v: [{"slug": d.vendor_slug}],

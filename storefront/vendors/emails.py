@@ -1,0 +1,71 @@
+"""Emails to a vendor's owners about their account and payouts, each in the recipient's
+language. The views send them after the commit."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+from storefront.auth.emails import reset_link, verification_link
+from storefront.auth.models import User
+from storefront.database import utcnow
+from storefront.mail import send_template
+from storefront.phones import display_phone
+from storefront.settings.services import get_settings
+from storefront.vendors import services
+from storefront.vendors.identifiers import bank_by_code, mask
+from storefront.vendors.models import Vendor
+
+
+def send_owner_confirmation(vendor: Vendor, owner: User, new_account: bool) -> None:
+    """Onboarded at the counter, the owner's account waits for its address to be confirmed.
+    A new account gets a link to choose its password (which confirms the address); an existing
+    one gets both ways: confirm while signed in, or choose a new password, which also ends the
+    sessions of whoever registered the address before the producer."""
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    if new_account:
+        send_template(
+            owner.email,
+            "vendors/email/account_created.txt",
+            _l("Your vendor account at Gerai Tangerang Gemilang"),
+            locale=owner.locale,
+            vendor=vendor,
+            link=reset_link(owner),
+        )
+        return
+    send_template(
+        owner.email,
+        "vendors/email/owner_confirm.txt",
+        _l("Confirm your email to manage %(business)s", business=vendor.name),
+        locale=owner.locale,
+        vendor=vendor,
+        owner=owner,
+        verify_link=verification_link(owner, url_for("vendors.dashboard")),
+        reset_link=reset_link(owner),
+        minutes=minutes,
+    )
+
+
+def notify_bank_change(vendor: Vendor, actor: User, before: dict) -> None:
+    """A security notice to every owner: a changed payout account is how payouts get stolen.
+    `before` is `profile.bank_snapshot` taken before the change (already masked)."""
+    outlet = get_settings("outlet_name", "whatsapp", "outlet_email")
+    old_bank = bank_by_code(before["bank_code"]) if before.get("bank_code") else None
+    new_bank = bank_by_code(vendor.bank_code)
+    old_name = old_bank.name if old_bank else before.get("bank_code")
+    old = " ".join(part for part in (old_name, before.get("account")) if part)
+    for recipient in services.owner_recipients(vendor):
+        send_template(
+            recipient.email,
+            "vendors/email/bank_changed.txt",
+            _l("Security notice: your payout bank account was changed"),
+            locale=recipient.locale,
+            name=recipient.name,
+            vendor=vendor,
+            outlet=outlet,
+            outlet_phone=display_phone(outlet["whatsapp"]),
+            actor=actor,
+            when=utcnow(),
+            old=old or "—",
+            new=f"{new_bank.name if new_bank else vendor.bank_code} {mask(vendor.bank_account)}",
+        )
