@@ -101,13 +101,6 @@ def _register_blueprints(app: Flask) -> None:
     from storefront.catalog import search_views as _search_views  # noqa: F401
     from storefront.catalog import seo_views as _seo  # noqa: F401
     from storefront.catalog import views as _catalog  # noqa: F401
-    from storefront.consignment import bp as consignment_bp
-    from storefront.consignment import views_history as _stock_history  # noqa: F401
-    from storefront.consignment import views_intake as _stock_intake  # noqa: F401
-    from storefront.consignment import views_settlements as _settlements  # noqa: F401
-    from storefront.consignment import views_settlements_rates as _rates  # noqa: F401
-    from storefront.consignment import views_settlements_vendor as _statements  # noqa: F401
-    from storefront.consignment import views_stock as _stock  # noqa: F401
     from storefront.manage import bp as manage_bp
     from storefront.manage import views as _manage  # noqa: F401
     from storefront.orders import bp as orders_bp
@@ -119,6 +112,13 @@ def _register_blueprints(app: Flask) -> None:
     from storefront.payments import views as _payments  # noqa: F401
     from storefront.pos import bp as pos_bp
     from storefront.pos import views as _pos  # noqa: F401
+    from storefront.settlements.views import manager as _settlements  # noqa: F401
+    from storefront.settlements.views import rates as _rates  # noqa: F401
+    from storefront.settlements.views import vendor as _statements  # noqa: F401
+    from storefront.stock import bp as consignment_bp
+    from storefront.stock.views import history as _stock_history  # noqa: F401
+    from storefront.stock.views import intake as _stock_intake  # noqa: F401
+    from storefront.stock.views import operations as _stock  # noqa: F401
     from storefront.uploads import register_media_route
     from storefront.vendors import bp as vendors_bp
     from storefront.vendors import portal as _portal  # noqa: F401

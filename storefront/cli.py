@@ -96,7 +96,7 @@ def check_permits_command() -> None:
 
 
 def register_cli(app) -> None:
-    from storefront.consignment.cli import register_stock_cli
+    from storefront.stock.cli import register_stock_cli
 
     register_stock_cli(app)
     from storefront.catalog.search_index import register_search_cli

@@ -280,8 +280,8 @@ def _add_food_permits(product: Product, index: int) -> None:
 def _stock_shelves(vendors: dict[str, Vendor], *, staff_id: int) -> int:
     """One demo delivery per vendor, through the real ledger, for products with no stock yet.
     Food gets an expiry date (the first product of each vendor a near one, to show warnings)."""
-    from storefront.consignment import ledger
-    from storefront.consignment.models import Batch, IntakeReceipt
+    from storefront.stock import ledger
+    from storefront.stock.models import Batch, IntakeReceipt
 
     today = date.today()  # noqa: DTZ011 (demo dates are rough)
     added = 0

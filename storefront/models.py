@@ -10,24 +10,6 @@ from storefront.catalog.models import (
     ProductPhoto,
     ProductStatusChange,
 )
-from storefront.consignment.models import (
-    Batch,
-    IntakeReceipt,
-    Reservation,
-    ReservationLine,
-    ReturnNote,
-    StockCount,
-    StockCountLine,
-    StockLevel,
-    StockMovement,
-    StockWriteOff,
-)
-from storefront.consignment.settlement_models import (
-    Settlement,
-    SettlementComment,
-    SettlementLine,
-    SettlementStatusChange,
-)
 from storefront.manage.models import AuditEntry
 from storefront.orders.models import (
     CartItem,
@@ -40,6 +22,24 @@ from storefront.orders.models import (
 from storefront.payments.models import PaymentEvent
 from storefront.pos.models import CounterPayment, CounterSale, CounterSaleLine, Shift
 from storefront.settings.models import Setting
+from storefront.settlements.models import (
+    Settlement,
+    SettlementComment,
+    SettlementLine,
+    SettlementStatusChange,
+)
+from storefront.stock.models import (
+    Batch,
+    IntakeReceipt,
+    Reservation,
+    ReservationLine,
+    ReturnNote,
+    StockCount,
+    StockCountLine,
+    StockLevel,
+    StockMovement,
+    StockWriteOff,
+)
 from storefront.vendors.models import (
     Consent,
     Vendor,

@@ -18,8 +18,8 @@ from sqlalchemy.orm import joinedload
 
 from storefront.catalog.models import Category, Product
 from storefront.catalog.services import visible_products
-from storefront.consignment.availability import LOW_STOCK, availability_for
 from storefront.extensions import db
+from storefront.stock.availability import LOW_STOCK, availability_for
 from storefront.vendors.models import Vendor, VendorStatus
 
 # Query parameters that say where a visitor came from, never what the page shows.

@@ -23,8 +23,8 @@ from storefront.catalog.services import (
     approved_vendor_by_slug,
     category_by_slug,
 )
-from storefront.consignment.availability import availability_for
 from storefront.navigation import page_number
+from storefront.stock.availability import availability_for
 
 
 def _listing(category_in_path=None):

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from storefront.consignment import ledger
-from storefront.consignment.models import Batch, MovementKind, StockMovement
 from storefront.extensions import db
 from storefront.manage import audit
 from storefront.money import format_rupiah
@@ -29,6 +27,8 @@ from storefront.orders import notify, services
 from storefront.orders.models import Order, OrderLine, OrderStatus, PaidWith, Refund, RefundLine
 from storefront.orders.services import OrderError
 from storefront.payments.providers import PaymentError, provider
+from storefront.stock import ledger
+from storefront.stock.models import Batch, MovementKind, StockMovement
 
 METHODS = ("stripe", "cash")
 METHOD_LABELS = {"stripe": _l("Back to the card (Stripe)"), "cash": _l("Cash at the counter")}

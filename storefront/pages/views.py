@@ -9,11 +9,11 @@ from sqlalchemy import text
 from storefront.auth.access import public
 from storefront.catalog.listing import featured_products, new_arrivals, spotlight_vendors
 from storefront.catalog.services import all_categories
-from storefront.consignment.availability import availability_for
 from storefront.extensions import db, limiter
 from storefront.i18n import LANG_COOKIE
 from storefront.navigation import safe_next
 from storefront.pages import bp
+from storefront.stock.availability import availability_for
 
 
 @bp.route("/")

@@ -21,7 +21,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from storefront.consignment import ledger
 from storefront.extensions import db
 from storefront.money import format_rupiah
 from storefront.orders import services
@@ -33,6 +32,7 @@ from storefront.payments.stripe import (
     from_stripe_amount,
     to_stripe_amount,
 )
+from storefront.stock import ledger
 
 PROVIDER = "stripe"
 

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
-from storefront.consignment.documents import FONT, latin1
 from storefront.money import format_rupiah
+from storefront.stock.documents import FONT, latin1
 
 
 def method_label(method: str) -> str:

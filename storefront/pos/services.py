@@ -18,8 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from storefront.auth.models import Role, User
-from storefront.consignment import ledger
-from storefront.consignment.models import Batch, MovementKind, StockMovement
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.manage import audit
@@ -31,6 +29,8 @@ from storefront.pos.models import (
     Shift,
     ShiftStatus,
 )
+from storefront.stock import ledger
+from storefront.stock.models import Batch, MovementKind, StockMovement
 
 SALE_REFERENCE = "counter_sale"
 VOID_REFERENCE = "counter_sale_void"

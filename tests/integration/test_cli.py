@@ -102,7 +102,7 @@ def test_seed_demo_refuses_production(app, ctx):
 
 
 def test_demo_stock_goes_through_the_ledger(app, ctx):
-    from storefront.consignment.ledger import available_quantity, verify_ledger
+    from storefront.stock.ledger import available_quantity, verify_ledger
 
     app.test_cli_runner().invoke(args=["seed-demo"])
     product = db.session.scalar(select(Product).where(Product.code == "GTG0002"))

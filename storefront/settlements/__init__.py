@@ -1,0 +1,1 @@
+"""Vendor settlements: commission rates, periods, statements, payouts and reconciliation."""
