@@ -38,7 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_security_headers(app)
     register_template_helpers(app)
 
-    from storefront.catalog.seo import register_seo_helpers
+    from storefront.shop.seo import register_seo_helpers
 
     register_seo_helpers(app)
 
@@ -98,16 +98,12 @@ def _register_blueprints(app: Flask) -> None:
     # Views attach their routes to the blueprints when imported.
     from storefront.auth import views as _auth  # noqa: F401
     from storefront.catalog import bp as catalog_bp
-    from storefront.catalog import search_views as _search_views  # noqa: F401
-    from storefront.catalog import seo_views as _seo  # noqa: F401
-    from storefront.catalog import views as _catalog  # noqa: F401
+    from storefront.catalog import vendor_views as _vendor_products  # noqa: F401
     from storefront.manage import bp as manage_bp
     from storefront.manage import views as _manage  # noqa: F401
     from storefront.orders import bp as orders_bp
     from storefront.orders import manage_views as _orders_manage  # noqa: F401
     from storefront.orders import views as _orders  # noqa: F401
-    from storefront.pages import bp as pages_bp
-    from storefront.pages import views as _pages  # noqa: F401
     from storefront.payments import bp as payments_bp
     from storefront.payments import views as _payments  # noqa: F401
     from storefront.pos import bp as pos_bp
@@ -115,6 +111,11 @@ def _register_blueprints(app: Flask) -> None:
     from storefront.settlements.views import manager as _settlements  # noqa: F401
     from storefront.settlements.views import rates as _rates  # noqa: F401
     from storefront.settlements.views import vendor as _statements  # noqa: F401
+    from storefront.shop import bp as pages_bp
+    from storefront.shop.views import home as _pages  # noqa: F401
+    from storefront.shop.views import products as _catalog  # noqa: F401
+    from storefront.shop.views import search as _search_views  # noqa: F401
+    from storefront.shop.views import seo as _seo  # noqa: F401
     from storefront.stock import bp as consignment_bp
     from storefront.stock.views import history as _stock_history  # noqa: F401
     from storefront.stock.views import intake as _stock_intake  # noqa: F401
@@ -122,7 +123,6 @@ def _register_blueprints(app: Flask) -> None:
     from storefront.uploads import register_media_route
     from storefront.vendors import bp as vendors_bp
     from storefront.vendors import portal as _portal  # noqa: F401
-    from storefront.vendors import products as _vendor_products  # noqa: F401
     from storefront.vendors import views as _vendors  # noqa: F401
 
     app.register_blueprint(pages_bp)

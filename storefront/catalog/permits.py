@@ -113,7 +113,7 @@ def _email_vendor(product: Product, *, expired: bool) -> None:
         )
         link = url_for("vendors.edit_product", product_id=product.id, _external=True)
         body = render_template(
-            "vendors/email/permit.txt", product=product, expired=expired, link=link
+            "catalog/email/permit.txt", product=product, expired=expired, link=link
         )
         for email in owner_emails(product.vendor):
             send_mail(email, str(subject), body)

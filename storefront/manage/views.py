@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
-from storefront.catalog import listings
+from storefront.catalog import products as listings
 from storefront.catalog.models import Product, ProductPermit, ProductStatus
 from storefront.catalog.permits import needs_permits, today_wib
 from storefront.extensions import db

@@ -14,8 +14,8 @@ from flask_login import current_user
 
 from storefront.auth.access import ANY_ACCOUNT, role_required
 from storefront.auth.models import Role
-from storefront.catalog.listings import permit_alerts
 from storefront.catalog.permits import today_wib
+from storefront.catalog.products import permit_alerts
 from storefront.extensions import db
 from storefront.mail import send_mail
 from storefront.manage import audit

@@ -13,10 +13,10 @@ from sqlalchemy import event
 
 # Until create_app imports it, the sitemap and robots routes join the blueprint here, before
 # any app of this module is built.
-import storefront.catalog.seo_views  # noqa: F401
+import storefront.shop.views.seo  # noqa: F401
 from storefront.catalog.models import ProductPermit, ProductPhoto
-from storefront.catalog.seo import register_seo_helpers
 from storefront.extensions import db
+from storefront.shop.seo import register_seo_helpers
 from storefront.vendors.models import VendorMember, VendorPhoto
 from tests.conftest import Client
 from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory
@@ -398,7 +398,7 @@ def test_unknown_product_is_a_404(client, ctx):
 
 
 def test_canonical_url_drops_tracking_empty_and_first_page_parameters(app):
-    from storefront.catalog.seo import canonical_url
+    from storefront.shop.seo import canonical_url
 
     with app.test_request_context("/search?utm_source=wa&q=kopi&fbclid=x&page=1&category="):
         assert canonical_url() == f"{BASE}/search?q=kopi"

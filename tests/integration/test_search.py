@@ -8,7 +8,6 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, inspect, select, text
 
-from storefront.catalog import search_views  # noqa: F401  (registers /search/suggest)
 from storefront.catalog.models import Product, ProductStatus
 from storefront.catalog.search import product_matches, suggest, words
 from storefront.catalog.search_index import (
@@ -18,6 +17,7 @@ from storefront.catalog.search_index import (
     register_search_cli,
 )
 from storefront.extensions import db
+from storefront.shop.views import search as search_views  # noqa: F401  (registers /search/suggest)
 from tests.conftest import make_app
 from tests.factories import CategoryFactory, ProductFactory, VendorFactory
 

@@ -7,12 +7,12 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from storefront.auth.access import public
-from storefront.catalog.listing import featured_products, new_arrivals, spotlight_vendors
 from storefront.catalog.services import all_categories
 from storefront.extensions import db, limiter
 from storefront.i18n import LANG_COOKIE
 from storefront.navigation import safe_next
-from storefront.pages import bp
+from storefront.shop import bp
+from storefront.shop.browse import featured_products, new_arrivals, spotlight_vendors
 from storefront.stock.availability import availability_for
 
 
@@ -22,7 +22,7 @@ def home():
     featured = featured_products()
     products = new_arrivals(exclude=[p.id for p in featured])
     return render_template(
-        "pages/home.html",
+        "shop/home.html",
         categories=all_categories(),
         featured=featured,
         products=products,

@@ -8,7 +8,14 @@ from flask_login import current_user
 
 from storefront.auth.access import public
 from storefront.catalog import bp
-from storefront.catalog.listing import (
+from storefront.catalog.preview import product_for_viewer
+from storefront.catalog.services import (
+    all_categories,
+    approved_vendor_by_slug,
+    category_by_slug,
+)
+from storefront.navigation import page_number
+from storefront.shop.browse import (
     NAME_SORT,
     SORTS,
     ListingFilters,
@@ -17,13 +24,6 @@ from storefront.catalog.listing import (
     product_listing,
     with_rows,
 )
-from storefront.catalog.preview import product_for_viewer
-from storefront.catalog.services import (
-    all_categories,
-    approved_vendor_by_slug,
-    category_by_slug,
-)
-from storefront.navigation import page_number
 from storefront.stock.availability import availability_for
 
 
@@ -44,7 +44,7 @@ def _listing(category_in_path=None):
     filters = with_rows(parsed, category, vendor)
     results = product_listing(filters, page=page_number())
     return render_template(
-        "catalog/search.html",
+        "shop/search.html",
         filters=filters,
         category_in_path=category_in_path is not None,
         messages=parsed.messages,
@@ -82,7 +82,7 @@ def product(slug: str):
         abort(404)
     item = found.product
     return render_template(
-        "catalog/product.html",
+        "shop/product.html",
         product=item,
         preview=found.unlisted,
         stock=availability_for([item])[item.id],
@@ -98,7 +98,7 @@ def vendor_page(slug: str):
     # The listing query, so the cards get their photos, permits and stock in one query each.
     results = product_listing(ListingFilters(vendor=vendor, sort=NAME_SORT), page=page_number())
     return render_template(
-        "catalog/vendor.html",
+        "shop/vendor.html",
         vendor=vendor,
         results=results,
         stock=availability_for(results.items),

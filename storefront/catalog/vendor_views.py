@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
-from storefront.catalog import listings
+from storefront.catalog import products as listings
 from storefront.catalog.forms import PERMIT_KINDS, PermitForm, PhotoForm, ProductForm
 from storefront.catalog.models import PermitKind, ProductStatus
 from storefront.catalog.permits import needs_permits, today_wib
@@ -51,7 +51,7 @@ def _details(form: ProductForm) -> listings.ProductDetails:
 def products():
     vendor = current_vendor()
     return render_template(
-        "vendors/products/list.html",
+        "catalog/products/list.html",
         vendor=vendor,
         results=listings.vendor_products(vendor.id, page_number()),
         is_owner=is_owner(current_user, vendor),
@@ -77,7 +77,7 @@ def new_product():
             )
             return redirect(url_for("vendors.edit_product", product_id=product.id))
     return render_template(
-        "vendors/products/form.html",
+        "catalog/products/form.html",
         form=form,
         product=None,
         is_owner=is_owner(current_user, vendor),
@@ -87,7 +87,7 @@ def new_product():
 def _edit_page(product, form=None, permit_form=None, photo_form=None, status=200):
     return (
         render_template(
-            "vendors/products/form.html",
+            "catalog/products/form.html",
             product=product,
             form=form or ProductForm(obj=product, categories=all_categories()),
             permit_form=permit_form or PermitForm(),

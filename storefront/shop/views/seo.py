@@ -8,7 +8,7 @@ from flask import Response
 
 from storefront.auth.access import public
 from storefront.catalog import bp
-from storefront.catalog.seo import absolute_url, sitemap_entries
+from storefront.shop.seo import absolute_url, sitemap_entries
 
 # Pages for people with an account, forms and the cart: nothing a search result should open.
 # Rules match by prefix, so the vendor portal is "/vendor" exactly plus "/vendor/": a bare
