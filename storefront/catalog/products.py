@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import func, select
 
-from storefront import states
+from storefront import audit, states
 from storefront.catalog.models import (
     Category,
     PermitKind,
@@ -26,9 +26,8 @@ from storefront.catalog.models import (
 from storefront.catalog.permits import refresh_permit_status
 from storefront.database import utcnow
 from storefront.extensions import db
-from storefront.manage import audit
-from storefront.vendors import identifiers
-from storefront.vendors.identifiers import BPOM_VALIDITY_YEARS
+from storefront.indonesia import identifiers
+from storefront.indonesia.identifiers import BPOM_VALIDITY_YEARS
 
 MAX_PHOTOS = 6
 

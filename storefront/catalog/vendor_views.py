@@ -15,9 +15,10 @@ from storefront.catalog.permits import needs_permits, today_wib
 from storefront.catalog.services import all_categories
 from storefront.extensions import db
 from storefront.files import send_private
+from storefront.indonesia import identifiers
 from storefront.navigation import page_number
 from storefront.uploads import UploadRejected, save_document
-from storefront.vendors import bp, identifiers
+from storefront.vendors import bp
 from storefront.vendors.access import current_vendor
 from storefront.vendors.services import is_owner
 

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from storefront import audit
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.catalog import products as listings
@@ -13,11 +14,11 @@ from storefront.catalog.models import Product, ProductPermit, ProductStatus
 from storefront.catalog.permits import needs_permits, today_wib
 from storefront.extensions import db
 from storefront.files import send_private
-from storefront.manage import audit, bp
+from storefront.indonesia import identifiers
+from storefront.manage import bp
 from storefront.money import BASIS_POINTS
 from storefront.navigation import page_number
 from storefront.orders import fulfilment
-from storefront.vendors import identifiers
 from storefront.vendors import services as vendors
 from storefront.vendors.forms import DOCUMENT_KINDS, ApproveForm, DecisionCommentForm
 from storefront.vendors.models import Vendor, VendorDocument, VendorStatus

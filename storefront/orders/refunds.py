@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from storefront import audit
 from storefront.extensions import db
-from storefront.manage import audit
 from storefront.money import format_rupiah
 from storefront.orders import notify, services
 from storefront.orders.models import Order, OrderLine, OrderStatus, PaidWith, Refund, RefundLine

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from storefront import audit
 from storefront.auth.models import Role, User
 from storefront.database import utcnow
 from storefront.extensions import db
-from storefront.manage import audit
 from storefront.pos.models import (
     CounterPayment,
     CounterSale,

@@ -9,9 +9,9 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from fpdf.enums import Align, XPos, YPos
 
+from storefront.indonesia.identifiers import bank_by_code
 from storefront.money import format_rupiah
 from storefront.stock.documents import FONT, _date, _document, latin1
-from storefront.vendors.identifiers import bank_by_code
 
 
 def status_label(status: str) -> str:

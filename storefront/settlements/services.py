@@ -27,11 +27,10 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from storefront import states
+from storefront import audit, states
 from storefront.catalog.models import Product
 from storefront.database import utcnow
 from storefront.extensions import db
-from storefront.manage import audit
 from storefront.settings.services import get_setting
 from storefront.settlements.figures import (  # noqa: F401  (re-exported)
     LineFigures,

@@ -222,7 +222,7 @@ def category_url(slug: str) -> str:
 
 def city_name(key: str | None) -> str:
     """The city's name ("Kabupaten Tangerang" for "kabupaten-tangerang"), else the key."""
-    from storefront.vendors.identifiers import CITIES
+    from storefront.indonesia.identifiers import CITIES
 
     return dict(CITIES).get(key or "", key or "")
 

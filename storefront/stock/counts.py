@@ -12,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from storefront import audit
 from storefront.catalog.models import Category, Product
 from storefront.database import utcnow
 from storefront.extensions import db
-from storefront.manage import audit
 from storefront.stock import ledger
 from storefront.stock.ledger import StockError
 from storefront.stock.models import (

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from storefront import audit
 from storefront.catalog.models import Product, ProductStatus
 from storefront.catalog.permits import today_wib
 from storefront.extensions import db
-from storefront.manage import audit
 from storefront.numbering import next_daily_number
 from storefront.stock import ledger
 from storefront.stock.ledger import StockError

@@ -17,10 +17,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from storefront import audit
 from storefront.catalog.models import Product
 from storefront.catalog.permits import today_wib
 from storefront.extensions import db
-from storefront.manage import audit
 from storefront.numbering import next_daily_number
 from storefront.settings.services import UnknownSetting, get_setting
 from storefront.stock import ledger

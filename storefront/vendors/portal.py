@@ -12,13 +12,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from storefront import audit
 from storefront.auth.access import ANY_ACCOUNT, role_required
 from storefront.auth.models import Role
 from storefront.catalog.permits import today_wib
 from storefront.catalog.products import permit_alerts
 from storefront.extensions import db
+from storefront.indonesia.identifiers import InvalidIdentifier, bank_by_code, mask
 from storefront.mail import send_mail
-from storefront.manage import audit
 from storefront.money import BASIS_POINTS
 from storefront.phones import display_phone
 from storefront.templating import has_endpoint
@@ -27,7 +28,6 @@ from storefront.vendors import bp, services
 from storefront.vendors import team as teams
 from storefront.vendors.access import current_membership, current_vendor
 from storefront.vendors.forms import BankForm
-from storefront.vendors.identifiers import InvalidIdentifier, bank_by_code, mask
 from storefront.vendors.models import MemberRole, SettlementPeriod, Vendor
 from storefront.vendors.portal_forms import (
     ConfirmForm,

@@ -15,12 +15,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from storefront.database import utcnow
+from storefront.indonesia.identifiers import bank_by_code, mask
 from storefront.mail import send_mail
 from storefront.phones import display_phone, normalise_phone
 from storefront.settings.services import get_settings
 from storefront.uploads import delete_stored, media_url, save_image
 from storefront.vendors import services
-from storefront.vendors.identifiers import bank_by_code, mask
 from storefront.vendors.models import Vendor, VendorPhoto
 
 MAX_PHOTOS = 6

@@ -15,14 +15,13 @@ from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import func, select
 
-from storefront import states
+from storefront import audit, states
 from storefront.auth.models import Role, User
 from storefront.database import utcnow
 from storefront.extensions import db
-from storefront.manage import audit
+from storefront.indonesia import identifiers
 from storefront.settings.services import get_setting
 from storefront.templating import status_label
-from storefront.vendors import identifiers
 from storefront.vendors.models import (
     Consent,
     ConsentKind,

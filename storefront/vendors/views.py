@@ -12,10 +12,11 @@ from storefront.catalog.permits import today_wib
 from storefront.catalog.services import all_categories
 from storefront.extensions import db
 from storefront.files import send_private
+from storefront.indonesia import identifiers
 from storefront.money import BASIS_POINTS
 from storefront.settings.services import get_settings
 from storefront.uploads import UploadRejected
-from storefront.vendors import bp, identifiers
+from storefront.vendors import bp
 from storefront.vendors import services as vendors
 from storefront.vendors.forms import (
     DOCUMENT_KINDS,

@@ -6,8 +6,8 @@ from flask_babel import Babel
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storefront.vendors import identifiers
-from storefront.vendors.identifiers import (
+from storefront.indonesia import identifiers
+from storefront.indonesia.identifiers import (
     BANKS,
     BPOM_VALIDITY_YEARS,
     CITIES,

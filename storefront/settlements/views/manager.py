@@ -9,13 +9,13 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from storefront import audit
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.catalog.models import Product
 from storefront.catalog.permits import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
-from storefront.manage import audit
 from storefront.money import InvalidAmount, parse_rupiah
 from storefront.settlements import services as service
 from storefront.settlements.documents import (

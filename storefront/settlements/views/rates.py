@@ -13,11 +13,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from storefront import audit
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.catalog.models import Category
 from storefront.extensions import db
-from storefront.manage import audit
 from storefront.money import BASIS_POINTS
 from storefront.settings.services import get_setting
 from storefront.settlements.forms import RateForm
