@@ -102,10 +102,10 @@ def _register_blueprints(app: Flask) -> None:
     from storefront.manage import bp as manage_bp
     from storefront.manage import views as _manage  # noqa: F401
     from storefront.orders import bp as orders_bp
-    from storefront.orders import manage_views as _orders_manage  # noqa: F401
-    from storefront.orders import views as _orders  # noqa: F401
+    from storefront.orders.views import manage as _orders_manage  # noqa: F401
+    from storefront.orders.views import shopper as _orders  # noqa: F401
+    from storefront.orders.views import webhooks as _payments  # noqa: F401
     from storefront.payments import bp as payments_bp
-    from storefront.payments import views as _payments  # noqa: F401
     from storefront.pos import bp as pos_bp
     from storefront.pos import views as _pos  # noqa: F401
     from storefront.settlements.views import manager as _settlements  # noqa: F401
