@@ -43,7 +43,7 @@ def home_for(user) -> str:
     work is the counter; everyone else starts at the shop."""
     if user.role == Role.CASHIER:
         return url_for("pos.counter")
-    return url_for("pages.home")
+    return url_for("shop.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -71,7 +71,7 @@ def login():
 def logout():
     logout_user()
     flash(_("You have signed out."), "info")
-    return redirect(url_for("pages.home"))
+    return redirect(url_for("shop.home"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -96,7 +96,7 @@ def register():
             db.session.commit()
             login_user(user)
             flash(_("Your account is ready. Welcome, %(name)s!", name=user.name), "success")
-            return redirect(safe_next(url_for("pages.home")))
+            return redirect(safe_next(url_for("shop.home")))
     return render_template("auth/register.html", form=form)
 
 

@@ -111,7 +111,7 @@ def _email_vendor(product: Product, *, expired: bool) -> None:
             if expired
             else _l("A permit expires soon: %(name)s", name=product.name)
         )
-        link = url_for("vendors.edit_product", product_id=product.id, _external=True)
+        link = url_for("catalog.edit_product", product_id=product.id, _external=True)
         body = render_template(
             "catalog/email/permit.txt", product=product, expired=expired, link=link
         )

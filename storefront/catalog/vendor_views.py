@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
+from storefront.catalog import bp
 from storefront.catalog import products as listings
 from storefront.catalog.forms import PERMIT_KINDS, PermitForm, PhotoForm, ProductForm
 from storefront.catalog.models import PermitKind, ProductStatus
@@ -18,7 +19,6 @@ from storefront.files import send_private
 from storefront.indonesia import identifiers
 from storefront.navigation import page_number
 from storefront.uploads import UploadRejected, save_document
-from storefront.vendors import bp
 from storefront.vendors.access import current_vendor
 from storefront.vendors.services import is_owner
 
@@ -76,7 +76,7 @@ def new_product():
                 _("Product saved as a draft. Add photos and permits, then send it for review."),
                 "success",
             )
-            return redirect(url_for("vendors.edit_product", product_id=product.id))
+            return redirect(url_for("catalog.edit_product", product_id=product.id))
     return render_template(
         "catalog/products/form.html",
         form=form,
@@ -121,7 +121,7 @@ def edit_product(product_id: int):
                 flash(_("Saved. The changes go live after a manager reviews them again."), "info")
             else:
                 flash(_("Saved."), "success")
-            return redirect(url_for("vendors.edit_product", product_id=product.id))
+            return redirect(url_for("catalog.edit_product", product_id=product.id))
     return _edit_page(product, form=form)
 
 
@@ -158,7 +158,7 @@ def add_permit(product_id: int):
         return _edit_page(product, permit_form=form, status=400)
     db.session.commit()
     flash(_("Permit saved."), "success")
-    return redirect(url_for("vendors.edit_product", product_id=product.id))
+    return redirect(url_for("catalog.edit_product", product_id=product.id))
 
 
 @bp.route("/vendor/products/<int:product_id>/permits/<kind>/delete", methods=["POST"])
@@ -170,7 +170,7 @@ def delete_permit(product_id: int, kind: str):
     listings.remove_permit(product, PermitKind(kind))
     db.session.commit()
     flash(_("Permit removed."), "info")
-    return redirect(url_for("vendors.edit_product", product_id=product.id))
+    return redirect(url_for("catalog.edit_product", product_id=product.id))
 
 
 @bp.route("/vendor/products/<int:product_id>/permits/<kind>/file")
@@ -198,7 +198,7 @@ def add_photo(product_id: int):
         return _edit_page(product, photo_form=form, status=400)
     db.session.commit()
     flash(_("Photo added."), "success")
-    return redirect(url_for("vendors.edit_product", product_id=product.id))
+    return redirect(url_for("catalog.edit_product", product_id=product.id))
 
 
 @bp.route("/vendor/products/<int:product_id>/photos/<int:photo_id>/<action>", methods=["POST"])
@@ -217,7 +217,7 @@ def change_photo(product_id: int, photo_id: int, action: str):
     except listings.ListingError:
         abort(404)
     db.session.commit()
-    return redirect(url_for("vendors.edit_product", product_id=product.id))
+    return redirect(url_for("catalog.edit_product", product_id=product.id))
 
 
 @bp.route("/vendor/products/<int:product_id>/submit", methods=["POST"])
@@ -226,13 +226,21 @@ def submit_product(product_id: int):
     product = _own_product(product_id)
     if product.status == ProductStatus.SUBMITTED:
         flash(_("This product is already waiting for review."), "info")
-        return redirect(url_for("vendors.edit_product", product_id=product.id))
+        return redirect(url_for("catalog.edit_product", product_id=product.id))
     try:
         listings.submit(product, current_user)
     except listings.ListingError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
-        return redirect(url_for("vendors.edit_product", product_id=product.id))
+        return redirect(url_for("catalog.edit_product", product_id=product.id))
     db.session.commit()
     flash(_("Sent for review. We will let you know."), "success")
-    return redirect(url_for("vendors.products"))
+    return redirect(url_for("catalog.products"))
+
+
+@bp.app_template_global()
+def permit_alerts_for(vendor_id: int) -> tuple[list, list]:
+    """The vendor dashboard's banners: products whose permits expire within 30 days, and those
+    already expired. vendors/ sits below catalog/, so its dashboard template asks for them here
+    instead of its view importing catalog."""
+    return listings.permit_alerts(vendor_id, today_wib())

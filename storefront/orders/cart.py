@@ -260,5 +260,10 @@ def merge_guest_cart(user) -> None:
     db.session.commit()
 
 
+def merge_at_sign_in(app, user, **extra) -> None:
+    """Flask-Login's `user_logged_in` receiver, connected by `orders.init_app`."""
+    merge_guest_cart(user)
+
+
 def forget_stored_cart(user_id: int) -> None:
     db.session.execute(delete(CartItem).where(CartItem.user_id == user_id))

@@ -15,7 +15,6 @@ from storefront.auth.models import Role
 from storefront.extensions import db, limiter
 from storefront.navigation import page_number
 from storefront.pos import bp, documents, selling, services
-from storefront.pos import cli as _cli  # noqa: F401  (flask pos create-cashier)
 from storefront.pos.forms import (
     AddForm,
     CloseShiftForm,

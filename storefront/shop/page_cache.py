@@ -26,7 +26,6 @@ from flask import Flask, current_app, g, request, request_finished
 from flask_caching import Cache
 from werkzeug.wrappers import Response
 
-from storefront.catalog import bp
 from storefront.catalog.permits import today_wib
 from storefront.i18n import LANG_COOKIE
 
@@ -34,11 +33,11 @@ cache = Cache()
 
 CACHED_ENDPOINTS = frozenset(
     {
-        "pages.home",
-        "catalog.search",
-        "catalog.category",
-        "catalog.product",
-        "catalog.vendor_page",
+        "shop.home",
+        "shop.search",
+        "shop.category",
+        "shop.product",
+        "shop.vendor_page",
     }
 )
 HIT_HEADER = "X-Page-Cache"
@@ -66,8 +65,8 @@ def cached(key: str, compute: Callable[[], T], seconds: int | None = None) -> T:
     return value
 
 
-def _init(state) -> None:
-    app: Flask = state.app
+def init_app(app: Flask) -> None:
+    """Called by `shop.init_app`: the cache, and the hooks that serve and keep whole pages."""
     default = 0 if app.config.get("TESTING") else 60
     for name in ("CATALOG_CACHE_SECONDS", "CATALOG_LIST_CACHE_SECONDS"):
         app.config.setdefault(name, int(os.environ.get(name, default)))
@@ -75,8 +74,10 @@ def _init(state) -> None:
         app,
         config={"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000, "CACHE_KEY_PREFIX": ""},
     )
+    app.before_request(_serve_cached)
     request_finished.connect(_store, app, weak=False)
     app.teardown_request(_release_render_lock)
+    app.add_template_global(page_cache_candidate)
 
 
 def _page_key() -> str:
@@ -92,7 +93,6 @@ def page_cache_candidate() -> bool:
     return bool(getattr(g, "page_cache_key", None))
 
 
-@bp.before_app_request
 def _serve_cached():
     if (
         request.method != "GET"
@@ -142,7 +142,3 @@ def _store(sender, response, **extra) -> None:
         return
     headers = [(name, value) for name, value in response.headers if name != "Content-Length"]
     cache.set(key, (response.get_data(), response.status_code, headers), timeout=cache_seconds())
-
-
-bp.record_once(_init)
-bp.add_app_template_global(page_cache_candidate)

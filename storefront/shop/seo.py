@@ -118,7 +118,7 @@ def product_json_ld(product: Product, stock: int | None, outlet_name: str) -> di
     The template writes it with `|tojson`, which escapes <, > and & so no product text can
     close the script element.
     """
-    url = absolute_url("catalog.product", slug=product.slug)
+    url = absolute_url("shop.product", slug=product.slug)
     data = {
         "@context": "https://schema.org",
         "@type": "Product",
@@ -138,7 +138,7 @@ def product_json_ld(product: Product, stock: int | None, outlet_name: str) -> di
             "seller": {
                 "@type": "Organization",
                 "name": outlet_name,
-                "url": absolute_url("pages.home"),
+                "url": absolute_url("shop.home"),
             },
         },
     }
@@ -189,7 +189,7 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
     """(absolute URL, last modified) for every page a shopper can land on: home, categories,
     visible products, approved vendors. Columns only: the sitemap must stay cheap at 100k
     products."""
-    entries: list[tuple[str, datetime | None]] = [(absolute_url("pages.home"), None)]
+    entries: list[tuple[str, datetime | None]] = [(absolute_url("shop.home"), None)]
     for slug, updated in db.session.execute(
         select(Category.slug, Category.updated_at).order_by(Category.position, Category.name)
     ):
@@ -201,23 +201,23 @@ def sitemap_entries() -> list[tuple[str, datetime | None]]:
         .limit(SITEMAP_MAX_URLS)
     )
     for slug, updated in db.session.execute(products):
-        entries.append((absolute_url("catalog.product", slug=slug), updated))
+        entries.append((absolute_url("shop.product", slug=slug), updated))
     vendors = (
         select(Vendor.slug, Vendor.updated_at)
         .where(Vendor.status == VendorStatus.APPROVED.value)
         .order_by(Vendor.id)
     )
     for slug, updated in db.session.execute(vendors):
-        entries.append((absolute_url("catalog.vendor_page", slug=slug), updated))
+        entries.append((absolute_url("shop.vendor_page", slug=slug), updated))
     return entries[:SITEMAP_MAX_URLS]
 
 
 def category_url(slug: str) -> str:
     """A category's page: its own route once the listing pages have one, else the filtered
     search."""
-    if "catalog.category" in current_app.view_functions:
-        return absolute_url("catalog.category", slug=slug)
-    return absolute_url("catalog.search", category=slug)
+    if "shop.category" in current_app.view_functions:
+        return absolute_url("shop.category", slug=slug)
+    return absolute_url("shop.search", category=slug)
 
 
 def city_name(key: str | None) -> str:

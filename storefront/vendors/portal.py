@@ -15,8 +15,6 @@ from flask_login import current_user
 from storefront import audit
 from storefront.auth.access import ANY_ACCOUNT, role_required
 from storefront.auth.models import Role
-from storefront.catalog.permits import today_wib
-from storefront.catalog.products import permit_alerts
 from storefront.extensions import db
 from storefront.indonesia.identifiers import InvalidIdentifier, bank_by_code, mask
 from storefront.mail import send_mail
@@ -92,10 +90,9 @@ def dashboard():
         member,
         commission=percent(commission_bp),
         period=PERIOD_LABELS.get(SettlementPeriod(vendor.settlement_period)),
-        products_endpoint=has_endpoint("vendors.products"),
-        public_page=has_endpoint("catalog.vendor_page"),
+        products_endpoint=has_endpoint("catalog.products"),
+        public_page=has_endpoint("shop.vendor_page"),
         member_count=len(vendor.members),
-        permit_alerts=permit_alerts(vendor.id, today_wib()),
     )
 
 
@@ -119,7 +116,7 @@ def _render_profile(member, *, form=None, logo_form=None, photo_form=None):
         photos=photos,
         max_photos=MAX_PHOTOS,
         logo_url=media_url(vendor.logo_key) if vendor.logo_key else None,
-        public_page=has_endpoint("catalog.vendor_page"),
+        public_page=has_endpoint("shop.vendor_page"),
     )
 
 

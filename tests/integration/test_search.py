@@ -14,7 +14,6 @@ from storefront.catalog.search_index import (
     TABLE,
     alembic_include_name,
     rebuild_search_index,
-    register_search_cli,
 )
 from storefront.extensions import db
 from storefront.shop.views import search as search_views  # noqa: F401  (registers /search/suggest)
@@ -203,7 +202,6 @@ def test_rebuild_restores_a_lost_index(app, shelf):
     else:
         db.session.execute(text("DELETE FROM product_search"))
     db.session.commit()
-    register_search_cli(app)
     result = app.test_cli_runner().invoke(args=["reindex-search"])
     assert result.exit_code == 0, result.output
     assert "5 products" in result.output

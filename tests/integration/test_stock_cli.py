@@ -10,7 +10,6 @@ from sqlalchemy import select, update
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.stock import ledger
-from storefront.stock.cli import register_stock_cli
 from storefront.stock.ledger import Line
 from storefront.stock.models import Reservation, ReservationStatus, StockLevel
 from tests.factories import ProductFactory
@@ -19,8 +18,6 @@ from tests.stock_helpers import receive
 
 @pytest.fixture
 def runner(app):
-    if "verify-ledger" not in app.cli.list_commands(None):
-        register_stock_cli(app)
     return app.test_cli_runner()
 
 

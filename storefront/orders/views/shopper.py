@@ -6,7 +6,7 @@ import contextlib
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, user_logged_in
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from storefront.auth.access import ANY_ACCOUNT, public, role_required
@@ -23,11 +23,6 @@ from storefront.phones import normalise_phone
 
 # Orders placed in this browser, so a guest can come back to them without the email link.
 MY_ORDERS = "my_orders"
-
-
-@user_logged_in.connect
-def _merge_cart_at_login(app, user, **extra):
-    cart.merge_guest_cart(user)
 
 
 @bp.app_context_processor
@@ -60,7 +55,7 @@ def add_to_cart():
         flash(str(error.message), "error")
         product = db.session.get(Product, int(product_id)) if str(product_id).isdigit() else None
         if product is not None and error.field == "quantity":
-            return redirect(url_for("catalog.product", slug=product.slug))
+            return redirect(url_for("shop.product", slug=product.slug))
         return redirect(url_for("orders.cart"))
     flash(_("%(product)s is in your cart (%(count)d).", product=product.name, count=in_cart))
     return redirect(url_for("orders.cart"))

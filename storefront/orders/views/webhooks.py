@@ -6,8 +6,8 @@ from flask import current_app, request
 
 from storefront.auth.access import public
 from storefront.extensions import csrf, limiter
+from storefront.orders import bp
 from storefront.orders import payment_events as webhooks
-from storefront.payments import bp
 from storefront.payments.providers import card_payments_enabled
 
 

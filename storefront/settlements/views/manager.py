@@ -17,6 +17,7 @@ from storefront.catalog.permits import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
 from storefront.money import InvalidAmount, parse_rupiah
+from storefront.settlements import bp
 from storefront.settlements import services as service
 from storefront.settlements.documents import (
     payout_csv,
@@ -28,7 +29,6 @@ from storefront.settlements.documents import (
 from storefront.settlements.forms import AnswerForm, ConfirmForm, MonthForm, PayForm
 from storefront.settlements.models import Settlement, SettlementComment
 from storefront.settlements.reconcile import line_documents
-from storefront.stock import bp
 from storefront.stock.history import document_label, kind_label
 from storefront.templating import outlet
 from storefront.uploads import UploadRejected, save_document
@@ -51,7 +51,7 @@ def _statement(settlement_id: int) -> Settlement:
 
 
 def _back(settlement: Settlement):
-    return redirect(url_for("consignment.settlement_detail", settlement_id=settlement.id))
+    return redirect(url_for("settlements.settlement_detail", settlement_id=settlement.id))
 
 
 def _download(data, mimetype: str, filename: str, *, inline: bool = False) -> Response:
@@ -93,12 +93,12 @@ def settlement_generate():
     form = MonthForm()
     if not form.validate_on_submit():
         flash(_("Choose a month."), "error")
-        return redirect(url_for("consignment.settlement_periods"))
+        return redirect(url_for("settlements.settlement_periods"))
     year, month = (int(part) for part in form.month.data.split("-"))
     statements = service.generate_month(year, month, actor=current_user)
     db.session.commit()
     flash(_("%(count)d statements are ready as drafts.", count=len(statements)), "success")
-    return redirect(url_for("consignment.settlement_periods", month=form.month.data))
+    return redirect(url_for("settlements.settlement_periods", month=form.month.data))
 
 
 @bp.route("/manage/settlements/<int:settlement_id>")
@@ -151,7 +151,7 @@ def settlement_delete(settlement_id: int):
         return _back(settlement), 303
     db.session.commit()
     flash(_("The draft statement was deleted."), "success")
-    return redirect(url_for("consignment.settlement_periods", month=month))
+    return redirect(url_for("settlements.settlement_periods", month=month))
 
 
 @bp.route("/manage/settlements/<int:settlement_id>/pay", methods=["POST"])

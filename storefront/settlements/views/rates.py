@@ -20,8 +20,8 @@ from storefront.catalog.models import Category
 from storefront.extensions import db
 from storefront.money import BASIS_POINTS
 from storefront.settings.services import get_setting
+from storefront.settlements import bp
 from storefront.settlements.forms import RateForm
-from storefront.stock import bp
 from storefront.vendors.models import Vendor, VendorStatus
 
 
@@ -52,7 +52,7 @@ def _save(record, kind: str):
     form = RateForm()
     if not form.validate_on_submit():
         flash(_("Enter a rate from 0 to 100 %."), "error")
-        return redirect(url_for("consignment.commission_rates")), 303
+        return redirect(url_for("settlements.commission_rates")), 303
     before = record.commission_bp
     record.commission_bp = basis_points(form.percent.data)
     audit.record(
@@ -64,7 +64,7 @@ def _save(record, kind: str):
     )
     db.session.commit()
     flash(_("The commission rate is saved. It applies to sales from now on."), "success")
-    return redirect(url_for("consignment.commission_rates"))
+    return redirect(url_for("settlements.commission_rates"))
 
 
 @bp.route("/manage/settlements/commission/categories/<int:category_id>", methods=["POST"])

@@ -13,6 +13,7 @@ from flask_login import current_user
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.extensions import db
+from storefront.settlements import bp
 from storefront.settlements import services as service
 from storefront.settlements.documents import (
     statement_csv,
@@ -22,7 +23,6 @@ from storefront.settlements.documents import (
 )
 from storefront.settlements.forms import CommentForm
 from storefront.settlements.views.manager import _download, filename
-from storefront.stock import bp
 from storefront.templating import outlet
 from storefront.vendors.access import current_vendor
 from storefront.vendors.services import is_owner
@@ -84,7 +84,7 @@ def vendor_statement_csv(settlement_id: int):
 def vendor_statement_comment(settlement_id: int):
     _vendor, settlement = _own(settlement_id)
     form = CommentForm()
-    target = redirect(url_for("consignment.vendor_statement", settlement_id=settlement.id))
+    target = redirect(url_for("settlements.vendor_statement", settlement_id=settlement.id))
     if not form.validate_on_submit():
         flash(_("Write your comment first."), "error")
         return target, 303

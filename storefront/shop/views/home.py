@@ -37,7 +37,7 @@ def set_language(code: str):
     """Switch language and remember it: a year-long cookie, and the account if signed in."""
     if code not in current_app.config["LANGUAGES"]:
         code = current_app.config["BABEL_DEFAULT_LOCALE"]
-    response = redirect(safe_next(url_for("pages.home")))
+    response = redirect(safe_next(url_for("shop.home")))
     response.set_cookie(
         LANG_COOKIE,
         code,

@@ -7,7 +7,6 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from storefront.auth.access import public
-from storefront.catalog import bp
 from storefront.catalog.preview import product_for_viewer
 from storefront.catalog.services import (
     all_categories,
@@ -15,6 +14,7 @@ from storefront.catalog.services import (
     category_by_slug,
 )
 from storefront.navigation import page_number
+from storefront.shop import bp
 from storefront.shop.browse import (
     NAME_SORT,
     SORTS,

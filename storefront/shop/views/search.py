@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from storefront.auth.access import public
-from storefront.catalog import bp
 from storefront.catalog.search import suggest
+from storefront.shop import bp
 
 # Suggestions change only when products do; a minute in the browser's cache spares the server
 # a request for every repeated keystroke (only visible products' names, so public).

@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 from flask import Response
 
 from storefront.auth.access import public
-from storefront.catalog import bp
+from storefront.shop import bp
 from storefront.shop.seo import absolute_url, sitemap_entries
 
 # Pages for people with an account, forms and the cart: nothing a search result should open.
@@ -38,7 +38,7 @@ def sitemap():
 def robots():
     lines = ["User-agent: *", "Allow: /"]
     lines += [f"Disallow: {path}" for path in DISALLOWED]
-    lines.append(f"Sitemap: {absolute_url('catalog.sitemap')}")
+    lines.append(f"Sitemap: {absolute_url('shop.sitemap')}")
     response = Response("\n".join(lines) + "\n", mimetype="text/plain")
     response.headers["Cache-Control"] = CACHE_FOR
     return response

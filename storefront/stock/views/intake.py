@@ -142,7 +142,7 @@ def intake_submit():
     vendor = _approved_vendor(form.vendor_id.data)
     if vendor is None:
         flash(_("Choose an approved vendor."), "error")
-        return redirect(url_for("consignment.intake_start"))
+        return redirect(url_for("stock.intake_start"))
     products = intake.vendor_products(vendor.id)
     form.set_products(products)
     action = request.form.get("action", "scan")
@@ -157,7 +157,7 @@ def intake_submit():
     existing = intake.receipt_by_key(form.submission_key.data or "")
     if existing is not None:
         flash(_("This delivery was already received as %(number)s.", number=existing.number))
-        return redirect(url_for("consignment.intake_receipt", receipt_id=existing.id))
+        return redirect(url_for("stock.intake_receipt", receipt_id=existing.id))
     if not form.validate_on_submit():
         return _render_lines(form, vendor, products, 400)
     collected = _collect_lines(form)
@@ -184,7 +184,7 @@ def intake_submit():
         return _render_lines(form, vendor, products, 400)
     db.session.commit()
     flash(_("Goods received: intake receipt %(number)s.", number=receipt.number), "success")
-    return redirect(url_for("consignment.intake_receipt", receipt_id=receipt.id))
+    return redirect(url_for("stock.intake_receipt", receipt_id=receipt.id))
 
 
 def _receipt_or_404(receipt_id: int):

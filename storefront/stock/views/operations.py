@@ -74,7 +74,7 @@ def new_return(vendor_id: int):
             else:
                 db.session.commit()
                 flash(_("Return note %(number)s is ready to print.", number=note.number), "success")
-                return redirect(url_for("consignment.return_note", note_id=note.id))
+                return redirect(url_for("stock.return_note", note_id=note.id))
         status = 400
         rows = ops.vendor_batches(vendor.id)
     return (
@@ -159,7 +159,7 @@ def new_write_off(batch_id: int):
         else:
             db.session.commit()
             flash(_("The write-off has been recorded."), "success")
-            return redirect(url_for("consignment.write_off", write_off_id=write_off.id))
+            return redirect(url_for("stock.write_off", write_off_id=write_off.id))
         stock = ops.batch_stock(batch_id)
     status = 400 if request.method == "POST" else 200
     return render_template("stock/write_off_form.html", stock=stock, form=form), status
@@ -222,7 +222,7 @@ def start_count():
             flash(
                 _("The count has started: %(n)d batches to count.", n=len(count.lines)), "success"
             )
-            return redirect(url_for("consignment.count", count_id=count.id))
+            return redirect(url_for("stock.count", count_id=count.id))
     return (
         render_template(
             "stock/counts.html",
@@ -245,7 +245,7 @@ def _count(count_id: int) -> StockCount:
 def count(count_id: int):
     count = _count(count_id)
     if count.status != "open":
-        return redirect(url_for("consignment.count_report", count_id=count.id))
+        return redirect(url_for("stock.count_report", count_id=count.id))
     code = request.args.get("code", "").strip()[:80]
     lines = opname.count_lines(count, code, page_number())
     return render_template(
@@ -267,7 +267,7 @@ def count_line(count_id: int, line_id: int):
     if line is None or line.count_id != count.id:
         abort(404)
     form = CountLineForm()
-    back = url_for("consignment.count", count_id=count.id, code=request.form.get("code") or None)
+    back = url_for("stock.count", count_id=count.id, code=request.form.get("code") or None)
     if not form.validate_on_submit():
         flash(" ".join(form.counted.errors) or _("Enter the quantity you counted."), "error")
         return redirect(back)
@@ -294,7 +294,7 @@ def count_line(count_id: int, line_id: int):
 def count_differences(count_id: int):
     count = _count(count_id)
     if count.status != "open":
-        return redirect(url_for("consignment.count_report", count_id=count.id))
+        return redirect(url_for("stock.count_report", count_id=count.id))
     return _differences_page(count)
 
 
@@ -325,11 +325,11 @@ def post_count(count_id: int):
         db.session.rollback()
         flash(str(exc.message), "error")
         if count.status != "open":
-            return redirect(url_for("consignment.count_report", count_id=count.id))
+            return redirect(url_for("stock.count_report", count_id=count.id))
         return _differences_page(count, form, 400)
     db.session.commit()
     flash(_("The count is posted: %(n)d corrections.", n=len(movements)), "success")
-    return redirect(url_for("consignment.count_report", count_id=count.id))
+    return redirect(url_for("stock.count_report", count_id=count.id))
 
 
 @bp.route("/manage/stock/counts/<int:count_id>/cancel", methods=["POST"])
@@ -346,7 +346,7 @@ def cancel_count(count_id: int):
     else:
         db.session.commit()
         flash(_("The count has been cancelled. Stock was not changed."), "info")
-    return redirect(url_for("consignment.count_report", count_id=count.id))
+    return redirect(url_for("stock.count_report", count_id=count.id))
 
 
 @bp.route("/manage/stock/counts/<int:count_id>/report")
