@@ -6,8 +6,9 @@ import click
 from flask import current_app
 
 from storefront.catalog import bp
-from storefront.catalog.permits import WARN_DAYS, check_permits, today_wib
+from storefront.catalog.permits import WARN_DAYS, check_permits
 from storefront.catalog.search_index import rebuild_search_index
+from storefront.clock import today_wib
 from storefront.extensions import db
 
 

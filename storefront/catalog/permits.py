@@ -8,20 +8,13 @@ shop can filter on it in SQL; it is recomputed whenever a permit or the category
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import current_app
 
 from storefront.catalog.models import PermitKind, Product
 
 WARN_DAYS = 30
-
-
-def today_wib() -> date:
-    """Permits expire by the calendar in Tangerang, not in UTC."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
-    return datetime.now(zone).date()
 
 
 def needs_permits(product: Product) -> bool:

@@ -8,7 +8,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from storefront.catalog.models import Category, Product, ProductStatus
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.vendors.models import Vendor, VendorStatus
 

@@ -12,8 +12,9 @@ from storefront.catalog import bp
 from storefront.catalog import products as listings
 from storefront.catalog.forms import PERMIT_KINDS, PermitForm, PhotoForm, ProductForm
 from storefront.catalog.models import PermitKind, ProductStatus
-from storefront.catalog.permits import needs_permits, today_wib
+from storefront.catalog.permits import needs_permits
 from storefront.catalog.services import all_categories
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
 from storefront.indonesia import identifiers

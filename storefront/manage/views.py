@@ -11,7 +11,8 @@ from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.catalog import products as listings
 from storefront.catalog.models import Product, ProductPermit, ProductStatus
-from storefront.catalog.permits import needs_permits, today_wib
+from storefront.catalog.permits import needs_permits
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
 from storefront.indonesia import identifiers

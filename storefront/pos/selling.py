@@ -18,8 +18,8 @@ from sqlalchemy.orm import joinedload
 
 from storefront.catalog.commission import sale_snapshot
 from storefront.catalog.models import Product
-from storefront.catalog.permits import today_wib
 from storefront.catalog.services import visible_products
+from storefront.clock import today_wib
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.money import format_rupiah

@@ -10,20 +10,17 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, select
 
+from storefront.clock import utc_bounds
 from storefront.extensions import db
 from storefront.money import commission_split
 from storefront.orders.models import OrderLine, Refund, RefundLine
 from storefront.pos.models import CounterSale, CounterSaleLine, SaleStatus
 from storefront.stock.models import MovementKind, StockMovement
 from storefront.vendors.models import SettlementPeriod
-
-WIB = ZoneInfo("Asia/Jakarta")
-
 
 # --- periods ---------------------------------------------------------------------------------
 
@@ -51,15 +48,6 @@ def periods_in_month(kind: str, year: int, month: int) -> list[tuple[date, date]
             periods.append((start, end))
         day = end + timedelta(days=1)
     return periods
-
-
-def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """WIB midnight at the start of `start` and after `end`, in UTC (half-open interval)."""
-
-    def midnight(day: date) -> datetime:
-        return datetime.combine(day, time(0), tzinfo=WIB).astimezone(UTC)
-
-    return midnight(start), midnight(end + timedelta(days=1))
 
 
 # --- computing the figures -------------------------------------------------------------------

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from storefront.clock import utc_bounds
 from storefront.extensions import db
 from storefront.money import commission_split
 from storefront.orders.models import Order, OrderLine, Refund, RefundLine
 from storefront.pos.models import CounterSale, CounterSaleLine
-from storefront.settlements.services import utc_bounds
 from storefront.stock.models import IntakeReceipt, StockMovement
 
 

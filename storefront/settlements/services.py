@@ -32,13 +32,12 @@ from storefront.catalog.models import Product
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.settings.services import get_setting
-from storefront.settlements.figures import (  # noqa: F401  (re-exported)
+from storefront.settlements.figures import (
     LineFigures,
     VendorFigures,
     compute,
     period_containing,
     periods_in_month,
-    utc_bounds,
 )
 from storefront.settlements.models import (
     Settlement,

@@ -32,9 +32,9 @@ from storefront.catalog.models import (
     ProductPhoto,
     ProductStatus,
 )
-from storefront.catalog.permits import today_wib
 from storefront.catalog.search import MAX_QUERY_LENGTH, product_matches
 from storefront.catalog.services import visible_products
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.money import InvalidAmount, parse_rupiah
 from storefront.shop.page_cache import cached

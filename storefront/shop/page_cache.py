@@ -26,7 +26,7 @@ from flask import Flask, current_app, g, request, request_finished
 from flask_caching import Cache
 from werkzeug.wrappers import Response
 
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.i18n import LANG_COOKIE
 
 cache = Cache()

@@ -12,10 +12,8 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -23,7 +21,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from storefront.auth.models import User
 from storefront.catalog.models import Product
-from storefront.catalog.permits import today_wib
+from storefront.clock import shop_zone, start_of_day, today_wib
 from storefront.extensions import db
 from storefront.stock.models import Batch, MovementKind, StockLevel, StockMovement
 from storefront.vendors.models import Vendor, VendorStatus
@@ -68,10 +66,6 @@ def kind_label(kind: str) -> str:
 
 def kind_choices() -> list[tuple[str, str]]:
     return [(kind.value, str(label)) for kind, label in KIND_LABELS.items()]
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
 
 
 # --- stock per product and batch ------------------------------------------------------------
@@ -235,10 +229,6 @@ def read_filters(args: Mapping[str, str], *, product_code: bool = False):
     return MovementFilters(**values), errors
 
 
-def _wib_midnight_utc(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=_zone())
-
-
 def _conditions(filters: MovementFilters) -> list:
     conditions = []
     if filters.vendor_id is not None:
@@ -249,9 +239,9 @@ def _conditions(filters: MovementFilters) -> list:
         conditions.append(StockMovement.kind == filters.kind)
     # Dates are calendar days in Tangerang (WIB); the ledger stores UTC.
     if filters.date_from is not None:
-        conditions.append(StockMovement.created_at >= _wib_midnight_utc(filters.date_from))
+        conditions.append(StockMovement.created_at >= start_of_day(filters.date_from))
     if filters.date_to is not None:
-        end = _wib_midnight_utc(filters.date_to + timedelta(days=1))
+        end = start_of_day(filters.date_to + timedelta(days=1))
         conditions.append(StockMovement.created_at < end)
     return conditions
 
@@ -353,7 +343,7 @@ def csv_rows(filters: MovementFilters, *, with_vendor: bool) -> Iterator[str]:
         header=csv_header(with_vendor=with_vendor),
         labels={kind.value: str(label) for kind, label in KIND_LABELS.items()},
         documents={name: str(label) for name, label in DOCUMENT_LABELS.items()},
-        zone=_zone(),
+        zone=shop_zone(),
         with_vendor=with_vendor,
     )
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from storefront import audit
 from storefront.catalog.models import Product, ProductStatus
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.numbering import next_daily_number
 from storefront.stock import ledger

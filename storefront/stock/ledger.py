@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, nulls_last, or_, select
 
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.stock.models import (

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from storefront import audit
 from storefront.catalog.models import Product
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.numbering import next_daily_number
 from storefront.settings.services import UnknownSetting, get_setting

@@ -28,7 +28,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from storefront.auth.forms import valid_email, valid_phone
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.forms import checked_by, choices
 from storefront.indonesia import identifiers
 from storefront.vendors.models import DocumentKind, SettlementPeriod

@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from storefront.auth.access import public, role_required
 from storefront.auth.models import Role
-from storefront.catalog.permits import today_wib
 from storefront.catalog.services import all_categories
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
 from storefront.indonesia import identifiers

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from storefront.auth.models import Role
 from storefront.catalog.models import ProductStatus
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.manage.models import AuditEntry
 from storefront.stock import intake

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storefront.auth.models import Role
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.manage.models import AuditEntry
 from storefront.pos import selling, services

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.orders import fulfilment, refunds, services
 from storefront.orders.models import Order, OrderEvent, OrderStatus, PaidWith, Refund

@@ -17,7 +17,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from storefront.auth.models import Role, User
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.manage.models import AuditEntry
 from storefront.stock import counts as opname

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.money import format_rupiah
 from storefront.navigation import page_number

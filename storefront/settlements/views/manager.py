@@ -13,7 +13,7 @@ from storefront import audit
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.catalog.models import Product
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
 from storefront.money import InvalidAmount, parse_rupiah

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.navigation import page_number
 from storefront.stock import bp, history
 from storefront.vendors.access import current_vendor
