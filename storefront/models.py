@@ -1,5 +1,6 @@
 """Every model in one import, for Alembic autogenerate and `db.create_all()`."""
 
+from storefront.audit import AuditEntry
 from storefront.auth.models import User
 from storefront.catalog import search_index  # noqa: F401  (the search index's DDL hooks)
 from storefront.catalog.models import (
@@ -10,7 +11,6 @@ from storefront.catalog.models import (
     ProductPhoto,
     ProductStatusChange,
 )
-from storefront.manage.models import AuditEntry
 from storefront.orders.models import (
     CartItem,
     Order,

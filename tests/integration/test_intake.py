@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from storefront.audit import AuditEntry
 from storefront.auth.models import Role
 from storefront.catalog.models import ProductStatus
 from storefront.clock import today_wib
 from storefront.extensions import db
-from storefront.manage.models import AuditEntry
 from storefront.stock import intake
 from storefront.stock.documents import latin1
 from storefront.stock.ledger import available_quantity, verify_ledger

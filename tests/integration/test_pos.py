@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from storefront.audit import AuditEntry
 from storefront.auth.models import Role
 from storefront.clock import today_wib
 from storefront.extensions import db
-from storefront.manage.models import AuditEntry
 from storefront.pos import selling, services
 from storefront.pos.models import CounterPayment, CounterSale, SaleStatus, Shift
 from storefront.pos.selling import PaymentInput, RunningSale

@@ -22,9 +22,9 @@ import time_machine
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from storefront.audit import AuditEntry
 from storefront.catalog.commission import sale_snapshot
 from storefront.extensions import db
-from storefront.manage.models import AuditEntry
 from storefront.orders.models import Order, OrderLine, Refund, RefundLine
 from storefront.pos.models import CounterSale, CounterSaleLine, Shift
 from storefront.settlements import services as service

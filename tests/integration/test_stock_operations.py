@@ -16,10 +16,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from storefront.audit import AuditEntry
 from storefront.auth.models import Role, User
 from storefront.clock import today_wib
 from storefront.extensions import db
-from storefront.manage.models import AuditEntry
 from storefront.stock import counts as opname
 from storefront.stock import ledger
 from storefront.stock import operations as ops
