@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from storefront.auth.models import Role, User
 from storefront.auth.services import create_user
-from storefront.catalog.models import Category, PermitKind, Product, ProductPermit, ProductStatus
+from storefront.catalog.models import PermitKind, Product, ProductPermit, ProductStatus
 from storefront.catalog.permits import refresh_permit_status
+from storefront.categories import Category
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.phones import normalise_phone

@@ -4,13 +4,13 @@ from storefront.audit import AuditEntry
 from storefront.auth.models import User
 from storefront.catalog import search_index  # noqa: F401  (the search index's DDL hooks)
 from storefront.catalog.models import (
-    Category,
     PriceChange,
     Product,
     ProductPermit,
     ProductPhoto,
     ProductStatusChange,
 )
+from storefront.categories import Category
 from storefront.orders.models import (
     CartItem,
     Order,

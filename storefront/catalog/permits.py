@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from storefront.catalog.models import PermitKind, Product
+from storefront.catalog.models import PermitKind, Product, ProductStatus
+from storefront.extensions import db
+from storefront.mail import send_mail
+from storefront.vendors.services import owner_emails
 
 WARN_DAYS = 30
 
@@ -54,12 +61,6 @@ def permits_expiring(product: Product, today: date) -> bool:
 def check_permits(today: date) -> tuple[list[Product], list[Product]]:
     """Hide listed products whose permits have expired; warn vendors of those expiring within
     WARN_DAYS (once per expiry date). Returns (hidden, warned); the caller commits."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import joinedload
-
-    from storefront.catalog.models import ProductStatus
-    from storefront.extensions import db
-
     listed = (
         select(Product)
         .options(joinedload(Product.vendor))
@@ -91,12 +92,6 @@ def check_permits(today: date) -> tuple[list[Product], list[Product]]:
 
 
 def _email_vendor(product: Product, *, expired: bool) -> None:
-    from flask import render_template, url_for
-    from flask_babel import force_locale
-    from flask_babel import lazy_gettext as _l
-
-    from storefront.mail import send_mail
-    from storefront.vendors.services import owner_emails
 
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = (

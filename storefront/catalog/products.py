@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from storefront import audit, states
 from storefront.catalog.models import (
-    Category,
     PermitKind,
     PriceChange,
     Product,
@@ -23,11 +22,13 @@ from storefront.catalog.models import (
     ProductStatus,
     ProductStatusChange,
 )
-from storefront.catalog.permits import refresh_permit_status
+from storefront.catalog.permits import WARN_DAYS, refresh_permit_status
+from storefront.categories import Category
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.indonesia import identifiers
 from storefront.indonesia.identifiers import BPOM_VALIDITY_YEARS
+from storefront.uploads import delete_stored, save_image
 
 MAX_PHOTOS = 6
 
@@ -301,8 +302,6 @@ def status_counts() -> dict[str, int]:
 
 
 def add_photo(product: Product, file) -> ProductPhoto:
-    from storefront.uploads import save_image
-
     if len(product.photos) >= MAX_PHOTOS:
         raise ListingError(
             _l("A product can have at most %(n)d photos.", n=MAX_PHOTOS), field="photo"
@@ -331,8 +330,6 @@ def move_photo(product: Product, photo_id: int, offset: int) -> None:
 
 
 def delete_photo(product: Product, photo_id: int) -> None:
-    from storefront.uploads import delete_stored
-
     photo = next((p for p in product.photos if p.id == photo_id), None)
     if photo is None:
         raise ListingError(_l("Photo not found."))
@@ -344,8 +341,6 @@ def delete_photo(product: Product, photo_id: int) -> None:
 
 def permit_alerts(vendor_id: int, today: date) -> tuple[list[Product], list[Product]]:
     """The vendor's products whose permits expire within 30 days, and those already expired."""
-    from storefront.catalog.permits import WARN_DAYS
-
     horizon = date.fromordinal(today.toordinal() + WARN_DAYS)
     products = db.session.scalars(
         select(Product)

@@ -52,7 +52,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
-from storefront.catalog.models import Category, Product
+from storefront.catalog.models import Product
+from storefront.categories import Category
 from storefront.extensions import db
 from storefront.vendors.models import Vendor
 

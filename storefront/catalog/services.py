@@ -7,7 +7,7 @@ from functools import cache
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from storefront.catalog.models import Category, Product, ProductStatus
+from storefront.catalog.models import Product, ProductStatus
 from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.vendors.models import Vendor, VendorStatus
@@ -53,14 +53,6 @@ def visible_products():
             Product.permits_valid_until >= today_wib(),
         ),
     )
-
-
-def all_categories() -> list[Category]:
-    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
-
-
-def category_by_slug(slug: str) -> Category | None:
-    return db.session.scalar(select(Category).where(Category.slug == slug))
 
 
 def visible_product_by_slug(slug: str) -> Product | None:

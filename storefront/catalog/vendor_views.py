@@ -13,13 +13,13 @@ from storefront.catalog import products as listings
 from storefront.catalog.forms import PERMIT_KINDS, PermitForm, PhotoForm, ProductForm
 from storefront.catalog.models import PermitKind, ProductStatus
 from storefront.catalog.permits import needs_permits
-from storefront.catalog.services import all_categories
+from storefront.categories import all_categories
 from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
 from storefront.indonesia import identifiers
 from storefront.navigation import page_number
-from storefront.uploads import UploadRejected, save_document
+from storefront.uploads import UploadRejected, delete_stored, save_document
 from storefront.vendors.access import current_vendor
 from storefront.vendors.services import is_owner
 
@@ -149,8 +149,6 @@ def add_permit(product_id: int):
     except (identifiers.InvalidIdentifier, listings.ListingError, UploadRejected) as exc:
         db.session.rollback()
         if stored is not None:
-            from storefront.uploads import delete_stored
-
             delete_stored(stored.path)
         target = getattr(exc, "field", None) or (
             "file" if isinstance(exc, UploadRejected) else "number"

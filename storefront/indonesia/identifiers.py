@@ -5,7 +5,8 @@ Pure functions: they read what a person typed (spaces, dots, dashes and labels s
 or raise `InvalidIdentifier` with a short message that tells the person what to fix.
 
 These checks catch typos; they do not prove that a number was issued. The issuing systems
-(Dukcapil, OSS, DJP, BPOM, BPJPH, the banks) remain the authority.
+(Dukcapil, OSS, DJP, BPOM, BPJPH, the banks) remain the authority. Bank accounts are checked in
+`banks.py`; provinces, cities and kecamatan are in `regions.py`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from datetime import date, datetime, timedelta, timezone
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+
+from storefront.indonesia.regions import PROVINCES
 
 # The store is in Kabupaten Tangerang; "today" is the date on the shop's wall clock (WIB, UTC+7,
 # no daylight saving time), so a birth date or a permit's year is judged as the vendor sees it.
@@ -68,51 +71,6 @@ def _digits(text: str, count: int) -> bool:
 
 
 # --- NIK --------------------------------------------------------------------------------------
-
-# Province codes of Kemendagri (Permendagri 72/2019 on administrative area codes, as updated by
-# Kepmendagri 100.1.1-6117/2022 and later, which added the four new Papua provinces created in
-# 2022 by UU 14, 15, 16 and 29/2022). Dukcapil uses these codes as the first two NIK digits.
-# A NIK issued before 2022 in the new Papua provinces still starts with 91 or 92.
-PROVINCES: dict[str, str] = {
-    "11": "Aceh",
-    "12": "Sumatera Utara",
-    "13": "Sumatera Barat",
-    "14": "Riau",
-    "15": "Jambi",
-    "16": "Sumatera Selatan",
-    "17": "Bengkulu",
-    "18": "Lampung",
-    "19": "Kepulauan Bangka Belitung",
-    "21": "Kepulauan Riau",
-    "31": "DKI Jakarta",
-    "32": "Jawa Barat",
-    "33": "Jawa Tengah",
-    "34": "DI Yogyakarta",
-    "35": "Jawa Timur",
-    "36": "Banten",
-    "51": "Bali",
-    "52": "Nusa Tenggara Barat",
-    "53": "Nusa Tenggara Timur",
-    "61": "Kalimantan Barat",
-    "62": "Kalimantan Tengah",
-    "63": "Kalimantan Selatan",
-    "64": "Kalimantan Timur",
-    "65": "Kalimantan Utara",
-    "71": "Sulawesi Utara",
-    "72": "Sulawesi Tengah",
-    "73": "Sulawesi Selatan",
-    "74": "Sulawesi Tenggara",
-    "75": "Gorontalo",
-    "76": "Sulawesi Barat",
-    "81": "Maluku",
-    "82": "Maluku Utara",
-    "91": "Papua",
-    "92": "Papua Barat",
-    "93": "Papua Selatan",
-    "94": "Papua Tengah",
-    "95": "Papua Pegunungan",
-    "96": "Papua Barat Daya",
-}
 
 
 @dataclass(frozen=True)
@@ -342,79 +300,6 @@ def parse_halal(text: str) -> str:
     return number
 
 
-# --- Bank accounts ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Bank:
-    code: str
-    name: str
-    account_lengths: tuple[int, ...]
-
-
-# Unsure of the bank's current length: accept anything a bank plausibly uses.
-_ANY_LENGTH = tuple(range(8, 17))
-
-# `code` is the bank's three-digit Bank Indonesia code (sandi bank) used for transfers.
-# Account lengths are what each bank issues today; they only catch typos and may change, so a
-# bank that is unsure or mixed gets a generous range rather than refusing a real account.
-BANKS: tuple[Bank, ...] = (
-    Bank("014", "BCA", (10,)),
-    Bank("008", "Bank Mandiri", (13,)),
-    Bank("002", "BRI", (15,)),
-    Bank("009", "BNI", (10,)),
-    Bank("451", "BSI (Bank Syariah Indonesia)", (10,)),
-    Bank("022", "CIMB Niaga", (13, 14)),
-    Bank("011", "Bank Danamon", (10,)),
-    Bank("013", "Bank Permata", (10,)),
-    Bank("200", "BTN", (16,)),
-    Bank("111", "Bank DKI", (10,)),
-    Bank("110", "bank bjb", (13,)),
-    Bank("137", "Bank Banten", _ANY_LENGTH),
-    Bank("542", "Bank Jago", _ANY_LENGTH),
-    Bank("535", "SeaBank", _ANY_LENGTH),
-    Bank("028", "OCBC", (12,)),
-    Bank("016", "Maybank", _ANY_LENGTH),
-    Bank("019", "Panin Bank", _ANY_LENGTH),
-    Bank("426", "Bank Mega", _ANY_LENGTH),
-    Bank("213", "SMBC Indonesia (BTPN, Jenius)", _ANY_LENGTH),
-    Bank("147", "Bank Muamalat", (10,)),
-)
-
-_BANKS_BY_CODE = {bank.code: bank for bank in BANKS}
-
-
-def bank_by_code(code: str) -> Bank | None:
-    return _BANKS_BY_CODE.get((code or "").strip())
-
-
-def parse_bank_account(text: str, bank_code: str) -> str:
-    """Check an account number against the chosen bank and return its digits."""
-    bank = bank_by_code(bank_code)
-    if bank is None:
-        raise InvalidIdentifier(_l("Choose your bank from the list."))
-    number = _SEPARATORS.sub("", text or "")
-    if not re.fullmatch(r"[0-9]+", number):
-        raise InvalidIdentifier(_l("Enter the account number in digits only, e.g. 1234567890."))
-    if len(number) not in bank.account_lengths:
-        shortest, longest = min(bank.account_lengths), max(bank.account_lengths)
-        if shortest == longest:
-            message = _l(
-                "An account number at %(bank)s has %(count)s digits. Check the number.",
-                bank=bank.name,
-                count=str(shortest),
-            )
-        else:
-            message = _l(
-                "An account number at %(bank)s has %(min)s to %(max)s digits. Check the number.",
-                bank=bank.name,
-                min=str(shortest),
-                max=str(longest),
-            )
-        raise InvalidIdentifier(message)
-    return number
-
-
 # --- Legal forms ------------------------------------------------------------------------------
 
 # PT Perorangan is the single-founder company for micro and small businesses introduced by
@@ -429,78 +314,6 @@ LEGAL_FORMS: tuple[tuple[str, LazyString], ...] = (
     ("ud", _l("UD (sole trading business)")),
     ("other", _l("Other")),
 )
-
-
-# --- Kecamatan --------------------------------------------------------------------------------
-
-CITIES: tuple[tuple[str, str], ...] = (
-    ("kabupaten-tangerang", "Kabupaten Tangerang"),
-    ("kota-tangerang", "Kota Tangerang"),
-)
-
-# Districts as listed by Kemendagri's area codes (regency 36.03 and city 36.71).
-KECAMATAN: dict[str, tuple[str, ...]] = {
-    "kabupaten-tangerang": (
-        "Balaraja",
-        "Cikupa",
-        "Cisauk",
-        "Cisoka",
-        "Curug",
-        "Gunung Kaler",
-        "Jambe",
-        "Jayanti",
-        "Kelapa Dua",
-        "Kemiri",
-        "Kosambi",
-        "Kresek",
-        "Kronjo",
-        "Legok",
-        "Mauk",
-        "Mekar Baru",
-        "Pagedangan",
-        "Pakuhaji",
-        "Panongan",
-        "Pasar Kemis",
-        "Rajeg",
-        "Sepatan",
-        "Sepatan Timur",
-        "Sindang Jaya",
-        "Solear",
-        "Sukadiri",
-        "Sukamulya",
-        "Teluknaga",
-        "Tigaraksa",
-    ),
-    "kota-tangerang": (
-        "Batuceper",
-        "Benda",
-        "Cibodas",
-        "Ciledug",
-        "Cipondoh",
-        "Jatiuwung",
-        "Karangtengah",
-        "Karawaci",
-        "Larangan",
-        "Neglasari",
-        "Periuk",
-        "Pinang",
-        "Tangerang",
-    ),
-}
-
-
-def _kecamatan_key(name: str) -> str:
-    # People write "Teluk Naga" or "Teluknaga", "Kec. Batu Ceper" or "Batuceper": compare
-    # without case, spaces and the "Kecamatan" label.
-    name = re.sub(r"^\s*(?:KECAMATAN|KEC\.?)\s*", "", (name or "").upper())
-    return re.sub(r"[^A-Z]", "", name)
-
-
-def is_known_kecamatan(city_key: str, name: str) -> bool:
-    wanted = _kecamatan_key(name)
-    return bool(wanted) and any(
-        _kecamatan_key(known) == wanted for known in KECAMATAN.get(city_key, ())
-    )
 
 
 # --- Display ----------------------------------------------------------------------------------

@@ -9,19 +9,27 @@ from flask_login import current_user
 from storefront import audit
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
+from storefront.auth.services import make_reset_token
 from storefront.catalog import products as listings
 from storefront.catalog.models import Product, ProductPermit, ProductStatus
 from storefront.catalog.permits import needs_permits
+from storefront.categories import all_categories
 from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
-from storefront.indonesia import identifiers
+from storefront.indonesia import banks, identifiers
+from storefront.mail import send_mail
 from storefront.manage import bp
 from storefront.money import BASIS_POINTS
 from storefront.navigation import page_number
 from storefront.orders import fulfilment
 from storefront.vendors import services as vendors
-from storefront.vendors.forms import DOCUMENT_KINDS, ApproveForm, DecisionCommentForm
+from storefront.vendors.forms import (
+    DOCUMENT_KINDS,
+    ApproveForm,
+    CounterVendorForm,
+    DecisionCommentForm,
+)
 from storefront.vendors.models import Vendor, VendorDocument, VendorStatus
 
 QUEUE_STATUSES = ("submitted", "changes_requested", "approved", "rejected", "suspended")
@@ -77,7 +85,7 @@ def _render_vendor(vendor: Vendor, revealed: dict | None = None, **forms):
         vendor=vendor,
         history=vendors.history(vendor),
         kinds=dict(DOCUMENT_KINDS),
-        bank=identifiers.bank_by_code(vendor.bank_code) if vendor.bank_code else None,
+        bank=banks.bank_by_code(vendor.bank_code) if vendor.bank_code else None,
         legal_forms=dict(identifiers.LEGAL_FORMS),
         masked=identifiers.mask,
         revealed=revealed or {},
@@ -265,11 +273,6 @@ def product_permit_file(product_id: int, permit_id: int):
 @role_required(Role.MANAGER)
 def new_vendor():
     """Onboard a producer who came to the outlet with their papers."""
-    from storefront.auth.services import make_reset_token
-    from storefront.catalog.services import all_categories
-    from storefront.mail import send_mail
-    from storefront.vendors.forms import CounterVendorForm
-
     form = CounterVendorForm(
         category_choices=[(c.id, c.display_name) for c in all_categories()],
         data={"commission_percent": vendors.default_commission_bp() * 100 // BASIS_POINTS},

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storefront.extensions import db
 from storefront.money import format_rupiah
-from storefront.orders import services
+from storefront.orders import notify, services
 from storefront.orders.models import Order, OrderStatus, PaidWith, Refund
 from storefront.payments.models import PaymentEvent
 from storefront.payments.stripe import (
@@ -194,7 +194,6 @@ def session_paid(session: dict) -> Outcome:
     services.mark_paid(order, paid_with=PaidWith.CARD, amount=order.total, reference=payment_id)
     if order.status != OrderStatus.PAID:
         return Outcome("paid after cancellation, goods gone: flagged", order)
-    from storefront.orders import notify
 
     text = "paid after expiry, stock held again" if was_cancelled else "paid"
     return Outcome(text, order, after_commit=lambda: notify.order_paid(order))
@@ -216,7 +215,6 @@ def _session_closed(reason) -> Callable[[dict], Outcome]:
         if order.status not in services.OPEN_UNPAID:
             return Outcome(f"ignored: order is {order.status}", order)
         services.cancel(order, reason=str(reason))
-        from storefront.orders import notify
 
         return Outcome("cancelled, stock released", order, lambda: notify.order_cancelled(order))
 

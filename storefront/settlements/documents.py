@@ -9,7 +9,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from fpdf.enums import Align, XPos, YPos
 
-from storefront.indonesia.identifiers import bank_by_code
+from storefront.indonesia.banks import bank_by_code
 from storefront.money import format_rupiah
 from storefront.stock.documents import FONT, _date, _document, latin1
 

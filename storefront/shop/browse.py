@@ -25,7 +25,6 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from storefront.catalog.models import (
-    Category,
     PermitKind,
     Product,
     ProductPermit,
@@ -34,6 +33,7 @@ from storefront.catalog.models import (
 )
 from storefront.catalog.search import MAX_QUERY_LENGTH, product_matches
 from storefront.catalog.services import visible_products
+from storefront.categories import Category
 from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.money import InvalidAmount, parse_rupiah

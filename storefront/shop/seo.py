@@ -13,13 +13,17 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from flask import current_app, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from storefront.catalog.models import Category, Product
+from storefront.catalog.models import Product
 from storefront.catalog.services import visible_products
+from storefront.categories import Category
 from storefront.extensions import db
+from storefront.indonesia.regions import CITIES
 from storefront.stock.availability import LOW_STOCK, availability_for
+from storefront.templating import static_url
 from storefront.vendors.models import Vendor, VendorStatus
 
 # Query parameters that say where a visitor came from, never what the page shows.
@@ -91,8 +95,6 @@ def outlet_image() -> dict:
     """The outlet's picture, for pages with no picture of their own: `static/img/share.jpg`
     (1200×630) when it exists, since WhatsApp and Facebook previews do not show SVG, else the
     SVG logo."""
-    from storefront.templating import static_url
-
     if (Path(current_app.static_folder) / SHARE_FALLBACK).is_file():
         return {
             "url": urljoin(request.host_url, static_url(SHARE_FALLBACK)),
@@ -222,15 +224,11 @@ def category_url(slug: str) -> str:
 
 def city_name(key: str | None) -> str:
     """The city's name ("Kabupaten Tangerang" for "kabupaten-tangerang"), else the key."""
-    from storefront.indonesia.identifiers import CITIES
-
     return dict(CITIES).get(key or "", key or "")
 
 
 def vendor_location(vendor) -> str:
     """Where the maker works, as far as we know it: "Kec. Cikupa, Kabupaten Tangerang"."""
-    from flask_babel import gettext as _
-
     parts = [_("Kec. %(name)s", name=vendor.kecamatan) if vendor.kecamatan else ""]
     parts.append(city_name(vendor.city))
     return ", ".join(part for part in parts if part)

@@ -13,7 +13,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from storefront import audit
-from storefront.catalog.models import Category, Product
+from storefront.catalog.models import Product
+from storefront.categories import Category
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.stock import ledger

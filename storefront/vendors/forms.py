@@ -30,7 +30,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from storefront.auth.forms import valid_email, valid_phone
 from storefront.clock import today_wib
 from storefront.forms import checked_by, choices
-from storefront.indonesia import identifiers
+from storefront.indonesia import banks, identifiers, regions
 from storefront.vendors.models import DocumentKind, SettlementPeriod
 
 _ids = identifiers.InvalidIdentifier
@@ -67,9 +67,9 @@ def kecamatan_choices() -> list:
     so nobody sends the first one on the list by accident."""
     return [SelectChoice("", _l("Choose the kecamatan"))] + [
         choice
-        for key, label in identifiers.CITIES
+        for key, label in regions.CITIES
         for choice in choices(
-            [(f"{key}|{name}", name) for name in identifiers.KECAMATAN[key]], optgroup=label
+            [(f"{key}|{name}", name) for name in regions.KECAMATAN[key]], optgroup=label
         )
     ]
 
@@ -159,7 +159,7 @@ class BankForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.bank_code.choices = choices((b.code, b.name) for b in identifiers.BANKS)
+        self.bank_code.choices = choices((b.code, b.name) for b in banks.BANKS)
 
 
 class SubmitApplicationForm(FlaskForm):

@@ -16,7 +16,8 @@ from storefront import audit
 from storefront.auth.access import ANY_ACCOUNT, role_required
 from storefront.auth.models import Role
 from storefront.extensions import db
-from storefront.indonesia.identifiers import InvalidIdentifier, bank_by_code, mask
+from storefront.indonesia.banks import bank_by_code
+from storefront.indonesia.identifiers import InvalidIdentifier, mask
 from storefront.mail import send_mail
 from storefront.money import BASIS_POINTS
 from storefront.phones import display_phone

@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from storefront.database import utcnow
-from storefront.indonesia.identifiers import bank_by_code, mask
+from storefront.indonesia.banks import bank_by_code
+from storefront.indonesia.identifiers import mask
 from storefront.mail import send_mail
 from storefront.phones import display_phone, normalise_phone
 from storefront.settings.services import get_settings

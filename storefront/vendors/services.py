@@ -6,22 +6,29 @@ reach another vendor's rows (STYLE rule 13).
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import func, select
 
 from storefront import audit, states
 from storefront.auth.models import Role, User
+from storefront.auth.services import create_user, find_user_by_email, normalise_email
+from storefront.categories import Category
 from storefront.database import utcnow
 from storefront.extensions import db
-from storefront.indonesia import identifiers
+from storefront.indonesia import banks, identifiers
+from storefront.mail import send_mail
+from storefront.phones import normalise_phone
 from storefront.settings.services import get_setting
 from storefront.templating import status_label
+from storefront.uploads import delete_stored, save_document
 from storefront.vendors.models import (
     Consent,
     ConsentKind,
@@ -183,8 +190,6 @@ class OwnerDetails:
 def save_owner(vendor: Vendor, details: OwnerDetails) -> None:
     """Validated by the form already; the service checks again, since it is the rule's home."""
     _require_editable(vendor)
-    from storefront.auth.services import normalise_email
-    from storefront.phones import normalise_phone
 
     nik = identifiers.parse_nik(details.nik)
     vendor.owner_name = details.name.strip()
@@ -220,8 +225,6 @@ def unique_slug(name: str, vendor_id: int | None = None) -> str:
 
 
 def save_business(vendor: Vendor, details: BusinessDetails) -> None:
-    from storefront.catalog.models import Category
-
     _require_editable(vendor)
     nib = identifiers.parse_nib(details.nib)
     other = db.session.scalar(select(Vendor.id).where(Vendor.nib == nib, Vendor.id != vendor.id))
@@ -247,7 +250,7 @@ def save_business(vendor: Vendor, details: BusinessDetails) -> None:
 
 
 def save_bank(vendor: Vendor, bank_code: str, account: str, holder: str) -> None:
-    vendor.bank_account = identifiers.parse_bank_account(account, bank_code)
+    vendor.bank_account = banks.parse_bank_account(account, bank_code)
     vendor.bank_code = bank_code
     vendor.bank_holder = holder.strip()
 
@@ -276,8 +279,6 @@ def add_document(
     user: User,
     today: date,
 ) -> VendorDocument:
-    from storefront.uploads import save_document
-
     _require_editable(vendor)
     number = check_document_number(kind, number, today=today)
     if expires_on is not None and expires_on < today:
@@ -302,8 +303,6 @@ def add_document(
 
 
 def remove_document(vendor: Vendor, document: VendorDocument) -> None:
-    from storefront.uploads import delete_stored
-
     _require_editable(vendor)
     if document.vendor_id != vendor.id:
         raise VendorError(_l("Document not found."))
@@ -431,11 +430,6 @@ def status_counts() -> dict[str, int]:
 
 def notify_decision(vendor: Vendor) -> None:
     """Email the applicant what was decided (in Indonesian: the outlet's working language)."""
-    from flask import render_template, url_for
-    from flask_babel import force_locale
-
-    from storefront.mail import send_mail
-
     subjects = {
         VendorStatus.APPROVED: _l("Your application was approved"),
         VendorStatus.REJECTED: _l("About your application"),
@@ -474,10 +468,6 @@ def create_vendor_directly(manager: User, details: CounterVendor) -> tuple[Vendo
     With an email, the owner gets an account (or their existing account is linked) and, if the
     account is new, a link to choose a password. Returns (vendor, new account or None).
     """
-    from storefront.auth.services import create_user, find_user_by_email, normalise_email
-    from storefront.catalog.models import Category
-    from storefront.phones import normalise_phone
-
     nib = identifiers.parse_nib(details.nib)
     if db.session.scalar(select(Vendor.id).where(Vendor.nib == nib)) is not None:
         raise NibTaken(_l("This NIB is already registered with the outlet."), field="nib")
@@ -521,8 +511,6 @@ def create_vendor_directly(manager: User, details: CounterVendor) -> tuple[Vendo
                 _l("This email already belongs to another vendor's team."), field="owner_email"
             )
         if owner is None:
-            import secrets
-
             owner = create_user(
                 name=vendor.owner_name,
                 email=email,

@@ -8,11 +8,11 @@ from flask_login import current_user
 
 from storefront.auth.access import public, role_required
 from storefront.auth.models import Role
-from storefront.catalog.services import all_categories
+from storefront.categories import all_categories
 from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
-from storefront.indonesia import identifiers
+from storefront.indonesia import banks, identifiers
 from storefront.money import BASIS_POINTS
 from storefront.settings.services import get_settings
 from storefront.uploads import UploadRejected
@@ -281,7 +281,7 @@ def _submit_step(vendor):
         form=form,
         terms=consignment_terms(),
         kinds=dict(DOCUMENT_KINDS),
-        bank=identifiers.bank_by_code(vendor.bank_code) if vendor.bank_code else None,
+        bank=banks.bank_by_code(vendor.bank_code) if vendor.bank_code else None,
         masked=identifiers.mask,
     )
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from storefront.auth.models import Role, User
-from storefront.catalog.models import Category, Product
+from storefront.catalog.models import Product
+from storefront.categories import Category
 from storefront.extensions import db
 from storefront.vendors.models import Vendor
 

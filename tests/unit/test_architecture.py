@@ -37,12 +37,12 @@ MAY_IMPORT: dict[str, set[str]] = {
     "catalog": {"auth", "indonesia", "settings", "vendors"},
     "stock": {"auth", "catalog", "settings", "vendors"},
     "orders": {"auth", "catalog", "payments", "settings", "stock", "vendors"},
-    "pos": {"auth", "catalog", "settings", "stock", "vendors"},
+    "pos": {"auth", "catalog", "stock"},
     "settlements": {
         *("auth", "catalog", "indonesia", "orders", "pos", "settings", "stock", "vendors"),
     },
-    "shop": {"auth", "catalog", "indonesia", "settings", "stock", "vendors"},
-    "manage": {"auth", "catalog", "indonesia", "orders", "settings", "vendors"},
+    "shop": {"auth", "catalog", "indonesia", "stock", "vendors"},
+    "manage": {"auth", "catalog", "indonesia", "orders", "vendors"},
 }
 
 # The shared modules that reach into a package (few on purpose: every package may import them).

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from storefront import audit
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
-from storefront.catalog.models import Category
+from storefront.categories import Category
 from storefront.extensions import db
 from storefront.money import BASIS_POINTS
 from storefront.settings.services import get_setting

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from storefront.auth.access import public
-from storefront.catalog.services import all_categories
+from storefront.categories import all_categories
 from storefront.extensions import db, limiter
 from storefront.i18n import LANG_COOKIE
 from storefront.navigation import safe_next

@@ -8,11 +8,8 @@ from flask_login import current_user
 
 from storefront.auth.access import public
 from storefront.catalog.preview import product_for_viewer
-from storefront.catalog.services import (
-    all_categories,
-    approved_vendor_by_slug,
-    category_by_slug,
-)
+from storefront.catalog.services import approved_vendor_by_slug
+from storefront.categories import all_categories, category_by_slug
 from storefront.navigation import page_number
 from storefront.shop import bp
 from storefront.shop.browse import (

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
-from storefront.catalog.services import all_categories
+from storefront.categories import all_categories
 from storefront.extensions import db
 from storefront.navigation import page_number
 from storefront.stock import bp
