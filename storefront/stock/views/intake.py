@@ -13,7 +13,7 @@ from storefront.auth.models import Role
 from storefront.extensions import db
 from storefront.navigation import page_number
 from storefront.stock import bp, documents, intake
-from storefront.stock.intake_forms import IntakeForm
+from storefront.stock.forms import IntakeForm
 from storefront.templating import outlet
 from storefront.vendors.models import Vendor, VendorStatus
 
