@@ -23,7 +23,7 @@ def _product_vendor():
 def from_approved_vendor():
     """EXISTS (the product's vendor is approved), correlated to `Product` only: it reads its own
     alias of `vendors`, so it also works inside a query that is itself correlated to `Vendor`
-    (the spotlight in catalog/listing.py)."""
+    (the spotlight in shop/browse.py)."""
     vendor = _product_vendor()
     return exists().where(
         vendor.id == Product.vendor_id, vendor.status == VendorStatus.APPROVED.value

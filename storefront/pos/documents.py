@@ -1,5 +1,5 @@
 """The counter receipt as a PDF on till paper (58 or 80 mm wide), in the house style of
-consignment/documents.py (fpdf2 core fonts, Latin-1 text)."""
+stock/documents.py (fpdf2 core fonts, Latin-1 text)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 `compute` answers, for one period and any set of vendors, each product's stock movement (from
 the ledger) and money (from the sale-line snapshots): the rules are described in
-`consignment.settlements`. Grouped queries, so a month for 500 vendors is a handful of scans.
+`settlements.services`. Grouped queries, so a month for 500 vendors is a handful of scans.
 """
 
 from __future__ import annotations

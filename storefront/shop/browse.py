@@ -4,7 +4,7 @@ Everything is decided in SQL (visibility, filters, order, LIMIT/OFFSET) so page 
 in stock, under Rp50.000" is right however many products there are. A page always costs the
 same few statements: a count capped at COUNT_CAP, 25 products (24 and one to know whether a
 next page exists) with vendor and category joined in, their photos, their permits and their
-stock (`consignment.availability.availability_for`). An exact count of a 25,000-product
+stock (`stock.availability.availability_for`). An exact count of a 25,000-product
 category cost 200 ms on SQLite; past COUNT_CAP a shopper reads "1.000+ products" instead.
 
 `parse_listing_args` reads what a shopper's browser sends (GET parameters) into

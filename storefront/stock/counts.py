@@ -1,7 +1,7 @@
 """Stock counts (stock opname): count the shelf, see the differences, post corrections.
 
 Split from `operations.py`; the same rules hold: stock changes only through
-`consignment.ledger`, nothing here commits.
+`stock.ledger`, nothing here commits.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 `StockMovement` rows are append-only: every unit that arrives, sells, goes back or is lost is one
 signed row pointing at its batch, its actor and its document. `StockLevel` keeps the running
 on-hand and reserved quantities per batch, updated in the same transaction as each movement by
-`consignment.ledger` (the only writer), and the database refuses negative stock.
+`stock.ledger` (the only writer), and the database refuses negative stock.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Stock operations managers run on the shelf: returns to vendors (retur), damage, loss and
 expiry write-offs, stock counts (stock opname) and the expiry lists.
 
-Every change of stock goes through `consignment.ledger`; these functions only decide what to
+Every change of stock goes through `stock.ledger`; these functions only decide what to
 ask it for, write the document rows (ReturnNote, StockWriteOff, StockCount) and the audit log.
 They never commit: on any `StockError` the caller rolls back and nothing has changed.
 """

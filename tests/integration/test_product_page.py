@@ -11,12 +11,8 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import event
 
-# Until create_app imports it, the sitemap and robots routes join the blueprint here, before
-# any app of this module is built.
-import storefront.shop.views.seo  # noqa: F401
 from storefront.catalog.models import ProductPermit, ProductPhoto
 from storefront.extensions import db
-from storefront.shop.seo import register_seo_helpers
 from storefront.vendors.models import VendorMember, VendorPhoto
 from tests.conftest import Client
 from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory
@@ -25,11 +21,6 @@ from tests.stock_helpers import receive
 
 BASE = "http://localhost"
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
-
-
-@pytest.fixture(autouse=True)
-def _seo_helpers(app):
-    register_seo_helpers(app)
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from storefront.catalog.search_index import (
     rebuild_search_index,
 )
 from storefront.extensions import db
-from storefront.shop.views import search as search_views  # noqa: F401  (registers /search/suggest)
 from tests.conftest import make_app
 from tests.factories import CategoryFactory, ProductFactory, VendorFactory
 

@@ -1,6 +1,6 @@
 """Commission rates for managers: the outlet default, per category and per vendor.
 
-The most specific rate wins at the moment of sale (consignment.commission) and is snapshotted on
+The most specific rate wins at the moment of sale (catalog.commission) and is snapshotted on
 the sale line, so changing a rate here never changes a past sale or statement.
 """
 
