@@ -15,16 +15,13 @@ _VERSIONED_NAME = r"(-\d+\.\d+\.\d+[.-]|\.[0-9a-f]{12}\.)"
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app. `config` overrides settings read from the environment (tests use it).
-
-    Configuration, extensions, then each feature package's `init_app`, which registers its
-    blueprint with its views, commands and signals. Nothing registers itself on import.
-    """
+    """Build the app: configuration, extensions, then each feature package's `init_app` (its
+    blueprint, commands and signals). `config` overrides the environment's settings (tests)."""
     from storefront import (
         auth,
         catalog,
-        crypto,
         database,  # noqa: F401  (SQLite pragmas on every connection)
+        extensions,
         manage,
         models,  # noqa: F401  (every table, for create_all and Alembic)
         orders,
@@ -36,8 +33,6 @@ def create_app(config: dict | None = None) -> Flask:
     )
     from storefront.cli import seed_demo
     from storefront.errors import register_error_handlers
-    from storefront.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from storefront.i18n import select_locale
     from storefront.security import register_security_headers
     from storefront.templating import register_template_helpers
     from storefront.uploads import register_media_route
@@ -53,15 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    crypto.init_app(app)
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
-    csrf.init_app(app)
-    translations = str(Path(__file__).parent / "translations")
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories=translations)
-    limiter.init_app(app)
-    login_manager.init_app(app)
-
+    extensions.init_app(app)
     for package in (shop, auth, catalog, orders, vendors, manage, stock, settlements, pos):
         package.init_app(app)
     register_media_route(app)
