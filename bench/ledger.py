@@ -278,8 +278,8 @@ def pick_vendors() -> tuple[int, int, int]:
 
 
 def run_benchmarks(args) -> list[tuple[str, float, float, str]]:
-    from storefront.consignment import history, ledger
-    from storefront.consignment.availability import availability_for
+    from storefront.stock import history, ledger
+    from storefront.stock.availability import availability_for
 
     rows = []
     largest, largest_movements, median_vendor = pick_vendors()
@@ -423,7 +423,7 @@ def main(argv=None) -> int:
                 print(f"{label:<52} {'':>10} {'':>10}  {note}")
             else:
                 print(f"{label:<52} {median:8.2f}ms {slowest:8.2f}ms  {note}")
-        from storefront.consignment.ledger import verify_ledger
+        from storefront.stock.ledger import verify_ledger
 
         _checked, mismatches = verify_ledger()
         if mismatches:

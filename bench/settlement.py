@@ -249,7 +249,7 @@ def last_full_month() -> tuple[int, int]:
 def main(argv=None) -> int:
     args = parse_args(argv)
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
-    from storefront.consignment import settlements as service
+    from storefront.settlements import services as service
     from storefront.vendors.models import Vendor
 
     with app.app_context():

@@ -16,7 +16,28 @@ _VERSIONED_NAME = r"(-\d+\.\d+\.\d+[.-]|\.[0-9a-f]{12}\.)"
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app. `config` overrides settings read from the environment (tests use it)."""
+    """Build the app: configuration, extensions, then each feature package's `init_app` (its
+    blueprint, commands and signals). `config` overrides the environment's settings (tests)."""
+    from storefront import (
+        auth,
+        catalog,
+        database,  # noqa: F401  (SQLite pragmas on every connection)
+        extensions,
+        manage,
+        models,  # noqa: F401  (every table, for create_all and Alembic)
+        orders,
+        pos,
+        settlements,
+        shop,
+        stock,
+        vendors,
+    )
+    from storefront.cli import seed_demo
+    from storefront.errors import register_error_handlers
+    from storefront.security import register_host_check, register_security_headers
+    from storefront.templating import register_template_helpers
+    from storefront.uploads import register_media_route
+
     instance_path = Path(os.environ.get("STOREFRONT_INSTANCE", PROJECT_ROOT / "instance"))
     app = Flask(
         __name__,
@@ -28,28 +49,16 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    from storefront.security import register_host_check
-
     register_host_check(app)
-    _init_extensions(app)
-    _register_blueprints(app)
-
-    from storefront.errors import register_error_handlers
-    from storefront.security import register_security_headers
-    from storefront.templating import register_template_helpers
+    extensions.init_app(app)
+    for package in (shop, auth, catalog, orders, vendors, manage, stock, settlements, pos):
+        package.init_app(app)
+    register_media_route(app)
+    app.cli.add_command(seed_demo)
 
     register_error_handlers(app)
     register_security_headers(app)
     register_template_helpers(app)
-
-    from storefront.catalog.seo import register_seo_helpers
-
-    register_seo_helpers(app)
-
-    from storefront.cli import register_cli
-
-    register_cli(app)
-
     app.wsgi_app = WhiteNoise(
         app.wsgi_app,
         root=str(PROJECT_ROOT / "static"),
@@ -65,83 +74,3 @@ def create_app(config: dict | None = None) -> Flask:
         # entries the proxies appended; the Host header stays the one the proxy sent.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     return app
-
-
-def _init_extensions(app: Flask) -> None:
-    from storefront import (
-        crypto,
-        database,  # noqa: F401  (SQLite pragmas)
-    )
-    from storefront.auth.models import load_user_from_session
-    from storefront.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from storefront.i18n import select_locale
-
-    crypto.init_app(app)
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
-    csrf.init_app(app)
-    babel.init_app(
-        app,
-        locale_selector=select_locale,
-        default_translation_directories=str(Path(__file__).parent / "translations"),
-    )
-    limiter.init_app(app)
-
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
-    login_manager.user_loader(load_user_from_session)
-
-    from flask_babel import lazy_gettext as _l
-
-    login_manager.login_message = _l("Please sign in to open that page.")
-
-    # Import every model so Alembic and create_all see the whole schema.
-    from storefront import models  # noqa: F401
-
-
-def _register_blueprints(app: Flask) -> None:
-    from storefront.auth import bp as auth_bp
-
-    # Views attach their routes to the blueprints when imported.
-    from storefront.auth import verify_views as _verify  # noqa: F401
-    from storefront.auth import views as _auth  # noqa: F401
-    from storefront.catalog import bp as catalog_bp
-    from storefront.catalog import search_views as _search_views  # noqa: F401
-    from storefront.catalog import seo_views as _seo  # noqa: F401
-    from storefront.catalog import views as _catalog  # noqa: F401
-    from storefront.consignment import bp as consignment_bp
-    from storefront.consignment import views_history as _stock_history  # noqa: F401
-    from storefront.consignment import views_intake as _stock_intake  # noqa: F401
-    from storefront.consignment import views_settlements as _settlements  # noqa: F401
-    from storefront.consignment import views_settlements_rates as _rates  # noqa: F401
-    from storefront.consignment import views_settlements_vendor as _statements  # noqa: F401
-    from storefront.consignment import views_stock as _stock  # noqa: F401
-    from storefront.manage import bp as manage_bp
-    from storefront.manage import views as _manage  # noqa: F401
-    from storefront.orders import bp as orders_bp
-    from storefront.orders import manage_views as _orders_manage  # noqa: F401
-    from storefront.orders import views as _orders  # noqa: F401
-    from storefront.pages import bp as pages_bp
-    from storefront.pages import views as _pages  # noqa: F401
-    from storefront.payments import bp as payments_bp
-    from storefront.payments import views as _payments  # noqa: F401
-    from storefront.pos import bp as pos_bp
-    from storefront.pos import views as _pos  # noqa: F401
-    from storefront.uploads import register_media_route
-    from storefront.vendors import bp as vendors_bp
-    from storefront.vendors import portal as _portal  # noqa: F401
-    from storefront.vendors import products as _vendor_products  # noqa: F401
-    from storefront.vendors import views as _vendors  # noqa: F401
-
-    app.register_blueprint(pages_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(catalog_bp)
-    app.register_blueprint(orders_bp)
-    app.register_blueprint(payments_bp)
-    app.register_blueprint(vendors_bp)
-    app.register_blueprint(manage_bp)
-    app.register_blueprint(consignment_bp)
-    app.register_blueprint(pos_bp, url_prefix="/counter")
-    register_media_route(app)

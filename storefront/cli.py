@@ -1,4 +1,7 @@
-"""`flask` commands for staff and operators."""
+"""`flask seed-demo`: the one command that belongs to the whole app rather than to a package
+(demo data spans every package). Each package registers its own commands from its
+`init_app`: `create-admin` (auth), `check-permits` and `reindex-search` (catalog),
+`verify-ledger` (stock), `expire-reservations` (orders), `pos create-cashier` (pos)."""
 
 from __future__ import annotations
 
@@ -6,47 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from storefront.auth.models import Role
-from storefront.auth.services import AccountError, create_user
-from storefront.extensions import db
-from storefront.phones import InvalidPhone
-
-
-@click.command("create-admin")
-@click.option("--email", prompt=True, help="Email address used to sign in.")
-@click.option("--name", prompt=True, help="The person's full name.")
-@click.option("--phone", default="", help="Phone or WhatsApp number (optional).")
-@with_appcontext
-def create_admin(email: str, name: str, phone: str) -> None:
-    """Create an administrator account. The password is asked for, never passed as an option."""
-    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        user = create_user(
-            name=name,
-            email=email,
-            password=password,
-            phone=phone or None,
-            role=Role.ADMIN,
-            verified=True,  # staff made by an operator, who knows the address
-        )
-    except (AccountError, InvalidPhone) as exc:
-        raise click.ClickException(_cli_message(exc)) from exc
-    db.session.commit()
-    click.echo(f"Administrator {user.email} created.")
-
-
-def _cli_message(exc: Exception) -> str:
-    from storefront.auth.services import EmailTaken, InvalidEmail, WeakPassword
-
-    if isinstance(exc, EmailTaken):
-        return f"an account with email {exc} already exists"
-    if isinstance(exc, InvalidEmail):
-        return f"that is not a valid email address ({exc})"
-    if isinstance(exc, WeakPassword):
-        return str(exc)
-    if isinstance(exc, InvalidPhone):
-        return f"that is not a valid phone number ({exc})"
-    return str(exc)
+from storefront.demo import DEMO_LOGINS, seed_demo_data
 
 
 @click.command("seed-demo")
@@ -59,8 +22,6 @@ def _cli_message(exc: Exception) -> str:
 @with_appcontext
 def seed_demo(first_time: bool, force: bool) -> None:
     """Load demo vendors, products and accounts. Safe to run again: nothing is duplicated."""
-    from storefront.demo import DEMO_LOGINS, seed_demo_data
-
     if current_app.config["STOREFRONT_ENV"] == "production" and not force:
         raise click.ClickException("refusing to load demo data in production (use --force)")
     summary = seed_demo_data(skip_if_seeded=first_time)
@@ -74,39 +35,3 @@ def seed_demo(first_time: bool, force: bool) -> None:
     click.echo(f"Demo sign-ins (password for all: {DEMO_LOGINS['password']}):")
     for role, email in DEMO_LOGINS["accounts"]:
         click.echo(f"  {role:<8} {email}")
-
-
-@click.command("check-permits")
-@with_appcontext
-def check_permits_command() -> None:
-    """Hide products whose permits expired; email vendors about permits expiring soon."""
-    from storefront.catalog.permits import WARN_DAYS, check_permits, today_wib
-
-    today = today_wib()
-    # Email templates expect a request context; their links use PUBLIC_BASE_URL either way.
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-        hidden, warned = check_permits(today)
-        db.session.commit()
-    click.echo(f"Checked permits on {today.isoformat()}.")
-    if hidden:
-        click.echo(f"Hidden {len(hidden)} product(s) whose permits expired:")
-        for product in hidden:
-            click.echo(
-                f"  {product.code}  {product.name}  ({product.vendor.name}, "
-                f"expired {product.permits_valid_until.isoformat()})"
-            )
-    else:
-        click.echo("No product had an expired permit.")
-    click.echo(f"Warned vendors of {len(warned)} product(s) expiring within {WARN_DAYS} days.")
-
-
-def register_cli(app) -> None:
-    from storefront.consignment.cli import register_stock_cli
-
-    register_stock_cli(app)
-    from storefront.catalog.search_index import register_search_cli
-
-    register_search_cli(app)
-    app.cli.add_command(create_admin)
-    app.cli.add_command(seed_demo)
-    app.cli.add_command(check_permits_command)

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from storefront.auth.models import Role, User
 from storefront.auth.services import create_user, mark_email_verified
-from storefront.catalog.models import Category, PermitKind, Product, ProductPermit, ProductStatus
+from storefront.catalog.models import PermitKind, Product, ProductPermit, ProductStatus
 from storefront.catalog.permits import refresh_permit_status
+from storefront.categories import Category
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.phones import normalise_phone
@@ -280,8 +281,8 @@ def _add_food_permits(product: Product, index: int) -> None:
 def _stock_shelves(vendors: dict[str, Vendor], *, staff_id: int) -> int:
     """One demo delivery per vendor, through the real ledger, for products with no stock yet.
     Food gets an expiry date (the first product of each vendor a near one, to show warnings)."""
-    from storefront.consignment import ledger
-    from storefront.consignment.models import Batch, IntakeReceipt
+    from storefront.stock import ledger
+    from storefront.stock.models import Batch, IntakeReceipt
 
     today = date.today()  # noqa: DTZ011 (demo dates are rough)
     added = 0

@@ -1,5 +1,8 @@
-"""Flask extensions, created once here and bound to the app in `create_app`."""
+"""Flask extensions, created once here and bound to each app by `init_app` (from `create_app`)."""
 
+from pathlib import Path
+
+from flask import Flask
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -8,6 +11,10 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
+
+from storefront import crypto
+from storefront.config import PROJECT_ROOT
+from storefront.i18n import select_locale
 
 # Named constraints make Alembic migrations reviewable and SQLite batch mode possible.
 NAMING_CONVENTION = {
@@ -24,3 +31,16 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def init_app(app: Flask) -> None:
+    """Field encryption, the database and migrations, CSRF, languages, rate limits, sign-in
+    (auth's init_app configures where sign-in lives)."""
+    crypto.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    translations = str(Path(__file__).parent / "translations")
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=translations)
+    limiter.init_app(app)
+    login_manager.init_app(app)

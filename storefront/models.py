@@ -1,34 +1,16 @@
 """Every model in one import, for Alembic autogenerate and `db.create_all()`."""
 
+from storefront.audit import AuditEntry
 from storefront.auth.models import User
 from storefront.catalog import search_index  # noqa: F401  (the search index's DDL hooks)
 from storefront.catalog.models import (
-    Category,
     PriceChange,
     Product,
     ProductPermit,
     ProductPhoto,
     ProductStatusChange,
 )
-from storefront.consignment.models import (
-    Batch,
-    IntakeReceipt,
-    Reservation,
-    ReservationLine,
-    ReturnNote,
-    StockCount,
-    StockCountLine,
-    StockLevel,
-    StockMovement,
-    StockWriteOff,
-)
-from storefront.consignment.settlement_models import (
-    Settlement,
-    SettlementComment,
-    SettlementLine,
-    SettlementStatusChange,
-)
-from storefront.manage.models import AuditEntry
+from storefront.categories import Category
 from storefront.orders.models import (
     CartItem,
     Order,
@@ -40,6 +22,24 @@ from storefront.orders.models import (
 from storefront.payments.models import PaymentEvent
 from storefront.pos.models import CounterPayment, CounterSale, CounterSaleLine, Shift
 from storefront.settings.models import Setting
+from storefront.settlements.models import (
+    Settlement,
+    SettlementComment,
+    SettlementLine,
+    SettlementStatusChange,
+)
+from storefront.stock.models import (
+    Batch,
+    IntakeReceipt,
+    Reservation,
+    ReservationLine,
+    ReturnNote,
+    StockCount,
+    StockCountLine,
+    StockLevel,
+    StockMovement,
+    StockWriteOff,
+)
 from storefront.vendors.models import (
     Consent,
     Vendor,

@@ -104,7 +104,7 @@ def has_endpoint(name: str) -> bool:
 
 
 def url_with_lang(code: str) -> str:
-    return url_for("pages.set_language", code=code, next=request.full_path.rstrip("?"))
+    return url_for("shop.set_language", code=code, next=request.full_path.rstrip("?"))
 
 
 def register_template_helpers(app) -> None:

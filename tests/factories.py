@@ -5,7 +5,8 @@ from __future__ import annotations
 import factory
 
 from storefront.auth.models import Role, User
-from storefront.catalog.models import Category, Product, ProductStatus
+from storefront.catalog.models import Product, ProductStatus
+from storefront.categories import Category
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.vendors.models import Vendor, VendorStatus

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from storefront.consignment import ledger
-from storefront.consignment.models import Batch, IntakeReceipt
 from storefront.extensions import db
+from storefront.stock import ledger
+from storefront.stock.models import Batch, IntakeReceipt
 
 
 def receive(product, quantity: int, *, expires_on: date | None = None, actor=None, code=""):

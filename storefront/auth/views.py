@@ -51,7 +51,7 @@ def home_for(user) -> str:
     work is the counter; everyone else starts at the shop."""
     if user.role == Role.CASHIER:
         return url_for("pos.counter")
-    return url_for("pages.home")
+    return url_for("shop.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -78,7 +78,7 @@ def login():
 def logout():
     sign_out()
     flash(_("You have signed out."), "info")
-    return redirect(url_for("pages.home"))
+    return redirect(url_for("shop.home"))
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -1,5 +1,14 @@
-"""The catalogue: categories, products, search and product pages."""
+"""The catalogue: products, their permits, photos and review, search, and the commission rate
+a sale snapshots. Vendors edit their products here (`vendor_views.py`); shoppers see them
+through `shop/`. `flask check-permits`, `flask reindex-search`."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
-bp = Blueprint("catalog", __name__)
+bp = Blueprint("catalog", __name__, cli_group=None)
+
+
+def init_app(app: Flask) -> None:
+    from storefront.catalog import cli, search_index, vendor_views  # noqa: F401  (routes, commands)
+
+    search_index.init_app(app)
+    app.register_blueprint(bp)

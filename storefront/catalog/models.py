@@ -1,4 +1,5 @@
-"""Categories, products, their photos, permits, price history and review history."""
+"""Products, their photos, permits, price history and review history. (Their categories are in
+storefront/categories.py: vendors choose them too, and vendors/ sits below catalog/.)"""
 
 from __future__ import annotations
 
@@ -17,29 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storefront.categories import Category
 from storefront.database import TimestampMixin, UTCDateTime, utcnow
 from storefront.extensions import db
-from storefront.i18n import localized
 from storefront.money import MAX_AMOUNT
-
-
-class Category(TimestampMixin, db.Model):
-    __tablename__ = "categories"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
-    name: Mapped[str] = mapped_column(String(80), nullable=False)
-    name_en: Mapped[str | None] = mapped_column(String(80))
-    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    position: Mapped[int] = mapped_column(nullable=False, default=0)
-    # Food and drink need permits (P-IRT or BPOM, and halal or a non-halal declaration).
-    is_food: Mapped[bool] = mapped_column(nullable=False, default=False)
-    # None: the vendor's or the outlet's default commission applies (see consignment/commission.py).
-    commission_bp: Mapped[int | None] = mapped_column()
-
-    @property
-    def display_name(self) -> str:
-        return localized(self.name, self.name_en)
 
 
 class ProductStatus(enum.StrEnum):

@@ -8,20 +8,21 @@ shop can filter on it in SQL; it is recomputed whenever a permit or the category
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from storefront.catalog.models import PermitKind, Product
+from storefront.catalog.models import PermitKind, Product, ProductStatus
+from storefront.extensions import db
+from storefront.links import external_url
+from storefront.mail import send_mail
+from storefront.vendors.services import owner_emails
 
 WARN_DAYS = 30
-
-
-def today_wib() -> date:
-    """Permits expire by the calendar in Tangerang, not in UTC."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
-    return datetime.now(zone).date()
 
 
 def needs_permits(product: Product) -> bool:
@@ -61,12 +62,6 @@ def permits_expiring(product: Product, today: date) -> bool:
 def check_permits(today: date) -> tuple[list[Product], list[Product]]:
     """Hide listed products whose permits have expired; warn vendors of those expiring within
     WARN_DAYS (once per expiry date). Returns (hidden, warned); the caller commits."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import joinedload
-
-    from storefront.catalog.models import ProductStatus
-    from storefront.extensions import db
-
     listed = (
         select(Product)
         .options(joinedload(Product.vendor))
@@ -98,13 +93,6 @@ def check_permits(today: date) -> tuple[list[Product], list[Product]]:
 
 
 def _email_vendor(product: Product, *, expired: bool) -> None:
-    from flask import render_template
-    from flask_babel import force_locale
-    from flask_babel import lazy_gettext as _l
-
-    from storefront.links import external_url
-    from storefront.mail import send_mail
-    from storefront.vendors.services import owner_emails
 
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = (
@@ -112,9 +100,9 @@ def _email_vendor(product: Product, *, expired: bool) -> None:
             if expired
             else _l("A permit expires soon: %(name)s", name=product.name)
         )
-        link = external_url("vendors.edit_product", product_id=product.id)
+        link = external_url("catalog.edit_product", product_id=product.id)
         body = render_template(
-            "vendors/email/permit.txt", product=product, expired=expired, link=link
+            "catalog/email/permit.txt", product=product, expired=expired, link=link
         )
         for email in owner_emails(product.vendor):
             send_mail(email, str(subject), body)

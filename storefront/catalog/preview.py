@@ -15,8 +15,8 @@ from sqlalchemy.orm import joinedload
 
 from storefront.auth.models import Role
 from storefront.catalog.models import Product, ProductStatus
-from storefront.catalog.permits import today_wib
 from storefront.catalog.services import visible_product_by_slug
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.templating import status_label
 from storefront.vendors.models import VendorStatus

@@ -4,7 +4,7 @@
 description, vendor or category (Indonesian or English name) contain every word of the query as
 a word or the start of one ("kerip pedas" finds "Keripik Singkong Pedas Level 5"), higher
 score = better match. Callers join it to their own product query, so filters, visibility and
-sorting stay in one place (catalog/listing.py). `suggest(prefix)` gives product names for
+sorting stay in one place (shop/browse.py). `suggest(prefix)` gives product names for
 search-as-you-type.
 
 The index and its upkeep live in `search_index.py`: SQLite FTS5 ranked by bm25, PostgreSQL

@@ -15,7 +15,8 @@ would look like strays to Alembic): `db.create_all()` builds it through the DDL 
 migration 0004 builds the same thing, and `alembic_include_name` keeps Alembic's model
 comparison from reporting it. A test checks that both ways produce the same objects.
 
-Upkeep needs no caller's help: after every flush `_reindex_after_flush` rewrites the rows of
+Upkeep needs no caller's help: after every flush `_reindex_after_flush` (listening from
+`catalog.init_app` on) rewrites the rows of
 products that were added, changed or deleted, and of every product of a vendor or category
 that was renamed. Rows of deleted products also go when the database deletes them (the
 foreign key cascade on PostgreSQL, a trigger on SQLite). A stray row could only point at an id
@@ -32,8 +33,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Iterator
 
-import click
-from flask.cli import with_appcontext
 from sqlalchemy import (
     DDL,
     Integer,
@@ -53,7 +52,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
-from storefront.catalog.models import Category, Product
+from storefront.catalog.models import Product
+from storefront.categories import Category
 from storefront.extensions import db
 from storefront.vendors.models import Vendor
 
@@ -275,7 +275,13 @@ def _changed(instance, fields: tuple[str, ...]) -> bool:
     )
 
 
-@event.listens_for(Session, "after_flush")
+def init_app(app) -> None:
+    """Keep the index current from every session. SQLAlchemy's session events are
+    process-wide, like the mappers, so the listener is added once however many apps exist."""
+    if not event.contains(Session, "after_flush", _reindex_after_flush):
+        event.listen(Session, "after_flush", _reindex_after_flush)
+
+
 def _reindex_after_flush(session: Session, flush_context) -> None:
     """Reindex what this flush changed. In `after_flush` the session still knows what was new,
     changed and deleted, and the rows are already written, so the documents are read back from
@@ -309,19 +315,3 @@ def _reindex_after_flush(session: Session, flush_context) -> None:
             )
         )
     reindex_products(product_ids, connection)
-
-
-# --- the command -----------------------------------------------------------------------------
-
-
-@click.command("reindex-search")
-@with_appcontext
-def reindex_search_command() -> None:
-    """Rebuild the product search index from the products table."""
-    count = rebuild_search_index()
-    db.session.commit()
-    click.echo(f"Search index rebuilt: {count} products.")
-
-
-def register_search_cli(app) -> None:
-    app.cli.add_command(reindex_search_command)

@@ -7,8 +7,8 @@ from functools import cache
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from storefront.catalog.models import Category, Product, ProductStatus
-from storefront.catalog.permits import today_wib
+from storefront.catalog.models import Product, ProductStatus
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.vendors.models import Vendor, VendorStatus
 
@@ -23,7 +23,7 @@ def _product_vendor():
 def from_approved_vendor():
     """EXISTS (the product's vendor is approved), correlated to `Product` only: it reads its own
     alias of `vendors`, so it also works inside a query that is itself correlated to `Vendor`
-    (the spotlight in catalog/listing.py)."""
+    (the spotlight in shop/browse.py)."""
     vendor = _product_vendor()
     return exists().where(
         vendor.id == Product.vendor_id, vendor.status == VendorStatus.APPROVED.value
@@ -53,14 +53,6 @@ def visible_products():
             Product.permits_valid_until >= today_wib(),
         ),
     )
-
-
-def all_categories() -> list[Category]:
-    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
-
-
-def category_by_slug(slug: str) -> Category | None:
-    return db.session.scalar(select(Category).where(Category.slug == slug))
 
 
 def visible_product_by_slug(slug: str) -> Product | None:

@@ -1,5 +1,12 @@
-"""Manager screens: dashboard, review queues, audit log."""
+"""Manager screens: dashboard, the vendor and product review queues, a vendor onboarded at the
+counter. Orders, stock and settlements have their own manager pages in their packages."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+
+def init_app(app: Flask) -> None:
+    from storefront.manage import views  # noqa: F401  (attach routes to bp)
+
+    app.register_blueprint(bp)

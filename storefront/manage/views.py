@@ -6,23 +6,31 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from storefront import audit
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.auth.sessions import recent_auth_required
-from storefront.catalog import listings
+from storefront.catalog import products as listings
 from storefront.catalog.models import Product, ProductPermit, ProductStatus
-from storefront.catalog.permits import needs_permits, today_wib
+from storefront.catalog.permits import needs_permits
+from storefront.categories import all_categories
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
-from storefront.manage import audit, bp
+from storefront.indonesia import banks, identifiers
+from storefront.manage import bp
 from storefront.money import BASIS_POINTS
 from storefront.navigation import page_number
 from storefront.orders import fulfilment
 from storefront.security import no_store
 from storefront.vendors import emails as owner_emails
-from storefront.vendors import identifiers
 from storefront.vendors import services as vendors
-from storefront.vendors.forms import DOCUMENT_KINDS, ApproveForm, DecisionCommentForm
+from storefront.vendors.forms import (
+    DOCUMENT_KINDS,
+    ApproveForm,
+    CounterVendorForm,
+    DecisionCommentForm,
+)
 from storefront.vendors.models import Vendor, VendorDocument, VendorStatus
 
 QUEUE_STATUSES = ("submitted", "changes_requested", "approved", "rejected", "suspended")
@@ -78,7 +86,7 @@ def _render_vendor(vendor: Vendor, revealed: dict | None = None, **forms):
         vendor=vendor,
         history=vendors.history(vendor),
         kinds=dict(DOCUMENT_KINDS),
-        bank=identifiers.bank_by_code(vendor.bank_code) if vendor.bank_code else None,
+        bank=banks.bank_by_code(vendor.bank_code) if vendor.bank_code else None,
         legal_forms=dict(identifiers.LEGAL_FORMS),
         masked=identifiers.mask,
         revealed=revealed or {},
@@ -274,9 +282,6 @@ def product_permit_file(product_id: int, permit_id: int):
 @no_store
 def new_vendor():
     """Onboard a producer who came to the outlet with their papers."""
-    from storefront.catalog.services import all_categories
-    from storefront.vendors.forms import CounterVendorForm
-
     form = CounterVendorForm(
         category_choices=[(c.id, c.display_name) for c in all_categories()],
         data={"commission_percent": vendors.default_commission_bp() * 100 // BASIS_POINTS},

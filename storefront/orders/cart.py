@@ -17,9 +17,9 @@ from sqlalchemy.orm import joinedload
 
 from storefront.catalog.models import Product
 from storefront.catalog.services import visible_products
-from storefront.consignment.ledger import available_quantities
 from storefront.extensions import db
 from storefront.orders.models import CartItem
+from storefront.stock.ledger import available_quantities
 
 SESSION_KEY = "cart"
 # No household buys more than this of one product online; larger orders go through the outlet.
@@ -258,6 +258,11 @@ def merge_guest_cart(user) -> None:
                 )
             )
     db.session.commit()
+
+
+def merge_at_sign_in(app, user, **extra) -> None:
+    """Flask-Login's `user_logged_in` receiver, connected by `orders.init_app`."""
+    merge_guest_cart(user)
 
 
 def forget_stored_cart(user_id: int) -> None:

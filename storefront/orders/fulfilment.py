@@ -19,15 +19,15 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
+from storefront import audit
 from storefront.catalog.models import Product
-from storefront.consignment.models import Batch, ReservationLine
 from storefront.extensions import db
-from storefront.manage import audit
 from storefront.orders import notify, services
 from storefront.orders.models import Fulfilment, Order, OrderStatus, PaidWith, PaymentMethod
 from storefront.orders.services import OrderError
 from storefront.phones import whatsapp_link
 from storefront.settings.services import get_setting
+from storefront.stock.models import Batch, ReservationLine
 from storefront.vendors.models import Vendor
 
 S = OrderStatus

@@ -20,15 +20,15 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from storefront.consignment import ledger
-from storefront.consignment.models import Batch, MovementKind, StockMovement
+from storefront import audit
 from storefront.extensions import db
-from storefront.manage import audit
 from storefront.money import format_rupiah
 from storefront.orders import notify, services
 from storefront.orders.models import Order, OrderLine, OrderStatus, PaidWith, Refund, RefundLine
 from storefront.orders.services import OrderError
 from storefront.payments.providers import PaymentError, provider
+from storefront.stock import ledger
+from storefront.stock.models import Batch, MovementKind, StockMovement
 
 METHODS = ("stripe", "cash")
 METHOD_LABELS = {"stripe": _l("Back to the card (Stripe)"), "cash": _l("Cash at the counter")}

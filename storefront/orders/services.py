@@ -21,10 +21,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
-from storefront.catalog.permits import today_wib
-from storefront.consignment import ledger
-from storefront.consignment.commission import sale_snapshot
-from storefront.consignment.models import ReservationStatus
+from storefront.catalog.commission import sale_snapshot
+from storefront.clock import today_wib
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.money import format_rupiah
@@ -42,6 +40,8 @@ from storefront.orders.models import (
 )
 from storefront.settings.services import get_setting
 from storefront.states import move
+from storefront.stock import ledger
+from storefront.stock.models import ReservationStatus
 
 S = OrderStatus
 

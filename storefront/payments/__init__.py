@@ -1,5 +1,5 @@
-"""Payments: the provider interface, Stripe, pay-at-the-outlet and the provider's webhooks."""
+"""Payments: the provider interface, the Stripe client and the log of providers' events.
 
-from flask import Blueprint
-
-bp = Blueprint("payments", __name__)
+What a payment event does to an order lives in `orders/payment_events.py` (with the webhook
+view), so this package knows nothing of orders and orders may call it.
+"""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from storefront.auth.cli import account_error_message
 from storefront.auth.models import Role
 from storefront.auth.services import AccountError, create_user
-from storefront.cli import _cli_message
 from storefront.extensions import db
 from storefront.phones import InvalidPhone
 from storefront.pos import bp
@@ -29,6 +29,6 @@ def create_cashier(email: str, name: str, phone: str) -> None:
             verified=True,  # staff made by an operator, who knows the address
         )
     except (AccountError, InvalidPhone) as exc:
-        raise click.ClickException(_cli_message(exc)) from exc
+        raise click.ClickException(account_error_message(exc)) from exc
     db.session.commit()
     click.echo(f"Cashier {user.email} created.")

@@ -1,5 +1,5 @@
 """The counter receipt as a PDF on till paper (58 or 80 mm wide), in the house style of
-consignment/documents.py (fpdf2 core fonts, Latin-1 text)."""
+stock/documents.py (fpdf2 core fonts, Latin-1 text)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
-from storefront.consignment.documents import FONT, latin1
 from storefront.dates import datetime_text
 from storefront.money import format_rupiah
+from storefront.stock.documents import FONT, latin1
 
 
 def method_label(method: str) -> str:

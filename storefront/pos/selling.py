@@ -16,12 +16,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from storefront.catalog.commission import sale_snapshot
 from storefront.catalog.models import Product
-from storefront.catalog.permits import today_wib
 from storefront.catalog.services import visible_products
-from storefront.consignment import ledger
-from storefront.consignment.commission import sale_snapshot
-from storefront.consignment.models import Batch
+from storefront.clock import today_wib
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.money import format_rupiah
@@ -36,6 +34,8 @@ from storefront.pos.models import (
     ShiftStatus,
 )
 from storefront.pos.services import SALE_REFERENCE, PosError, lock_shift
+from storefront.stock import ledger
+from storefront.stock.models import Batch
 
 MAX_QUANTITY = 999
 SEARCH_LIMIT = 20

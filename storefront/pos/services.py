@@ -16,14 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from storefront import audit
 from storefront.auth.models import Role, User
 from storefront.auth.services import authenticate
-from storefront.consignment import ledger
-from storefront.consignment.models import Batch, MovementKind, StockMovement
 from storefront.database import utcnow
 from storefront.dates import datetime_text
 from storefront.extensions import db
-from storefront.manage import audit
 from storefront.pos.models import (
     CounterPayment,
     CounterSale,
@@ -32,6 +30,8 @@ from storefront.pos.models import (
     Shift,
     ShiftStatus,
 )
+from storefront.stock import ledger
+from storefront.stock.models import Batch, MovementKind, StockMovement
 
 SALE_REFERENCE = "counter_sale"
 VOID_REFERENCE = "counter_sale_void"

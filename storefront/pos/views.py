@@ -16,7 +16,6 @@ from storefront.auth.throttle import password_guess_limits
 from storefront.extensions import db
 from storefront.navigation import page_number
 from storefront.pos import bp, documents, selling, services
-from storefront.pos import cli as _cli  # noqa: F401  (flask pos create-cashier)
 from storefront.pos.forms import (
     AddForm,
     CloseShiftForm,

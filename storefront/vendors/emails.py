@@ -9,11 +9,12 @@ from flask_babel import lazy_gettext as _l
 from storefront.auth.emails import reset_link, verification_link
 from storefront.auth.models import User
 from storefront.database import utcnow
+from storefront.indonesia.banks import bank_by_code
+from storefront.indonesia.identifiers import mask
 from storefront.mail import send_template
 from storefront.phones import display_phone
 from storefront.settings.services import get_settings
 from storefront.vendors import services
-from storefront.vendors.identifiers import bank_by_code, mask
 from storefront.vendors.models import Vendor
 
 

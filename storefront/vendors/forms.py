@@ -28,9 +28,9 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from storefront.auth.forms import valid_email, valid_phone
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.forms import checked_by, choices
-from storefront.vendors import identifiers
+from storefront.indonesia import banks, identifiers, regions
 from storefront.vendors.models import DocumentKind, SettlementPeriod
 
 _ids = identifiers.InvalidIdentifier
@@ -74,9 +74,9 @@ def kecamatan_choices() -> list:
     so nobody sends the first one on the list by accident."""
     return [SelectChoice("", _l("Choose the kecamatan"))] + [
         choice
-        for key, label in identifiers.CITIES
+        for key, label in regions.CITIES
         for choice in choices(
-            [(f"{key}|{name}", name) for name in identifiers.KECAMATAN[key]], optgroup=label
+            [(f"{key}|{name}", name) for name in regions.KECAMATAN[key]], optgroup=label
         )
     ]
 
@@ -169,7 +169,7 @@ class BankForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.bank_code.choices = choices((b.code, b.name) for b in identifiers.BANKS)
+        self.bank_code.choices = choices((b.code, b.name) for b in banks.BANKS)
 
 
 class SubmitApplicationForm(FlaskForm):

@@ -12,15 +12,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from storefront import audit
 from storefront.auth.access import ANY_ACCOUNT, role_required, unverified_email_page
 from storefront.auth.models import Role
 from storefront.auth.sessions import ask_for_password
-from storefront.catalog.listings import permit_alerts
-from storefront.catalog.permits import today_wib
 from storefront.extensions import db
+from storefront.indonesia.banks import bank_by_code
+from storefront.indonesia.identifiers import InvalidIdentifier, mask
 from storefront.links import external_url
 from storefront.mail import send_mail
-from storefront.manage import audit
 from storefront.money import BASIS_POINTS
 from storefront.navigation import stash_link_token
 from storefront.phones import display_phone
@@ -32,7 +32,6 @@ from storefront.vendors import team as teams
 from storefront.vendors.access import current_membership, current_vendor
 from storefront.vendors.emails import notify_bank_change
 from storefront.vendors.forms import BankForm
-from storefront.vendors.identifiers import InvalidIdentifier, bank_by_code, mask
 from storefront.vendors.models import MemberRole, SettlementPeriod, Vendor
 from storefront.vendors.portal_forms import (
     ConfirmForm,
@@ -98,10 +97,9 @@ def dashboard():
         member,
         commission=percent(commission_bp),
         period=PERIOD_LABELS.get(SettlementPeriod(vendor.settlement_period)),
-        products_endpoint=has_endpoint("vendors.products"),
-        public_page=has_endpoint("catalog.vendor_page"),
+        products_endpoint=has_endpoint("catalog.products"),
+        public_page=has_endpoint("shop.vendor_page"),
         member_count=len(vendor.members),
-        permit_alerts=permit_alerts(vendor.id, today_wib()),
     )
 
 
@@ -125,7 +123,7 @@ def _render_profile(member, *, form=None, logo_form=None, photo_form=None):
         photos=photos,
         max_photos=MAX_PHOTOS,
         logo_url=media_url(vendor.logo_key) if vendor.logo_key else None,
-        public_page=has_endpoint("catalog.vendor_page"),
+        public_page=has_endpoint("shop.vendor_page"),
     )
 
 

@@ -11,10 +11,10 @@ import html
 import nh3
 from flask_babel import lazy_gettext as _l
 
+from storefront.indonesia.identifiers import mask
 from storefront.phones import normalise_phone
 from storefront.uploads import delete_stored, media_url, save_image
 from storefront.vendors import services
-from storefront.vendors.identifiers import mask
 from storefront.vendors.models import Vendor, VendorPhoto
 
 MAX_PHOTOS = 6

@@ -6,29 +6,34 @@ reach another vendor's rows (STYLE rule 13).
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import func, select
 
-from storefront import states
+from storefront import audit, states
 from storefront.auth.models import Role, User
 from storefront.auth.services import (
     create_user,
-    email_confirmed,
     find_user_by_email,
     normalise_email,
 )
+from storefront.categories import Category
 from storefront.database import utcnow
 from storefront.extensions import db
-from storefront.manage import audit
+from storefront.indonesia import banks, identifiers
+from storefront.links import external_url
+from storefront.mail import send_mail
+from storefront.phones import normalise_phone
 from storefront.settings.services import get_setting
 from storefront.templating import status_label
-from storefront.vendors import identifiers
+from storefront.uploads import delete_stored, save_document
 from storefront.vendors.models import (
     Consent,
     ConsentKind,
@@ -144,7 +149,6 @@ def attach_owner(vendor: Vendor, user: User) -> VendorMember:
     return member
 
 
-@email_confirmed.connect
 def claim_pending_ownership(app, user: User, **extra) -> VendorMember | None:
     """A vendor onboarded at the counter for this account's address waited for the address to
     be proven; now the account becomes its owner, in the same unit of work as the proof."""
@@ -231,7 +235,6 @@ class OwnerDetails:
 def save_owner(vendor: Vendor, details: OwnerDetails) -> None:
     """Validated by the form already; the service checks again, since it is the rule's home."""
     _require_editable(vendor)
-    from storefront.phones import normalise_phone
 
     nik = identifiers.parse_nik(details.nik)
     vendor.owner_name = details.name.strip()
@@ -267,8 +270,6 @@ def unique_slug(name: str, vendor_id: int | None = None) -> str:
 
 
 def save_business(vendor: Vendor, details: BusinessDetails) -> None:
-    from storefront.catalog.models import Category
-
     _require_editable(vendor)
     # A NIB another vendor uses is saved like any other: refusing it here would tell anyone
     # which NIBs the outlet knows. The manager sees the overlap at review (`sharing_nib`), and
@@ -291,7 +292,7 @@ def save_business(vendor: Vendor, details: BusinessDetails) -> None:
 
 
 def save_bank(vendor: Vendor, bank_code: str, account: str, holder: str) -> None:
-    vendor.bank_account = identifiers.parse_bank_account(account, bank_code)
+    vendor.bank_account = banks.parse_bank_account(account, bank_code)
     vendor.bank_code = bank_code
     vendor.bank_holder = holder.strip()
 
@@ -320,8 +321,6 @@ def add_document(
     user: User,
     today: date,
 ) -> VendorDocument:
-    from storefront.uploads import save_document
-
     _require_editable(vendor)
     number = check_document_number(kind, number, today=today)
     if expires_on is not None and expires_on < today:
@@ -346,8 +345,6 @@ def add_document(
 
 
 def remove_document(vendor: Vendor, document: VendorDocument) -> None:
-    from storefront.uploads import delete_stored
-
     _require_editable(vendor)
     if document.vendor_id != vendor.id:
         raise VendorError(_l("Document not found."))
@@ -501,12 +498,6 @@ def status_counts() -> dict[str, int]:
 
 def notify_decision(vendor: Vendor) -> None:
     """Email the applicant what was decided (in Indonesian: the outlet's working language)."""
-    from flask import render_template
-    from flask_babel import force_locale
-
-    from storefront.links import external_url
-    from storefront.mail import send_mail
-
     subjects = {
         VendorStatus.APPROVED: _l("Your application was approved"),
         VendorStatus.REJECTED: _l("About your application"),
@@ -558,9 +549,6 @@ def create_vendor_directly(manager: User, details: CounterVendor) -> CounterOnbo
     the producer's address before them) waits as `pending_owner` until the address is confirmed
     (`claim_pending_ownership`), so registering a producer's email first gains nothing.
     """
-    from storefront.catalog.models import Category
-    from storefront.phones import normalise_phone
-
     nib = identifiers.parse_nib(details.nib)
     known = db.session.scalars(
         select(Vendor.status).where(
@@ -613,8 +601,6 @@ def create_vendor_directly(manager: User, details: CounterVendor) -> CounterOnbo
         if owner is not None:
             _check_can_own(owner)
         else:
-            import secrets
-
             owner = create_user(
                 name=vendor.owner_name,
                 email=email,

@@ -14,11 +14,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from storefront import audit
 from storefront.auth.models import Role, User
 from storefront.auth.services import normalise_email
 from storefront.database import utcnow
 from storefront.extensions import db
-from storefront.manage import audit
 from storefront.vendors.models import MemberRole, Vendor, VendorInvitation, VendorMember
 from storefront.vendors.services import VendorError, membership
 

@@ -10,15 +10,16 @@ from flask_login import current_user
 from storefront.auth.access import public, role_required, verified_email_required
 from storefront.auth.models import Role
 from storefront.auth.sessions import ask_for_password
-from storefront.catalog.permits import today_wib
-from storefront.catalog.services import all_categories
+from storefront.categories import all_categories
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
+from storefront.indonesia import banks, identifiers
 from storefront.money import BASIS_POINTS
 from storefront.security import no_store
 from storefront.settings.services import get_settings
 from storefront.uploads import UploadRejected
-from storefront.vendors import bp, identifiers
+from storefront.vendors import bp
 from storefront.vendors import services as vendors
 from storefront.vendors.forms import (
     DOCUMENT_KINDS,
@@ -312,7 +313,7 @@ def _submit_step(vendor):
         form=form,
         terms=consignment_terms(),
         kinds=dict(DOCUMENT_KINDS),
-        bank=identifiers.bank_by_code(vendor.bank_code) if vendor.bank_code else None,
+        bank=banks.bank_by_code(vendor.bank_code) if vendor.bank_code else None,
         masked=identifiers.mask,
     )
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from storefront.auth.models import Role
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory
 
 pytestmark = pytest.mark.browser

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from storefront.consignment.ledger import available_quantity, verify_ledger
 from storefront.extensions import db
+from storefront.stock.ledger import available_quantity, verify_ledger
 from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory
 from tests.stock_helpers import receive
 

@@ -25,11 +25,9 @@ from storefront.auth.services import (
     make_verification_token,
     mark_email_verified,
 )
-from storefront.catalog import listings
+from storefront.catalog import products as listings
 from storefront.catalog.models import Category, Product
-from storefront.catalog.permits import today_wib
-from storefront.consignment import operations, settlements, stock_counts
-from storefront.consignment.models import Batch, IntakeReceipt, MovementKind, StockCount
+from storefront.clock import today_wib
 from storefront.demo import DEMO_PASSWORD, seed_demo_data
 from storefront.extensions import db
 from storefront.orders import refunds
@@ -37,6 +35,10 @@ from storefront.orders import services as orders
 from storefront.orders.models import OrderStatus, PaidWith
 from storefront.pos import selling
 from storefront.pos import services as pos
+from storefront.settlements import services as settlements
+from storefront.stock import counts as stock_counts
+from storefront.stock import operations
+from storefront.stock.models import Batch, IntakeReceipt, MovementKind, StockCount
 from storefront.uploads import save_document
 from storefront.vendors import services as vendors
 from storefront.vendors import team

@@ -8,7 +8,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from storefront.auth.models import Role
-from storefront.catalog.models import Category
+from storefront.categories import Category
 from storefront.extensions import db
 from storefront.vendors.models import Vendor
 from tests.factories import PASSWORD, CategoryFactory, UserFactory

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storefront.catalog.permits import today_wib
-from storefront.consignment.models import MovementKind, StockLevel, StockMovement
+from storefront.audit import AuditEntry
+from storefront.clock import today_wib
 from storefront.extensions import db
-from storefront.manage.models import AuditEntry
 from storefront.orders.services import CheckoutDetails, place_order
+from storefront.stock.models import MovementKind, StockLevel, StockMovement
 from tests.factories import ProductFactory, UserFactory
 from tests.stock_helpers import receive
 

@@ -8,11 +8,11 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from storefront.consignment import ledger
-from storefront.consignment.ledger import available_quantity, verify_ledger
-from storefront.consignment.models import Reservation
 from storefront.extensions import db
 from storefront.orders.models import CartItem, Order, OrderStatus
+from storefront.stock import ledger
+from storefront.stock.ledger import available_quantity, verify_ledger
+from storefront.stock.models import Reservation
 from tests.factories import PASSWORD, ProductFactory, UserFactory
 from tests.stock_helpers import receive
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from storefront.consignment import ledger
-from storefront.consignment.ledger import available_quantity, verify_ledger
-from storefront.consignment.models import Reservation, StockLevel
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderStatus
+from storefront.stock import ledger
+from storefront.stock.ledger import available_quantity, verify_ledger
+from storefront.stock.models import Reservation, StockLevel
 from tests.conftest import CSRF_META, Client
 from tests.factories import ProductFactory
 from tests.integration.test_checkout import CHECKOUT as GUEST_CHECKOUT

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from storefront.auth.models import Role, User
-from storefront.catalog.models import Category, Product
+from storefront.catalog.models import Product
+from storefront.categories import Category
 from storefront.extensions import db
 from storefront.vendors.models import Vendor
 
@@ -102,7 +103,7 @@ def test_seed_demo_refuses_production(app, ctx):
 
 
 def test_demo_stock_goes_through_the_ledger(app, ctx):
-    from storefront.consignment.ledger import available_quantity, verify_ledger
+    from storefront.stock.ledger import available_quantity, verify_ledger
 
     app.test_cli_runner().invoke(args=["seed-demo"])
     product = db.session.scalar(select(Product).where(Product.code == "GTG0002"))

@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from storefront.catalog.permits import today_wib
+from storefront.clock import today_wib
 from storefront.demo import DEMO_PASSWORD
 from tests.conftest import Client
 from tests.integration.test_every_page_renders import visible_texts

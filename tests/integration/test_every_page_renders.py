@@ -34,11 +34,11 @@ URL_VALUES: dict[str, Callable[[BusyDemo, Visitor], list[dict]]] = {
     "auth.reset_password_page": lambda d, v: [{"token": d.reset_token}],
     # The shopper's own link; anyone else is told it is another account's.
     "auth.verify_email": lambda d, v: [{"token": d.verify_token}],
-    "catalog.category": lambda d, v: [{"slug": d.category_slug}],
-    "catalog.product": lambda d, v: [{"slug": d.product_slug}],
-    "catalog.vendor_page": lambda d, v: [{"slug": d.vendor_slug}],
+    "shop.category": lambda d, v: [{"slug": d.category_slug}],
+    "shop.product": lambda d, v: [{"slug": d.product_slug}],
+    "shop.vendor_page": lambda d, v: [{"slug": d.vendor_slug}],
     "media": lambda d, v: [{"relative": d.media_path}],
-    "pages.set_language": lambda d, v: [],  # walked per language in `_walk`
+    "shop.set_language": lambda d, v: [],  # walked per language in `_walk`
     # The link from the confirmation email opens the order for anyone who has it.
     "orders.order_page": lambda d, v: [{"number": d.order_number, "key": d.order_key}],
     "orders.manage_order": lambda d, v: [{"order_id": d.order_id}],
@@ -59,38 +59,38 @@ URL_VALUES: dict[str, Callable[[BusyDemo, Visitor], list[dict]]] = {
         {"vendor_id": d.vendor_id, "document_id": d.document_id},
         {"vendor_id": d.applicant_vendor_id, "document_id": d.applicant_document_id},
     ],
-    "consignment.settlement_detail": lambda d, v: [
+    "settlements.settlement_detail": lambda d, v: [
         {"settlement_id": d.statement_id},
         {"settlement_id": d.draft_statement_id},
     ],
-    "consignment.settlement_line": lambda d, v: [
+    "settlements.settlement_line": lambda d, v: [
         {"settlement_id": d.statement_id, "product_id": d.product_id}
     ],
-    "consignment.settlement_proof": lambda d, v: [{"settlement_id": d.statement_id}],
-    "consignment.settlement_csv": lambda d, v: [{"settlement_id": d.statement_id}],
-    "consignment.settlement_pdf": lambda d, v: [
+    "settlements.settlement_proof": lambda d, v: [{"settlement_id": d.statement_id}],
+    "settlements.settlement_csv": lambda d, v: [{"settlement_id": d.statement_id}],
+    "settlements.settlement_pdf": lambda d, v: [
         {"settlement_id": d.statement_id},
         {"settlement_id": d.draft_statement_id},
     ],
-    "consignment.count": lambda d, v: [
+    "stock.count": lambda d, v: [
         {"count_id": d.open_count_id},
         {"count_id": d.posted_count_id},
     ],
-    "consignment.count_differences": lambda d, v: [{"count_id": d.open_count_id}],
-    "consignment.count_report": lambda d, v: [
+    "stock.count_differences": lambda d, v: [{"count_id": d.open_count_id}],
+    "stock.count_report": lambda d, v: [
         {"count_id": d.open_count_id},
         {"count_id": d.posted_count_id},
     ],
-    "consignment.intake_receipt": lambda d, v: [{"receipt_id": d.receipt_id}],
-    "consignment.intake_receipt_pdf": lambda d, v: [{"receipt_id": d.receipt_id}],
-    "consignment.intake_labels_pdf": lambda d, v: [{"receipt_id": d.receipt_id}],
-    "consignment.return_note": lambda d, v: [{"note_id": d.return_note_id}],
-    "consignment.new_return": lambda d, v: [{"vendor_id": d.vendor_id}],
-    "consignment.write_off": lambda d, v: [{"write_off_id": d.write_off_id}],
-    "consignment.new_write_off": lambda d, v: [{"batch_id": d.batch_id}],
-    "consignment.vendor_statement": lambda d, v: [{"settlement_id": d.statement_id}],
-    "consignment.vendor_statement_csv": lambda d, v: [{"settlement_id": d.statement_id}],
-    "consignment.vendor_statement_pdf": lambda d, v: [{"settlement_id": d.statement_id}],
+    "stock.intake_receipt": lambda d, v: [{"receipt_id": d.receipt_id}],
+    "stock.intake_receipt_pdf": lambda d, v: [{"receipt_id": d.receipt_id}],
+    "stock.intake_labels_pdf": lambda d, v: [{"receipt_id": d.receipt_id}],
+    "stock.return_note": lambda d, v: [{"note_id": d.return_note_id}],
+    "stock.new_return": lambda d, v: [{"vendor_id": d.vendor_id}],
+    "stock.write_off": lambda d, v: [{"write_off_id": d.write_off_id}],
+    "stock.new_write_off": lambda d, v: [{"batch_id": d.batch_id}],
+    "settlements.vendor_statement": lambda d, v: [{"settlement_id": d.statement_id}],
+    "settlements.vendor_statement_csv": lambda d, v: [{"settlement_id": d.statement_id}],
+    "settlements.vendor_statement_pdf": lambda d, v: [{"settlement_id": d.statement_id}],
     "vendors.apply_step": lambda d, v: [
         {"step": step} for step in ("owner", "business", "documents", "bank", "submit")
     ],
@@ -103,8 +103,8 @@ URL_VALUES: dict[str, Callable[[BusyDemo, Visitor], list[dict]]] = {
         }
     ],
     "vendors.accept_invitation": lambda d, v: [{"token": d.invitation_token}],
-    "vendors.edit_product": lambda d, v: [{"product_id": d.product_id}],
-    "vendors.permit_file": lambda d, v: [{"product_id": d.product_id, "kind": d.permit_kind}],
+    "catalog.edit_product": lambda d, v: [{"product_id": d.product_id}],
+    "catalog.permit_file": lambda d, v: [{"product_id": d.product_id, "kind": d.permit_kind}],
 }
 
 # Routes with parameters the walk cannot fill, each with the reason.
@@ -179,7 +179,7 @@ def pages_for(app, demo: BusyDemo, visitor: Visitor, lang: str) -> tuple[list, l
             continue
         if rule.endpoint == "auth.logout":
             continue  # would end the session the walk relies on
-        if rule.endpoint == "pages.set_language":
+        if rule.endpoint == "shop.set_language":
             values = [{"code": lang}]
         elif rule.arguments:
             fill = URL_VALUES.get(rule.endpoint)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from storefront.consignment import ledger
-from storefront.consignment.models import MovementKind
 from storefront.extensions import db
 from storefront.orders import fulfilment, services
 from storefront.orders.models import Order, OrderStatus, PaidWith
 from storefront.orders.services import OrderError
+from storefront.stock import ledger
+from storefront.stock.models import MovementKind
 from tests.conftest import Client
 from tests.factories import PASSWORD, UserFactory, VendorFactory
 from tests.integration.order_helpers import (

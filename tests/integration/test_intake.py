@@ -9,21 +9,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from storefront.audit import AuditEntry
 from storefront.auth.models import Role
 from storefront.catalog.models import ProductStatus
-from storefront.catalog.permits import today_wib
-from storefront.consignment import intake
-from storefront.consignment.documents import latin1
-from storefront.consignment.ledger import available_quantity, verify_ledger
-from storefront.consignment.models import (
-    Batch,
-    IntakeReceipt,
-    MovementKind,
-    StockLevel,
-    StockMovement,
-)
+from storefront.clock import today_wib
 from storefront.extensions import db
-from storefront.manage.models import AuditEntry
+from storefront.stock import intake
+from storefront.stock.documents import latin1
+from storefront.stock.ledger import available_quantity, verify_ledger
+from storefront.stock.models import Batch, IntakeReceipt, MovementKind, StockLevel, StockMovement
 from storefront.vendors.models import VendorMember, VendorStatus
 from tests.conftest import Client
 from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory
@@ -393,7 +387,7 @@ def pdf_pages(data: bytes) -> int:
 def test_labels_come_one_per_unit_24_a_sheet_and_stop_at_the_cap(ctx):
     from types import SimpleNamespace
 
-    from storefront.consignment.documents import MAX_LABELS, labels_pdf
+    from storefront.stock.documents import MAX_LABELS, labels_pdf
 
     product = SimpleNamespace(name="Keripik Singkong Balado", code="GTG00001")
     odd = SimpleNamespace(name="Kode aneh", code="gtg_01")  # no Code 39 for "_": text only

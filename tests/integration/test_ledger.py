@@ -11,16 +11,16 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from storefront.consignment import ledger
-from storefront.consignment.ledger import Line, OutOfStock
-from storefront.consignment.models import (
+from storefront.extensions import db
+from storefront.stock import ledger
+from storefront.stock.ledger import Line, OutOfStock
+from storefront.stock.models import (
     MovementKind,
     Reservation,
     ReservationStatus,
     StockLevel,
     StockMovement,
 )
-from storefront.extensions import db
 from tests.conftest import empty_tables
 from tests.factories import ProductFactory, UserFactory
 from tests.stock_helpers import receive

@@ -12,11 +12,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import case, event, literal, select
 
-from storefront.catalog import listing
-from storefront.catalog.listing import spotlight_vendors
 from storefront.catalog.models import Product, ProductPermit, ProductPhoto, ProductStatus
 from storefront.extensions import db
 from storefront.i18n import LANG_COOKIE
+from storefront.shop import browse as listing
+from storefront.shop.browse import spotlight_vendors
 from storefront.vendors.models import VendorStatus
 from tests.factories import CategoryFactory, ProductFactory, VendorFactory
 from tests.stock_helpers import receive

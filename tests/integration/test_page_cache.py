@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from storefront.catalog.page_cache import HIT_HEADER
 from storefront.extensions import db
+from storefront.shop.page_cache import HIT_HEADER
 from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory
 from tests.stock_helpers import receive
 
@@ -125,7 +125,7 @@ def test_concurrent_misses_render_a_page_once(app, kopi):
     rendered = []
 
     def count(sender, template, context, **extra):
-        if template.name == "catalog/product.html":
+        if template.name == "shop/product.html":
             rendered.append(1)
 
     template_rendered.connect(count, app)

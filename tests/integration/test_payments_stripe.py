@@ -11,8 +11,6 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 import storefront.models  # noqa: F401  (every mapper known before a service module is imported)
-from storefront.consignment import ledger
-from storefront.consignment.models import MovementKind, ReservationStatus, StockMovement
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderEvent, OrderStatus, Refund
@@ -21,6 +19,8 @@ from storefront.payments.models import PaymentEvent
 from storefront.payments.providers import PaymentError, provider
 from storefront.payments.stripe import session_expiry
 from storefront.settings.services import set_setting
+from storefront.stock import ledger
+from storefront.stock.models import MovementKind, ReservationStatus, StockMovement
 from tests.factories import ProductFactory
 from tests.fake_stripe import signed, stripe_config
 from tests.stock_helpers import receive

@@ -7,16 +7,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from storefront.audit import AuditEntry
 from storefront.auth.models import Role
-from storefront.catalog.permits import today_wib
-from storefront.consignment import ledger
-from storefront.consignment.models import MovementKind, StockLevel, StockMovement
+from storefront.clock import today_wib
 from storefront.extensions import db
-from storefront.manage.models import AuditEntry
 from storefront.pos import selling, services
 from storefront.pos.models import CounterPayment, CounterSale, SaleStatus, Shift
 from storefront.pos.selling import PaymentInput, RunningSale
 from storefront.pos.services import PosError
+from storefront.stock import ledger
+from storefront.stock.models import MovementKind, StockLevel, StockMovement
 from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory
 from tests.stock_helpers import receive
 

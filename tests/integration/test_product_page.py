@@ -11,11 +11,7 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import event
 
-# Until create_app imports it, the sitemap and robots routes join the blueprint here, before
-# any app of this module is built.
-import storefront.catalog.seo_views  # noqa: F401
 from storefront.catalog.models import ProductPermit, ProductPhoto
-from storefront.catalog.seo import register_seo_helpers
 from storefront.extensions import db
 from storefront.vendors.models import VendorMember, VendorPhoto
 from tests.conftest import Client
@@ -25,11 +21,6 @@ from tests.stock_helpers import receive
 
 BASE = "http://localhost"
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
-
-
-@pytest.fixture(autouse=True)
-def _seo_helpers(app):
-    register_seo_helpers(app)
 
 
 @pytest.fixture
@@ -329,7 +320,7 @@ def test_sitemap_lists_what_shoppers_can_open(app, client, maker, food):
     assert f"{BASE}/" in entries
     category = (
         f"{BASE}/category/makanan-minuman"
-        if "catalog.category" in app.view_functions
+        if "shop.category" in app.view_functions
         else f"{BASE}/search?category=makanan-minuman"
     )
     assert category in entries
@@ -398,7 +389,7 @@ def test_unknown_product_is_a_404(client, ctx):
 
 
 def test_canonical_url_drops_tracking_empty_and_first_page_parameters(app):
-    from storefront.catalog.seo import canonical_url
+    from storefront.shop.seo import canonical_url
 
     with app.test_request_context("/search?utm_source=wa&q=kopi&fbclid=x&page=1&category="):
         assert canonical_url() == f"{BASE}/search?q=kopi"

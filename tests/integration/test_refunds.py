@@ -9,14 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from storefront.catalog.permits import today_wib
-from storefront.consignment import ledger
-from storefront.consignment.models import MovementKind
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.orders import fulfilment, refunds, services
 from storefront.orders.models import Order, OrderEvent, OrderStatus, PaidWith, Refund
 from storefront.orders.services import OrderError
 from storefront.payments.providers import PaymentError
+from storefront.stock import ledger
+from storefront.stock.models import MovementKind
 from tests.conftest import Client
 from tests.factories import PASSWORD, ProductFactory
 from tests.integration.order_helpers import (

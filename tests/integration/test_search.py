@@ -8,14 +8,12 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, inspect, select, text
 
-from storefront.catalog import search_views  # noqa: F401  (registers /search/suggest)
 from storefront.catalog.models import Product, ProductStatus
 from storefront.catalog.search import product_matches, suggest, words
 from storefront.catalog.search_index import (
     TABLE,
     alembic_include_name,
     rebuild_search_index,
-    register_search_cli,
 )
 from storefront.extensions import db
 from tests.conftest import make_app
@@ -203,7 +201,6 @@ def test_rebuild_restores_a_lost_index(app, shelf):
     else:
         db.session.execute(text("DELETE FROM product_search"))
     db.session.commit()
-    register_search_cli(app)
     result = app.test_cli_runner().invoke(args=["reindex-search"])
     assert result.exit_code == 0, result.output
     assert "5 products" in result.output

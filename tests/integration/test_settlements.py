@@ -22,16 +22,16 @@ import time_machine
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from storefront.consignment import ledger
-from storefront.consignment import settlements as service
-from storefront.consignment.commission import sale_snapshot
-from storefront.consignment.models import MovementKind
-from storefront.consignment.settlement_models import Settlement, SettlementStatusChange
-from storefront.consignment.settlements_documents import CSV_FIELDS, statement_pdf
+from storefront.audit import AuditEntry
+from storefront.catalog.commission import sale_snapshot
 from storefront.extensions import db
-from storefront.manage.models import AuditEntry
 from storefront.orders.models import Order, OrderLine, Refund, RefundLine
 from storefront.pos.models import CounterSale, CounterSaleLine, Shift
+from storefront.settlements import services as service
+from storefront.settlements.documents import CSV_FIELDS, statement_pdf
+from storefront.settlements.models import Settlement, SettlementStatusChange
+from storefront.stock import ledger
+from storefront.stock.models import MovementKind
 from storefront.templating import outlet
 from storefront.vendors.models import VendorMember
 from tests.conftest import Client
@@ -117,7 +117,7 @@ def refund(order, product, quantity, at, *, restock):
 
 
 def _sold_batch(product, reference_type, reference_id):
-    from storefront.consignment.models import Batch, StockMovement
+    from storefront.stock.models import Batch, StockMovement
 
     batch_id = db.session.scalar(
         select(StockMovement.batch_id).where(
@@ -197,7 +197,7 @@ def count_correction(product, difference, at, actor):
 
 
 def _any_batch(product):
-    from storefront.consignment.models import Batch, StockLevel
+    from storefront.stock.models import Batch, StockLevel
 
     return db.session.scalar(
         select(Batch)

@@ -7,20 +7,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from storefront.consignment import ledger
-from storefront.consignment.cli import register_stock_cli
-from storefront.consignment.ledger import Line
-from storefront.consignment.models import Reservation, ReservationStatus, StockLevel
 from storefront.database import utcnow
 from storefront.extensions import db
+from storefront.stock import ledger
+from storefront.stock.ledger import Line
+from storefront.stock.models import Reservation, ReservationStatus, StockLevel
 from tests.factories import ProductFactory
 from tests.stock_helpers import receive
 
 
 @pytest.fixture
 def runner(app):
-    if "verify-ledger" not in app.cli.list_commands(None):
-        register_stock_cli(app)
     return app.test_cli_runner()
 
 

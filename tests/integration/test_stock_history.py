@@ -12,11 +12,11 @@ from flask import render_template_string
 from sqlalchemy import event, select, update
 
 from storefront.auth.models import Role
-from storefront.consignment import history, ledger
-from storefront.consignment.availability import availability_for
-from storefront.consignment.ledger import Line
-from storefront.consignment.models import Batch, MovementKind, StockMovement
 from storefront.extensions import db
+from storefront.stock import history, ledger
+from storefront.stock.availability import availability_for
+from storefront.stock.ledger import Line
+from storefront.stock.models import Batch, MovementKind, StockMovement
 from storefront.vendors.models import MemberRole, VendorMember
 from tests.conftest import Client
 from tests.factories import PASSWORD, ProductFactory, UserFactory, VendorFactory

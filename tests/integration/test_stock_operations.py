@@ -16,12 +16,14 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from storefront.audit import AuditEntry
 from storefront.auth.models import Role, User
-from storefront.catalog.permits import today_wib
-from storefront.consignment import ledger
-from storefront.consignment import operations as ops
-from storefront.consignment import stock_counts as opname
-from storefront.consignment.models import (
+from storefront.clock import today_wib
+from storefront.extensions import db
+from storefront.stock import counts as opname
+from storefront.stock import ledger
+from storefront.stock import operations as ops
+from storefront.stock.models import (
     Batch,
     IntakeReceipt,
     MovementKind,
@@ -32,8 +34,6 @@ from storefront.consignment.models import (
     StockMovement,
     StockWriteOff,
 )
-from storefront.extensions import db
-from storefront.manage.models import AuditEntry
 from storefront.vendors.models import VendorMember
 from tests.conftest import Client
 from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory

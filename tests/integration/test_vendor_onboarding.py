@@ -8,9 +8,9 @@ import json
 import pytest
 from sqlalchemy import func, select, text
 
+from storefront.audit import AuditEntry
 from storefront.auth.models import Role, User
 from storefront.extensions import db
-from storefront.manage.models import AuditEntry
 from storefront.settings.services import set_setting
 from storefront.vendors.models import Consent, Vendor, VendorDocument, VendorStatus
 from tests.factories import VendorFactory

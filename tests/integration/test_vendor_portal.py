@@ -13,9 +13,9 @@ import time_machine
 from PIL import Image
 from sqlalchemy import func, select, text
 
+from storefront.audit import AuditEntry
 from storefront.auth.models import Role, User
 from storefront.extensions import db
-from storefront.manage.models import AuditEntry
 from storefront.vendors.models import (
     MemberRole,
     Vendor,

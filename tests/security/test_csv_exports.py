@@ -19,10 +19,10 @@ from flask import url_for
 
 from storefront.auth.access import allowed_roles
 from storefront.auth.models import Role
-from storefront.consignment import ledger
-from storefront.consignment import settlements as service
-from storefront.consignment.models import MovementKind
 from storefront.extensions import db
+from storefront.settlements import services as service
+from storefront.stock import ledger
+from storefront.stock.models import MovementKind
 from storefront.vendors.models import VendorMember
 from tests.conftest import Client
 from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory

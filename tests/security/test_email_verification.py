@@ -405,7 +405,7 @@ def test_someone_who_registered_a_producers_email_first_does_not_get_the_vendor(
     signed_in(producer, "mamat@example.com", "dodol-asli-123")
     assert producer.get("/vendor").status_code == 200
     assert "Dodol Betawi Teluknaga" in page(boss.get(f"/manage/vendors/{vendor.id}"))
-    from storefront.manage.models import AuditEntry
+    from storefront.audit import AuditEntry
 
     actions = db.session.scalars(select(AuditEntry.action)).all()
     assert "vendor.owner_confirmed" in actions

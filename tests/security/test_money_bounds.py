@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from storefront.catalog.models import PriceChange, Product
-from storefront.consignment import settlements as service
 from storefront.extensions import db
 from storefront.money import MAX_AMOUNT, AmountTooLarge, parse_rupiah
 from storefront.orders.delivery import delivery_fees
 from storefront.pos.models import CounterSale, Shift
 from storefront.settings.services import set_setting
+from storefront.settlements import services as service
 from tests.factories import ProductFactory
 from tests.integration.test_pos import cashier_client, shop  # noqa: F401 (fixtures)
 from tests.integration.test_product_listings import crafts, new_product, vendor_client  # noqa: F401

@@ -47,7 +47,7 @@ NO_STORE = {
     "orders.manage_delivered",
     "orders.manage_cancel",
     "orders.manage_refund",
-    "consignment.settlement_payouts_csv",
+    "settlements.settlement_payouts_csv",
 }
 
 

@@ -128,8 +128,8 @@ def test_public_address_may_carry_a_path(app):
     from storefront.links import external_url
 
     with app.test_request_context("/", base_url=f"http://{FOREIGN}"):
-        assert external_url("pages.home") == f"{PUBLIC}/toko/"
-        assert external_url("catalog.product", slug="kopi") == f"{PUBLIC}/toko/product/kopi"
+        assert external_url("shop.home") == f"{PUBLIC}/toko/"
+        assert external_url("shop.product", slug="kopi") == f"{PUBLIC}/toko/product/kopi"
     with app.app_context():  # commands have no request at all
         assert external_url("auth.login", next="/a b") == f"{PUBLIC}/toko/account/login?next=/a+b"
 

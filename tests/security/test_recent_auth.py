@@ -11,9 +11,9 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from storefront.audit import AuditEntry
 from storefront.auth.models import Role
 from storefront.extensions import db
-from storefront.manage.models import AuditEntry
 from storefront.vendors.models import Vendor
 from tests.factories import PASSWORD, UserFactory, VendorFactory
 from tests.integration.onboarding_helpers import applicant, fill_bank, fill_owner

@@ -32,7 +32,7 @@ ROLES = [None, *Role]
 # admin-only route means changing this table, on purpose.
 ADMIN_ONLY = {
     "manage.reveal": "show a NIK, NPWP or bank account number in full",
-    "consignment.settlement_payouts_csv": "download the payout file (full account numbers)",
+    "settlements.settlement_payouts_csv": "download the payout file (full account numbers)",
 }
 
 

@@ -6,23 +6,16 @@ from flask_babel import Babel
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storefront.vendors import identifiers
-from storefront.vendors.identifiers import (
-    BANKS,
+from storefront.indonesia import identifiers
+from storefront.indonesia.banks import BANKS, Bank, bank_by_code, parse_bank_account
+from storefront.indonesia.identifiers import (
     BPOM_VALIDITY_YEARS,
-    CITIES,
-    KECAMATAN,
     LEGAL_FORMS,
-    PROVINCES,
-    Bank,
     Bpom,
     InvalidIdentifier,
     Nik,
     Pirt,
-    bank_by_code,
-    is_known_kecamatan,
     mask,
-    parse_bank_account,
     parse_bpom,
     parse_halal,
     parse_nib,
@@ -30,6 +23,7 @@ from storefront.vendors.identifiers import (
     parse_npwp,
     parse_pirt,
 )
+from storefront.indonesia.regions import CITIES, KECAMATAN, PROVINCES, is_known_kecamatan
 
 FIXED_TODAY = date(2025, 6, 15)
 

@@ -1,0 +1,359 @@
+"""Product listings: vendors create and edit them, managers review them.
+
+A vendor only ever reaches its own products through `vendor_product` (scoped by vendor id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from slugify import slugify
+from sqlalchemy import func, select
+
+from storefront import audit, states
+from storefront.catalog.models import (
+    PermitKind,
+    PriceChange,
+    Product,
+    ProductPermit,
+    ProductPhoto,
+    ProductStatus,
+    ProductStatusChange,
+)
+from storefront.catalog.permits import WARN_DAYS, refresh_permit_status
+from storefront.categories import Category
+from storefront.database import utcnow
+from storefront.extensions import db
+from storefront.indonesia import identifiers
+from storefront.indonesia.identifiers import BPOM_VALIDITY_YEARS
+from storefront.money import MAX_AMOUNT, format_rupiah
+from storefront.uploads import delete_stored, save_image
+
+MAX_PHOTOS = 6
+
+TRANSITIONS: dict[ProductStatus, set[ProductStatus]] = {
+    ProductStatus.DRAFT: {ProductStatus.SUBMITTED},
+    ProductStatus.SUBMITTED: {ProductStatus.APPROVED, ProductStatus.REJECTED, ProductStatus.DRAFT},
+    ProductStatus.APPROVED: {ProductStatus.SUBMITTED},
+    ProductStatus.REJECTED: {ProductStatus.SUBMITTED, ProductStatus.DRAFT},
+}
+
+
+class ListingError(Exception):
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class InvalidTransition(ListingError):
+    pass
+
+
+def vendor_product(vendor_id: int, product_id: int) -> Product | None:
+    return db.session.scalar(
+        select(Product).where(Product.id == product_id, Product.vendor_id == vendor_id)
+    )
+
+
+def vendor_products(vendor_id: int, page: int = 1):
+    statement = (
+        select(Product)
+        .where(Product.vendor_id == vendor_id)
+        .order_by(Product.updated_at.desc(), Product.id.desc())
+    )
+    return db.paginate(statement, page=page, per_page=25, error_out=False)
+
+
+def transition(product: Product, to: ProductStatus, actor, comment: str = "") -> None:
+    states.move(
+        product,
+        to,
+        TRANSITIONS,
+        history=lambda **row: ProductStatusChange(product_id=product.id, **row),
+        actor=actor,
+        comment=comment,
+        refuse=lambda current, target: InvalidTransition(
+            _l("This product cannot be moved to that state now.")
+        ),
+    )
+    if to == ProductStatus.SUBMITTED:
+        product.submitted_at = utcnow()
+
+
+@dataclass
+class ProductDetails:
+    name: str
+    category_id: int
+    description: str
+    price: int
+    unit: str
+    net_content: str
+    ingredients: str
+    allergens: str
+    storage: str
+    shelf_life_days: int | None
+    non_halal: bool
+
+
+# Fields whose change sends an approved product back to review; price is not one of them.
+REVIEWED_FIELDS = (
+    "name",
+    "category_id",
+    "description",
+    "unit",
+    "net_content",
+    "ingredients",
+    "allergens",
+    "storage",
+    "shelf_life_days",
+    "non_halal",
+)
+
+
+def _check_price(price: int) -> None:
+    if price is None or price <= 0:
+        raise ListingError(_l("The price must be more than Rp0."), field="price")
+    if price > MAX_AMOUNT:
+        raise ListingError(_l("At most %(amount)s.", amount=format_rupiah(MAX_AMOUNT)), "price")
+
+
+def _unique_slug(name: str, product_id: int | None = None) -> str:
+    base = slugify(name)[:100] or "produk"
+    slug, n = base, 2
+    while True:
+        taken = db.session.scalar(select(Product.id).where(Product.slug == slug))
+        if taken is None or taken == product_id:
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
+def create_product(vendor, user, details: ProductDetails) -> Product:
+    _check_price(details.price)
+    category = db.session.get(Category, details.category_id)
+    if category is None:
+        raise ListingError(_l("Choose a category."), field="category_id")
+    product = Product(
+        vendor_id=vendor.id,
+        code=f"tmp-{utcnow().timestamp()}",
+        slug=_unique_slug(details.name),
+        status=ProductStatus.DRAFT.value,
+        **{field: getattr(details, field) for field in REVIEWED_FIELDS},
+        price=details.price,
+    )
+    product.category = category
+    db.session.add(product)
+    db.session.flush()
+    product.code = f"GTG{product.id:05d}"
+    db.session.add(
+        PriceChange(product_id=product.id, new_price=details.price, changed_by_id=user.id)
+    )
+    refresh_permit_status(product)
+    return product
+
+
+def update_product(product: Product, user, details: ProductDetails) -> bool:
+    """Save the changes. Returns True when an approved product went back to review."""
+    _check_price(details.price)
+    if db.session.get(Category, details.category_id) is None:
+        raise ListingError(_l("Choose a category."), field="category_id")
+    changed = [f for f in REVIEWED_FIELDS if getattr(product, f) != getattr(details, f)]
+    for field in changed:
+        setattr(product, field, getattr(details, field))
+    if "name" in changed:
+        product.slug = _unique_slug(details.name, product.id)
+    if details.price != product.price:
+        db.session.add(
+            PriceChange(
+                product_id=product.id,
+                old_price=product.price,
+                new_price=details.price,
+                changed_by_id=user.id,
+            )
+        )
+        product.price = details.price
+    db.session.flush()
+    db.session.refresh(product, ["category"])
+    refresh_permit_status(product)
+    back_to_review = bool(changed) and product.status == ProductStatus.APPROVED
+    if back_to_review:
+        transition(product, ProductStatus.SUBMITTED, user, "edited by the vendor")
+    return back_to_review
+
+
+def price_history(product: Product) -> list[PriceChange]:
+    return list(
+        db.session.scalars(
+            select(PriceChange)
+            .where(PriceChange.product_id == product.id)
+            .order_by(PriceChange.changed_at.desc(), PriceChange.id.desc())
+        )
+    )
+
+
+def set_permit(
+    product: Product,
+    *,
+    kind: PermitKind,
+    number: str,
+    issued_on: date | None,
+    expires_on: date | None,
+    stored_file=None,
+    today: date,
+) -> ProductPermit:
+    """Add or replace the product's permit of this kind, after checking its number."""
+    if kind == PermitKind.PIRT:
+        pirt = identifiers.parse_pirt(number, today=today)
+        number, expires_on = pirt.number, pirt.expires_on
+    elif kind == PermitKind.BPOM:
+        number = identifiers.parse_bpom(number).number
+        if expires_on is None and issued_on is not None:
+            try:
+                expires_on = issued_on.replace(year=issued_on.year + BPOM_VALIDITY_YEARS)
+            except ValueError:  # 29 February
+                expires_on = issued_on.replace(year=issued_on.year + BPOM_VALIDITY_YEARS, day=28)
+        if expires_on is None:
+            raise ListingError(
+                _l("Enter the issue date or the expiry date of the BPOM registration."),
+                field="issued_on",
+            )
+    elif kind == PermitKind.HALAL:
+        number = identifiers.parse_halal(number)
+        expires_on = None
+    if expires_on is not None and expires_on < today:
+        raise ListingError(
+            _l("This permit expired on %(date)s. Enter a valid one.", date=expires_on),
+            field="expires_on",
+        )
+    permit = next((p for p in product.permits if p.kind == kind), None)
+    if permit is None:
+        permit = ProductPermit(kind=kind.value, number=number)
+        product.permits.append(permit)
+    permit.number = number
+    permit.issued_on = issued_on
+    permit.expires_on = expires_on
+    if stored_file is not None:
+        permit.file_path = stored_file.path
+        permit.mime = stored_file.mime
+        permit.original_name = stored_file.original_name
+    refresh_permit_status(product)
+    if product.status == ProductStatus.APPROVED:
+        transition(product, ProductStatus.SUBMITTED, None, "permit changed")
+    return permit
+
+
+def remove_permit(product: Product, kind: PermitKind) -> None:
+    permit = next((p for p in product.permits if p.kind == kind), None)
+    if permit is not None:
+        product.permits.remove(permit)
+        refresh_permit_status(product)
+
+
+def submit(product: Product, user) -> None:
+    db.session.refresh(product, ["category", "permits"])
+    refresh_permit_status(product)
+    if not product.permits_complete:
+        raise ListingError(
+            _l(
+                "Food and drink need a P-IRT or BPOM permit, and a halal certificate or a "
+                "non-halal declaration, before they can be sent for review."
+            ),
+            field="permits",
+        )
+    transition(product, ProductStatus.SUBMITTED, user)
+    product.review_comment = None
+
+
+def approve(product: Product, manager) -> None:
+    db.session.refresh(product, ["category", "permits"])
+    refresh_permit_status(product)
+    if not product.permits_complete:
+        raise ListingError(_l("The required permits are missing."), field="permits")
+    transition(product, ProductStatus.APPROVED, manager)
+    product.review_comment = None
+    if product.hidden_reason == "permit_expired":
+        # The renewed permit was just checked: list the product again.
+        product.hidden = False
+        product.hidden_reason = None
+    audit.record(manager, "product.approve", product, after={"status": product.status})
+
+
+def reject(product: Product, manager, reason: str) -> None:
+    if not reason.strip():
+        raise ListingError(_l("Give the vendor a reason."), field="comment")
+    transition(product, ProductStatus.REJECTED, manager, reason)
+    product.review_comment = reason.strip()
+    audit.record(manager, "product.reject", product, after={"status": product.status})
+
+
+def review_queue(status: str | None, page: int):
+    statement = select(Product).join(Product.vendor)
+    if status:
+        statement = statement.where(Product.status == status)
+    statement = statement.order_by(Product.submitted_at.desc().nulls_last(), Product.id.desc())
+    return db.paginate(statement, page=page, per_page=25, error_out=False)
+
+
+def status_counts() -> dict[str, int]:
+    rows = db.session.execute(select(Product.status, func.count()).group_by(Product.status))
+    return {status: count for status, count in rows}
+
+
+# --- photos --------------------------------------------------------------------------------
+
+
+def add_photo(product: Product, file) -> ProductPhoto:
+    if len(product.photos) >= MAX_PHOTOS:
+        raise ListingError(
+            _l("A product can have at most %(n)d photos.", n=MAX_PHOTOS), field="photo"
+        )
+    image = save_image(file, folder=f"products/{product.id}")
+    photo = ProductPhoto(
+        image_key=image.key,
+        widths=",".join(str(w) for w in image.widths),
+        width=image.width,
+        height=image.height,
+        position=len(product.photos),
+    )
+    product.photos.append(photo)
+    return photo
+
+
+def move_photo(product: Product, photo_id: int, offset: int) -> None:
+    photos = list(product.photos)
+    index = next((i for i, p in enumerate(photos) if p.id == photo_id), None)
+    if index is None:
+        raise ListingError(_l("Photo not found."))
+    target = max(0, min(len(photos) - 1, index + offset))
+    photos.insert(target, photos.pop(index))
+    for position, photo in enumerate(photos):
+        photo.position = position
+
+
+def delete_photo(product: Product, photo_id: int) -> None:
+    photo = next((p for p in product.photos if p.id == photo_id), None)
+    if photo is None:
+        raise ListingError(_l("Photo not found."))
+    product.photos.remove(photo)
+    delete_stored(photo.image_key)
+    for position, remaining in enumerate(product.photos):
+        remaining.position = position
+
+
+def permit_alerts(vendor_id: int, today: date) -> tuple[list[Product], list[Product]]:
+    """The vendor's products whose permits expire within 30 days, and those already expired."""
+    horizon = date.fromordinal(today.toordinal() + WARN_DAYS)
+    products = db.session.scalars(
+        select(Product)
+        .where(
+            Product.vendor_id == vendor_id,
+            Product.permits_valid_until.is_not(None),
+            Product.permits_valid_until <= horizon,
+        )
+        .order_by(Product.permits_valid_until, Product.id)
+    ).all()
+    expiring = [p for p in products if p.permits_valid_until >= today]
+    expired = [p for p in products if p.permits_valid_until < today]
+    return expiring, expired

@@ -1,0 +1,1 @@
+"""Indonesian rules and reference data: NIK, NIB, NPWP, P-IRT, BPOM, halal, banks, regions."""

@@ -1,0 +1,278 @@
+"""The vendor statement as PDF and CSV, and the payout file for the bank transfer."""
+
+from __future__ import annotations
+
+import io
+
+from flask_babel import gettext as _
+from flask_babel import pgettext
+from fpdf.enums import Align, XPos, YPos
+
+from storefront.csv_export import CsvWriter
+from storefront.dates import datetime_text
+from storefront.indonesia.banks import bank_by_code
+from storefront.money import format_rupiah
+from storefront.stock.documents import FONT, _date, _document, latin1
+
+
+# "statement" context: a statement is paid *out* to the vendor ("dicairkan"), and its refunded
+# units are goods buyers brought back ("diretur pembeli"); orders use the same English words.
+def status_label(status: str) -> str:
+    labels = {"draft": _("Draft"), "closed": _("Closed"), "paid": pgettext("statement", "Paid")}
+    return labels.get(status, status)
+
+
+def _period(settlement) -> str:
+    return f"{_date(settlement.period_start)} - {_date(settlement.period_end)}"
+
+
+def summary_rows(settlement) -> list[tuple[str, int]]:
+    """The money part of a statement, top to bottom, as (label, amount)."""
+    rows = [
+        (_("Online sales (gross)"), settlement.gross_online),
+        (_("Counter sales (gross)"), settlement.gross_counter),
+        (_("Refunds"), -settlement.refunds),
+        (_("Outlet commission"), -settlement.commission),
+        (_("Vendor share this period"), settlement.vendor_share),
+        (_("Carried from earlier periods"), settlement.carried_in),
+        (_("Carried to the next period"), -settlement.carried_out),
+        (_("Net payable"), settlement.net_payable),
+    ]
+    return rows
+
+
+def statement_pdf(settlement, outlet: dict) -> bytes:
+    """The statement on A4 landscape: stock and money per product, totals, signatures."""
+    vendor = settlement.vendor
+    title = _("Settlement statement")
+    pdf = _document()
+    pdf.set_title(latin1(f"{title} {vendor.name} {_period(settlement)}"))
+    pdf.footer_text = latin1(f"{title} - {vendor.name} - {_period(settlement)}")
+    pdf.set_margins(12, 12, 12)
+    pdf.add_page(orientation="L")
+
+    pdf.set_font(FONT, "B", 13)
+    pdf.cell(0, 6, latin1(outlet.get("outlet_name", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 8.5)
+    pdf.cell(0, 4.5, latin1(outlet.get("outlet_address", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", 15)
+    pdf.cell(0, 8, latin1(title).upper(), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if settlement.is_draft:
+        pdf.set_font(FONT, "B", 10)
+        pdf.set_text_color(180, 0, 0)
+        pdf.cell(
+            0,
+            5,
+            latin1(_("DRAFT - figures may still change")),
+            align=Align.C,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        pdf.set_text_color(0, 0, 0)
+    pdf.ln(2)
+
+    bank = bank_by_code(vendor.bank_code) if vendor.bank_code else None
+    details = [
+        (_("Vendor"), vendor.name),
+        (_("Period"), _period(settlement)),
+        (_("Status"), status_label(settlement.status)),
+        (_("Statement no."), f"ST-{settlement.id:06d}"),
+        (_("Bank"), bank.name if bank else (vendor.bank_code or "-")),
+        (_("Account holder"), vendor.bank_holder or "-"),
+    ]
+    if settlement.closed_at:
+        details.append((_("Closed"), datetime_text(settlement.closed_at, "short")))
+    if settlement.paid_on:
+        paid = f"{_date(settlement.paid_on)} ({settlement.paid_reference})"
+        details.append((pgettext("statement", "Paid"), paid))
+    half = (pdf.w - 24) / 2
+    top = pdf.get_y()
+    for index, (label, value) in enumerate(details):
+        pdf.set_xy(12 + (index % 2) * half, top + (index // 2) * 5.5)
+        pdf.set_font(FONT, "", 9)
+        pdf.cell(42, 5.5, latin1(label))
+        pdf.set_font(FONT, "B", 9)
+        pdf.cell(half - 44, 5.5, latin1(value))
+    pdf.set_xy(12, top + ((len(details) + 1) // 2) * 5.5 + 3)
+
+    headings = (
+        _("Product"),
+        _("Code"),
+        _("Opening"),
+        _("Received"),
+        _("Sold online"),
+        _("Sold at counter"),
+        pgettext("statement", "Refunded"),
+        _("Returned"),
+        _("Adjusted"),
+        _("Closing"),
+        _("Gross"),
+        _("Refunds"),
+        _("Commission"),
+        _("Vendor share"),
+    )
+    pdf.set_font(FONT, "", 7.5)
+    with pdf.table(
+        # Wide enough for the Indonesian headings to break between words ("Penyesuaian").
+        col_widths=(42, 15, 13, 15, 14, 15, 15, 15, 19, 13, 22, 24, 22, 24),
+        text_align=("LEFT", "LEFT", *(["RIGHT"] * 12)),
+        line_height=4.2,
+        first_row_as_headings=True,
+    ) as table:
+        table.row([latin1(h) for h in headings])
+        for line in settlement.lines:
+            table.row(
+                [
+                    latin1(line.product_name),
+                    latin1(line.product_code),
+                    str(line.opening),
+                    str(line.received),
+                    str(line.sold_online),
+                    str(line.sold_counter),
+                    f"{line.refunded} (+{line.restocked})"
+                    if line.restocked
+                    else str(line.refunded),
+                    str(line.returned),
+                    f"{line.adjusted:+d}" if line.adjusted else "0",
+                    str(line.closing),
+                    latin1(format_rupiah(line.gross)),
+                    latin1(format_rupiah(line.refunds)),
+                    latin1(format_rupiah(line.commission)),
+                    latin1(format_rupiah(line.vendor_share)),
+                ]
+            )
+    pdf.set_font(FONT, "I", 7)
+    pdf.multi_cell(
+        0,
+        3.5,
+        latin1(
+            _(
+                "Refunded: units refunded to buyers (in brackets: put back on the shelf). "
+                "Online sales count when paid, counter sales when rung up, refunds when made. "
+                "Commission is rounded half-up to whole rupiah on each sale line."
+            )
+        ),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.ln(2)
+
+    if pdf.get_y() > pdf.h - 75:
+        pdf.add_page(orientation="L")
+    top = pdf.get_y()
+    pdf.set_font(FONT, "B", 10)
+    pdf.cell(110, 6, latin1(_("Summary")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for label, amount in summary_rows(settlement):
+        strong = label == _("Net payable")
+        pdf.set_font(FONT, "B" if strong else "", 10 if strong else 9)
+        if strong:
+            pdf.line(12, pdf.get_y(), 122, pdf.get_y())
+        pdf.cell(75, 5.5, latin1(label))
+        pdf.cell(35, 5.5, latin1(format_rupiah(amount)), align=Align.R)
+        pdf.ln(5.5)
+    if settlement.carried_out:
+        pdf.set_font(FONT, "I", 8)
+        pdf.multi_cell(
+            110,
+            4,
+            latin1(
+                _(
+                    "Below the minimum payout of %(minimum)s: the balance is carried to the "
+                    "next statement.",
+                    minimum=format_rupiah(settlement.minimum_payout),
+                )
+            ),
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+
+    # Signatures beside the summary: the vendor agrees the figures, the outlet approves.
+    sign_left, sign_width = 140, (pdf.w - 12 - 140) / 2
+    for column, (label, name) in enumerate(
+        [
+            (_("Agreed by (vendor)"), vendor.owner_name or vendor.name),
+            (_("Approved by (outlet)"), outlet.get("outlet_name", "")),
+        ]
+    ):
+        x = sign_left + column * sign_width
+        pdf.set_xy(x, top + 2)
+        pdf.set_font(FONT, "", 9.5)
+        pdf.cell(sign_width - 6, 5, latin1(label), align=Align.C)
+        pdf.line(x + 6, top + 32, x + sign_width - 12, top + 32)
+        pdf.set_xy(x, top + 33)
+        pdf.set_font(FONT, "", 8.5)
+        pdf.cell(sign_width - 6, 5, latin1(name), align=Align.C)
+        pdf.set_xy(x, top + 38)
+        pdf.cell(sign_width - 6, 5, latin1(_("Date: ..................")), align=Align.C)
+    return bytes(pdf.output())
+
+
+CSV_FIELDS = (
+    "product_code",
+    "product_name",
+    "opening",
+    "received",
+    "sold_online",
+    "gross_online",
+    "sold_counter",
+    "gross_counter",
+    "refunded",
+    "refunds",
+    "restocked",
+    "returned",
+    "adjusted",
+    "closing",
+    "commission",
+    "vendor_share",
+)
+
+
+def statement_csv(settlement) -> str:
+    """One row per product, then the totals as label/amount rows (spreadsheet-friendly)."""
+    out = io.StringIO()
+    writer = CsvWriter(out)
+    writer.writerow(CSV_FIELDS)
+    for line in settlement.lines:
+        writer.writerow([getattr(line, name) for name in CSV_FIELDS])
+    writer.writerow([])
+    writer.writerow(["vendor", settlement.vendor.name])
+    writer.writerow(["period_start", settlement.period_start.isoformat()])
+    writer.writerow(["period_end", settlement.period_end.isoformat()])
+    writer.writerow(["status", settlement.status])
+    for name in (
+        "gross_online",
+        "gross_counter",
+        "refunds",
+        "commission",
+        "vendor_share",
+        "carried_in",
+        "carried_out",
+        "net_payable",
+    ):
+        writer.writerow([name, getattr(settlement, name)])
+    return out.getvalue()
+
+
+def payout_csv(statements) -> str:
+    """The bank's bulk-transfer sheet: full account numbers (personal data; the caller audits)."""
+    out = io.StringIO()
+    writer = CsvWriter(out)
+    writer.writerow(
+        ["statement", "vendor", "bank", "account", "holder", "amount", "period", "description"]
+    )
+    for settlement in statements:
+        vendor = settlement.vendor
+        writer.writerow(
+            [
+                f"ST-{settlement.id:06d}",
+                vendor.name,
+                vendor.bank_code,
+                vendor.bank_account,
+                vendor.bank_holder,
+                settlement.net_payable,
+                f"{settlement.period_start.isoformat()}/{settlement.period_end.isoformat()}",
+                f"Konsinyasi {settlement.period_start:%m/%Y} ST-{settlement.id:06d}",
+            ]
+        )
+    return out.getvalue()

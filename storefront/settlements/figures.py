@@ -1,0 +1,233 @@
+"""The figures behind a settlement statement: periods in WIB and one pass over the books.
+
+`compute` answers, for one period and any set of vendors, each product's stock movement (from
+the ledger) and money (from the sale-line snapshots): the rules are described in
+`settlements.services`. Grouped queries, so a month for 500 vendors is a handful of scans.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, func, select
+
+from storefront.clock import utc_bounds
+from storefront.extensions import db
+from storefront.money import commission_split
+from storefront.orders.models import OrderLine, Refund, RefundLine
+from storefront.pos.models import CounterSale, CounterSaleLine, SaleStatus
+from storefront.stock.models import MovementKind, StockMovement
+from storefront.vendors.models import SettlementPeriod
+
+# --- periods ---------------------------------------------------------------------------------
+
+
+def period_containing(kind: str, day: date) -> tuple[date, date]:
+    """The (first, last) day of the `kind` period that `day` falls in."""
+    last_of_month = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+    if kind == SettlementPeriod.WEEKLY:
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    if kind == SettlementPeriod.BIWEEKLY:
+        if day.day <= 15:
+            return day.replace(day=1), day.replace(day=15)
+        return day.replace(day=16), last_of_month
+    return day.replace(day=1), last_of_month
+
+
+def periods_in_month(kind: str, year: int, month: int) -> list[tuple[date, date]]:
+    """The vendor's periods that end in the month (a week belongs to the month it ends in)."""
+    day, last = date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    periods = []
+    while day <= last:
+        start, end = period_containing(kind, day)
+        if end <= last and (start, end) not in periods:
+            periods.append((start, end))
+        day = end + timedelta(days=1)
+    return periods
+
+
+# --- computing the figures -------------------------------------------------------------------
+
+
+@dataclass
+class LineFigures:
+    opening: int = 0
+    received: int = 0
+    sold_online: int = 0
+    gross_online: int = 0
+    sold_counter: int = 0
+    gross_counter: int = 0
+    refunded: int = 0
+    refunds: int = 0
+    restocked: int = 0
+    returned: int = 0
+    adjusted: int = 0
+    closing: int = 0
+    commission: int = 0
+
+    @property
+    def vendor_share(self) -> int:
+        return self.gross_online + self.gross_counter - self.refunds - self.commission
+
+    def is_empty(self) -> bool:
+        return not any(vars(self).values())
+
+
+@dataclass
+class VendorFigures:
+    lines: dict[int, LineFigures] = field(default_factory=lambda: defaultdict(LineFigures))
+
+
+ADJUSTMENT_KINDS = (
+    MovementKind.DAMAGE_LOSS.value,
+    MovementKind.EXPIRY_WRITE_OFF.value,
+    MovementKind.COUNT_CORRECTION.value,
+)
+
+
+def _vendor_filter(column, vendor_ids):
+    return True if vendor_ids is None else column.in_(vendor_ids)
+
+
+def _stock(figures, start_utc, end_utc, vendor_ids, openings) -> None:
+    """Stock figures from the ledger. For vendors in `openings` (their previous statement is
+    closed and ends the day before), the opening stock is that statement's closing stock, so only
+    the period's movements are read; the others sum their whole history before the period."""
+    m = StockMovement
+    in_period = m.created_at >= start_utc
+    # A voided counter sale's units coming back undo a sale the statement never counted.
+    restock = ~m.reference_type.like("counter_sale%")
+
+    def total(condition):
+        return func.coalesce(func.sum(case((condition, m.quantity), else_=0)), 0)
+
+    columns = (
+        m.vendor_id,
+        m.product_id,
+        total(m.created_at < start_utc),
+        total(and_(in_period, m.kind == MovementKind.INTAKE.value)),
+        total(and_(in_period, m.kind == MovementKind.CUSTOMER_RETURN.value, restock)),
+        total(and_(in_period, m.kind == MovementKind.RETURN_TO_VENDOR.value)),
+        total(and_(in_period, m.kind.in_(ADJUSTMENT_KINDS))),
+        func.sum(m.quantity),
+    )
+    queries = []
+    if openings:
+        for vendor_id, closings in openings.items():
+            for product_id, closing in closings.items():
+                line = figures[vendor_id].lines[product_id]
+                line.opening = line.closing = closing
+        queries.append(m.vendor_id.in_(list(openings)) & in_period)
+    rest = None if vendor_ids is None else [v for v in vendor_ids if v not in openings]
+    if rest is None or rest:
+        queries.append(_vendor_filter(m.vendor_id, rest))
+    for condition in queries:
+        rows = db.session.execute(
+            select(*columns)
+            .where(m.created_at < end_utc, condition)
+            .group_by(m.vendor_id, m.product_id)
+        )
+        for vendor_id, product_id, before, received, restocked, returned, adjusted, moved in rows:
+            line = figures[vendor_id].lines[product_id]
+            line.opening += int(before)
+            line.closing = line.opening + int(moved) - int(before)
+            line.received, line.restocked = int(received), int(restocked)
+            line.returned, line.adjusted = -int(returned), int(adjusted)
+
+
+def _sales(figures, start_utc, end_utc, vendor_ids) -> None:
+    _online(figures, start_utc, end_utc, vendor_ids)
+    _refunds(figures, start_utc, end_utc, vendor_ids)
+    _counter(figures, start_utc, end_utc, vendor_ids)
+
+
+def _online(figures, start_utc, end_utc, vendor_ids) -> None:
+    online = db.session.execute(
+        select(
+            OrderLine.vendor_id,
+            OrderLine.product_id,
+            func.sum(OrderLine.quantity),
+            func.sum(OrderLine.gross),
+            func.sum(OrderLine.commission),
+        )
+        .where(
+            # The line carries its order's payment time (copied when paid), so the vendor's
+            # period is one range of ix_order_lines_vendor_paid, not a year of lines.
+            OrderLine.paid_at >= start_utc,
+            OrderLine.paid_at < end_utc,
+            _vendor_filter(OrderLine.vendor_id, vendor_ids),
+        )
+        .group_by(OrderLine.vendor_id, OrderLine.product_id)
+    )
+    for vendor_id, product_id, quantity, gross, commission in online:
+        line = figures[vendor_id].lines[product_id]
+        line.sold_online, line.gross_online = int(quantity), int(gross)
+        line.commission += int(commission)
+
+
+def _refunds(figures, start_utc, end_utc, vendor_ids) -> None:
+    refunds = db.session.execute(
+        select(
+            OrderLine.vendor_id,
+            OrderLine.product_id,
+            OrderLine.commission_bp,
+            RefundLine.quantity,
+            RefundLine.amount,
+        )
+        .join(Refund, Refund.id == RefundLine.refund_id)
+        .join(OrderLine, OrderLine.id == RefundLine.order_line_id)
+        .where(
+            Refund.created_at >= start_utc,
+            Refund.created_at < end_utc,
+            _vendor_filter(OrderLine.vendor_id, vendor_ids),
+        )
+    )
+    for vendor_id, product_id, rate, quantity, amount in refunds:
+        line = figures[vendor_id].lines[product_id]
+        given_back, _share = commission_split(-int(amount), rate)
+        line.refunded += int(quantity)
+        line.refunds += int(amount)
+        line.commission += given_back
+
+
+def _counter(figures, start_utc, end_utc, vendor_ids) -> None:
+    sale, sale_line = CounterSale, CounterSaleLine
+    rows = db.session.execute(
+        select(
+            sale_line.vendor_id,
+            sale_line.product_id,
+            func.sum(sale_line.quantity),
+            func.sum(sale_line.gross),
+            func.sum(sale_line.commission),
+        )
+        .where(
+            # Voided sales are few: leaving their ids out is an index lookup, where a join
+            # to every completed sale made PostgreSQL scan the whole year's sales.
+            sale_line.sale_id.not_in(select(sale.id).where(sale.status == SaleStatus.VOIDED.value)),
+            sale_line.sold_at >= start_utc,
+            sale_line.sold_at < end_utc,
+            _vendor_filter(sale_line.vendor_id, vendor_ids),
+        )
+        .group_by(sale_line.vendor_id, sale_line.product_id)
+    )
+    for vendor_id, product_id, quantity, gross, commission in rows:
+        line = figures[vendor_id].lines[product_id]
+        line.sold_counter, line.gross_counter = int(quantity), int(gross)
+        line.commission += int(commission)
+
+
+def compute(
+    start: date, end: date, vendor_ids=None, openings: dict | None = None
+) -> dict[int, VendorFigures]:
+    """Every vendor's (or the given vendors') per-product figures for the period.
+
+    `openings`: {vendor id: {product id: closing stock of its previous, closed statement}}."""
+    start_utc, end_utc = utc_bounds(start, end)
+    figures: dict[int, VendorFigures] = defaultdict(VendorFigures)
+    _stock(figures, start_utc, end_utc, vendor_ids, openings or {})
+    _sales(figures, start_utc, end_utc, vendor_ids)
+    return figures

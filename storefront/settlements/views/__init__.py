@@ -1,0 +1,1 @@
+"""Settlement pages: managers' periods and statements, commission rates, vendors' statements."""

@@ -1,0 +1,1 @@
+"""Shop pages: home, product listing and pages, maker pages, search suggestions, sitemap."""

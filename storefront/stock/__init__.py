@@ -1,0 +1,13 @@
+"""Stock: batches, the stock ledger (its only writer), intake, returns, write-offs, stock counts,
+expiry, movement history and what shoppers see of it. `flask verify-ledger`."""
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("stock", __name__, cli_group=None)
+
+
+def init_app(app: Flask) -> None:
+    from storefront.stock import cli  # noqa: F401  (attach commands to bp)
+    from storefront.stock.views import history, intake, operations  # noqa: F401  (routes)
+
+    app.register_blueprint(bp)

@@ -1,0 +1,180 @@
+"""Forms for stock: the intake (a vendor's delivery typed or scanned line by line), returns,
+write-offs and stock counts."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from storefront.forms import choices
+from storefront.stock.counts import COUNT_SCOPES
+from storefront.stock.operations import RETURN_REASONS, WRITE_OFF_KINDS
+
+QUANTITY_PREFIX = "qty-"
+
+
+# --- intake ---------------------------------------------------------------------------------------
+
+BLANK_ROWS = 8
+MAX_ROWS = 200
+
+
+class IntakeLineForm(Form):
+    """One line; the CSRF token lives on the outer form."""
+
+    product = SelectField(_l("Product"), choices=[], validate_choice=False)
+    code = StringField(_l("or product code"), validators=[Optional(), Length(max=32)])
+    quantity = IntegerField(
+        _l("Quantity"),
+        validators=[Optional()],
+        render_kw={"inputmode": "numeric"},
+    )
+    batch_code = StringField(_l("Batch code"), validators=[Optional(), Length(max=40)])
+    produced_on = DateField(_l("Produced on"), validators=[Optional()])
+    expires_on = DateField(_l("Expires on"), validators=[Optional()])
+
+    def is_blank(self) -> bool:
+        return not (
+            self.product.data
+            or (self.code.data or "").strip()
+            or self.quantity.data is not None
+            or (self.quantity.raw_data and self.quantity.raw_data[0].strip())
+            or (self.batch_code.data or "").strip()
+            or self.expires_on.data
+            or self.produced_on.data
+        )
+
+
+class IntakeForm(FlaskForm):
+    vendor_id = HiddenField()
+    submission_key = HiddenField(
+        validators=[
+            DataRequired(message=_l("This form has expired; please open it again.")),
+            Regexp(r"^[0-9a-f]{32}$", message=_l("This form has expired; please open it again.")),
+        ]
+    )
+    scan = StringField(
+        _l("Scan or type a product code"),
+        validators=[Optional(), Length(max=32)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    delivered_by = StringField(_l("Delivered by (name)"), validators=[Optional(), Length(max=120)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    lines = FieldList(FormField(IntakeLineForm), min_entries=BLANK_ROWS, max_entries=MAX_ROWS)
+
+    def set_products(self, products) -> None:
+        self._options = choices(
+            [("", "—"), *((str(p.id), f"{p.name} · {p.code}") for p in products)]
+        )
+        for row in self.lines:
+            row.product.choices = self._options
+
+    def add_rows(self, count: int = BLANK_ROWS) -> None:
+        for _ in range(min(count, MAX_ROWS - len(self.lines))):
+            self.lines.append_entry()
+            self.lines[-1].product.choices = getattr(self, "_options", [])
+
+
+# --- returns, write-offs and counts ---------------------------------------------------------------
+
+
+class ReturnForm(FlaskForm):
+    """The reason and note; the quantities per batch are `qty-<batch id>` fields on the page."""
+
+    reason = SelectField(
+        _l("Reason for the return"),
+        validators=[DataRequired(message=_l("Choose a reason for the return."))],
+    )
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=1000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason.choices = choices(
+            [("", _l("Choose…"))] + [(k.value, label) for k, label in RETURN_REASONS.items()]
+        )
+
+
+def return_quantities(formdata, batch_ids) -> tuple[dict[int, int], dict[int, str]]:
+    """The quantities typed per batch (blank is 0) and, per batch, a message for bad input."""
+    quantities: dict[int, int] = {}
+    errors: dict[int, str] = {}
+    for batch_id in batch_ids:
+        raw = (formdata.get(f"{QUANTITY_PREFIX}{batch_id}") or "").strip()
+        if not raw:
+            continue
+        try:
+            quantities[batch_id] = int(raw)
+        except ValueError:
+            errors[batch_id] = str(_l("Enter a whole number."))
+    return quantities, errors
+
+
+class WriteOffForm(FlaskForm):
+    quantity = IntegerField(
+        _l("Quantity"),
+        validators=[
+            InputRequired(message=_l("Enter a quantity of at least 1.")),
+            NumberRange(min=1, message=_l("Enter a quantity of at least 1.")),
+        ],
+    )
+    kind = SelectField(_l("Kind"))
+    reason = TextAreaField(
+        _l("What happened"),
+        validators=[DataRequired(message=_l("Say what happened.")), Length(max=1000)],
+    )
+    photo = FileField(_l("Photo (optional, JPEG, PNG or WebP)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = choices((k.value, label) for k, label in WRITE_OFF_KINDS.items())
+
+
+class StartCountForm(FlaskForm):
+    scope = SelectField(_l("What to count"))
+    vendor_id = SelectField(_l("Vendor"), coerce=int, validators=[Optional()])
+    category_id = SelectField(_l("Category"), coerce=int, validators=[Optional()])
+
+    def __init__(self, *args, vendors=(), categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope.choices = choices(COUNT_SCOPES.items())
+        self.vendor_id.choices = choices([(0, "—")] + [(v.id, v.name) for v in vendors])
+        self.category_id.choices = choices(
+            [(0, "—")] + [(c.id, c.display_name) for c in categories]
+        )
+
+
+class CountLineForm(FlaskForm):
+    counted = IntegerField(
+        _l("Counted"),
+        validators=[
+            InputRequired(message=_l("Enter the quantity you counted.")),
+            NumberRange(min=0, message=_l("A counted quantity cannot be negative.")),
+        ],
+    )
+
+
+class PostCountForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for the corrections"),
+        validators=[
+            DataRequired(message=_l("Give a reason for the corrections.")),
+            Length(max=1000),
+        ],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button with nothing to fill in (cancel a count): the CSRF token only."""

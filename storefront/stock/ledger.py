@@ -1,0 +1,471 @@
+"""The one writer of the stock ledger, and the stock questions other features ask.
+
+Every change of stock goes through `_move` below: it locks the batch's `StockLevel` row, changes
+it and appends a `StockMovement` in the same transaction, so the level always equals the sum of
+the movements (DESIGN invariant 2) and `flask verify-ledger` can prove it.
+
+Concurrency: two buyers must never get the last jar. On PostgreSQL the level rows are locked
+with SELECT … FOR UPDATE, always in batch-id order so two transactions cannot deadlock; on SQLite
+the transaction starts with BEGIN IMMEDIATE, which takes the database's write lock before
+anything is read. Callers commit (or roll back) the session afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, nulls_last, or_, select
+
+from storefront.clock import today_wib
+from storefront.database import utcnow
+from storefront.extensions import db
+from storefront.stock.models import (
+    Batch,
+    MovementKind,
+    Reservation,
+    ReservationLine,
+    ReservationStatus,
+    StockLevel,
+    StockMovement,
+)
+
+
+class StockError(Exception):
+    """A stock rule was broken; `message` is safe to show, `field` names the form field."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class OutOfStock(StockError):
+    def __init__(self, product_id: int, requested: int, available: int):
+        super().__init__(
+            _l(
+                "Only %(available)d left in stock, %(requested)d asked for.",
+                available=available,
+                requested=requested,
+            ),
+            field="quantity",
+        )
+        self.product_id = product_id
+        self.requested = requested
+        self.available = available
+
+
+class InvalidReservation(StockError):
+    pass
+
+
+SALE_KINDS = {"online": MovementKind.ONLINE_SALE, "counter": MovementKind.COUNTER_SALE}
+
+
+# --- transactions and locks ----------------------------------------------------------------
+
+
+def begin_stock_change() -> None:
+    """Start the transaction a stock change runs in, holding the write lock from the start.
+
+    On SQLite the current transaction is ended first (whatever the caller added to the session
+    is committed with it), then BEGIN IMMEDIATE takes the database's write lock before anything
+    is read: the sqlite3 module only begins transactions itself before a write, which would let
+    two checkouts read the same stock. On PostgreSQL the row locks below do the work.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.commit()
+        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _lock_levels(batch_ids: Iterable[int]) -> dict[int, StockLevel]:
+    ids = sorted(set(batch_ids))
+    if not ids:
+        return {}
+    statement = (
+        select(StockLevel)
+        .where(StockLevel.batch_id.in_(ids))
+        .order_by(StockLevel.batch_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {level.batch_id: level for level in db.session.scalars(statement)}
+
+
+def _move(
+    level: StockLevel,
+    batch: Batch,
+    kind: MovementKind,
+    quantity: int,
+    *,
+    actor_id: int | None,
+    reference_type: str,
+    reference_id: int | None,
+    reason: str = "",
+) -> StockMovement:
+    """Change on hand by `quantity` (signed) and write the ledger line. The level is locked."""
+    if quantity == 0:
+        raise StockError(_l("The quantity must not be zero."), field="quantity")
+    if level.on_hand + quantity < level.reserved:
+        # Units held for buyers cannot be returned, written off or corrected away.
+        raise OutOfStock(batch.product_id, -quantity, level.on_hand - level.reserved)
+    level.on_hand += quantity
+    movement = StockMovement(
+        batch_id=batch.id,
+        product_id=batch.product_id,
+        vendor_id=batch.vendor_id,
+        kind=kind.value,
+        quantity=quantity,
+        actor_id=actor_id,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        reason=reason[:255],
+    )
+    db.session.add(movement)
+    return movement
+
+
+def receive_batch(batch: Batch, *, actor_id: int) -> StockMovement:
+    """Put a new batch on the shelf: its level row and the intake movement."""
+    db.session.add(batch)
+    db.session.flush()
+    level = StockLevel(batch_id=batch.id, product_id=batch.product_id, on_hand=0, reserved=0)
+    db.session.add(level)
+    db.session.flush()
+    return _move(
+        level,
+        batch,
+        MovementKind.INTAKE,
+        batch.received_quantity,
+        actor_id=actor_id,
+        reference_type="intake_receipt",
+        reference_id=batch.receipt_id,
+    )
+
+
+def remove_from_batch(
+    batch: Batch,
+    quantity: int,
+    kind: MovementKind,
+    *,
+    actor_id: int,
+    reference_type: str,
+    reference_id: int | None,
+    reason: str = "",
+) -> StockMovement:
+    """Take units out of a batch (return to vendor, damage or loss, expiry write-off)."""
+    if quantity <= 0:
+        raise StockError(_l("Enter a quantity of at least 1."), field="quantity")
+    level = _lock_levels([batch.id])[batch.id]
+    return _move(
+        level,
+        batch,
+        kind,
+        -quantity,
+        actor_id=actor_id,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        reason=reason,
+    )
+
+
+def return_to_shelf(
+    batch: Batch,
+    quantity: int,
+    *,
+    actor_id: int | None,
+    reference_type: str,
+    reference_id: int | None,
+    reason: str = "",
+) -> StockMovement:
+    """Put sold units back into the batch they came from (a refund a manager restocks)."""
+    if quantity <= 0:
+        raise StockError(_l("Enter a quantity of at least 1."), field="quantity")
+    level = _lock_levels([batch.id])[batch.id]
+    return _move(
+        level,
+        batch,
+        MovementKind.CUSTOMER_RETURN,
+        quantity,
+        actor_id=actor_id,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        reason=reason,
+    )
+
+
+def correct_count(
+    batch: Batch, counted: int, *, actor_id: int, count_id: int, reason: str
+) -> StockMovement | None:
+    """Make on hand equal what was counted; None when it already does."""
+    if counted < 0:
+        raise StockError(_l("A counted quantity cannot be negative."), field="counted")
+    level = _lock_levels([batch.id])[batch.id]
+    difference = counted - level.on_hand
+    if difference == 0:
+        return None
+    return _move(
+        level,
+        batch,
+        MovementKind.COUNT_CORRECTION,
+        difference,
+        actor_id=actor_id,
+        reference_type="stock_count",
+        reference_id=count_id,
+        reason=reason,
+    )
+
+
+# --- what can be sold ----------------------------------------------------------------------
+
+
+def _sellable(today: date):
+    """Batches that may be sold: not expired (FEFO picks the earliest expiry first)."""
+    return or_(Batch.expires_on.is_(None), Batch.expires_on >= today)
+
+
+def available_quantity(product_id: int, today: date | None = None) -> int:
+    """On hand − reserved, over the product's batches that have not expired."""
+    today = today or today_wib()
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
+        .join(Batch, Batch.id == StockLevel.batch_id)
+        .where(StockLevel.product_id == product_id, _sellable(today))
+    )
+    return int(total or 0)
+
+
+def available_quantities(product_ids: Iterable[int], today: date | None = None) -> dict[int, int]:
+    """`available_quantity` for many products in one query (list pages)."""
+    ids = list(set(product_ids))
+    if not ids:
+        return {}
+    today = today or today_wib()
+    rows = db.session.execute(
+        select(StockLevel.product_id, func.sum(StockLevel.on_hand - StockLevel.reserved))
+        .join(Batch, Batch.id == StockLevel.batch_id)
+        .where(StockLevel.product_id.in_(ids), _sellable(today))
+        .group_by(StockLevel.product_id)
+    )
+    found = {product_id: int(total or 0) for product_id, total in rows}
+    return {product_id: found.get(product_id, 0) for product_id in ids}
+
+
+@dataclass(frozen=True)
+class Line:
+    product_id: int
+    quantity: int
+
+
+def _allocate(lines: list[Line], today: date) -> list[tuple[Batch, StockLevel, int]]:
+    """FEFO: each product's quantity from its earliest-expiring sellable batches, locked."""
+    wanted: dict[int, int] = {}
+    for line in lines:
+        if line.quantity <= 0:
+            raise StockError(_l("Enter a quantity of at least 1."), field="quantity")
+        wanted[line.product_id] = wanted.get(line.product_id, 0) + line.quantity
+    candidates = db.session.execute(
+        select(Batch.id, Batch.product_id)
+        .join(StockLevel, StockLevel.batch_id == Batch.id)
+        .where(
+            Batch.product_id.in_(wanted),
+            _sellable(today),
+            StockLevel.on_hand > StockLevel.reserved,
+        )
+        .order_by(nulls_last(Batch.expires_on.asc()), Batch.id)
+    ).all()
+    levels = _lock_levels(batch_id for batch_id, _ in candidates)
+    batches = {b.id: b for b in db.session.scalars(select(Batch).where(Batch.id.in_(levels)))}
+    allocation = []
+    for product_id, quantity in wanted.items():
+        remaining = quantity
+        for batch_id, batch_product in candidates:
+            if batch_product != product_id or remaining == 0:
+                continue
+            level = levels[batch_id]
+            take = min(remaining, level.on_hand - level.reserved)
+            if take > 0:
+                allocation.append((batches[batch_id], level, take))
+                remaining -= take
+        if remaining:
+            raise OutOfStock(product_id, quantity, quantity - remaining)
+    return allocation
+
+
+def reserve(
+    lines: Iterable[Line], ttl: timedelta, *, reference: str = "", now: datetime | None = None
+) -> Reservation:
+    """Hold stock for a buyer (FEFO across batches) until `now + ttl`. Raises OutOfStock and
+    changes nothing when any line cannot be filled completely."""
+    begin_stock_change()
+    now = now or utcnow()
+    allocation = _allocate(list(lines), today_wib())
+    reservation = Reservation(
+        status=ReservationStatus.ACTIVE.value, expires_at=now + ttl, reference=reference[:60]
+    )
+    for batch, level, quantity in allocation:
+        level.reserved += quantity
+        reservation.lines.append(
+            ReservationLine(batch_id=batch.id, product_id=batch.product_id, quantity=quantity)
+        )
+    db.session.add(reservation)
+    db.session.flush()
+    return reservation
+
+
+def _lock_reservation(reservation: Reservation) -> Reservation:
+    locked = db.session.scalar(
+        select(Reservation)
+        .where(Reservation.id == reservation.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if locked is None or locked.status != ReservationStatus.ACTIVE:
+        raise InvalidReservation(_l("This reservation is no longer active."))
+    return locked
+
+
+def release(reservation: Reservation, *, now: datetime | None = None) -> None:
+    """Give the held units back to the shelf (cancelled or expired order)."""
+    begin_stock_change()
+    reservation = _lock_reservation(reservation)
+    levels = _lock_levels(line.batch_id for line in reservation.lines)
+    for line in reservation.lines:
+        levels[line.batch_id].reserved -= line.quantity
+    reservation.status = ReservationStatus.RELEASED.value
+    reservation.closed_at = now or utcnow()
+
+
+def commit_sale(
+    reservation: Reservation,
+    channel: str,
+    *,
+    reference_type: str,
+    reference_id: int | None,
+    actor_id: int | None = None,
+) -> list[StockMovement]:
+    """Turn held units into sale movements (the order was paid)."""
+    begin_stock_change()
+    kind = SALE_KINDS[channel]
+    reservation = _lock_reservation(reservation)
+    levels = _lock_levels(line.batch_id for line in reservation.lines)
+    movements = []
+    for line in reservation.lines:
+        level = levels[line.batch_id]
+        level.reserved -= line.quantity
+        movements.append(
+            _move(
+                level,
+                line.batch,
+                kind,
+                -line.quantity,
+                actor_id=actor_id,
+                reference_type=reference_type,
+                reference_id=reference_id,
+            )
+        )
+    reservation.status = ReservationStatus.COMMITTED.value
+    reservation.closed_at = utcnow()
+    return movements
+
+
+def record_counter_sale(
+    lines: Iterable[Line], *, reference_type: str, reference_id: int | None, actor_id: int
+) -> list[StockMovement]:
+    """A sale at the counter: FEFO allocation and sale movements in one step."""
+    begin_stock_change()
+    movements = []
+    for batch, level, quantity in _allocate(list(lines), today_wib()):
+        movements.append(
+            _move(
+                level,
+                batch,
+                MovementKind.COUNTER_SALE,
+                -quantity,
+                actor_id=actor_id,
+                reference_type=reference_type,
+                reference_id=reference_id,
+            )
+        )
+    return movements
+
+
+def expire_reservations(now: datetime | None = None) -> int:
+    """Release every active reservation past its time; returns how many. The caller commits."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Reservation).where(
+            Reservation.status == ReservationStatus.ACTIVE.value, Reservation.expires_at < now
+        )
+    ).all()
+    for reservation in due:
+        release(reservation, now=now)
+    return len(due)
+
+
+# --- checking the books --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    batch_id: int
+    on_hand: int
+    ledger_sum: int
+    reserved: int
+    reserved_held: int
+
+    @property
+    def problem(self) -> str:
+        parts = []
+        if self.on_hand != self.ledger_sum:
+            parts.append(f"on hand {self.on_hand} but movements add up to {self.ledger_sum}")
+        if self.on_hand < 0:
+            parts.append(f"on hand is negative ({self.on_hand})")
+        if self.reserved != self.reserved_held:
+            parts.append(
+                f"reserved {self.reserved} but active reservations hold {self.reserved_held}"
+            )
+        if self.reserved > self.on_hand:
+            parts.append(f"reserved {self.reserved} exceeds on hand {self.on_hand}")
+        return "; ".join(parts)
+
+
+def verify_ledger() -> tuple[int, list[Mismatch]]:
+    """Compare every stock level with its movements and active reservations.
+
+    Returns (batches checked, mismatches). Aggregates in the database: one pass over the
+    movements, however many there are.
+    """
+    sums = (
+        select(StockMovement.batch_id, func.sum(StockMovement.quantity).label("total"))
+        .group_by(StockMovement.batch_id)
+        .subquery()
+    )
+    held = (
+        select(ReservationLine.batch_id, func.sum(ReservationLine.quantity).label("held"))
+        .join(Reservation, Reservation.id == ReservationLine.reservation_id)
+        .where(Reservation.status == ReservationStatus.ACTIVE.value)
+        .group_by(ReservationLine.batch_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Batch.id,
+            func.coalesce(StockLevel.on_hand, 0),
+            func.coalesce(sums.c.total, 0),
+            func.coalesce(StockLevel.reserved, 0),
+            func.coalesce(held.c.held, 0),
+        )
+        .outerjoin(StockLevel, StockLevel.batch_id == Batch.id)
+        .outerjoin(sums, sums.c.batch_id == Batch.id)
+        .outerjoin(held, held.c.batch_id == Batch.id)
+        .order_by(Batch.id)
+    ).all()
+    mismatches = [
+        Mismatch(batch_id, int(on_hand), int(total), int(reserved), int(reserved_held))
+        for batch_id, on_hand, total, reserved, reserved_held in rows
+        if on_hand != total or on_hand < 0 or reserved != reserved_held or reserved > on_hand
+    ]
+    return len(rows), mismatches

@@ -1,0 +1,1 @@
+"""Stock pages: intake, returns and write-offs, stock counts, expiry and movement history."""

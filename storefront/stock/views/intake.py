@@ -1,0 +1,226 @@
+"""Manager pages for intake: receive a vendor's delivery, print the nota titip and the labels."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from storefront.auth.access import role_required
+from storefront.auth.models import Role
+from storefront.extensions import db
+from storefront.navigation import page_number
+from storefront.stock import bp, documents, intake
+from storefront.stock.forms import IntakeForm
+from storefront.templating import outlet
+from storefront.vendors.models import Vendor, VendorStatus
+
+
+def _approved_vendor(raw) -> Vendor | None:
+    vendor_id = int(raw) if str(raw or "").isdigit() else None
+    vendor = db.session.get(Vendor, vendor_id) if vendor_id else None
+    return vendor if vendor is not None and vendor.status == VendorStatus.APPROVED else None
+
+
+def _render_lines(form: IntakeForm, vendor: Vendor, products, status: int = 200, **extra):
+    code_map = {p.code.upper(): {"id": p.id, "name": p.name} for p in products}
+    page = render_template(
+        "stock/intake/lines.html",
+        form=form,
+        vendor=vendor,
+        products=products,
+        code_map=code_map,
+        **extra,
+    )
+    return page, status
+
+
+@bp.route("/manage/stock/intake", methods=["GET"])
+@role_required(Role.MANAGER)
+def intake_start():
+    raw_vendor = request.args.get("vendor_id")
+    vendor = _approved_vendor(raw_vendor)
+    if vendor is None:
+        if raw_vendor:
+            flash(_("Choose an approved vendor."), "error")
+        results, totals = intake.recent_receipts(page_number())
+        return render_template(
+            "stock/intake/start.html",
+            vendors=intake.approved_vendors(),
+            results=results,
+            totals=totals,
+        )
+    products = intake.vendor_products(vendor.id)
+    form = IntakeForm(
+        formdata=None, data={"vendor_id": vendor.id, "submission_key": uuid.uuid4().hex}
+    )
+    form.set_products(products)
+    return _render_lines(form, vendor, products)
+
+
+def _scan(form: IntakeForm, vendor: Vendor, products) -> str | None:
+    """Add one unit of the scanned product (a new line or one more on its line)."""
+    code = (form.scan.data or "").strip()
+    if not code:
+        return None
+    product = next((p for p in products if p.code.upper() == code.upper()), None)
+    if product is None:
+        other = intake.product_by_code(code)
+        if other is not None and other.vendor_id != vendor.id:
+            message = _(
+                "%(product)s (%(code)s) belongs to %(other)s, not to %(vendor)s.",
+                product=other.name,
+                code=other.code,
+                other=other.vendor.name,
+                vendor=vendor.name,
+            )
+        else:
+            message = _(
+                "No approved product of %(vendor)s has the code %(code)s.",
+                vendor=vendor.name,
+                code=code,
+            )
+        form.scan.errors = [message]
+        return None
+    row = next((r for r in form.lines if r.product.data == str(product.id)), None)
+    if row is None:
+        row = next((r for r in form.lines if r.form.is_blank()), None)
+    if row is None:
+        form.add_rows(1)
+        row = form.lines[-1]
+    quantity = (row.quantity.data or 0) + 1 if row.product.data == str(product.id) else 1
+    row.product.data = str(product.id)
+    row.code.data = ""
+    row.quantity.data = quantity
+    row.quantity.raw_data = [str(quantity)]
+    form.scan.data = ""
+    return _("%(product)s: %(quantity)d", product=product.name, quantity=quantity)
+
+
+def _collect_lines(form: IntakeForm) -> tuple[list[intake.IntakeLine], list[int]] | None:
+    """The filled-in rows as service lines, and which row each came from; None on a row error."""
+    lines, rows, ok = [], [], True
+    for index, row in enumerate(form.lines):
+        if row.form.is_blank():
+            continue
+        product_id = int(row.product.data) if (row.product.data or "").isdigit() else None
+        code = (row.code.data or "").strip()
+        if product_id is None and code:
+            found = intake.product_by_code(code)
+            if found is None:
+                row.code.errors = [_("No product has the code %(code)s.", code=code)]
+                ok = False
+                continue
+            product_id = found.id
+        if product_id is None:
+            row.product.errors = [_("Choose a product or type its code.")]
+            ok = False
+            continue
+        if row.quantity.data is None:
+            row.quantity.errors = [_("Enter the quantity.")]
+            ok = False
+            continue
+        lines.append(
+            intake.IntakeLine(
+                product_id=product_id,
+                quantity=row.quantity.data,
+                batch_code=(row.batch_code.data or "").strip(),
+                produced_on=row.produced_on.data,
+                expires_on=row.expires_on.data,
+            )
+        )
+        rows.append(index)
+    return (lines, rows) if ok else None
+
+
+@bp.route("/manage/stock/intake", methods=["POST"])
+@role_required(Role.MANAGER)
+def intake_submit():
+    form = IntakeForm()
+    vendor = _approved_vendor(form.vendor_id.data)
+    if vendor is None:
+        flash(_("Choose an approved vendor."), "error")
+        return redirect(url_for("stock.intake_start"))
+    products = intake.vendor_products(vendor.id)
+    form.set_products(products)
+    action = request.form.get("action", "scan")
+
+    if action == "more":
+        form.add_rows()
+        return _render_lines(form, vendor, products)
+    if action != "confirm":
+        scanned = _scan(form, vendor, products)
+        return _render_lines(form, vendor, products, scanned=scanned)
+
+    existing = intake.receipt_by_key(form.submission_key.data or "")
+    if existing is not None:
+        flash(_("This delivery was already received as %(number)s.", number=existing.number))
+        return redirect(url_for("stock.intake_receipt", receipt_id=existing.id))
+    if not form.validate_on_submit():
+        return _render_lines(form, vendor, products, 400)
+    collected = _collect_lines(form)
+    if collected is None:
+        return _render_lines(form, vendor, products, 400, line_errors=True)
+    lines, rows = collected
+    try:
+        receipt = intake.create_intake(
+            vendor.id,
+            lines,
+            actor=current_user,
+            submission_key=form.submission_key.data,
+            delivered_by=form.delivered_by.data or "",
+            note=form.note.data or "",
+        )
+    except intake.IntakeError as exc:
+        db.session.rollback()
+        if exc.line is not None:
+            row = form.lines[rows[exc.line]]
+            field = getattr(row, exc.field or "product", row.product)
+            field.errors = [str(exc.message)]
+            return _render_lines(form, vendor, products, 400, line_errors=True)
+        flash(str(exc.message), "error")
+        return _render_lines(form, vendor, products, 400)
+    db.session.commit()
+    flash(_("Goods received: intake receipt %(number)s.", number=receipt.number), "success")
+    return redirect(url_for("stock.intake_receipt", receipt_id=receipt.id))
+
+
+def _receipt_or_404(receipt_id: int):
+    receipt = intake.get_receipt(receipt_id)
+    if receipt is None:
+        abort(404)
+    return receipt
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/manage/stock/intake/<int:receipt_id>")
+@role_required(Role.MANAGER)
+def intake_receipt(receipt_id: int):
+    receipt = _receipt_or_404(receipt_id)
+    units, value = intake.receipt_total(receipt)
+    return render_template("stock/intake/receipt.html", receipt=receipt, units=units, value=value)
+
+
+@bp.route("/manage/stock/intake/<int:receipt_id>.pdf")
+@role_required(Role.MANAGER)
+def intake_receipt_pdf(receipt_id: int):
+    receipt = _receipt_or_404(receipt_id)
+    return _pdf(documents.receipt_pdf(receipt, outlet()), f"{receipt.number}.pdf")
+
+
+@bp.route("/manage/stock/intake/<int:receipt_id>/labels.pdf")
+@role_required(Role.MANAGER)
+def intake_labels_pdf(receipt_id: int):
+    receipt = _receipt_or_404(receipt_id)
+    per_unit = request.args.get("per") != "batch"
+    return _pdf(
+        documents.labels_pdf(receipt.batches, per_unit=per_unit), f"{receipt.number}-label.pdf"
+    )
