@@ -14,7 +14,7 @@ from storefront.dates import date_text, datetime_text
 from storefront.extensions import db
 from storefront.i18n import current_language, localized
 from storefront.links import external_url
-from storefront.money import format_rupiah
+from storefront.money import format_percent, format_rupiah
 from storefront.phones import display_phone, whatsapp_link
 from storefront.settings.services import DEFAULTS, get_settings
 from storefront.uploads import media_url
@@ -109,6 +109,7 @@ def url_with_lang(code: str) -> str:
 
 def register_template_helpers(app) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
+    app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["datetime"] = datetime_text
     app.jinja_env.filters["date"] = date_text
     app.jinja_env.filters["phone"] = display_phone
