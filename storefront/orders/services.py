@@ -143,6 +143,9 @@ class CheckoutDetails:
 
 
 def card_minimum() -> int:
+    """The smallest amount the shop charges to a card. It exists because the provider takes a
+    fixed fee per payment, so it is compared with what is charged — the subtotal plus the
+    delivery fee — and nowhere else (the checkout page offers the card to every cart)."""
     return int(get_setting("card_minimum_total"))
 
 
@@ -175,7 +178,7 @@ def _check_details(details: CheckoutDetails, *, card_enabled: bool, subtotal: in
     if details.payment_method == PaymentMethod.STRIPE:
         if not card_enabled:
             raise OrderError(_l("Card payment is not available."), field="payment_method")
-        if subtotal + fee < card_minimum():
+        if subtotal + fee < card_minimum():  # the amount charged, see card_minimum
             raise OrderError(
                 _l(
                     "Card payment starts from %(minimum)s; please pay at the outlet.",
