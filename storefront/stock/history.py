@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from storefront.auth.models import User
 from storefront.catalog.models import Product
-from storefront.clock import shop_zone, start_of_day, today_wib
+from storefront.clock import shop_zone, start_of_day, today_wib, zone_name
 from storefront.csv_export import CsvWriter
 from storefront.extensions import db
 from storefront.stock.models import Batch, MovementKind, StockLevel, StockMovement
@@ -280,7 +280,7 @@ def movement_page(filters: MovementFilters, page: int = 1):
 
 
 def csv_header(*, with_vendor: bool) -> list[str]:
-    header = [_("Time (WIB)")]
+    header = [_("Time (%(zone)s)", zone=zone_name())]
     if with_vendor:
         header.append(_("Vendor"))
     header += [
