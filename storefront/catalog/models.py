@@ -22,6 +22,7 @@ from storefront.categories import Category
 from storefront.database import TimestampMixin, UTCDateTime, utcnow
 from storefront.extensions import db
 from storefront.money import MAX_AMOUNT
+from storefront.states import StatusChange
 
 
 class ProductStatus(enum.StrEnum):
@@ -155,17 +156,10 @@ class PriceChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
-class ProductStatusChange(db.Model):
+class ProductStatusChange(StatusChange, db.Model):
     __tablename__ = "product_status_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    from_status: Mapped[str] = mapped_column(String(20), nullable=False)
-    to_status: Mapped[str] = mapped_column(String(20), nullable=False)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-
-    actor = relationship("User")

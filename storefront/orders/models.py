@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storefront.catalog.sale_lines import SaleLine
 from storefront.database import TimestampMixin, UTCDateTime, utcnow
 from storefront.extensions import db
 
@@ -142,45 +143,29 @@ class Order(TimestampMixin, db.Model):
         return (self.paid_amount or 0) - self.refunded_amount if self.is_paid else 0
 
 
-class OrderLine(db.Model):
+class OrderLine(SaleLine, db.Model):
     """What was bought, frozen at the moment of sale (DESIGN invariant 1): later price or
-    commission changes never rewrite it."""
+    commission changes never rewrite it. `sold_at` is the order's payment time, copied when
+    it is paid."""
 
     __tablename__ = "order_lines"
     __table_args__ = (
-        CheckConstraint("quantity > 0", name="quantity_positive"),
-        CheckConstraint("unit_price > 0", name="price_positive"),
-        CheckConstraint("gross = unit_price * quantity", name="gross_adds_up"),
-        CheckConstraint("commission + vendor_share = gross", name="split_adds_up"),
+        *SaleLine.snapshot_checks(),
         CheckConstraint(
             "refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refund_within_line"
         ),
         Index("ix_order_lines_vendor", "vendor_id", "order_id"),
         # A vendor's sales of one settlement period, without reading the year's lines.
-        Index("ix_order_lines_vendor_paid", "vendor_id", "paid_at"),
+        Index("ix_order_lines_vendor_sold", "vendor_id", "sold_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), nullable=False, index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
-    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False)
-    product_name: Mapped[str] = mapped_column(String(120), nullable=False)
-    product_code: Mapped[str] = mapped_column(String(32), nullable=False)
     unit: Mapped[str] = mapped_column(String(30), nullable=False, default="pcs")
-    unit_price: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
-    gross: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    commission_bp: Mapped[int] = mapped_column(Integer, nullable=False)
-    commission: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    vendor_share: Mapped[int] = mapped_column(BigInteger, nullable=False)
     refunded_quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     refunded_amount: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
-    # The order's payment time, copied when it is paid: the time a sale counts for settlements.
-    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     order: Mapped[Order] = relationship(back_populates="lines")
-    product = relationship("Product")
-    vendor = relationship("Vendor")
 
 
 class OrderEvent(db.Model):

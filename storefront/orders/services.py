@@ -438,7 +438,7 @@ def mark_paid(
 
 def _stamp_lines(order: Order) -> None:
     for line in order.lines:
-        line.paid_at = order.paid_at
+        line.sold_at = order.paid_at
 
 
 def _paid_comment(paid_with: PaidWith, reference: str) -> str:

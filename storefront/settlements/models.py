@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storefront.database import UTCDateTime, utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order
+from storefront.states import StatusChange
 
 # Statements and the month's batch find a period's online sales by payment time.
 # Declared here, beside the query that needs it, so the orders model stays the orders' own.
@@ -180,20 +181,13 @@ class SettlementLine(db.Model):
         return self.expected_closing == self.closing
 
 
-class SettlementStatusChange(db.Model):
+class SettlementStatusChange(StatusChange, db.Model):
     __tablename__ = "settlement_status_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     settlement_id: Mapped[int] = mapped_column(
         ForeignKey("settlements.id"), nullable=False, index=True
     )
-    from_status: Mapped[str] = mapped_column(String(10), nullable=False)
-    to_status: Mapped[str] = mapped_column(String(10), nullable=False)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-
-    actor = relationship("User")
 
 
 class SettlementComment(db.Model):

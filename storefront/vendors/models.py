@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storefront.crypto import EncryptedString
 from storefront.database import TimestampMixin, UTCDateTime, utcnow
 from storefront.extensions import db
+from storefront.states import StatusChange
 
 
 class VendorStatus(enum.StrEnum):
@@ -217,20 +218,13 @@ class VendorPhoto(TimestampMixin, db.Model):
     vendor: Mapped[Vendor] = relationship(back_populates="photos")
 
 
-class VendorStatusChange(db.Model):
+class VendorStatusChange(StatusChange, db.Model):
     """Every move of an application or vendor, with who made it and why."""
 
     __tablename__ = "vendor_status_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False, index=True)
-    from_status: Mapped[str] = mapped_column(String(20), nullable=False)
-    to_status: Mapped[str] = mapped_column(String(20), nullable=False)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-
-    actor = relationship("User")
 
 
 class ConsentKind(enum.StrEnum):

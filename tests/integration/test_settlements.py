@@ -62,7 +62,7 @@ def paid_order(items, at):
         for product, quantity in items:
             snapshot = sale_snapshot(product, quantity)
             subtotal += snapshot["gross"]
-            lines.append(OrderLine(paid_at=at, **snapshot))
+            lines.append(OrderLine(sold_at=at, **snapshot))
         order = Order(
             number=f"GTG-{uuid.uuid4().hex[:8]}",
             status="paid",
