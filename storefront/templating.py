@@ -7,7 +7,6 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app, g, request, url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from storefront.dates import date_text, datetime_text
@@ -62,21 +61,6 @@ def outlet() -> dict[str, str]:
     return g.outlet
 
 
-STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "submitted": _l("Waiting for review"),
-    "changes_requested": _l("Changes requested"),
-    "approved": _l("Approved"),
-    "rejected": _l("Rejected"),
-    "suspended": _l("Suspended"),
-}
-
-
-def status_label(status: str) -> str:
-    """The one place statuses get their words; templates show them with a badge class."""
-    return str(STATUS_LABELS.get(status, status))
-
-
 def photo_url(photo, width: int = 640) -> str:
     """URL of the stored variant closest to `width` (never smaller when one is available)."""
     widths = sorted(int(w) for w in photo_widths(photo))
@@ -119,7 +103,6 @@ def register_template_helpers(app) -> None:
         current_language=current_language,
         url_with_lang=url_with_lang,
         whatsapp_link=whatsapp_link,
-        status_label=status_label,
         media_url=media_url,
         photo_url=photo_url,
         photo_srcset=photo_srcset,

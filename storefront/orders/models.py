@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -20,41 +20,46 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storefront.catalog.sale_lines import SaleLine
 from storefront.database import TimestampMixin, UTCDateTime, utcnow
 from storefront.extensions import db
+from storefront.states import LabelledEnum, check_in
 
 
-class OrderStatus(enum.StrEnum):
-    PENDING_PAYMENT = "pending_payment"
-    PAID = "paid"
-    PACKED = "packed"
-    READY_FOR_PICKUP = "ready_for_pickup"
-    OUT_FOR_DELIVERY = "out_for_delivery"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-    REFUNDED = "refunded"
+class OrderStatus(LabelledEnum):
+    PENDING_PAYMENT = "pending_payment", _l("Waiting for payment")
+    PAID = "paid", _l("Paid")
+    PACKED = "packed", _l("Packed")
+    READY_FOR_PICKUP = "ready_for_pickup", _l("Ready for pickup")
+    OUT_FOR_DELIVERY = "out_for_delivery", _l("Out for delivery")
+    COMPLETED = "completed", _l("Completed")
+    CANCELLED = "cancelled", _l("Cancelled")
+    REFUNDED = "refunded", _l("Refunded")
 
 
-class Fulfilment(enum.StrEnum):
+class Fulfilment(LabelledEnum):
     PICKUP = "pickup"
     DELIVERY = "delivery"
 
 
-class PaymentMethod(enum.StrEnum):
+class PaymentMethod(LabelledEnum):
     """How the shopper chose to pay at checkout."""
 
     OUTLET = "outlet"  # cash, QRIS or debit when collecting (or to the outlet's courier)
     STRIPE = "stripe"  # card (and other Stripe methods) online, before packing
 
 
-class PaidWith(enum.StrEnum):
+class PaidWith(LabelledEnum):
     """How the money actually came in, recorded when the order is marked paid."""
 
-    CASH = "cash"
-    QRIS = "qris"
-    DEBIT = "debit"
-    CARD = "card"
+    CASH = "cash", _l("Cash")
+    QRIS = "qris", _l("QRIS")
+    DEBIT = "debit", _l("Debit card")
+    CARD = "card", _l("Card (online)")
 
 
-STATUS_SQL = ", ".join(f"'{s.value}'" for s in OrderStatus)
+class RefundMethod(LabelledEnum):
+    """How money goes back: through the provider to the card, or in cash at the outlet."""
+
+    STRIPE = "stripe", _l("Back to the card (Stripe)")
+    CASH = "cash", _l("Cash at the counter")
 
 
 class CartItem(db.Model):
@@ -80,9 +85,9 @@ class CartItem(db.Model):
 class Order(TimestampMixin, db.Model):
     __tablename__ = "orders"
     __table_args__ = (
-        CheckConstraint(f"status IN ({STATUS_SQL})", name="status_known"),
-        CheckConstraint("fulfilment IN ('pickup', 'delivery')", name="fulfilment_known"),
-        CheckConstraint("payment_method IN ('outlet', 'stripe')", name="payment_method_known"),
+        check_in("status", OrderStatus, name="status_known"),
+        check_in("fulfilment", Fulfilment, name="fulfilment_known"),
+        check_in("payment_method", PaymentMethod, name="payment_method_known"),
         CheckConstraint("subtotal > 0 AND delivery_fee >= 0", name="amounts_valid"),
         CheckConstraint("total = subtotal + delivery_fee", name="total_adds_up"),
         CheckConstraint(
@@ -192,7 +197,7 @@ class Refund(db.Model):
     __tablename__ = "refunds"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("method IN ('stripe', 'cash')", name="method_known"),
+        check_in("method", RefundMethod, name="method_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

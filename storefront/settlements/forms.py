@@ -9,6 +9,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from storefront.forms import PercentField, choices
+from storefront.settlements.models import CommentKind
 
 
 class MonthForm(FlaskForm):
@@ -54,9 +55,7 @@ class CommentForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = choices(
-            [("comment", _l("Question or comment")), ("dispute", _l("Dispute a figure"))]
-        )
+        self.kind.choices = choices(CommentKind.choices())
 
 
 class AnswerForm(FlaskForm):

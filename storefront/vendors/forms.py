@@ -130,13 +130,7 @@ class BusinessForm(FlaskForm):
         self.categories.choices = choices(category_choices)
 
 
-DOCUMENT_KINDS = [
-    (DocumentKind.NIB.value, _l("NIB certificate")),
-    (DocumentKind.PIRT.value, _l("P-IRT / SPP-IRT")),
-    (DocumentKind.BPOM.value, _l("BPOM MD/ML registration")),
-    (DocumentKind.HALAL.value, _l("Halal certificate (BPJPH)")),
-    (DocumentKind.OTHER.value, _l("Other document")),
-]
+DOCUMENT_KINDS = DocumentKind.choices()
 
 
 class DocumentForm(FlaskForm):
@@ -187,13 +181,7 @@ class ApproveForm(FlaskForm):
     )
     settlement_period = SelectField(
         _l("Settlement period"),
-        choices=choices(
-            [
-                (SettlementPeriod.MONTHLY.value, _l("Monthly")),
-                (SettlementPeriod.BIWEEKLY.value, _l("Every two weeks")),
-                (SettlementPeriod.WEEKLY.value, _l("Weekly")),
-            ]
-        ),
+        choices=choices(SettlementPeriod.choices()),
     )
     note = TextAreaField(_l("Note to the vendor (optional)"), validators=[Length(max=2000)])
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from storefront import audit
@@ -55,12 +54,6 @@ from storefront.vendors.profile import (
     update_profile,
 )
 
-PERIOD_LABELS = {
-    SettlementPeriod.MONTHLY: _l("Monthly"),
-    SettlementPeriod.BIWEEKLY: _l("Every two weeks"),
-    SettlementPeriod.WEEKLY: _l("Weekly"),
-}
-ROLE_LABELS = {MemberRole.OWNER: _l("Owner"), MemberRole.STAFF: _l("Staff")}
 # The emailed invitation link's token, once opened (navigation.stash_link_token).
 INVITATION_LINK = "vendor_invitation_link"
 
@@ -91,7 +84,7 @@ def dashboard():
         "vendors/portal/dashboard.html",
         member,
         commission=format_percent(commission_bp),
-        period=PERIOD_LABELS.get(SettlementPeriod(vendor.settlement_period)),
+        period=SettlementPeriod.label_of(vendor.settlement_period),
         products_endpoint=has_endpoint("catalog.products"),
         public_page=has_endpoint("shop.vendor_page"),
         member_count=len(vendor.members),
@@ -256,7 +249,6 @@ def team_page():
         form=form,
         members=teams.members(vendor),
         invitations=teams.pending_invitations(vendor) if is_owner else [],
-        role_labels=ROLE_LABELS,
     )
 
 

@@ -33,9 +33,9 @@ from storefront.mail import send_mail
 from storefront.money import BASIS_POINTS
 from storefront.phones import normalise_phone
 from storefront.settings.services import get_setting
-from storefront.templating import status_label
 from storefront.uploads import delete_stored, save_document
 from storefront.vendors.models import (
+    LIVE_STATUSES,
     Consent,
     ConsentKind,
     DocumentKind,
@@ -67,7 +67,7 @@ TRANSITIONS: dict[VendorStatus, set[VendorStatus]] = {
 
 EDITABLE = {VendorStatus.DRAFT, VendorStatus.CHANGES_REQUESTED}
 # Trading (or paused) vendors: at most one per NIB (uq_vendors_nib_live).
-LIVE = {VendorStatus.APPROVED, VendorStatus.SUSPENDED}
+LIVE = set(LIVE_STATUSES)
 
 
 class VendorError(Exception):
@@ -176,8 +176,8 @@ def transition(vendor: Vendor, to: VendorStatus, actor: User | None, comment: st
         refuse=lambda current, target: InvalidTransition(
             _l(
                 "This application cannot go from %(a)s to %(b)s.",
-                a=status_label(current.value),
-                b=status_label(target.value),
+                a=current.label,
+                b=target.label,
             )
         ),
     )
