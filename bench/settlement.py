@@ -178,7 +178,7 @@ def seed(args) -> dict:
                 )  # fmt: skip
                 last_order_line[batch_id] = len(order_lines) + 1
                 order_lines.append(
-                    {"id": len(order_lines) + 1, "order_id": order_id, "paid_at": at,
+                    {"id": len(order_lines) + 1, "order_id": order_id, "sold_at": at,
                      **sale_line(product, vendor)}
                 )  # fmt: skip
                 reference = ("order", order_id)

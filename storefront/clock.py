@@ -21,6 +21,11 @@ def shop_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
 
 
+def zone_name(moment: datetime | None = None) -> str:
+    """The zone's abbreviation people read after a time: WIB (or WITA, WIT) at `moment`."""
+    return (moment or datetime.now(UTC)).astimezone(shop_zone()).tzname() or ""
+
+
 def today_wib() -> date:
     """Today in Tangerang: permits expire by the calendar there, not in UTC."""
     return datetime.now(shop_zone()).date()

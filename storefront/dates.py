@@ -15,6 +15,8 @@ from datetime import date, datetime
 from babel import Locale
 from flask_babel import format_date, format_datetime, get_locale
 
+from storefront.clock import zone_name
+
 NAMED = ("short", "medium", "long", "full")
 _TWO_DIGIT_YEAR = re.compile(r"(?<![yY])([yY])\1(?![yY])")  # "yy" alone, not part of "yyyy"
 
@@ -49,7 +51,8 @@ def date_text(value: date | None, fmt: str = "medium") -> str:
 
 
 def datetime_text(value: datetime | None, fmt: str = "medium") -> str:
-    """A moment in WIB, e.g. Indonesian short "05/12/2026 14.05 WIB"."""
+    """A moment in the shop's zone with its name, e.g. Indonesian short "05/12/2026 14.05 WIB"
+    (WITA or WIT for an outlet whose `TIMEZONE` is Asia/Makassar or Asia/Jayapura)."""
     if not value:
         return ""
-    return format_datetime(value, datetime_pattern(fmt, _locale())) + " WIB"
+    return f"{format_datetime(value, datetime_pattern(fmt, _locale()))} {zone_name(value)}"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from wtforms.fields import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+
+from storefront.money import InvalidPercent, format_percent, percent_to_basis_points
 
 
 def checked_by(parse: Callable, *exceptions: type[Exception]) -> Callable:
@@ -29,3 +32,25 @@ def checked_by(parse: Callable, *exceptions: type[Exception]) -> Callable:
 def choices(pairs, optgroup: str | None = None) -> list[SelectChoice]:
     """(value, label) pairs as WTForms SelectChoice objects (raw tuples are deprecated)."""
     return [SelectChoice(value, label, optgroup=optgroup) for value, label in pairs]
+
+
+class PercentField(StringField):
+    """A percentage as people type it, "22,5" or "22.5" (at most two decimals, 0 to 100).
+
+    `data` is basis points (2250), or None when left empty: what the services take and the
+    database stores, so no view converts. A value that is not a percentage is a field error
+    with money.percent_to_basis_points's words."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        try:
+            self.data = percent_to_basis_points(valuelist[0])
+        except InvalidPercent as exc:
+            raise ValueError(str(exc.message)) from exc
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_percent(self.data, sign=False)

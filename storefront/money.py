@@ -1,12 +1,19 @@
 """Rupiah helpers: the one formatter, the one parser and the commission split.
 
 Money is whole rupiah held in Python ints (BigInteger in the database), never float.
-Commission rates are basis points: 2000 = 20 %.
+Commission rates are basis points: 2000 = 20 %; the percent functions at the end are the one
+way between what people type and read ("22,5 %") and what is stored (2250).
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+
+from babel import Locale
+from babel.numbers import format_decimal
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 BASIS_POINTS = 10_000
 # The largest amount anyone types into the shop (a price, cash at the till, a payout):
@@ -64,3 +71,63 @@ def commission_split(gross: int, rate_bp: int) -> tuple[int, int]:
         return -commission, -share
     commission = (gross * rate_bp + BASIS_POINTS // 2) // BASIS_POINTS
     return commission, gross - commission
+
+
+# --- percentages -------------------------------------------------------------------------------
+#
+# People type and read commission rates in percent ("22,5"); the database keeps basis points
+# (2250), so a rate like 22,5 % is exact and integer arithmetic rounds it once. These three
+# functions are the only conversions between the two.
+
+
+class InvalidPercent(ValueError):
+    """Text that is not a percentage from 0 to 100 with at most two decimals; `message` says
+    what is wrong, in words a manager can act on."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+_PERCENT = re.compile(r"^(?P<sign>-)?\s*(?P<whole>\d+)(?:[.,](?P<fraction>\d+))?$")
+
+
+def percent_to_basis_points(value: str | Decimal | int) -> int:
+    """`"22,5"`, `"22.5"`, `"22,5 %"`, `Decimal("22.5")` or `22` -> 2250. Either decimal mark is
+    accepted (a phone keyboard in Indonesian offers the comma, in English the point). Raises
+    InvalidPercent past two decimals or outside 0..100."""
+    if isinstance(value, bool):
+        raise TypeError("a percentage is a number, not a bool")
+    if isinstance(value, int | Decimal):
+        text = format(Decimal(value), "f")
+    else:
+        text = (value or "").strip().removesuffix("%").strip()
+    match = _PERCENT.match(text)
+    if not match:
+        raise InvalidPercent(_l("Enter the percentage as a number, for example 20 or 22,5."))
+    fraction = (match["fraction"] or "").rstrip("0")
+    if len(fraction) > 2:
+        raise InvalidPercent(_l("Use at most two decimals, for example 22,25."))
+    basis_points = int(match["whole"]) * 100 + int(fraction.ljust(2, "0"))
+    if basis_points > BASIS_POINTS or (match["sign"] and basis_points):
+        raise InvalidPercent(_l("Enter a percentage from 0 to 100."))
+    return basis_points
+
+
+def basis_points_to_percent(basis_points: int) -> Decimal:
+    """2250 -> Decimal("22.5"), 2000 -> Decimal("20"): exact, without trailing zeros."""
+    return (Decimal(basis_points) / 100).normalize() + 0
+
+
+def format_percent(basis_points: int | None, *, sign: bool = True, locale=None) -> str:
+    """2250 -> "22,5 %" in Indonesian, "22.5%" in English; 0 -> "0 %" (never "the default").
+    Indonesian writes the sign after a (no-break) space, as the shop's printed terms always
+    have; English sets it close, as CLDR does. `sign=False` gives the number alone, as a form
+    field shows it for editing ("22,5")."""
+    if basis_points is None:
+        return ""
+    locale = Locale.parse(locale or get_locale() or "id")
+    number = format_decimal(basis_points_to_percent(basis_points), "0.##", locale=locale)
+    if not sign:
+        return number
+    return f"{number}\u00a0%" if locale.language == "id" else f"{number}%"

@@ -7,14 +7,13 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app, g, request, url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from storefront.dates import date_text, datetime_text
 from storefront.extensions import db
 from storefront.i18n import current_language, localized
 from storefront.links import external_url
-from storefront.money import format_rupiah
+from storefront.money import format_percent, format_rupiah
 from storefront.phones import display_phone, whatsapp_link
 from storefront.settings.services import DEFAULTS, get_settings
 from storefront.uploads import media_url
@@ -62,21 +61,6 @@ def outlet() -> dict[str, str]:
     return g.outlet
 
 
-STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "submitted": _l("Waiting for review"),
-    "changes_requested": _l("Changes requested"),
-    "approved": _l("Approved"),
-    "rejected": _l("Rejected"),
-    "suspended": _l("Suspended"),
-}
-
-
-def status_label(status: str) -> str:
-    """The one place statuses get their words; templates show them with a badge class."""
-    return str(STATUS_LABELS.get(status, status))
-
-
 def photo_url(photo, width: int = 640) -> str:
     """URL of the stored variant closest to `width` (never smaller when one is available)."""
     widths = sorted(int(w) for w in photo_widths(photo))
@@ -109,6 +93,7 @@ def url_with_lang(code: str) -> str:
 
 def register_template_helpers(app) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
+    app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["datetime"] = datetime_text
     app.jinja_env.filters["date"] = date_text
     app.jinja_env.filters["phone"] = display_phone
@@ -118,7 +103,6 @@ def register_template_helpers(app) -> None:
         current_language=current_language,
         url_with_lang=url_with_lang,
         whatsapp_link=whatsapp_link,
-        status_label=status_label,
         media_url=media_url,
         photo_url=photo_url,
         photo_srcset=photo_srcset,

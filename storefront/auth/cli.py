@@ -18,12 +18,18 @@ from storefront.extensions import db
 from storefront.phones import InvalidPhone
 
 
-@bp.cli.command("create-admin")
-@click.option("--email", prompt=True, help="Email address used to sign in.")
-@click.option("--name", prompt=True, help="The person's full name.")
-@click.option("--phone", default="", help="Phone or WhatsApp number (optional).")
-def create_admin(email: str, name: str, phone: str) -> None:
-    """Create an administrator account. The password is asked for, never passed as an option."""
+def staff_options(command):
+    """The options every command that creates a staff account asks for."""
+    command = click.option("--phone", default="", help="Phone or WhatsApp number (optional).")(
+        command
+    )
+    command = click.option("--name", prompt=True, help="The person's full name.")(command)
+    return click.option("--email", prompt=True, help="Email address used to sign in.")(command)
+
+
+def create_staff_account(role: Role, email: str, name: str, phone: str):
+    """An outlet staff account from the terminal: the password is asked for (never an option),
+    the address counts as confirmed (an operator made it and knows it), one commit."""
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = create_user(
@@ -31,12 +37,20 @@ def create_admin(email: str, name: str, phone: str) -> None:
             email=email,
             password=password,
             phone=phone or None,
-            role=Role.ADMIN,
-            verified=True,  # staff made by an operator, who knows the address
+            role=role,
+            verified=True,
         )
     except (AccountError, InvalidPhone) as exc:
         raise click.ClickException(account_error_message(exc)) from exc
     db.session.commit()
+    return user
+
+
+@bp.cli.command("create-admin")
+@staff_options
+def create_admin(email: str, name: str, phone: str) -> None:
+    """Create an administrator account. The password is asked for, never passed as an option."""
+    user = create_staff_account(Role.ADMIN, email, name, phone)
     click.echo(f"Administrator {user.email} created.")
 
 

@@ -4,11 +4,15 @@ through `shop/`. `flask check-permits`, `flask reindex-search`."""
 
 from flask import Blueprint, Flask
 
+from storefront import states
+
 bp = Blueprint("catalog", __name__, cli_group=None)
 
 
 def init_app(app: Flask) -> None:
     from storefront.catalog import cli, search_index, vendor_views  # noqa: F401  (routes, commands)
+    from storefront.catalog.models import ProductStatus
 
     search_index.init_app(app)
+    states.expose(app, ProductStatus)
     app.register_blueprint(bp)

@@ -8,7 +8,7 @@ sale line (DESIGN invariant 1), so changing a rate later never rewrites past sal
 from __future__ import annotations
 
 from storefront.money import commission_split
-from storefront.settings.services import get_setting
+from storefront.vendors.services import default_commission_bp
 
 
 def commission_rate_bp(product) -> int:
@@ -17,7 +17,7 @@ def commission_rate_bp(product) -> int:
         return product.vendor.commission_bp
     if product.category.commission_bp is not None:
         return product.category.commission_bp
-    return int(get_setting("commission_default_bp"))
+    return default_commission_bp()
 
 
 def sale_snapshot(product, quantity: int) -> dict:

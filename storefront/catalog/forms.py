@@ -88,11 +88,7 @@ class ProductForm(FlaskForm):
             raise ValidationError(_l("The price must be more than Rp0."))
 
 
-PERMIT_KINDS = [
-    (PermitKind.PIRT.value, _l("P-IRT (home-industry food permit)")),
-    (PermitKind.BPOM.value, _l("BPOM MD/ML registration")),
-    (PermitKind.HALAL.value, _l("Halal certificate (BPJPH)")),
-]
+PERMIT_KINDS = PermitKind.choices()
 
 
 class PermitForm(FlaskForm):

@@ -3,9 +3,9 @@ storefront/categories.py: vendors choose them too, and vendors/ sits below catal
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -22,13 +22,14 @@ from storefront.categories import Category
 from storefront.database import TimestampMixin, UTCDateTime, utcnow
 from storefront.extensions import db
 from storefront.money import MAX_AMOUNT
+from storefront.states import LabelledEnum, StatusChange, check_in
 
 
-class ProductStatus(enum.StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
-    REJECTED = "rejected"
+class ProductStatus(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Waiting for review")
+    APPROVED = "approved", _l("Approved")
+    REJECTED = "rejected", _l("Rejected")
 
 
 class Product(TimestampMixin, db.Model):
@@ -36,9 +37,7 @@ class Product(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint("price > 0", name="price_positive"),
         CheckConstraint(f"price <= {MAX_AMOUNT}", name="price_at_most_max"),
-        CheckConstraint(
-            "status IN ('draft', 'submitted', 'approved', 'rejected')", name="status_known"
-        ),
+        check_in("status", ProductStatus, name="status_known"),
         CheckConstraint(
             "shelf_life_days IS NULL OR shelf_life_days > 0", name="shelf_life_positive"
         ),
@@ -109,16 +108,16 @@ class ProductPhoto(TimestampMixin, db.Model):
     product: Mapped[Product] = relationship(back_populates="photos")
 
 
-class PermitKind(enum.StrEnum):
-    PIRT = "pirt"
-    BPOM = "bpom"
-    HALAL = "halal"
+class PermitKind(LabelledEnum):
+    PIRT = "pirt", _l("P-IRT (home-industry food permit)")
+    BPOM = "bpom", _l("BPOM MD/ML registration")
+    HALAL = "halal", _l("Halal certificate (BPJPH)")
 
 
 class ProductPermit(TimestampMixin, db.Model):
     __tablename__ = "product_permits"
     __table_args__ = (
-        CheckConstraint("kind IN ('pirt', 'bpom', 'halal')", name="kind_known"),
+        check_in("kind", PermitKind, name="kind_known"),
         UniqueConstraint("product_id", "kind", name="uq_product_permits_product_kind"),
     )
 
@@ -155,17 +154,10 @@ class PriceChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
-class ProductStatusChange(db.Model):
+class ProductStatusChange(StatusChange, db.Model):
     __tablename__ = "product_status_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    from_status: Mapped[str] = mapped_column(String(20), nullable=False)
-    to_status: Mapped[str] = mapped_column(String(20), nullable=False)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-
-    actor = relationship("User")

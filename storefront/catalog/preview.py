@@ -18,7 +18,6 @@ from storefront.catalog.models import Product, ProductStatus
 from storefront.catalog.services import visible_product_by_slug
 from storefront.clock import today_wib
 from storefront.extensions import db
-from storefront.templating import status_label
 from storefront.vendors.models import VendorStatus
 from storefront.vendors.services import membership
 
@@ -59,7 +58,7 @@ def unlisted_reasons(product: Product) -> list[str]:
     preview banner only: whether shoppers see a product is decided by that query alone."""
     reasons = []
     if product.status != ProductStatus.APPROVED:
-        reasons.append(status_label(product.status))
+        reasons.append(ProductStatus.label_of(product.status))
     if product.hidden:
         reasons.append(
             _("hidden because a permit expired")
@@ -67,7 +66,7 @@ def unlisted_reasons(product: Product) -> list[str]:
             else _("hidden by hand")
         )
     if product.vendor.status != VendorStatus.APPROVED:
-        reasons.append(_("vendor: %(status)s", status=status_label(product.vendor.status)))
+        reasons.append(_("vendor: %(status)s", status=VendorStatus.label_of(product.vendor.status)))
     if not product.permits_complete:
         reasons.append(_("required permits are missing"))
     elif product.permits_valid_until is not None and product.permits_valid_until < today_wib():

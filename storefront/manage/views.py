@@ -19,7 +19,6 @@ from storefront.extensions import db
 from storefront.files import send_private
 from storefront.indonesia import banks, identifiers
 from storefront.manage import bp
-from storefront.money import BASIS_POINTS
 from storefront.navigation import page_number
 from storefront.orders import fulfilment
 from storefront.security import no_store
@@ -74,10 +73,11 @@ def _vendor(vendor_id: int) -> Vendor:
 
 
 def _render_vendor(vendor: Vendor, revealed: dict | None = None, **forms):
-    default_bp = vendor.commission_bp or vendors.default_commission_bp()
+    # A vendor's own 0 % is a rate like any other, not "no rate" (it showed the default).
+    rate = vendor.commission_bp
     approve_form = forms.get("approve_form") or ApproveForm(
         data={
-            "commission_percent": default_bp * 100 // BASIS_POINTS,
+            "commission_percent": vendors.default_commission_bp() if rate is None else rate,
             "settlement_period": vendor.settlement_period,
         }
     )
@@ -131,7 +131,7 @@ def approve_vendor(vendor_id: int):
         vendors.approve(
             vendor,
             current_user,
-            commission_bp=form.commission_percent.data * BASIS_POINTS // 100,
+            commission_bp=form.commission_percent.data,
             settlement_period=form.settlement_period.data,
             comment=form.note.data or "",
         )
@@ -284,7 +284,7 @@ def new_vendor():
     """Onboard a producer who came to the outlet with their papers."""
     form = CounterVendorForm(
         category_choices=[(c.id, c.display_name) for c in all_categories()],
-        data={"commission_percent": vendors.default_commission_bp() * 100 // BASIS_POINTS},
+        data={"commission_percent": vendors.default_commission_bp()},
     )
     if form.validate_on_submit():
         city, _sep, kecamatan = form.location.data.partition("|")
@@ -300,7 +300,7 @@ def new_vendor():
                     city=city,
                     kecamatan=kecamatan,
                     category_ids=form.categories.data or [],
-                    commission_bp=form.commission_percent.data * BASIS_POINTS // 100,
+                    commission_bp=form.commission_percent.data,
                     settlement_period=form.settlement_period.data,
                 ),
             )

@@ -34,12 +34,6 @@ S = OrderStatus
 
 # At the counter or to the courier; card payments arrive online through the provider.
 COUNTER_METHODS = (PaidWith.CASH, PaidWith.QRIS, PaidWith.DEBIT)
-PAID_WITH_LABELS = {
-    PaidWith.CASH: _l("Cash"),
-    PaidWith.QRIS: _l("QRIS"),
-    PaidWith.DEBIT: _l("Debit card"),
-    PaidWith.CARD: _l("Card (online)"),
-}
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from storefront.forms import choices
 from storefront.orders import fulfilment, refunds
+from storefront.orders.models import PaidWith, RefundMethod
 
 
 def _paid_with_choices(optional: bool):
-    pairs = [(m.value, fulfilment.PAID_WITH_LABELS[m]) for m in fulfilment.COUNTER_METHODS]
+    pairs = PaidWith.choices(fulfilment.COUNTER_METHODS)
     if optional:
         pairs.insert(0, ("", _l("Already paid")))
     return choices(pairs)
@@ -81,9 +82,7 @@ class RefundForm(FlaskForm):
 
     def __init__(self, *args, order, **kwargs):
         super().__init__(*args, **kwargs)
-        self.method.choices = choices(
-            [(m, refunds.METHOD_LABELS[m]) for m in refunds.methods_for(order)]
-        )
+        self.method.choices = choices(RefundMethod.choices(refunds.methods_for(order)))
 
 
 class QuantityError(ValueError):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -17,43 +17,49 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storefront.catalog.sale_lines import SaleLine
 from storefront.database import TimestampMixin, UTCDateTime, utcnow
 from storefront.extensions import db
+from storefront.states import LabelledEnum, check_in
 
 
-class OrderStatus(enum.StrEnum):
-    PENDING_PAYMENT = "pending_payment"
-    PAID = "paid"
-    PACKED = "packed"
-    READY_FOR_PICKUP = "ready_for_pickup"
-    OUT_FOR_DELIVERY = "out_for_delivery"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-    REFUNDED = "refunded"
+class OrderStatus(LabelledEnum):
+    PENDING_PAYMENT = "pending_payment", _l("Waiting for payment")
+    PAID = "paid", _l("Paid")
+    PACKED = "packed", _l("Packed")
+    READY_FOR_PICKUP = "ready_for_pickup", _l("Ready for pickup")
+    OUT_FOR_DELIVERY = "out_for_delivery", _l("Out for delivery")
+    COMPLETED = "completed", _l("Completed")
+    CANCELLED = "cancelled", _l("Cancelled")
+    REFUNDED = "refunded", _l("Refunded")
 
 
-class Fulfilment(enum.StrEnum):
+class Fulfilment(LabelledEnum):
     PICKUP = "pickup"
     DELIVERY = "delivery"
 
 
-class PaymentMethod(enum.StrEnum):
+class PaymentMethod(LabelledEnum):
     """How the shopper chose to pay at checkout."""
 
     OUTLET = "outlet"  # cash, QRIS or debit when collecting (or to the outlet's courier)
     STRIPE = "stripe"  # card (and other Stripe methods) online, before packing
 
 
-class PaidWith(enum.StrEnum):
+class PaidWith(LabelledEnum):
     """How the money actually came in, recorded when the order is marked paid."""
 
-    CASH = "cash"
-    QRIS = "qris"
-    DEBIT = "debit"
-    CARD = "card"
+    CASH = "cash", _l("Cash")
+    QRIS = "qris", _l("QRIS")
+    DEBIT = "debit", _l("Debit card")
+    CARD = "card", _l("Card (online)")
 
 
-STATUS_SQL = ", ".join(f"'{s.value}'" for s in OrderStatus)
+class RefundMethod(LabelledEnum):
+    """How money goes back: through the provider to the card, or in cash at the outlet."""
+
+    STRIPE = "stripe", _l("Back to the card (Stripe)")
+    CASH = "cash", _l("Cash at the counter")
 
 
 class CartItem(db.Model):
@@ -79,9 +85,9 @@ class CartItem(db.Model):
 class Order(TimestampMixin, db.Model):
     __tablename__ = "orders"
     __table_args__ = (
-        CheckConstraint(f"status IN ({STATUS_SQL})", name="status_known"),
-        CheckConstraint("fulfilment IN ('pickup', 'delivery')", name="fulfilment_known"),
-        CheckConstraint("payment_method IN ('outlet', 'stripe')", name="payment_method_known"),
+        check_in("status", OrderStatus, name="status_known"),
+        check_in("fulfilment", Fulfilment, name="fulfilment_known"),
+        check_in("payment_method", PaymentMethod, name="payment_method_known"),
         CheckConstraint("subtotal > 0 AND delivery_fee >= 0", name="amounts_valid"),
         CheckConstraint("total = subtotal + delivery_fee", name="total_adds_up"),
         CheckConstraint(
@@ -142,45 +148,29 @@ class Order(TimestampMixin, db.Model):
         return (self.paid_amount or 0) - self.refunded_amount if self.is_paid else 0
 
 
-class OrderLine(db.Model):
+class OrderLine(SaleLine, db.Model):
     """What was bought, frozen at the moment of sale (DESIGN invariant 1): later price or
-    commission changes never rewrite it."""
+    commission changes never rewrite it. `sold_at` is the order's payment time, copied when
+    it is paid."""
 
     __tablename__ = "order_lines"
     __table_args__ = (
-        CheckConstraint("quantity > 0", name="quantity_positive"),
-        CheckConstraint("unit_price > 0", name="price_positive"),
-        CheckConstraint("gross = unit_price * quantity", name="gross_adds_up"),
-        CheckConstraint("commission + vendor_share = gross", name="split_adds_up"),
+        *SaleLine.snapshot_checks(),
         CheckConstraint(
             "refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refund_within_line"
         ),
         Index("ix_order_lines_vendor", "vendor_id", "order_id"),
         # A vendor's sales of one settlement period, without reading the year's lines.
-        Index("ix_order_lines_vendor_paid", "vendor_id", "paid_at"),
+        Index("ix_order_lines_vendor_sold", "vendor_id", "sold_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), nullable=False, index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
-    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False)
-    product_name: Mapped[str] = mapped_column(String(120), nullable=False)
-    product_code: Mapped[str] = mapped_column(String(32), nullable=False)
     unit: Mapped[str] = mapped_column(String(30), nullable=False, default="pcs")
-    unit_price: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
-    gross: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    commission_bp: Mapped[int] = mapped_column(Integer, nullable=False)
-    commission: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    vendor_share: Mapped[int] = mapped_column(BigInteger, nullable=False)
     refunded_quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     refunded_amount: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
-    # The order's payment time, copied when it is paid: the time a sale counts for settlements.
-    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     order: Mapped[Order] = relationship(back_populates="lines")
-    product = relationship("Product")
-    vendor = relationship("Vendor")
 
 
 class OrderEvent(db.Model):
@@ -207,7 +197,7 @@ class Refund(db.Model):
     __tablename__ = "refunds"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("method IN ('stripe', 'cash')", name="method_known"),
+        check_in("method", RefundMethod, name="method_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -24,19 +24,26 @@ from storefront import audit
 from storefront.extensions import db
 from storefront.money import format_rupiah
 from storefront.orders import notify, services
-from storefront.orders.models import Order, OrderLine, OrderStatus, PaidWith, Refund, RefundLine
+from storefront.orders.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaidWith,
+    Refund,
+    RefundLine,
+    RefundMethod,
+)
 from storefront.orders.services import OrderError
 from storefront.payments.providers import PaymentError, provider
 from storefront.stock import ledger
 from storefront.stock.models import Batch, MovementKind, StockMovement
 
-METHODS = ("stripe", "cash")
-METHOD_LABELS = {"stripe": _l("Back to the card (Stripe)"), "cash": _l("Cash at the counter")}
 
-
-def methods_for(order: Order) -> list[str]:
+def methods_for(order: Order) -> list[RefundMethod]:
     """Card orders go back through the provider; anything may be given back in cash."""
-    return ["stripe", "cash"] if order.paid_with == PaidWith.CARD else ["cash"]
+    if order.paid_with == PaidWith.CARD:
+        return [RefundMethod.STRIPE, RefundMethod.CASH]
+    return [RefundMethod.CASH]
 
 
 @dataclass(frozen=True)
@@ -322,7 +329,7 @@ def _finish(order: Order, record: Refund, actor, plan: _Plan, *, locked: bool = 
 
 
 def _comment(record: Refund) -> str:
-    how = METHOD_LABELS[record.method]
+    how = RefundMethod(record.method).label
     text = str(
         _l(
             "Refunded %(amount)s (%(how)s)",
@@ -342,5 +349,5 @@ def _email_shopper(order: Order, record: Refund) -> None:
         str(_l("Refund for your order")),
         refund=record,
         lines=[(_line(order, rl.order_line_id), rl) for rl in record.lines],
-        method=METHOD_LABELS[record.method],
+        method=RefundMethod(record.method).label,
     )

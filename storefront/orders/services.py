@@ -59,17 +59,6 @@ ALLOWED: dict[OrderStatus, set[OrderStatus]] = {
 # States in which an unpaid order still holds stock.
 OPEN_UNPAID = (S.PENDING_PAYMENT, S.PACKED, S.READY_FOR_PICKUP, S.OUT_FOR_DELIVERY)
 
-STATUS_LABELS = {
-    S.PENDING_PAYMENT: _l("Waiting for payment"),
-    S.PAID: _l("Paid"),
-    S.PACKED: _l("Packed"),
-    S.READY_FOR_PICKUP: _l("Ready for pickup"),
-    S.OUT_FOR_DELIVERY: _l("Out for delivery"),
-    S.COMPLETED: _l("Completed"),
-    S.CANCELLED: _l("Cancelled"),
-    S.REFUNDED: _l("Refunded"),
-}
-
 
 class OrderError(Exception):
     """A rule of ordering was broken; `message` is safe to show, `field` names the field."""
@@ -85,8 +74,8 @@ class InvalidTransition(OrderError):
         super().__init__(
             _l(
                 "An order that is “%(current)s” cannot become “%(to)s”.",
-                current=STATUS_LABELS[current],
-                to=STATUS_LABELS[to],
+                current=current.label,
+                to=to.label,
             )
         )
 
@@ -95,8 +84,8 @@ class SoldOut(OrderError):
     """Some of the cart could not be reserved; nothing was ordered."""
 
 
-def status_label(status: str) -> str:
-    return str(STATUS_LABELS[OrderStatus(status)])
+# The words for a stored status, as the order pages show it.
+status_label = OrderStatus.label_of
 
 
 def transition(order: Order, to: OrderStatus, *, actor=None, comment: str = "") -> None:
@@ -143,6 +132,9 @@ class CheckoutDetails:
 
 
 def card_minimum() -> int:
+    """The smallest amount the shop charges to a card. It exists because the provider takes a
+    fixed fee per payment, so it is compared with what is charged — the subtotal plus the
+    delivery fee — and nowhere else (the checkout page offers the card to every cart)."""
     return int(get_setting("card_minimum_total"))
 
 
@@ -175,7 +167,7 @@ def _check_details(details: CheckoutDetails, *, card_enabled: bool, subtotal: in
     if details.payment_method == PaymentMethod.STRIPE:
         if not card_enabled:
             raise OrderError(_l("Card payment is not available."), field="payment_method")
-        if subtotal + fee < card_minimum():
+        if subtotal + fee < card_minimum():  # the amount charged, see card_minimum
             raise OrderError(
                 _l(
                     "Card payment starts from %(minimum)s; please pay at the outlet.",
@@ -435,7 +427,7 @@ def mark_paid(
 
 def _stamp_lines(order: Order) -> None:
     for line in order.lines:
-        line.paid_at = order.paid_at
+        line.sold_at = order.paid_at
 
 
 def _paid_comment(paid_with: PaidWith, reference: str) -> str:

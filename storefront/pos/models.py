@@ -2,39 +2,40 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storefront.catalog.sale_lines import SaleLine
 from storefront.database import UTCDateTime, utcnow
 from storefront.extensions import db
+from storefront.states import LabelledEnum, StatusChange, check_in
 
 
-class ShiftStatus(enum.StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
+class ShiftStatus(LabelledEnum):
+    OPEN = "open", _l("Open")
+    CLOSED = "closed", _l("Closed")
 
 
-class SaleStatus(enum.StrEnum):
-    COMPLETED = "completed"
-    VOIDED = "voided"
+class SaleStatus(LabelledEnum):
+    COMPLETED = "completed", _l("Completed")
+    VOIDED = "voided", _l("Voided")
 
 
-class PayMethod(enum.StrEnum):
-    CASH = "cash"
-    QRIS = "qris"
-    DEBIT = "debit"
+class PayMethod(LabelledEnum):
+    CASH = "cash", _l("Cash")
+    QRIS = "qris", _l("QRIS")
+    DEBIT = "debit", _l("Debit card")
 
 
 class Shift(db.Model):
@@ -42,7 +43,7 @@ class Shift(db.Model):
 
     __tablename__ = "shifts"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+        check_in("status", ShiftStatus, name="status_known"),
         CheckConstraint("opening_float >= 0", name="float_not_negative"),
         CheckConstraint("counted_cash IS NULL OR counted_cash >= 0", name="count_not_negative"),
         # One open shift per person, whatever two browser tabs try at the same moment.
@@ -50,8 +51,8 @@ class Shift(db.Model):
             "uq_shifts_one_open_per_person",
             "opened_by_id",
             unique=True,
-            sqlite_where=text("status = 'open'"),
-            postgresql_where=text("status = 'open'"),
+            sqlite_where=text(f"status = '{ShiftStatus.OPEN.value}'"),
+            postgresql_where=text(f"status = '{ShiftStatus.OPEN.value}'"),
         ),
         Index("ix_shifts_opened_at", "opened_at"),
     )
@@ -72,6 +73,7 @@ class Shift(db.Model):
     sales: Mapped[list[CounterSale]] = relationship(
         back_populates="shift", order_by="CounterSale.id"
     )
+    history: Mapped[list[ShiftStatusChange]] = relationship(order_by="ShiftStatusChange.id")
 
     @property
     def is_open(self) -> bool:
@@ -91,10 +93,11 @@ class CounterSale(db.Model):
 
     __tablename__ = "counter_sales"
     __table_args__ = (
-        CheckConstraint("status IN ('completed', 'voided')", name="status_known"),
+        check_in("status", SaleStatus, name="status_known"),
         CheckConstraint("subtotal > 0 AND total = subtotal", name="amounts_valid"),
         CheckConstraint(
-            "(status = 'voided') = (voided_at IS NOT NULL)", name="voided_when_void_recorded"
+            f"(status = '{SaleStatus.VOIDED.value}') = (voided_at IS NOT NULL)",
+            name="voided_when_void_recorded",
         ),
         Index("ix_counter_sales_created", "created_at"),
         # Settlements leave out the few voided sales by this index, not by joining every sale.
@@ -128,6 +131,9 @@ class CounterSale(db.Model):
     payments: Mapped[list[CounterPayment]] = relationship(
         back_populates="sale", cascade="all, delete-orphan", order_by="CounterPayment.id"
     )
+    history: Mapped[list[CounterSaleStatusChange]] = relationship(
+        order_by="CounterSaleStatusChange.id"
+    )
     # The ledger lines of the sale (a reference, not a foreign key: the ledger points at many
     # kinds of documents). Adding movements here fills in their reference_id on insert.
     movements = relationship(
@@ -151,15 +157,13 @@ class CounterSale(db.Model):
         return sum(p.tendered for p in self.payments)
 
 
-class CounterSaleLine(db.Model):
-    """What was sold, frozen at the moment of sale (DESIGN invariant 1), like `OrderLine`."""
+class CounterSaleLine(SaleLine, db.Model):
+    """What was sold, frozen at the moment of sale (DESIGN invariant 1), like `OrderLine`.
+    `sold_at` is when the sale was rung up (the sale's created_at)."""
 
     __tablename__ = "counter_sale_lines"
     __table_args__ = (
-        CheckConstraint("quantity > 0", name="quantity_positive"),
-        CheckConstraint("unit_price > 0", name="price_positive"),
-        CheckConstraint("gross = unit_price * quantity", name="gross_adds_up"),
-        CheckConstraint("commission + vendor_share = gross", name="split_adds_up"),
+        *SaleLine.snapshot_checks(),
         Index("ix_counter_sale_lines_vendor", "vendor_id", "sale_id"),
         # A vendor's sales of one settlement period, without reading the year's lines.
         Index("ix_counter_sale_lines_vendor_sold", "vendor_id", "sold_at"),
@@ -167,22 +171,8 @@ class CounterSaleLine(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("counter_sales.id"), nullable=False, index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
-    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False)
-    product_name: Mapped[str] = mapped_column(String(120), nullable=False)
-    product_code: Mapped[str] = mapped_column(String(32), nullable=False)
-    unit_price: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
-    gross: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    commission_bp: Mapped[int] = mapped_column(Integer, nullable=False)
-    commission: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    vendor_share: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    # When the sale was rung up (the sale's created_at), copied for settlements.
-    sold_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sale: Mapped[CounterSale] = relationship(back_populates="lines")
-    product = relationship("Product")
-    vendor = relationship("Vendor")
 
 
 class CounterPayment(db.Model):
@@ -191,10 +181,12 @@ class CounterPayment(db.Model):
 
     __tablename__ = "counter_payments"
     __table_args__ = (
-        CheckConstraint("method IN ('cash', 'qris', 'debit')", name="method_known"),
+        check_in("method", PayMethod, name="method_known"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("change >= 0 AND tendered = amount + change", name="change_adds_up"),
-        CheckConstraint("method = 'cash' OR change = 0", name="change_only_in_cash"),
+        CheckConstraint(
+            f"method = '{PayMethod.CASH.value}' OR change = 0", name="change_only_in_cash"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -206,3 +198,21 @@ class CounterPayment(db.Model):
     reference: Mapped[str] = mapped_column(String(120), nullable=False, default="")
 
     sale: Mapped[CounterSale] = relationship(back_populates="payments")
+
+
+class ShiftStatusChange(StatusChange, db.Model):
+    """A shift's close (who closed it, the note on the count), through pos.services.transition."""
+
+    __tablename__ = "shift_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), nullable=False, index=True)
+
+
+class CounterSaleStatusChange(StatusChange, db.Model):
+    """A counter sale's void (who voided it and why), through pos.services.transition."""
+
+    __tablename__ = "counter_sale_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("counter_sales.id"), nullable=False, index=True)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from storefront import audit
+from storefront import audit, states
 from storefront.auth.models import Role, User
 from storefront.auth.services import authenticate
 from storefront.database import utcnow
@@ -25,10 +25,12 @@ from storefront.extensions import db
 from storefront.pos.models import (
     CounterPayment,
     CounterSale,
+    CounterSaleStatusChange,
     PayMethod,
     SaleStatus,
     Shift,
     ShiftStatus,
+    ShiftStatusChange,
 )
 from storefront.stock import ledger
 from storefront.stock.models import Batch, MovementKind, StockMovement
@@ -44,6 +46,50 @@ class PosError(Exception):
         super().__init__(str(message))
         self.message = message
         self.field = field
+
+
+class InvalidTransition(PosError):
+    """A shift or sale asked to move where its table does not allow; nothing changed."""
+
+    def __init__(self, current, to):
+        messages = {
+            ShiftStatus.CLOSED: _l("This shift is already closed."),
+            SaleStatus.VOIDED: _l("This sale has already been voided."),
+        }
+        super().__init__(messages.get(current, _l("This can no longer be changed.")))
+        self.current, self.to = current, to
+
+
+# The counter's state machines: a shift closes once, a sale is voided once; neither comes back.
+SHIFT_MOVES = {ShiftStatus.OPEN: {ShiftStatus.CLOSED}, ShiftStatus.CLOSED: set()}
+SALE_MOVES = {SaleStatus.COMPLETED: {SaleStatus.VOIDED}, SaleStatus.VOIDED: set()}
+
+
+def _moves(record: Shift | CounterSale) -> dict:
+    return SHIFT_MOVES if isinstance(record, Shift) else SALE_MOVES
+
+
+def transition(record: Shift | CounterSale, to, *, actor, comment: str = "") -> None:
+    """Close a shift or void a sale: the move is checked against its table and written to the
+    record's history (states.move), or InvalidTransition is raised and nothing changes."""
+    if isinstance(record, Shift):
+        history = lambda **row: ShiftStatusChange(shift_id=record.id, **row)  # noqa: E731
+    else:
+        history = lambda **row: CounterSaleStatusChange(sale_id=record.id, **row)  # noqa: E731
+    states.move(
+        record,
+        to,
+        _moves(record),
+        history=history,
+        actor=actor,
+        comment=comment,
+        refuse=InvalidTransition,
+    )
+
+
+def check_move(record: Shift | CounterSale, to) -> None:
+    """transition's check alone, before anything is locked or written."""
+    states.check(record, to, _moves(record), refuse=InvalidTransition)
 
 
 def _when(moment: datetime) -> str:
@@ -159,9 +205,7 @@ def close_shift(shift: Shift, user, counted_cash: int | None, note: str = "") ->
     note = (note or "").strip()
     begin_write()
     shift = lock_shift(shift.id)
-    if shift.status != ShiftStatus.OPEN:
-        db.session.rollback()
-        raise PosError(_l("This shift is already closed."))
+    transition(shift, ShiftStatus.CLOSED, actor=user, comment=note)
     expected = summarise(shift).expected_cash
     if counted_cash != expected and not note:
         db.session.rollback()
@@ -171,7 +215,6 @@ def close_shift(shift: Shift, user, counted_cash: int | None, note: str = "") ->
     shift.note = note
     shift.closed_at = utcnow()
     shift.closed_by_id = user.id
-    shift.status = ShiftStatus.CLOSED.value
     audit.record(
         user,
         "shift.close",
@@ -243,8 +286,7 @@ def void_sale(  # nosec B107 # the empty default means "no approver typed", chec
     """Cancel a sale of the current shift: stock back into the batches it came from, the sale
     kept as voided with who approved it, an audit entry. Earlier shifts are closed books."""
     reason = (reason or "").strip()
-    if sale.status != SaleStatus.COMPLETED:
-        raise PosError(_l("This sale has already been voided."))
+    check_move(sale, SaleStatus.VOIDED)
     shift = sale.shift
     if shift.status != ShiftStatus.OPEN:
         raise PosError(
@@ -267,9 +309,7 @@ def void_sale(  # nosec B107 # the empty default means "no approver typed", chec
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    if locked.status != SaleStatus.COMPLETED:
-        db.session.rollback()
-        raise PosError(_l("This sale has already been voided."))
+    check_move(locked, SaleStatus.VOIDED)  # a second click, or a manager in another tab
     movements = db.session.scalars(
         select(StockMovement)
         .where(
@@ -292,7 +332,7 @@ def void_sale(  # nosec B107 # the empty default means "no approver typed", chec
     if lock_shift(locked.shift_id).status != ShiftStatus.OPEN:
         db.session.rollback()
         raise PosError(_l("This sale's shift has just been closed; it can no longer be voided."))
-    locked.status = SaleStatus.VOIDED.value
+    transition(locked, SaleStatus.VOIDED, actor=user, comment=reason)
     locked.voided_at = utcnow()
     locked.voided_by_id = user.id
     locked.void_approved_by_id = approver.id

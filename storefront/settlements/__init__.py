@@ -3,10 +3,14 @@ and the commission rates managers set."""
 
 from flask import Blueprint, Flask
 
+from storefront import states
+
 bp = Blueprint("settlements", __name__)
 
 
 def init_app(app: Flask) -> None:
+    from storefront.settlements.models import CommentKind, SettlementStatus
     from storefront.settlements.views import manager, rates, vendor  # noqa: F401  (routes)
 
+    states.expose(app, CommentKind, SettlementStatus)
     app.register_blueprint(bp)

@@ -12,14 +12,11 @@ from storefront.csv_export import CsvWriter
 from storefront.dates import datetime_text
 from storefront.indonesia.banks import bank_by_code
 from storefront.money import format_rupiah
+from storefront.settlements.models import SettlementStatus
 from storefront.stock.documents import FONT, _date, _document, latin1
 
-
-# "statement" context: a statement is paid *out* to the vendor ("dicairkan"), and its refunded
-# units are goods buyers brought back ("diretur pembeli"); orders use the same English words.
-def status_label(status: str) -> str:
-    labels = {"draft": _("Draft"), "closed": _("Closed"), "paid": pgettext("statement", "Paid")}
-    return labels.get(status, status)
+# The words for a statement's stored status (the pages and the PDF say the same).
+status_label = SettlementStatus.label_of
 
 
 def _period(settlement) -> str:

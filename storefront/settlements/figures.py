@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal_column, select, union_all
 
 from storefront.clock import utc_bounds
 from storefront.extensions import db
@@ -140,32 +140,58 @@ def _stock(figures, start_utc, end_utc, vendor_ids, openings) -> None:
 
 
 def _sales(figures, start_utc, end_utc, vendor_ids) -> None:
-    _online(figures, start_utc, end_utc, vendor_ids)
+    _sold(figures, start_utc, end_utc, vendor_ids)
     _refunds(figures, start_utc, end_utc, vendor_ids)
-    _counter(figures, start_utc, end_utc, vendor_ids)
 
 
-def _online(figures, start_utc, end_utc, vendor_ids) -> None:
-    online = db.session.execute(
-        select(
-            OrderLine.vendor_id,
-            OrderLine.product_id,
-            func.sum(OrderLine.quantity),
-            func.sum(OrderLine.gross),
-            func.sum(OrderLine.commission),
-        )
-        .where(
-            # The line carries its order's payment time (copied when paid), so the vendor's
-            # period is one range of ix_order_lines_vendor_paid, not a year of lines.
-            OrderLine.paid_at >= start_utc,
-            OrderLine.paid_at < end_utc,
-            _vendor_filter(OrderLine.vendor_id, vendor_ids),
-        )
-        .group_by(OrderLine.vendor_id, OrderLine.product_id)
+ONLINE, COUNTER = "online", "counter"
+
+
+def _channel_lines(line, channel: str, start_utc, end_utc, vendor_ids):
+    """One channel's sale lines of the period. Each line carries the moment it counts
+    (`sold_at`, copied when the order is paid or the sale rung up), so a vendor's period is
+    one range of its table's (vendor_id, sold_at) index, not a year of lines."""
+    return select(
+        line.vendor_id,
+        line.product_id,
+        literal_column(f"'{channel}'").label("channel"),  # a constant, never input
+        line.quantity,
+        line.gross,
+        line.commission,
+    ).where(
+        line.sold_at >= start_utc,
+        line.sold_at < end_utc,
+        _vendor_filter(line.vendor_id, vendor_ids),
     )
-    for vendor_id, product_id, quantity, gross, commission in online:
+
+
+def _sold(figures, start_utc, end_utc, vendor_ids) -> None:
+    """Both channels' sales in one query: the two tables' sale lines, UNION ALL, summed."""
+    voided = select(CounterSale.id).where(CounterSale.status == SaleStatus.VOIDED.value)
+    lines = union_all(
+        _channel_lines(OrderLine, ONLINE, start_utc, end_utc, vendor_ids),
+        # Voided sales are few: leaving their ids out is an index lookup, where a join to
+        # every completed sale made PostgreSQL scan the whole year's sales.
+        _channel_lines(CounterSaleLine, COUNTER, start_utc, end_utc, vendor_ids).where(
+            CounterSaleLine.sale_id.not_in(voided)
+        ),
+    ).subquery()
+    rows = db.session.execute(
+        select(
+            lines.c.vendor_id,
+            lines.c.product_id,
+            lines.c.channel,
+            func.sum(lines.c.quantity),
+            func.sum(lines.c.gross),
+            func.sum(lines.c.commission),
+        ).group_by(lines.c.vendor_id, lines.c.product_id, lines.c.channel)
+    )
+    for vendor_id, product_id, channel, quantity, gross, commission in rows:
         line = figures[vendor_id].lines[product_id]
-        line.sold_online, line.gross_online = int(quantity), int(gross)
+        if channel == ONLINE:
+            line.sold_online, line.gross_online = int(quantity), int(gross)
+        else:
+            line.sold_counter, line.gross_counter = int(quantity), int(gross)
         line.commission += int(commission)
 
 
@@ -192,32 +218,6 @@ def _refunds(figures, start_utc, end_utc, vendor_ids) -> None:
         line.refunded += int(quantity)
         line.refunds += int(amount)
         line.commission += given_back
-
-
-def _counter(figures, start_utc, end_utc, vendor_ids) -> None:
-    sale, sale_line = CounterSale, CounterSaleLine
-    rows = db.session.execute(
-        select(
-            sale_line.vendor_id,
-            sale_line.product_id,
-            func.sum(sale_line.quantity),
-            func.sum(sale_line.gross),
-            func.sum(sale_line.commission),
-        )
-        .where(
-            # Voided sales are few: leaving their ids out is an index lookup, where a join
-            # to every completed sale made PostgreSQL scan the whole year's sales.
-            sale_line.sale_id.not_in(select(sale.id).where(sale.status == SaleStatus.VOIDED.value)),
-            sale_line.sold_at >= start_utc,
-            sale_line.sold_at < end_utc,
-            _vendor_filter(sale_line.vendor_id, vendor_ids),
-        )
-        .group_by(sale_line.vendor_id, sale_line.product_id)
-    )
-    for vendor_id, product_id, quantity, gross, commission in rows:
-        line = figures[vendor_id].lines[product_id]
-        line.sold_counter, line.gross_counter = int(quantity), int(gross)
-        line.commission += int(commission)
 
 
 def compute(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from storefront.forms import choices
+from storefront.forms import PercentField, choices
+from storefront.settlements.models import CommentKind
 
 
 class MonthForm(FlaskForm):
@@ -54,9 +55,7 @@ class CommentForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = choices(
-            [("comment", _l("Question or comment")), ("dispute", _l("Dispute a figure"))]
-        )
+        self.kind.choices = choices(CommentKind.choices())
 
 
 class AnswerForm(FlaskForm):
@@ -67,13 +66,7 @@ class AnswerForm(FlaskForm):
 
 
 class RateForm(FlaskForm):
-    """A commission rate in percent; empty means "use the next, less specific rate"."""
+    """A commission rate in percent ("12,5"); `percent.data` is basis points, None when empty
+    ("use the next, less specific rate")."""
 
-    percent = DecimalField(
-        _l("Commission (%)"),
-        places=2,
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=100, message=_l("Enter a rate from 0 to 100 %.")),
-        ],
-    )
+    percent = PercentField(_l("Commission (%)"), validators=[Optional()])

@@ -7,9 +7,10 @@ figures or lines (triggers below), so "why was I paid this?" always has the same
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import (
     DDL,
     BigInteger,
@@ -28,16 +29,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storefront.database import UTCDateTime, utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order
+from storefront.states import LabelledEnum, StatusChange, check_in
 
 # Statements and the month's batch find a period's online sales by payment time.
 # Declared here, beside the query that needs it, so the orders model stays the orders' own.
 Index("ix_orders_paid_at", Order.__table__.c.paid_at)
 
 
-class SettlementStatus(enum.StrEnum):
-    DRAFT = "draft"
-    CLOSED = "closed"
-    PAID = "paid"
+# "statement" context: a statement is paid *out* to the vendor ("dicairkan"); orders use the
+# same English word for money coming in.
+class SettlementStatus(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    CLOSED = "closed", _l("Closed")
+    PAID = "paid", lazy_pgettext("statement", "Paid")
+
+
+class CommentKind(LabelledEnum):
+    COMMENT = "comment", _l("Question or comment")
+    DISPUTE = "dispute", _l("Dispute a figure")
 
 
 # The figures frozen at close; the guard triggers refuse to change them afterwards.
@@ -63,7 +72,7 @@ class Settlement(db.Model):
     __tablename__ = "settlements"
     __table_args__ = (
         UniqueConstraint("vendor_id", "period_start", name="uq_settlements_vendor_period"),
-        CheckConstraint("status IN ('draft', 'closed', 'paid')", name="status_known"),
+        check_in("status", SettlementStatus, name="status_known"),
         CheckConstraint("period_end >= period_start", name="period_ordered"),
         CheckConstraint("net_payable >= 0", name="net_payable_not_negative"),
         CheckConstraint(
@@ -180,27 +189,20 @@ class SettlementLine(db.Model):
         return self.expected_closing == self.closing
 
 
-class SettlementStatusChange(db.Model):
+class SettlementStatusChange(StatusChange, db.Model):
     __tablename__ = "settlement_status_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     settlement_id: Mapped[int] = mapped_column(
         ForeignKey("settlements.id"), nullable=False, index=True
     )
-    from_status: Mapped[str] = mapped_column(String(10), nullable=False)
-    to_status: Mapped[str] = mapped_column(String(10), nullable=False)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-
-    actor = relationship("User")
 
 
 class SettlementComment(db.Model):
     """A vendor's question or dispute about a statement, and the manager's answer."""
 
     __tablename__ = "settlement_comments"
-    __table_args__ = (CheckConstraint("kind IN ('comment', 'dispute')", name="kind_known"),)
+    __table_args__ = (check_in("kind", CommentKind, name="kind_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     settlement_id: Mapped[int] = mapped_column(

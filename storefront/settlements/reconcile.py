@@ -1,8 +1,9 @@
 """Answering "why was I paid this?": the documents behind each figure of a statement line.
 
-For one product in one statement's period: the online order lines paid in it, the refunds made
-in it, the counter sales rung up in it (voided ones shown, not counted) and every stock movement
-with its document (intake receipt, return note, count...).
+For one product in one statement's period: the online order lines paid in it and the counter
+sales rung up in it (both by the lines' `sold_at`, as figures.py counts them; voided sales shown,
+not counted), the refunds made in it and every stock movement with its document (intake
+receipt, return note, count...).
 """
 
 from __future__ import annotations
@@ -37,10 +38,10 @@ def line_documents(settlement, product_id: int) -> LineDocuments:
         .where(
             OrderLine.vendor_id == vendor_id,
             OrderLine.product_id == product_id,
-            Order.paid_at >= start,
-            Order.paid_at < end,
+            OrderLine.sold_at >= start,
+            OrderLine.sold_at < end,
         )
-        .order_by(Order.paid_at)
+        .order_by(OrderLine.sold_at, OrderLine.id)
     ).all()
     refunds = []
     for refund_line, refund, order_line, order in db.session.execute(
@@ -64,10 +65,10 @@ def line_documents(settlement, product_id: int) -> LineDocuments:
         .where(
             CounterSaleLine.vendor_id == vendor_id,
             CounterSaleLine.product_id == product_id,
-            CounterSale.created_at >= start,
-            CounterSale.created_at < end,
+            CounterSaleLine.sold_at >= start,
+            CounterSaleLine.sold_at < end,
         )
-        .order_by(CounterSale.created_at)
+        .order_by(CounterSaleLine.sold_at, CounterSaleLine.id)
     ).all()
     movements = db.session.scalars(
         select(StockMovement)

@@ -41,6 +41,7 @@ from storefront.settlements.figures import (
     periods_in_month,
 )
 from storefront.settlements.models import (
+    CommentKind,
     Settlement,
     SettlementComment,
     SettlementLine,
@@ -455,7 +456,7 @@ def add_comment(settlement: Settlement, body: str, kind: str, *, author) -> Sett
     body = (body or "").strip()
     if not body:
         raise SettlementError(_l("Write your comment first."), field="body")
-    if kind not in ("comment", "dispute"):
+    if kind not in set(CommentKind):
         kind = "comment"
     comment = SettlementComment(
         settlement_id=settlement.id, kind=kind, body=body[:4000], author_id=author.id

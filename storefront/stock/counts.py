@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from storefront import audit
+from storefront import audit, states
 from storefront.catalog.models import Product
 from storefront.categories import Category
 from storefront.database import utcnow
@@ -21,17 +21,47 @@ from storefront.stock import ledger
 from storefront.stock.ledger import StockError
 from storefront.stock.models import (
     Batch,
+    CountScope,
+    CountStatus,
     MovementKind,
     StockCount,
     StockCountLine,
+    StockCountStatusChange,
     StockLevel,
     StockMovement,
 )
 from storefront.stock.operations import _batch_label, _not_enough
 from storefront.vendors.models import Vendor
 
-COUNT_SCOPES = {"all": _l("Everything"), "vendor": _l("One vendor"), "category": _l("One category")}
-COUNT_STATUSES = {"open": _l("Open"), "posted": _l("Posted"), "cancelled": _l("Cancelled")}
+# A count is posted or cancelled once; neither comes back to counting.
+COUNT_MOVES = {
+    CountStatus.OPEN: {CountStatus.POSTED, CountStatus.CANCELLED},
+    CountStatus.POSTED: set(),
+    CountStatus.CANCELLED: set(),
+}
+
+
+class InvalidTransition(StockError):
+    """A count asked to move where COUNT_MOVES does not allow; nothing changed."""
+
+    def __init__(self, current: CountStatus, to: CountStatus | None = None):
+        if current == CountStatus.POSTED:
+            super().__init__(_l("This count has already been posted."))
+        else:
+            super().__init__(_l("This count was cancelled."))
+        self.current, self.to = current, to
+
+
+def transition(count: StockCount, to: CountStatus, *, actor, comment: str = "") -> None:
+    states.move(
+        count,
+        to,
+        COUNT_MOVES,
+        history=lambda **row: StockCountStatusChange(count_id=count.id, **row),
+        actor=actor,
+        comment=comment,
+        refuse=InvalidTransition,
+    )
 
 
 # --- stock counts (stock opname) --------------------------------------------------------------
@@ -74,17 +104,17 @@ def _latest_movements(batch_ids) -> dict[int, int]:
 
 def start_count(actor, scope: str, scope_id: int | None = None) -> StockCount:
     """Open a count with one line per batch in scope that has stock."""
-    if scope not in COUNT_SCOPES:
+    if scope not in set(CountScope):
         raise StockError(_l("Choose what to count."), field="scope")
     statement = select(Batch.id, StockLevel.on_hand).join(
         StockLevel, StockLevel.batch_id == Batch.id
     )
     statement = statement.where(StockLevel.on_hand > 0)
-    if scope == "vendor":
+    if scope == CountScope.VENDOR:
         if not scope_id or db.session.get(Vendor, scope_id) is None:
             raise StockError(_l("Choose a vendor."), field="vendor_id")
         statement = statement.where(Batch.vendor_id == scope_id)
-    elif scope == "category":
+    elif scope == CountScope.CATEGORY:
         if not scope_id or db.session.get(Category, scope_id) is None:
             raise StockError(_l("Choose a category."), field="category_id")
         statement = statement.join(Product, Product.id == Batch.product_id).where(
@@ -96,7 +126,9 @@ def start_count(actor, scope: str, scope_id: int | None = None) -> StockCount:
     if not levels:
         raise StockError(_l("There is no stock to count in this selection."), field="scope")
     latest = _latest_movements(levels)
-    count = StockCount(scope=scope, scope_id=scope_id, status="open", started_by_id=actor.id)
+    count = StockCount(
+        scope=scope, scope_id=scope_id, status=CountStatus.OPEN.value, started_by_id=actor.id
+    )
     for batch_id, on_hand in levels.items():
         count.lines.append(
             StockCountLine(
@@ -110,10 +142,9 @@ def start_count(actor, scope: str, scope_id: int | None = None) -> StockCount:
 
 
 def _require_open(count: StockCount) -> None:
-    if count.status == "posted":
-        raise StockError(_l("This count has already been posted."))
-    if count.status != "open":
-        raise StockError(_l("This count was cancelled."))
+    """Lines are counted, and a count posted or cancelled, only while it is open."""
+    if count.status != CountStatus.OPEN:
+        raise InvalidTransition(CountStatus(count.status))
 
 
 def record_counted(line: StockCountLine, actor, counted: int | None) -> None:
@@ -278,7 +309,7 @@ def post_count(count: StockCount, actor, reason: str) -> list[StockMovement]:
             raise _not_enough(row.line.batch, exc, "reason") from exc
         if movement is not None:
             movements.append(movement)
-    count.status = "posted"
+    transition(count, CountStatus.POSTED, actor=actor, comment=reason)
     count.posted_by_id = actor.id
     count.posted_at = utcnow()
     count.reason = reason
@@ -286,9 +317,9 @@ def post_count(count: StockCount, actor, reason: str) -> list[StockMovement]:
         actor,
         "stock.count_post",
         count,
-        before={"status": "open"},
+        before={"status": CountStatus.OPEN.value},
         after={
-            "status": "posted",
+            "status": count.status,
             "reason": reason,
             "corrections": {m.batch_id: m.quantity for m in movements},
         },
@@ -299,9 +330,13 @@ def post_count(count: StockCount, actor, reason: str) -> list[StockMovement]:
 def cancel_count(count: StockCount, actor) -> None:
     _require_open(count)
     count = _lock_open_count(count)
-    count.status = "cancelled"
+    transition(count, CountStatus.CANCELLED, actor=actor)
     audit.record(
-        actor, "stock.count_cancel", count, before={"status": "open"}, after={"status": "cancelled"}
+        actor,
+        "stock.count_cancel",
+        count,
+        before={"status": CountStatus.OPEN.value},
+        after={"status": count.status},
     )
 
 
@@ -340,10 +375,11 @@ def recent_counts(page: int = 1):
 
 
 def count_scope_label(count: StockCount) -> str:
-    if count.scope == "vendor":
+    scope = CountScope(count.scope)
+    if scope == CountScope.VENDOR:
         vendor = db.session.get(Vendor, count.scope_id)
-        return vendor.name if vendor else str(COUNT_SCOPES["vendor"])
-    if count.scope == "category":
+        return vendor.name if vendor else str(scope.label)
+    if scope == CountScope.CATEGORY:
         category = db.session.get(Category, count.scope_id)
-        return category.display_name if category else str(COUNT_SCOPES["category"])
-    return str(COUNT_SCOPES["all"])
+        return category.display_name if category else str(scope.label)
+    return str(scope.label)

@@ -20,8 +20,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from storefront.forms import choices
-from storefront.stock.counts import COUNT_SCOPES
-from storefront.stock.operations import RETURN_REASONS, WRITE_OFF_KINDS
+from storefront.stock.models import CountScope, MovementKind
+from storefront.stock.operations import WRITE_OFF_KINDS, ReturnReason
 
 QUANTITY_PREFIX = "qty-"
 
@@ -102,9 +102,7 @@ class ReturnForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.reason.choices = choices(
-            [("", _l("Choose…"))] + [(k.value, label) for k, label in RETURN_REASONS.items()]
-        )
+        self.reason.choices = choices([("", _l("Choose…")), *ReturnReason.choices()])
 
 
 def return_quantities(formdata, batch_ids) -> tuple[dict[int, int], dict[int, str]]:
@@ -139,7 +137,7 @@ class WriteOffForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = choices((k.value, label) for k, label in WRITE_OFF_KINDS.items())
+        self.kind.choices = choices(MovementKind.choices(WRITE_OFF_KINDS))
 
 
 class StartCountForm(FlaskForm):
@@ -149,7 +147,7 @@ class StartCountForm(FlaskForm):
 
     def __init__(self, *args, vendors=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.scope.choices = choices(COUNT_SCOPES.items())
+        self.scope.choices = choices(CountScope.choices())
         self.vendor_id.choices = choices([(0, "—")] + [(v.id, v.name) for v in vendors])
         self.category_id.choices = choices(
             [(0, "—")] + [(c.id, c.display_name) for c in categories]

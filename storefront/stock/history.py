@@ -20,25 +20,13 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from storefront.auth.models import User
 from storefront.catalog.models import Product
-from storefront.clock import shop_zone, start_of_day, today_wib
+from storefront.clock import shop_zone, start_of_day, today_wib, zone_name
 from storefront.csv_export import CsvWriter
 from storefront.extensions import db
 from storefront.stock.models import Batch, MovementKind, StockLevel, StockMovement
 from storefront.vendors.models import Vendor, VendorStatus
 
 PER_PAGE = 50
-
-KIND_LABELS = {
-    MovementKind.INTAKE: _l("Intake"),
-    MovementKind.ONLINE_SALE: _l("Online sale"),
-    MovementKind.COUNTER_SALE: _l("Counter sale"),
-    MovementKind.RETURN_TO_VENDOR: _l("Return to vendor"),
-    MovementKind.DAMAGE_LOSS: _l("Damage or loss"),
-    MovementKind.EXPIRY_WRITE_OFF: _l("Expiry write-off"),
-    MovementKind.COUNT_CORRECTION: _l("Count correction"),
-    MovementKind.CUSTOMER_RETURN: _l("Returned by a buyer"),
-}
-
 
 # The documents movements point at (`StockMovement.reference_type`); unknown ones show as stored.
 DOCUMENT_LABELS = {
@@ -60,12 +48,11 @@ def document_label(reference_type: str) -> str:
     return str(DOCUMENT_LABELS.get(reference_type, reference_type))
 
 
-def kind_label(kind: str) -> str:
-    return str(KIND_LABELS.get(kind, kind))
+kind_label = MovementKind.label_of
 
 
 def kind_choices() -> list[tuple[str, str]]:
-    return [(kind.value, str(label)) for kind, label in KIND_LABELS.items()]
+    return [(kind.value, str(kind.label)) for kind in MovementKind]
 
 
 # --- stock per product and batch ------------------------------------------------------------
@@ -280,7 +267,7 @@ def movement_page(filters: MovementFilters, page: int = 1):
 
 
 def csv_header(*, with_vendor: bool) -> list[str]:
-    header = [_("Time (WIB)")]
+    header = [_("Time (%(zone)s)", zone=zone_name())]
     if with_vendor:
         header.append(_("Vendor"))
     header += [
@@ -333,7 +320,7 @@ def csv_rows(filters: MovementFilters, *, with_vendor: bool) -> Iterator[str]:
         db.engine,
         statement,
         header=csv_header(with_vendor=with_vendor),
-        labels={kind.value: str(label) for kind, label in KIND_LABELS.items()},
+        labels={kind.value: str(kind.label) for kind in MovementKind},
         documents={name: str(label) for name, label in DOCUMENT_LABELS.items()},
         zone=shop_zone(),
         with_vendor=with_vendor,

@@ -8,9 +8,9 @@ on-hand and reserved quantities per batch, updated in the same transaction as ea
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -26,21 +26,31 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.database import UTCDateTime, utcnow
 from storefront.extensions import db
+from storefront.states import LabelledEnum, StatusChange, check_in
 
 
-class MovementKind(enum.StrEnum):
-    INTAKE = "intake"
-    ONLINE_SALE = "online_sale"
-    COUNTER_SALE = "counter_sale"
-    RETURN_TO_VENDOR = "return_to_vendor"
-    DAMAGE_LOSS = "damage_loss"
-    EXPIRY_WRITE_OFF = "expiry_write_off"
-    COUNT_CORRECTION = "count_correction"
+class MovementKind(LabelledEnum):
+    INTAKE = "intake", _l("Intake")
+    ONLINE_SALE = "online_sale", _l("Online sale")
+    COUNTER_SALE = "counter_sale", _l("Counter sale")
+    RETURN_TO_VENDOR = "return_to_vendor", _l("Return to vendor")
+    DAMAGE_LOSS = "damage_loss", _l("Damage or loss")
+    EXPIRY_WRITE_OFF = "expiry_write_off", _l("Expiry write-off")
+    COUNT_CORRECTION = "count_correction", _l("Count correction")
     # A refunded buyer's goods put back on the shelf (a manager decides they are sellable).
-    CUSTOMER_RETURN = "customer_return"
+    CUSTOMER_RETURN = "customer_return", _l("Returned by a buyer")
 
 
-KINDS_SQL = ", ".join(f"'{k.value}'" for k in MovementKind)
+class CountScope(LabelledEnum):
+    ALL = "all", _l("Everything")
+    VENDOR = "vendor", _l("One vendor")
+    CATEGORY = "category", _l("One category")
+
+
+class CountStatus(LabelledEnum):
+    OPEN = "open", _l("Open")
+    POSTED = "posted", _l("Posted")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
 class IntakeReceipt(db.Model):
@@ -118,7 +128,7 @@ class StockMovement(db.Model):
 
     __tablename__ = "stock_movements"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({KINDS_SQL})", name="kind_known"),
+        check_in("kind", MovementKind, name="kind_known"),
         CheckConstraint("quantity <> 0", name="quantity_not_zero"),
         Index("ix_stock_movements_vendor_time", "vendor_id", "created_at"),
         Index("ix_stock_movements_product_time", "product_id", "created_at"),
@@ -143,7 +153,7 @@ class StockMovement(db.Model):
     actor = relationship("User")
 
 
-class ReservationStatus(enum.StrEnum):
+class ReservationStatus(LabelledEnum):
     ACTIVE = "active"
     RELEASED = "released"
     COMMITTED = "committed"
@@ -154,7 +164,7 @@ class Reservation(db.Model):
 
     __tablename__ = "reservations"
     __table_args__ = (
-        CheckConstraint("status IN ('active', 'released', 'committed')", name="status_known"),
+        check_in("status", ReservationStatus, name="status_known"),
         Index("ix_reservations_status_expiry", "status", "expires_at"),
     )
 
@@ -227,14 +237,14 @@ class StockCount(db.Model):
 
     __tablename__ = "stock_counts"
     __table_args__ = (
-        CheckConstraint("scope IN ('all', 'vendor', 'category')", name="scope_known"),
-        CheckConstraint("status IN ('open', 'posted', 'cancelled')", name="status_known"),
+        check_in("scope", CountScope, name="scope_known"),
+        check_in("status", CountStatus, name="status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(10), nullable=False)
     scope_id: Mapped[int | None] = mapped_column()
-    status: Mapped[str] = mapped_column(String(10), nullable=False, default="open")
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default=CountStatus.OPEN.value)
     started_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -243,6 +253,9 @@ class StockCount(db.Model):
 
     lines: Mapped[list[StockCountLine]] = relationship(
         back_populates="count", cascade="all, delete-orphan", order_by="StockCountLine.id"
+    )
+    history: Mapped[list[StockCountStatusChange]] = relationship(
+        order_by="StockCountStatusChange.id"
     )
 
 
@@ -264,3 +277,12 @@ class StockCountLine(db.Model):
 
     count: Mapped[StockCount] = relationship(back_populates="lines")
     batch = relationship("Batch")
+
+
+class StockCountStatusChange(StatusChange, db.Model):
+    """A count's posting or cancelling, through stock.counts.transition."""
+
+    __tablename__ = "stock_count_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("stock_counts.id"), nullable=False, index=True)

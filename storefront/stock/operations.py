@@ -8,7 +8,6 @@ They never commit: on any `StockError` the caller rolls back and nothing has cha
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -23,6 +22,7 @@ from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.numbering import next_daily_number
 from storefront.settings.services import UnknownSetting, get_setting
+from storefront.states import LabelledEnum
 from storefront.stock import ledger
 from storefront.stock.ledger import StockError
 from storefront.stock.models import (
@@ -42,27 +42,16 @@ LIST_LIMIT = 200
 NUMBER_ATTEMPTS = 5
 
 
-class ReturnReason(enum.StrEnum):
-    UNSOLD = "unsold"
-    NEAR_EXPIRY = "near_expiry"
-    EXPIRED = "expired"
-    DAMAGED = "damaged"
-    RECALLED = "recalled"
+class ReturnReason(LabelledEnum):
+    UNSOLD = "unsold", _l("Unsold")
+    NEAR_EXPIRY = "near_expiry", _l("Near expiry")
+    EXPIRED = "expired", _l("Expired")
+    DAMAGED = "damaged", _l("Damaged")
+    RECALLED = "recalled", _l("Recalled")
 
-
-RETURN_REASONS = {
-    ReturnReason.UNSOLD: _l("Unsold"),
-    ReturnReason.NEAR_EXPIRY: _l("Near expiry"),
-    ReturnReason.EXPIRED: _l("Expired"),
-    ReturnReason.DAMAGED: _l("Damaged"),
-    ReturnReason.RECALLED: _l("Recalled"),
-}
 
 # A write-off is one of the two ledger kinds that take goods out without a buyer or a vendor.
-WRITE_OFF_KINDS = {
-    MovementKind.DAMAGE_LOSS: _l("Damage or loss"),
-    MovementKind.EXPIRY_WRITE_OFF: _l("Expiry write-off"),
-}
+WRITE_OFF_KINDS = (MovementKind.DAMAGE_LOSS, MovementKind.EXPIRY_WRITE_OFF)
 
 
 @dataclass(frozen=True)
@@ -161,7 +150,7 @@ def create_return(
     vendor: Vendor, actor, quantities: dict[int, int], reason: str, note: str = ""
 ) -> ReturnNote:
     """Hand units of the vendor's batches back: one note, one movement per batch."""
-    if reason not in RETURN_REASONS:
+    if reason not in set(ReturnReason):
         raise StockError(_l("Choose a reason for the return."), field="reason")
     for batch_id, quantity in quantities.items():
         if quantity < 0:

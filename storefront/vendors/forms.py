@@ -9,7 +9,6 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -21,7 +20,6 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
@@ -29,7 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from storefront.auth.forms import valid_email, valid_phone
 from storefront.clock import today_wib
-from storefront.forms import checked_by, choices
+from storefront.forms import PercentField, checked_by, choices
 from storefront.indonesia import banks, identifiers, regions
 from storefront.vendors.models import DocumentKind, SettlementPeriod
 
@@ -132,13 +130,7 @@ class BusinessForm(FlaskForm):
         self.categories.choices = choices(category_choices)
 
 
-DOCUMENT_KINDS = [
-    (DocumentKind.NIB.value, _l("NIB certificate")),
-    (DocumentKind.PIRT.value, _l("P-IRT / SPP-IRT")),
-    (DocumentKind.BPOM.value, _l("BPOM MD/ML registration")),
-    (DocumentKind.HALAL.value, _l("Halal certificate (BPJPH)")),
-    (DocumentKind.OTHER.value, _l("Other document")),
-]
+DOCUMENT_KINDS = DocumentKind.choices()
 
 
 class DocumentForm(FlaskForm):
@@ -180,22 +172,16 @@ class SubmitApplicationForm(FlaskForm):
 
 
 class ApproveForm(FlaskForm):
-    commission_percent = IntegerField(
+    # Basis points in `data` (2250 for "22,5"): the rate as advertised, never rounded to a
+    # whole percent.
+    commission_percent = PercentField(
         _l("Commission (%)"),
-        validators=[
-            InputRequired(message=_l("Enter the commission.")),
-            NumberRange(min=0, max=100, message=_l("Between 0 and 100.")),
-        ],
+        validators=[InputRequired(message=_l("Enter the commission."))],
+        render_kw={"inputmode": "decimal"},
     )
     settlement_period = SelectField(
         _l("Settlement period"),
-        choices=choices(
-            [
-                (SettlementPeriod.MONTHLY.value, _l("Monthly")),
-                (SettlementPeriod.BIWEEKLY.value, _l("Every two weeks")),
-                (SettlementPeriod.WEEKLY.value, _l("Weekly")),
-            ]
-        ),
+        choices=choices(SettlementPeriod.choices()),
     )
     note = TextAreaField(_l("Note to the vendor (optional)"), validators=[Length(max=2000)])
 
@@ -239,13 +225,7 @@ class CounterVendorForm(FlaskForm):
         validators=[DataRequired(message=_l("Choose the kecamatan."))],
     )
     categories = MultiCheckboxField(_l("What do they make?"), coerce=int, choices=[])
-    commission_percent = IntegerField(
-        _l("Commission (%)"),
-        validators=[
-            InputRequired(message=_l("Enter the commission.")),
-            NumberRange(min=0, max=100, message=_l("Between 0 and 100.")),
-        ],
-    )
+    commission_percent = ApproveForm.commission_percent
     settlement_period = ApproveForm.settlement_period
 
     def __init__(self, *args, category_choices=(), **kwargs):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -23,21 +23,26 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storefront.crypto import EncryptedString
 from storefront.database import TimestampMixin, UTCDateTime, utcnow
 from storefront.extensions import db
+from storefront.states import LabelledEnum, StatusChange, check_in, sql_values
 
 
-class VendorStatus(enum.StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    CHANGES_REQUESTED = "changes_requested"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    SUSPENDED = "suspended"
+class VendorStatus(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Waiting for review")
+    CHANGES_REQUESTED = "changes_requested", _l("Changes requested")
+    APPROVED = "approved", _l("Approved")
+    REJECTED = "rejected", _l("Rejected")
+    SUSPENDED = "suspended", _l("Suspended")
 
 
-class SettlementPeriod(enum.StrEnum):
-    MONTHLY = "monthly"
-    BIWEEKLY = "biweekly"
-    WEEKLY = "weekly"
+class SettlementPeriod(LabelledEnum):
+    MONTHLY = "monthly", _l("Monthly")
+    BIWEEKLY = "biweekly", _l("Every two weeks")
+    WEEKLY = "weekly", _l("Weekly")
+
+
+# Vendors that trade: one per NIB, and the ones a manager still deals with.
+LIVE_STATUSES = (VendorStatus.APPROVED, VendorStatus.SUSPENDED)
 
 
 vendor_categories = Table(
@@ -53,26 +58,20 @@ class Vendor(TimestampMixin, db.Model):
 
     __tablename__ = "vendors"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('draft', 'submitted', 'changes_requested', 'approved', 'rejected', "
-            "'suspended')",
-            name="status_known",
-        ),
+        check_in("status", VendorStatus, name="status_known"),
         CheckConstraint(
             "commission_bp IS NULL OR (commission_bp >= 0 AND commission_bp <= 10000)",
             name="commission_range",
         ),
-        CheckConstraint(
-            "settlement_period IN ('monthly', 'biweekly', 'weekly')", name="period_known"
-        ),
+        check_in("settlement_period", SettlementPeriod, name="period_known"),
         # One trading vendor per NIB. Applications may share one: refusing a NIB while applying
         # would tell anyone which NIBs the outlet knows, so a manager sorts it out at review.
         Index(
             "uq_vendors_nib_live",
             "nib",
             unique=True,
-            sqlite_where=text("status IN ('approved', 'suspended')"),
-            postgresql_where=text("status IN ('approved', 'suspended')"),
+            sqlite_where=text(f"status IN ({sql_values(LIVE_STATUSES)})"),
+            postgresql_where=text(f"status IN ({sql_values(LIVE_STATUSES)})"),
         ),
     )
 
@@ -138,16 +137,16 @@ class Vendor(TimestampMixin, db.Model):
         return self.status == VendorStatus.APPROVED
 
 
-class MemberRole(enum.StrEnum):
-    OWNER = "owner"
-    STAFF = "staff"
+class MemberRole(LabelledEnum):
+    OWNER = "owner", _l("Owner")
+    STAFF = "staff", _l("Staff")
 
 
 class VendorMember(TimestampMixin, db.Model):
     __tablename__ = "vendor_members"
     __table_args__ = (
         UniqueConstraint("vendor_id", "user_id", name="uq_vendor_members_vendor_user"),
-        CheckConstraint("role IN ('owner', 'staff')", name="role_known"),
+        check_in("role", MemberRole, name="role_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,21 +174,19 @@ class VendorInvitation(TimestampMixin, db.Model):
     vendor: Mapped[Vendor] = relationship()
 
 
-class DocumentKind(enum.StrEnum):
-    NIB = "nib"
-    PIRT = "pirt"
-    BPOM = "bpom"
-    HALAL = "halal"
-    OTHER = "other"
+class DocumentKind(LabelledEnum):
+    NIB = "nib", _l("NIB certificate")
+    PIRT = "pirt", _l("P-IRT / SPP-IRT")
+    BPOM = "bpom", _l("BPOM MD/ML registration")
+    HALAL = "halal", _l("Halal certificate (BPJPH)")
+    OTHER = "other", _l("Other document")
 
 
 class VendorDocument(TimestampMixin, db.Model):
     """A certificate uploaded with the application: private file, never a public URL."""
 
     __tablename__ = "vendor_documents"
-    __table_args__ = (
-        CheckConstraint("kind IN ('nib', 'pirt', 'bpom', 'halal', 'other')", name="kind_known"),
-    )
+    __table_args__ = (check_in("kind", DocumentKind, name="kind_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False, index=True)
@@ -217,23 +214,16 @@ class VendorPhoto(TimestampMixin, db.Model):
     vendor: Mapped[Vendor] = relationship(back_populates="photos")
 
 
-class VendorStatusChange(db.Model):
+class VendorStatusChange(StatusChange, db.Model):
     """Every move of an application or vendor, with who made it and why."""
 
     __tablename__ = "vendor_status_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False, index=True)
-    from_status: Mapped[str] = mapped_column(String(20), nullable=False)
-    to_status: Mapped[str] = mapped_column(String(20), nullable=False)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-
-    actor = relationship("User")
 
 
-class ConsentKind(enum.StrEnum):
+class ConsentKind(LabelledEnum):
     PERSONAL_DATA = "personal_data"
     CONSIGNMENT = "consignment"
 

@@ -7,9 +7,8 @@ vendor's people never reach another vendor's rows. Bank details and the team are
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import force_locale, format_decimal
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from storefront import audit
@@ -21,7 +20,7 @@ from storefront.indonesia.banks import bank_by_code
 from storefront.indonesia.identifiers import InvalidIdentifier, mask
 from storefront.links import external_url
 from storefront.mail import send_mail
-from storefront.money import BASIS_POINTS
+from storefront.money import format_percent
 from storefront.navigation import stash_link_token
 from storefront.phones import display_phone
 from storefront.security import no_store
@@ -55,19 +54,8 @@ from storefront.vendors.profile import (
     update_profile,
 )
 
-PERIOD_LABELS = {
-    SettlementPeriod.MONTHLY: _l("Monthly"),
-    SettlementPeriod.BIWEEKLY: _l("Every two weeks"),
-    SettlementPeriod.WEEKLY: _l("Weekly"),
-}
-ROLE_LABELS = {MemberRole.OWNER: _l("Owner"), MemberRole.STAFF: _l("Staff")}
 # The emailed invitation link's token, once opened (navigation.stash_link_token).
 INVITATION_LINK = "vendor_invitation_link"
-
-
-def percent(basis_points: int) -> str:
-    """2000 -> "20 %", 2250 -> "22,5 %" (in Indonesian)."""
-    return format_decimal(basis_points * 100 / BASIS_POINTS, format="#,##0.##") + " %"
 
 
 # --- dashboard -------------------------------------------------------------------------------
@@ -95,8 +83,8 @@ def dashboard():
     return _render(
         "vendors/portal/dashboard.html",
         member,
-        commission=percent(commission_bp),
-        period=PERIOD_LABELS.get(SettlementPeriod(vendor.settlement_period)),
+        commission=format_percent(commission_bp),
+        period=SettlementPeriod.label_of(vendor.settlement_period),
         products_endpoint=has_endpoint("catalog.products"),
         public_page=has_endpoint("shop.vendor_page"),
         member_count=len(vendor.members),
@@ -261,7 +249,6 @@ def team_page():
         form=form,
         members=teams.members(vendor),
         invitations=teams.pending_invitations(vendor) if is_owner else [],
-        role_labels=ROLE_LABELS,
     )
 
 

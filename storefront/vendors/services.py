@@ -30,11 +30,12 @@ from storefront.extensions import db
 from storefront.indonesia import banks, identifiers
 from storefront.links import external_url
 from storefront.mail import send_mail
+from storefront.money import BASIS_POINTS
 from storefront.phones import normalise_phone
 from storefront.settings.services import get_setting
-from storefront.templating import status_label
 from storefront.uploads import delete_stored, save_document
 from storefront.vendors.models import (
+    LIVE_STATUSES,
     Consent,
     ConsentKind,
     DocumentKind,
@@ -66,7 +67,7 @@ TRANSITIONS: dict[VendorStatus, set[VendorStatus]] = {
 
 EDITABLE = {VendorStatus.DRAFT, VendorStatus.CHANGES_REQUESTED}
 # Trading (or paused) vendors: at most one per NIB (uq_vendors_nib_live).
-LIVE = {VendorStatus.APPROVED, VendorStatus.SUSPENDED}
+LIVE = set(LIVE_STATUSES)
 
 
 class VendorError(Exception):
@@ -175,8 +176,8 @@ def transition(vendor: Vendor, to: VendorStatus, actor: User | None, comment: st
         refuse=lambda current, target: InvalidTransition(
             _l(
                 "This application cannot go from %(a)s to %(b)s.",
-                a=status_label(current.value),
-                b=status_label(target.value),
+                a=current.label,
+                b=target.label,
             )
         ),
     )
@@ -404,11 +405,15 @@ def default_commission_bp() -> int:
     return int(get_setting("commission_default_bp"))
 
 
+def _check_rate(commission_bp: int) -> None:
+    if not 0 <= commission_bp <= BASIS_POINTS:
+        raise VendorError(_l("Commission must be between 0 and 100 %."), field="commission_percent")
+
+
 def approve(
     vendor: Vendor, manager: User, *, commission_bp: int, settlement_period: str, comment=""
 ) -> None:
-    if not 0 <= commission_bp <= 10_000:
-        raise VendorError(_l("Commission must be between 0 and 100 %."), field="commission")
+    _check_rate(commission_bp)
     live = [v for v in sharing_nib(vendor) if v.status in LIVE]
     if live:
         raise NibTaken(
@@ -563,8 +568,7 @@ def create_vendor_directly(manager: User, details: CounterVendor) -> CounterOnbo
             _l("An application with this NIB is waiting for review: decide on it first."),
             field="nib",
         )
-    if not 0 <= details.commission_bp <= 10_000:
-        raise VendorError(_l("Commission must be between 0 and 100 %."), field="commission")
+    _check_rate(details.commission_bp)
     vendor = Vendor(
         name=details.name.strip(),
         slug=unique_slug(details.name),

@@ -15,7 +15,6 @@ from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
 from storefront.indonesia import banks, identifiers
-from storefront.money import BASIS_POINTS
 from storefront.security import no_store
 from storefront.settings.services import get_settings
 from storefront.uploads import UploadRejected
@@ -43,7 +42,7 @@ STEPS = ("owner", "business", "documents", "bank", "submit")
 def consignment_terms() -> dict:
     settings = get_settings("commission_default_bp", "settlement_period")
     return {
-        "commission_percent": int(settings["commission_default_bp"]) * 100 / BASIS_POINTS,
+        "commission_bp": int(settings["commission_default_bp"]),
         "settlement_period": settings["settlement_period"],
     }
 

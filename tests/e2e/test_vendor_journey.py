@@ -237,7 +237,7 @@ def test_vendor_applies_is_approved_and_lists_a_food_product(page, app, browser,
         page.locator("details.account-menu summary").click()
         page.get_by_role("link", name="Vendor portal").click()
         expect(page.get_by_role("heading", name=BUSINESS, level=1)).to_be_visible()
-        expect(page.locator(".portal-terms")).to_contain_text("20 %")
+        expect(page.locator(".portal-terms")).to_contain_text("20%")
         expect(page.locator(".portal-terms")).to_contain_text("Monthly")
 
         page.get_by_role("link", name="Products").first.click()

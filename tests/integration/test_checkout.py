@@ -242,11 +242,11 @@ def test_paying_copies_the_payment_time_onto_the_lines(client, kopi):
     add(client, kopi, "2")
     client.post_form("/checkout", CHECKOUT)
     order = db.session.scalar(select(Order))
-    assert order.lines[0].paid_at is None
+    assert order.lines[0].sold_at is None
     services.mark_paid(order, paid_with=PaidWith.CASH, amount=order.total)
     db.session.commit()
     db.session.expire_all()
     order = db.session.get(Order, order.id)
     assert order.paid_at is not None
     # The settlement period of an online sale is read from its lines.
-    assert [line.paid_at for line in order.lines] == [order.paid_at]
+    assert [line.sold_at for line in order.lines] == [order.paid_at]

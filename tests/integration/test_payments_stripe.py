@@ -556,3 +556,44 @@ def test_manager_refund_through_stripe_is_counted_once_when_stripe_confirms(
     assert order.refunded_amount == order.total
     assert order.status == OrderStatus.REFUNDED
     assert payment_events()[-1].outcome == "refunds already recorded"
+
+
+# The card minimum exists because of the provider's fixed fee per payment, so it applies to
+# the amount charged: subtotal plus delivery (orders.services.card_minimum), in one place.
+
+
+def test_the_card_minimum_counts_the_delivery_fee(ctx, client, fake_stripe):
+    set_setting("card_minimum_total", "10000")
+    product = ProductFactory(price=8000)
+    receive(product, 5)
+    client.post("/cart/add", data={"product_id": product.id, "quantity": "1"})
+    page = client.get("/checkout").get_data(as_text=True)
+    assert 'value="stripe"' in page  # Rp8.000 alone is below, with delivery it is not
+
+    delivered = {
+        **SHOPPER,
+        "fulfilment": "delivery",
+        "kecamatan": "Cikupa",
+        "address": "Jl. Raya 1",
+    }
+    response = client.post_form("/checkout", delivered)
+
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(f"{fake_stripe.base_url}/pay/")
+    order = db.session.scalar(select(Order))
+    assert order.payment_method == "stripe" and order.total == 8000 + order.delivery_fee
+    assert order.delivery_fee > 0
+
+
+def test_a_card_payment_below_the_minimum_is_refused_with_the_reason(ctx, client, fake_stripe):
+    set_setting("card_minimum_total", "10000")
+    product = ProductFactory(price=8000)
+    receive(product, 5)
+    client.post("/cart/add", data={"product_id": product.id, "quantity": "1"})
+
+    response = client.post_form("/checkout", SHOPPER)  # pickup: Rp8.000 is charged
+
+    assert response.status_code == 200
+    assert "Pembayaran kartu mulai dari Rp10.000" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+    assert ledger.available_quantity(product.id) == 5

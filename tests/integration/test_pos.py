@@ -387,3 +387,51 @@ def test_a_cashier_lands_on_the_counter_after_signing_in(client, ctx):
     response = client.login("kasir2@example.com", PASSWORD)
     assert response.status_code == 302 and response.headers["Location"].endswith("/counter/")
     assert 'href="/counter/"' in client.get("/account/").get_data(as_text=True)
+
+
+# --- the counter's state machines (pos.services.transition) -------------------------------------
+
+
+def test_closing_and_voiding_write_their_history(shop):
+    shift = services.open_shift(shop["cashier"], 0)
+    sale = ring(shop, [(shop["sambal"], 1)], PaymentInput(cash_tendered=40_000), shift=shift)
+    services.void_sale(sale, shop["manager"], "Salah harga")
+    services.close_shift(shift, shop["cashier"], 0, "")
+    db.session.expire_all()
+    voided = db.session.get(CounterSale, sale.id)
+    assert [(h.from_status, h.to_status, h.actor_id, h.comment) for h in voided.history] == [
+        ("completed", "voided", shop["manager"].id, "Salah harga")
+    ]
+    closed = db.session.get(Shift, shift.id)
+    assert [(h.from_status, h.to_status, h.actor_id) for h in closed.history] == [
+        ("open", "closed", shop["cashier"].id)
+    ]
+
+
+def test_a_closed_shift_cannot_be_closed_again_and_nothing_changes(shop):
+    shift = services.open_shift(shop["cashier"], 10_000)
+    services.close_shift(shift, shop["cashier"], 10_000, "")
+    with pytest.raises(services.InvalidTransition, match="Shift ini sudah ditutup"):
+        services.close_shift(db.session.get(Shift, shift.id), shop["manager"], 0, "hitung ulang")
+    db.session.rollback()
+    again = db.session.get(Shift, shift.id)
+    assert (again.status, again.counted_cash, again.closed_by_id) == (
+        "closed",
+        10_000,
+        shop["cashier"].id,
+    )
+    assert len(again.history) == 1
+
+
+def test_a_voided_sale_cannot_move_again_and_nothing_changes(shop):
+    sale = ring(shop, [(shop["keripik"], 1)], PaymentInput(cash_tendered=20_000))
+    services.void_sale(sale, shop["manager"], "Batal")
+    stock = on_hand(shop["keripik"])
+    sale = db.session.get(CounterSale, sale.id)
+    for target in (SaleStatus.VOIDED, SaleStatus.COMPLETED):
+        with pytest.raises(services.InvalidTransition, match="sudah dibatalkan"):
+            services.transition(sale, target, actor=shop["manager"])
+    db.session.rollback()
+    sale = db.session.get(CounterSale, sale.id)
+    assert sale.status == SaleStatus.VOIDED and len(sale.history) == 1
+    assert on_hand(shop["keripik"]) == stock

@@ -62,7 +62,7 @@ def paid_order(items, at):
         for product, quantity in items:
             snapshot = sale_snapshot(product, quantity)
             subtotal += snapshot["gross"]
-            lines.append(OrderLine(paid_at=at, **snapshot))
+            lines.append(OrderLine(sold_at=at, **snapshot))
         order = Order(
             number=f"GTG-{uuid.uuid4().hex[:8]}",
             status="paid",
@@ -631,7 +631,7 @@ def test_managers_set_commission_per_category_and_per_vendor(app, month):
     assert month["keripik"].category.commission_bp == 1250
     assert month["b"].commission_bp is None
     page = client.get("/manage/settlements/commission").get_data(as_text=True)
-    assert 'value="12.5"' in page
+    assert 'value="12,5"' in page  # as typed in Indonesian; "12.5" is read too
 
 
 def test_the_statement_pdf_looks_like_a_document_to_sign(month, tmp_path):

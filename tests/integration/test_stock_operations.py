@@ -25,11 +25,13 @@ from storefront.stock import ledger
 from storefront.stock import operations as ops
 from storefront.stock.models import (
     Batch,
+    CountStatus,
     IntakeReceipt,
     MovementKind,
     ReturnNote,
     StockCount,
     StockCountLine,
+    StockCountStatusChange,
     StockLevel,
     StockMovement,
     StockWriteOff,
@@ -649,3 +651,47 @@ def test_shoppers_and_vendors_are_kept_out_of_stock_operations(app, ctx):
     assert on_hand(batch) == 5
     assert rows(StockCount) == 0
     assert_ledger_verifies()
+
+
+# --- the count's state machine (stock.counts.transition) ----------------------------------------
+
+
+def test_posting_and_cancelling_write_the_counts_history(boss):
+    batch = shelve(ProductFactory(), 10)
+    posted, cancelled = start(boss), start(boss)
+    count_line(boss, posted, batch, 9)
+    post(boss, posted, reason="Opname akhir bulan")
+    boss.post_form(f"/manage/stock/counts/{cancelled.id}/cancel", {})
+    db.session.rollback()
+    history = db.session.scalars(
+        select(StockCountStatusChange).order_by(StockCountStatusChange.id)
+    ).all()
+    assert [(h.count_id, h.from_status, h.to_status, h.comment) for h in history] == [
+        (posted.id, "open", "posted", "Opname akhir bulan"),
+        (cancelled.id, "open", "cancelled", ""),
+    ]
+    assert {h.actor_id for h in history} == {manager_user().id}
+
+
+@pytest.mark.parametrize("first", [CountStatus.POSTED, CountStatus.CANCELLED])
+def test_a_finished_count_cannot_move_again_and_nothing_changes(boss, first):
+    batch = shelve(ProductFactory(), 10)
+    count = start(boss)
+    count_line(boss, count, batch, 9)
+    if first == CountStatus.POSTED:
+        post(boss, count)
+    else:
+        boss.post_form(f"/manage/stock/counts/{count.id}/cancel", {})
+    db.session.rollback()
+    finished = db.session.get(StockCount, count.id)
+    posted = first == CountStatus.POSTED
+    for target in CountStatus:  # the service speaks Indonesian outside a request
+        with pytest.raises(opname.InvalidTransition, match="diposting" if posted else "dibatalkan"):
+            opname.transition(finished, target, actor=manager_user())
+    refused = boss.post_form(f"/manage/stock/counts/{count.id}/cancel", {})
+    said = "already been posted" if posted else "was cancelled"
+    assert said in text(boss.get(refused.headers["Location"]))
+    db.session.rollback()
+    assert db.session.get(StockCount, count.id).status == first
+    assert len(db.session.get(StockCount, count.id).history) == 1
+    assert on_hand(batch) == (9 if first == CountStatus.POSTED else 10)

@@ -40,7 +40,7 @@ def test_join_page_shows_terms_from_settings(client, ctx):
     set_setting("settlement_period", "biweekly")
     db.session.commit()
     page = client.get("/partner").get_data(as_text=True)
-    assert "22.5 %" in page
+    assert "22,5\u00a0%" in page
     assert "setiap dua minggu" in page.lower() or "every two weeks" in page.lower()
     assert 'href="/partner/apply"' in page
 
@@ -239,12 +239,12 @@ def test_manager_asks_for_changes_then_approves(app, client, ctx, outbox):
 
     response = boss.post_form(
         f"/manage/vendors/{vendor.id}/approve",
-        {"commission_percent": "22", "settlement_period": "monthly", "comment": ""},
+        {"commission_percent": "22,5", "settlement_period": "monthly", "comment": ""},
     )
     assert response.status_code == 302
     vendor = vendor_row()
     assert vendor.status == VendorStatus.APPROVED
-    assert vendor.commission_bp == 2200
+    assert vendor.commission_bp == 2250
     assert db.session.get(User, user.id).role == "vendor"
     assert "disetujui" in outbox()[-1]["Subject"].lower()
     history = [

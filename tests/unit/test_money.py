@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -5,9 +7,13 @@ from hypothesis import strategies as st
 from storefront.money import (
     MAX_AMOUNT,
     InvalidAmount,
+    InvalidPercent,
+    basis_points_to_percent,
     commission_split,
+    format_percent,
     format_rupiah,
     parse_rupiah,
+    percent_to_basis_points,
 )
 
 
@@ -74,3 +80,68 @@ def test_commission_and_vendor_share_always_add_up_to_gross(gross, rate):
 def test_commission_rate_outside_0_to_100_percent_is_refused():
     with pytest.raises(ValueError):
         commission_split(1000, 10_001)
+
+
+# --- percentages --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "basis_points"),
+    [
+        ("22,5", 2250),  # an Indonesian keyboard's decimal comma
+        ("22.5", 2250),
+        ("22,5 %", 2250),
+        (" 22,50 ", 2250),
+        ("0", 0),
+        ("0,01", 1),
+        ("100", 10_000),
+        ("12,25", 1225),
+        (Decimal("22.5"), 2250),
+        (Decimal("20.00"), 2000),
+        (22, 2200),
+    ],
+)
+def test_a_percentage_becomes_basis_points_exactly(typed, basis_points):
+    assert percent_to_basis_points(typed) == basis_points
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("22,555", "two decimals"),
+        ("100,01", "from 0 to 100"),
+        ("101", "from 0 to 100"),
+        ("-1", "from 0 to 100"),
+        (Decimal("-0.5"), "from 0 to 100"),
+        ("dua puluh", "as a number"),
+        ("", "as a number"),
+        ("22,5,1", "as a number"),
+    ],
+)
+def test_a_percentage_that_cannot_be_stored_is_refused_with_a_reason(typed, says):
+    with pytest.raises(InvalidPercent) as refused:
+        percent_to_basis_points(typed)
+    assert says in str(refused.value.message)
+
+
+@given(st.integers(0, 10_000))
+def test_basis_points_survive_the_round_trip_through_percent(basis_points):
+    assert percent_to_basis_points(basis_points_to_percent(basis_points)) == basis_points
+    assert percent_to_basis_points(format_percent(basis_points, locale="id")) == basis_points
+    assert percent_to_basis_points(format_percent(basis_points, locale="en")) == basis_points
+
+
+@pytest.mark.parametrize(
+    ("basis_points", "indonesian", "english"),
+    [
+        (2250, "22,5\u00a0%", "22.5%"),
+        (2000, "20\u00a0%", "20%"),
+        (0, "0\u00a0%", "0%"),  # 0 % is a rate, not "no rate"
+        (1, "0,01\u00a0%", "0.01%"),
+        (10_000, "100\u00a0%", "100%"),
+    ],
+)
+def test_a_rate_reads_the_way_each_language_writes_it(basis_points, indonesian, english):
+    assert format_percent(basis_points, locale="id") == indonesian
+    assert format_percent(basis_points, locale="en") == english
+    assert basis_points_to_percent(basis_points) == Decimal(basis_points) / 100

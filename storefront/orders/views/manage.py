@@ -104,7 +104,6 @@ def _render_order(order: Order, *, status: int = 200, **forms):
         steps=fulfilment.next_steps(order),
         groups=fulfilment.pick_list([order]),
         status_label=services.status_label,
-        paid_with_labels=fulfilment.PAID_WITH_LABELS,
         paid_with=PaidWith(order.paid_with) if order.paid_with else None,
         step_form=StepForm(),
         payment_form=forms.get("payment_form") or PaymentForm(),

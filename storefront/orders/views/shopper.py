@@ -106,7 +106,9 @@ def remove_from_cart():
 
 def _checkout_form(view: cart.CartView) -> tuple[CheckoutForm, bool]:
     form = CheckoutForm()
-    card_offered = card_payments_enabled() and view.subtotal >= services.card_minimum()
+    # Whether this order reaches the card minimum depends on the delivery fee, known only once
+    # the shopper chose a kecamatan: place_order applies the one rule (services.card_minimum).
+    card_offered = card_payments_enabled()
     form.set_choices(
         card_offered=card_offered,
         pickup_note=_("Pay at the outlet when collecting, or to our courier (cash, QRIS, debit)"),
@@ -172,7 +174,6 @@ def checkout():
         form=form,
         cart=view,
         card_offered=card_offered,
-        card_configured=card_payments_enabled(),
         card_minimum=services.card_minimum(),
         fees=delivery_fees(),
     )

@@ -6,8 +6,6 @@ the sale line, so changing a rate here never changes a past sale or statement.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,18 +16,10 @@ from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.categories import Category
 from storefront.extensions import db
-from storefront.money import BASIS_POINTS
-from storefront.settings.services import get_setting
 from storefront.settlements import bp
 from storefront.settlements.forms import RateForm
 from storefront.vendors.models import Vendor, VendorStatus
-
-
-def basis_points(percent: Decimal | None) -> int | None:
-    """12.5 % -> 1250; None stays None (use the less specific rate)."""
-    if percent is None:
-        return None
-    return int((percent * BASIS_POINTS / 100).to_integral_value())
+from storefront.vendors.services import default_commission_bp
 
 
 @bp.route("/manage/settlements/commission")
@@ -43,7 +33,7 @@ def commission_rates():
         "settlements/commission.html",
         categories=categories,
         vendors=vendors,
-        default_bp=int(get_setting("commission_default_bp")),
+        default_bp=default_commission_bp(),
         form=RateForm(),
     )
 
@@ -51,10 +41,10 @@ def commission_rates():
 def _save(record, kind: str):
     form = RateForm()
     if not form.validate_on_submit():
-        flash(_("Enter a rate from 0 to 100 %."), "error")
+        flash(" ".join(form.percent.errors) or _("Enter a rate from 0 to 100 %."), "error")
         return redirect(url_for("settlements.commission_rates")), 303
     before = record.commission_bp
-    record.commission_bp = basis_points(form.percent.data)
+    record.commission_bp = form.percent.data
     audit.record(
         current_user,
         f"{kind}.commission",

@@ -42,7 +42,6 @@ def returns():
         "stock/returns.html",
         vendors=ops.vendors_with_stock(),
         results=ops.recent_returns(page_number()),
-        reasons=ops.RETURN_REASONS,
     )
 
 
@@ -111,7 +110,6 @@ def return_note(note_id: int):
         "stock/return_note.html",
         note=note,
         lines=ops.return_lines(note),
-        reasons=ops.RETURN_REASONS,
     )
 
 
@@ -127,7 +125,6 @@ def write_offs():
         query=query,
         found=ops.find_batches(query),
         results=ops.recent_write_offs(page_number()),
-        kinds=ops.WRITE_OFF_KINDS,
     )
 
 
@@ -171,7 +168,7 @@ def write_off(write_off_id: int):
     record = db.session.get(StockWriteOff, write_off_id)
     if record is None:
         abort(404)
-    return render_template("stock/write_off.html", record=record, kinds=ops.WRITE_OFF_KINDS)
+    return render_template("stock/write_off.html", record=record)
 
 
 # --- stock counts ---------------------------------------------------------------------------
@@ -190,7 +187,6 @@ def _count_list() -> dict:
         "results": results,
         "progress": opname.count_progress(c.id for c in results.items),
         "scope_label": opname.count_scope_label,
-        "statuses": opname.COUNT_STATUSES,
     }
 
 
@@ -359,7 +355,6 @@ def count_report(count_id: int):
         scope_label=opname.count_scope_label(count),
         lines=opname.report_lines(count),
         corrections=opname.count_corrections(count),
-        statuses=opname.COUNT_STATUSES,
     )
 
 

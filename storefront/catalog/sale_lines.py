@@ -1,0 +1,52 @@
+"""The snapshot every sale line keeps, declared once for both channels.
+
+An online `OrderLine` and a counter `CounterSaleLine` freeze the same facts at the moment of
+sale (DESIGN invariant 1): what was sold, at which price, with which commission rate and the
+split it gave (`catalog.commission.sale_snapshot` fills them). Both packages may import
+catalog/, and settlements read both tables through these shared column names.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from storefront.database import UTCDateTime
+
+
+class SaleLine:
+    """The snapshot columns, and `sold_at`: the moment the sale counts for settlements (an
+    order's payment, a counter sale's ringing up). A mapped class adds its key to the sale,
+    its indexes and `*SaleLine.snapshot_checks()` in its `__table_args__`."""
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False)
+    product_name: Mapped[str] = mapped_column(String(120), nullable=False)
+    product_code: Mapped[str] = mapped_column(String(32), nullable=False)
+    unit_price: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    gross: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    commission_bp: Mapped[int] = mapped_column(Integer, nullable=False)
+    commission: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    vendor_share: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    sold_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @declared_attr
+    def product(cls):
+        return relationship("Product")
+
+    @declared_attr
+    def vendor(cls):
+        return relationship("Vendor")
+
+    @staticmethod
+    def snapshot_checks() -> tuple[CheckConstraint, ...]:
+        """The database's guard on the snapshot (new objects for each table)."""
+        return (
+            CheckConstraint("quantity > 0", name="quantity_positive"),
+            CheckConstraint("unit_price > 0", name="price_positive"),
+            CheckConstraint("gross = unit_price * quantity", name="gross_adds_up"),
+            CheckConstraint("commission + vendor_share = gross", name="split_adds_up"),
+        )
