@@ -1,11 +1,15 @@
-"""Form pieces shared by every feature."""
+"""Form pieces shared by every feature, and the one way a refused action reaches the page."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask import flash
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+
+from storefront import database
+from storefront.errors import DomainError
 
 
 def checked_by(parse: Callable, *exceptions: type[Exception]) -> Callable:
@@ -29,3 +33,28 @@ def checked_by(parse: Callable, *exceptions: type[Exception]) -> Callable:
 def choices(pairs, optgroup: str | None = None) -> list[SelectChoice]:
     """(value, label) pairs as WTForms SelectChoice objects (raw tuples are deprecated)."""
     return [SelectChoice(value, label, optgroup=optgroup) for value, label in pairs]
+
+
+def form_error(form, error: DomainError, default: str | None = None) -> None:
+    """Show why a service refused the action, and roll the action back.
+
+    The message goes on the form field the error names, like a validation error; when the form
+    has no such field, on `default`; without either it is flashed. The unit of work rolls back
+    at once, so the page shows what is really stored and nothing of the action is committed.
+    """
+    database.rollback()
+    field = None
+    for name in (error.field, default):
+        candidate = getattr(form, name, None) if form is not None and name else None
+        if candidate is not None and hasattr(candidate, "errors"):
+            field = candidate
+            break
+    if field is None:
+        flash(str(error.message), "error")
+        return
+    field.errors = [*field.errors, str(error.message)]
+
+
+def flash_error(error: DomainError) -> None:
+    """`form_error` for actions without a form (a button): flash the message, roll back."""
+    form_error(None, error)
