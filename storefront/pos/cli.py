@@ -7,7 +7,7 @@ import click
 from storefront.auth.cli import account_error_message
 from storefront.auth.models import Role
 from storefront.auth.services import AccountError, create_user
-from storefront.extensions import db
+from storefront.database import unit_of_work
 from storefront.phones import InvalidPhone
 from storefront.pos import bp
 
@@ -20,15 +20,15 @@ def create_cashier(email: str, name: str, phone: str) -> None:
     """Create a cashier account. The password is asked for, never passed as an option."""
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(
-            name=name,
-            email=email,
-            password=password,
-            phone=phone or None,
-            role=Role.CASHIER,
-            verified=True,  # staff made by an operator, who knows the address
-        )
+        with unit_of_work():
+            user = create_user(
+                name=name,
+                email=email,
+                password=password,
+                phone=phone or None,
+                role=Role.CASHIER,
+                verified=True,  # staff made by an operator, who knows the address
+            )
     except (AccountError, InvalidPhone) as exc:
         raise click.ClickException(account_error_message(exc)) from exc
-    db.session.commit()
     click.echo(f"Cashier {user.email} created.")
