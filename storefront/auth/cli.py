@@ -14,7 +14,7 @@ from storefront.auth.services import (
     WeakPassword,
     create_user,
 )
-from storefront.extensions import db
+from storefront.database import unit_of_work
 from storefront.phones import InvalidPhone
 
 
@@ -26,17 +26,17 @@ def create_admin(email: str, name: str, phone: str) -> None:
     """Create an administrator account. The password is asked for, never passed as an option."""
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(
-            name=name,
-            email=email,
-            password=password,
-            phone=phone or None,
-            role=Role.ADMIN,
-            verified=True,  # staff made by an operator, who knows the address
-        )
+        with unit_of_work():
+            user = create_user(
+                name=name,
+                email=email,
+                password=password,
+                phone=phone or None,
+                role=Role.ADMIN,
+                verified=True,  # staff made by an operator, who knows the address
+            )
     except (AccountError, InvalidPhone) as exc:
         raise click.ClickException(account_error_message(exc)) from exc
-    db.session.commit()
     click.echo(f"Administrator {user.email} created.")
 
 
