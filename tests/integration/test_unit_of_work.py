@@ -8,18 +8,42 @@ database is exactly as it was before the action, and that the ledger still verif
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import threading
 import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select, text
 
 import storefront.models  # noqa: F401  (every mapper known before a service module is used)
-from storefront import database
-from storefront.database import after_commit, ensure_write_lock, unit_of_work
+from storefront import audit, database
+from storefront.auth.models import Role
+from storefront.clock import today_wib
+from storefront.database import after_commit, ensure_write_lock, unit_of_work, utcnow
 from storefront.extensions import db
+from storefront.orders import fulfilment
+from storefront.orders.models import Order, PaidWith, PaymentMethod, Refund
+from storefront.orders.services import CheckoutDetails, place_order
+from storefront.payments.providers import provider
+from storefront.pos import selling
+from storefront.pos import services as pos
+from storefront.pos.selling import RunningSale
 from storefront.settings.models import Setting
-from tests.factories import ProductFactory
+from storefront.settlements import services as settlements
+from storefront.settlements.models import Settlement
+from storefront.stock import counts as opname
+from storefront.stock.ledger import verify_ledger
+from storefront.stock.models import StockCount
+from tests.conftest import Client, act
+from tests.factories import PASSWORD, ProductFactory, UserFactory, VendorFactory
+from tests.fake_stripe import signed, stripe_config
+from tests.integration.test_checkout import CHECKOUT
+from tests.stock_helpers import receive
 
 # --- the unit of work ----------------------------------------------------------------------
 
@@ -179,3 +203,340 @@ def test_readers_do_not_wait_for_a_writer(app, ctx):
         thread.join(10)
         assert time.monotonic() - started < 2
     assert seen == ["Gerai Uji"]
+
+
+# --- a failure in the second step of every action that writes stock or money ---------------
+#
+# Each case sets the shop up, then runs one real action (an HTTP request as the person who does
+# it, the Stripe webhook, a command) while one of our own functions, called after the action's
+# first write, raises. Everything the action wrote must be gone: every row of every table is
+# as it was, and the ledger balances. The same action without the fault then does change the
+# books, so the case really is an action that writes.
+
+
+class Injected(Exception):
+    """The fault: not a DomainError, so no view catches it."""
+
+
+def _boom(*args, **kwargs):
+    db.session.flush()  # what the action did so far reaches the database, inside its transaction
+    raise Injected
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table, in a stable order."""
+    db.session.rollback()
+    db.session.expire_all()
+    return {
+        table.name: sorted((tuple(row) for row in db.session.execute(select(table))), key=repr)
+        for table in db.metadata.sorted_tables
+    }
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+def _signed_in(app, email: str) -> Client:
+    client = Client(app.test_client())
+    assert client.login(email, PASSWORD).status_code == 302
+    return client
+
+
+def _poster(client: Client, path: str, data: dict, **kwargs) -> Callable[[], object]:
+    """The form POST, with its CSRF token fetched now, before any fault is in place."""
+    token = client.csrf_token(path)
+    return lambda: client.post(path, data={**data, "csrf_token": token}, **kwargs)
+
+
+@pytest.fixture
+def app_config(fake_stripe):
+    return stripe_config(fake_stripe)
+
+
+@pytest.fixture
+def shop(app, ctx):
+    vendor = VendorFactory(name="Dapur Nyai Cikupa", commission_bp=2000)
+    keripik = ProductFactory(vendor=vendor, name="Keripik Singkong", price=25_000)
+    batch = receive(keripik, 20, expires_on=today_wib() + timedelta(days=120))
+    manager = UserFactory(role=Role.MANAGER.value, email="manajer@example.com")
+    cashier = UserFactory(role=Role.CASHIER.value, email="kasir@example.com")
+    db.session.commit()
+    return SimpleNamespace(
+        app=app, vendor=vendor, keripik=keripik, batch=batch, manager=manager, cashier=cashier
+    )
+
+
+def _order(shop, quantity: int = 2, payment_method: str = "outlet"):
+    details = CheckoutDetails(
+        name="Sari Wulandari",
+        email="sari@example.com",
+        phone="+6281234567890",
+        fulfilment="pickup",
+        payment_method=payment_method,
+    )
+    return act(place_order, {shop.keripik.id: quantity}, details, card_enabled=True)
+
+
+def _paid_order(shop, quantity: int = 2):
+    order = _order(shop, quantity)
+    payment = fulfilment.Payment(PaidWith.CASH)
+    act(fulfilment.take_payment, order, payment, actor=shop.manager)
+    return order
+
+
+def _card_order(shop):
+    """A card order with its Stripe payment page; returns (order, the page's session id)."""
+    order = _order(shop, payment_method=PaymentMethod.STRIPE.value)
+    with unit_of_work():
+        order = db.session.get(Order, order.id)
+        checkout = provider().start_checkout(order, success_url="http://x/ok", cancel_url="x")
+    return order, checkout.session_id
+
+
+def _webhook(shop, event: dict) -> Callable[[], object]:
+    body, headers = signed(event)
+    client = shop.app.test_client()
+    return lambda: client.post("/payments/stripe/webhook", data=body, headers=headers)
+
+
+def checkout(shop):
+    client = Client(shop.app.test_client())
+    client.post("/cart/add", data={"product_id": shop.keripik.id, "quantity": "2"})
+    # The stock is held first; numbering the order is the second step.
+    action = _poster(client, "/checkout", CHECKOUT)
+    return action, ("storefront.orders.services", "next_daily_number")
+
+
+def pay_at_the_outlet(shop):
+    order = _order(shop)
+    client = _signed_in(shop.app, shop.manager.email)
+    action = _poster(client, f"/manage/orders/{order.id}/paid", {"paid_with": "cash"})
+    return action, ("storefront.audit", "record")
+
+
+def stripe_paid(shop, fake_stripe):
+    _, session_id = _card_order(shop)
+    action = _webhook(shop, fake_stripe.complete(session_id))
+    # The event is stored and the held stock becomes a sale first; the order's lines are
+    # stamped with the payment time in the second step.
+    return action, ("storefront.orders.services", "_stamp_lines")
+
+
+def stripe_expired(shop, fake_stripe):
+    _, session_id = _card_order(shop)
+    action = _webhook(shop, fake_stripe.expire(session_id))
+    return action, ("storefront.orders.notify", "order_cancelled")
+
+
+def stripe_refunded(shop, fake_stripe):
+    order, session_id = _card_order(shop)
+    assert _webhook(shop, fake_stripe.complete(session_id))().status_code == 200
+    payment = db.session.get(Order, order.id).provider_payment_id
+    action = _webhook(shop, fake_stripe.dashboard_refund(payment, 25_000 * 100))
+    return action, ("storefront.orders.services", "flag")
+
+
+def cancel_by_the_shopper(shop):
+    order = _order(shop)
+    client = Client(shop.app.test_client())
+    path = f"/orders/{order.number}/cancel?key={order.access_key}"
+    # The status changes first; releasing the stock is the second step.
+    return _poster(client, path, {}), ("storefront.stock.ledger", "_lock_reservation")
+
+
+def cancel_by_a_manager(shop):
+    order = _order(shop)
+    client = _signed_in(shop.app, shop.manager.email)
+    path = f"/manage/orders/{order.id}/cancel"
+    return _poster(client, path, {"reason": "Pembeli minta batal"}), ("storefront.audit", "record")
+
+
+def refund_in_cash(shop):
+    order = _paid_order(shop)
+    client = _signed_in(shop.app, shop.manager.email)
+    data = {"scope": "full", "method": "cash", "restock": "y", "reason": "Rusak", "token": "t-1"}
+    action = _poster(client, f"/manage/orders/{order.id}/refund", data)
+    return action, ("storefront.audit", "record")
+
+
+def counter_sale(shop):
+    act(pos.open_shift, shop.cashier, 100_000)
+    client = _signed_in(shop.app, shop.cashier.email)
+    assert client.post_form("/counter/scan", {"code": shop.keripik.code}).status_code == 302
+    # The stock leaves the shelf first; numbering the sale is the second step.
+    action = _poster(client, "/counter/pay", {"exact": "1"})
+    return action, ("storefront.pos.selling", "next_daily_number")
+
+
+def counter_void(shop):
+    shift = act(pos.open_shift, shop.cashier, 100_000)
+    sale = RunningSale(lines={shop.keripik.id: 3})
+    sale = act(selling.ring_up, shift, shop.cashier, sale, selling.PaymentInput(exact_cash=True))
+    client = _signed_in(shop.app, shop.manager.email)
+    action = _poster(client, f"/counter/sales/{sale.id}/void", {"reason": "Salah scan"})
+    # The goods are back on the shelf first; locking the shift is the second step.
+    return action, ("storefront.pos.services", "lock_shift")
+
+
+def intake(shop):
+    client = _signed_in(shop.app, shop.manager.email)
+    data = {
+        "vendor_id": str(shop.vendor.id),
+        "submission_key": uuid.uuid4().hex,
+        "action": "confirm",
+        "lines-0-product": str(shop.keripik.id),
+        "lines-0-quantity": "12",
+        "lines-0-expires_on": (today_wib() + timedelta(days=90)).isoformat(),
+    }
+    return _poster(client, "/manage/stock/intake", data), ("storefront.audit", "record")
+
+
+def return_to_vendor(shop):
+    client = _signed_in(shop.app, shop.manager.email)
+    path = f"/manage/stock/returns/vendor/{shop.vendor.id}"
+    data = {f"qty-{shop.batch.id}": "3", "reason": "unsold"}
+    return _poster(client, path, data), ("storefront.audit", "record")
+
+
+def write_off(shop):
+    client = _signed_in(shop.app, shop.manager.email)
+    path = f"/manage/stock/write-offs/batch/{shop.batch.id}"
+    data = {"quantity": "2", "kind": "damage_loss", "reason": "Dua bungkus sobek"}
+    return _poster(client, path, data), ("storefront.audit", "record")
+
+
+def stock_count_post(shop):
+    count = act(opname.start_count, shop.manager, "all")
+    line = db.session.get(StockCount, count.id).lines[0]
+    act(opname.record_counted, line, shop.manager, line.expected - 1)
+    client = _signed_in(shop.app, shop.manager.email)
+    path = f"/manage/stock/counts/{count.id}/post"
+    return _poster(client, path, {"reason": "Satu hilang"}), ("storefront.audit", "record")
+
+
+def settlement_generate(shop):
+    _paid_order(shop, quantity=4)
+    client = _signed_in(shop.app, shop.manager.email)
+    action = _poster(client, "/manage/settlements/generate", {"month": f"{today_wib():%Y-%m}"})
+    return action, ("storefront.audit", "record")
+
+
+def _draft_statement(shop):
+    _paid_order(shop, quantity=4)
+    today = today_wib()
+    with unit_of_work():
+        statements = settlements.generate_month(today.year, today.month, actor=shop.manager)
+        return statements[0].id
+
+
+def settlement_close(shop):
+    statement_id = _draft_statement(shop)
+    client = _signed_in(shop.app, shop.manager.email)
+    action = _poster(client, f"/manage/settlements/{statement_id}/close", {})
+    return action, ("storefront.audit", "record")
+
+
+def settlement_pay(shop):
+    statement_id = _draft_statement(shop)
+    with unit_of_work():
+        statement = db.session.get(Settlement, statement_id)
+        net = settlements.close_settlement(statement, actor=shop.manager).net_payable
+    assert net > 0
+    client = _signed_in(shop.app, shop.manager.email)
+    data = {"paid_on": today_wib().isoformat(), "reference": "TRF-1", "amount": str(net)}
+    action = _poster(client, f"/manage/settlements/{statement_id}/pay", data)
+    return action, ("storefront.audit", "record")
+
+
+def expire_reservations(shop):
+    order = _order(shop)
+    with unit_of_work():
+        order = db.session.get(Order, order.id)
+        order.reserved_until = order.reservation.expires_at = utcnow() - timedelta(minutes=1)
+    runner = shop.app.test_cli_runner()
+
+    def run():
+        result = runner.invoke(args=["expire-reservations"])
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result
+
+    # Unpaid orders are cancelled first; releasing other expired holds is the second step.
+    return run, ("storefront.stock.ledger", "expire_reservations")
+
+
+ACTIONS = [
+    checkout,
+    pay_at_the_outlet,
+    stripe_paid,
+    stripe_expired,
+    stripe_refunded,
+    cancel_by_the_shopper,
+    cancel_by_a_manager,
+    refund_in_cash,
+    counter_sale,
+    counter_void,
+    intake,
+    return_to_vendor,
+    write_off,
+    stock_count_post,
+    settlement_generate,
+    settlement_close,
+    settlement_pay,
+    expire_reservations,
+]
+
+
+@pytest.mark.parametrize("arrange", ACTIONS, ids=[a.__name__ for a in ACTIONS])
+def test_a_failure_after_the_first_write_leaves_the_database_as_it_was(
+    shop, fake_stripe, monkeypatch, outbox, arrange
+):
+    wants_stripe = "fake_stripe" in inspect.signature(arrange).parameters
+    action, (module, name) = arrange(shop, fake_stripe) if wants_stripe else arrange(shop)
+    mails = len(outbox())
+    before = snapshot()
+
+    with monkeypatch.context() as fault:
+        fault.setattr(importlib.import_module(module), name, _boom)
+        with pytest.raises(Injected):
+            action()
+
+    after = snapshot()
+    assert changed_tables(before, after) == []
+    assert verify_ledger()[1] == []
+    assert len(outbox()) == mails  # a rolled-back action sends nothing
+    # Without the fault the same action does write: the test above was not vacuous.
+    action()
+    assert changed_tables(before, snapshot()) != []
+    assert verify_ledger()[1] == []
+
+
+def test_a_card_refund_that_fails_after_stripe_keeps_only_its_key(shop, fake_stripe, monkeypatch):
+    """The one action in two units (docs/decisions.md): the refund and its key are stored
+    before Stripe is asked; a failure after Stripe answered rolls back the second unit only,
+    and the same form sent again finishes the refund without refunding twice."""
+    order, session_id = _card_order(shop)
+    assert _webhook(shop, fake_stripe.complete(session_id))().status_code == 200
+    client = _signed_in(shop.app, shop.manager.email)
+    data = {"scope": "full", "method": "stripe", "reason": "Rusak", "token": "kartu-1"}
+    refund = _poster(client, f"/manage/orders/{order.id}/refund", data)
+    before = snapshot()
+
+    with monkeypatch.context() as fault:
+        fault.setattr(audit, "record", _boom)
+        with pytest.raises(Injected):
+            refund()
+
+    after = snapshot()
+    assert changed_tables(before, after) == ["refunds", "refund_lines"]
+    [waiting] = db.session.scalars(select(Refund)).all()
+    assert (waiting.idempotency_key, waiting.provider_reference) == ("kartu-1", None)
+    assert db.session.get(Order, order.id).refunded_amount == 0
+    assert len(fake_stripe.refunds) == 1
+
+    assert refund().status_code == 302
+    db.session.rollback()
+    assert len(fake_stripe.refunds) == 1  # the same key: Stripe refunded once
+    assert db.session.get(Order, order.id).refunded_amount == order.total
+    assert db.session.get(Refund, waiting.id).provider_reference is not None
