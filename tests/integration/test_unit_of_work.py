@@ -540,3 +540,24 @@ def test_a_card_refund_that_fails_after_stripe_keeps_only_its_key(shop, fake_str
     assert len(fake_stripe.refunds) == 1  # the same key: Stripe refunded once
     assert db.session.get(Order, order.id).refunded_amount == order.total
     assert db.session.get(Refund, waiting.id).provider_reference is not None
+
+
+def test_a_card_refund_stripe_refuses_leaves_nothing_behind(shop, fake_stripe):
+    """The refused refund's stored key is removed in its own committed step: the manager sees
+    why, the order can be refunded again, and the books are as they were."""
+    order, session_id = _card_order(shop)
+    assert _webhook(shop, fake_stripe.complete(session_id))().status_code == 200
+    client = _signed_in(shop.app, shop.manager.email)
+    data = {"scope": "full", "method": "stripe", "reason": "Rusak", "token": "kartu-2"}
+    refund = _poster(client, f"/manage/orders/{order.id}/refund", data)
+    before = snapshot()
+    fake_stripe.fail_next(400, "invalid_request_error", "This charge was disputed.")
+
+    response = refund()
+
+    assert response.status_code == 400
+    assert "tidak ada dana yang dikembalikan" in response.get_data(as_text=True)
+    assert changed_tables(before, snapshot()) == []
+    assert refund().status_code == 302  # Stripe answers this time
+    db.session.rollback()
+    assert db.session.get(Order, order.id).refunded_amount == order.total
