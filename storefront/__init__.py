@@ -16,12 +16,13 @@ _VERSIONED_NAME = r"(-\d+\.\d+\.\d+[.-]|\.[0-9a-f]{12}\.)"
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: configuration, extensions, then each feature package's `init_app` (its
-    blueprint, commands and signals). `config` overrides the environment's settings (tests)."""
+    """Build the app: configuration, extensions and the unit of work, then each feature
+    package's `init_app` (its blueprint, commands and signals). `config` overrides the
+    environment's settings (tests)."""
     from storefront import (
         auth,
         catalog,
-        database,  # noqa: F401  (SQLite pragmas on every connection)
+        database,
         extensions,
         manage,
         models,  # noqa: F401  (every table, for create_all and Alembic)
@@ -39,7 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
     from storefront.uploads import register_media_route
 
     instance_path = Path(os.environ.get("STOREFRONT_INSTANCE", PROJECT_ROOT / "instance"))
-    app = Flask(
+    # Every view runs as one action in one unit of work (database.py, DESIGN invariant 11).
+    app = database.App(
         __name__,
         instance_path=str(instance_path.resolve()),
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -51,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_host_check(app)
     extensions.init_app(app)
+    database.init_app(app)
     for package in (shop, auth, catalog, orders, vendors, manage, stock, settlements, pos):
         package.init_app(app)
     register_media_route(app)

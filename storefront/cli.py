@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from storefront.database import unit_of_work
 from storefront.demo import DEMO_LOGINS, seed_demo_data
 
 
@@ -24,7 +25,8 @@ def seed_demo(first_time: bool, force: bool) -> None:
     """Load demo vendors, products and accounts. Safe to run again: nothing is duplicated."""
     if current_app.config["STOREFRONT_ENV"] == "production" and not force:
         raise click.ClickException("refusing to load demo data in production (use --force)")
-    summary = seed_demo_data(skip_if_seeded=first_time)
+    with unit_of_work():
+        summary = seed_demo_data(skip_if_seeded=first_time)
     if summary is None:
         click.echo("Demo data was loaded before; leaving the database as it is.")
     else:

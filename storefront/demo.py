@@ -332,7 +332,8 @@ def _user(name: str, email: str, role: Role) -> tuple[User, bool]:
 
 
 def seed_demo_data(*, skip_if_seeded: bool = False) -> dict[str, int] | None:
-    """Add whatever demo rows are missing and commit. Returns counts of what was added."""
+    """Add whatever demo rows are missing (the caller's unit of work commits them). Returns
+    counts of what was added."""
     if skip_if_seeded and get_setting("demo_seeded_at"):
         return None
     added = {"users": 0, "vendors": 0, "products": 0, "categories": 0, "batches": 0}
@@ -411,7 +412,6 @@ def seed_demo_data(*, skip_if_seeded: bool = False) -> dict[str, int] | None:
     db.session.flush()
     added["batches"] = _stock_shelves(vendors, staff_id=_user(*STAFF[1][1:], Role.MANAGER)[0].id)
     set_setting("demo_seeded_at", utcnow().isoformat())
-    db.session.commit()
     added["orders"] = _demo_orders()
     return added
 
@@ -461,5 +461,4 @@ def _demo_orders() -> int:
         orders.mark_paid(placed[2], paid_with=PaidWith.QRIS, amount=placed[2].total, actor=manager)
         orders.transition(placed[2], OrderStatus.PACKED, actor=manager)
         orders.transition(placed[2], OrderStatus.READY_FOR_PICKUP, actor=manager)
-        db.session.commit()
     return len(placed)

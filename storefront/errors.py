@@ -1,4 +1,5 @@
-"""Friendly error pages in the visitor's language, and JSON for API-style clients."""
+"""The one base of the shop's domain errors, and friendly error pages in the visitor's
+language (JSON for API-style clients)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,34 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from storefront.extensions import db, limiter
+
+
+class DomainError(Exception):
+    """A rule of the shop refused an action. `message` (a lazy translatable string) is safe to
+    show to the person; `field` names the form field it is about, if any.
+
+    Services raise subclasses (`OutOfStock`, `InvalidTransition`, `PosError`…) and never
+    commit; a view that catches one shows it with `storefront.forms.form_error`, which also
+    rolls the action back.
+    """
+
+    field: str | None = None
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class DatabaseBusy(DomainError):
+    """SQLite: an action queued for the write lock longer than it may (a burst of checkouts)
+    and gave up before doing anything. Answered 503; nothing was saved."""
+
+    def __init__(self):
+        # Raised while a connection is being set up: nothing may be translated (or read) yet.
+        Exception.__init__(self, "the database stayed locked; nothing was saved")
+        self.message = MESSAGES[503][1]
+
 
 MESSAGES = {
     400: (
@@ -40,6 +69,10 @@ MESSAGES = {
     500: (
         _l("Something went wrong on our side"),
         _l("We have noted the problem. Please try again in a moment."),
+    ),
+    503: (
+        _l("The shop is very busy right now"),
+        _l("Nothing was saved. Please try again in a moment."),
     ),
 }
 
@@ -81,6 +114,10 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(400)
+
+    @app.errorhandler(DatabaseBusy)
+    def busy(error: DatabaseBusy):
+        return render_error(503)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

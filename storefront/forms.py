@@ -1,13 +1,16 @@
-"""Form pieces shared by every feature."""
+"""Form pieces shared by every feature, and the one way a refused action reaches the page."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask import flash
 from wtforms.fields import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from storefront import database
+from storefront.errors import DomainError
 from storefront.money import InvalidPercent, format_percent, percent_to_basis_points
 
 
@@ -54,3 +57,28 @@ class PercentField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return format_percent(self.data, sign=False)
+
+
+def form_error(form, error: DomainError, default: str | None = None) -> None:
+    """Show why a service refused the action, and roll the action back.
+
+    The message goes on the form field the error names, like a validation error; when the form
+    has no such field, on `default`; without either it is flashed. The unit of work rolls back
+    at once, so the page shows what is really stored and nothing of the action is committed.
+    """
+    database.rollback()
+    field = None
+    for name in (error.field, default):
+        candidate = getattr(form, name, None) if form is not None and name else None
+        if candidate is not None and hasattr(candidate, "errors"):
+            field = candidate
+            break
+    if field is None:
+        flash(str(error.message), "error")
+        return
+    field.errors = [*field.errors, str(error.message)]
+
+
+def flash_error(error: DomainError) -> None:
+    """`form_error` for actions without a form (a button): flash the message, roll back."""
+    form_error(None, error)

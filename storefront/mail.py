@@ -1,5 +1,11 @@
 """Outgoing email. With MAIL_SERVER unset (local use, tests) messages become .eml files in
-MAIL_OUTBOX_DIR, so a developer can open them and tests can read them."""
+MAIL_OUTBOX_DIR, so a developer can open them and tests can read them.
+
+Mail is a side effect of an action: `send_mail` is the one place where "a message is due" is
+recorded, and the message leaves only once the action has committed (a rolled-back action
+sends nothing; docs/architecture.md). An outbox row written in the same transaction would
+replace the after-commit delivery here, and nowhere else.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +18,14 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-from storefront.database import utcnow
+from storefront.database import after_commit, utcnow
 
 
 def send_mail(to: str, subject: str, text_body: str, html_body: str | None = None) -> EmailMessage:
-    config = current_app.config
+    """Write the message now (inside the action, where its data is at hand) and deliver it once
+    the action commits. Needs a unit of work."""
     message = EmailMessage()
-    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
@@ -26,7 +33,12 @@ def send_mail(to: str, subject: str, text_body: str, html_body: str | None = Non
     message.set_content(text_body)
     if html_body:
         message.add_alternative(html_body, subtype="html")
+    after_commit(lambda: _deliver(message))
+    return message
 
+
+def _deliver(message: EmailMessage) -> None:
+    config = current_app.config
     if config["MAIL_SERVER"]:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
             if config["MAIL_USE_TLS"]:
@@ -39,7 +51,6 @@ def send_mail(to: str, subject: str, text_body: str, html_body: str | None = Non
         outbox.mkdir(parents=True, exist_ok=True)
         stamp = utcnow().strftime("%Y%m%d-%H%M%S-%f")
         (outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml").write_bytes(message.as_bytes())
-    return message
 
 
 def send_template(to: str, template: str, subject, *, locale: str | None = None, **context):

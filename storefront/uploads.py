@@ -31,6 +31,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from storefront.auth.access import public
+from storefront.database import after_commit
+from storefront.errors import DomainError
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
@@ -63,12 +65,12 @@ MSG_UNREADABLE = _l("The file could not be read as an image.")
 MSG_TOO_MANY_PIXELS = _l("This image is too large to process.")
 
 
-class UploadRejected(ValueError):
+class UploadRejected(DomainError, ValueError):
     """The upload cannot be accepted. `.message` is for the person; `str()` is English."""
 
     def __init__(self, message) -> None:
         self.message = message
-        super().__init__(_english(message))
+        ValueError.__init__(self, _english(message))
 
 
 def _english(message) -> str:
@@ -373,6 +375,13 @@ def delete_stored(path_or_key: str) -> None:
     for candidate in target.parent.iterdir():
         if variant.fullmatch(candidate.name):
             candidate.unlink(missing_ok=True)
+
+
+def delete_after_commit(path_or_key: str | None) -> None:
+    """`delete_stored` once the action that stopped using the file has committed: an action
+    that rolls back keeps its row, so it keeps its file too."""
+    if path_or_key:
+        after_commit(lambda: delete_stored(path_or_key))
 
 
 # --- serving public files ---------------------------------------------------------------------

@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from storefront import create_app  # noqa: E402
 from storefront.config import normalise_database_url  # noqa: E402
+from storefront.database import unit_of_work  # noqa: E402
 from storefront.extensions import db  # noqa: E402
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -105,6 +106,13 @@ def app(database_url, _schema, tmp_path, app_config):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def act(service, *args, **kwargs):
+    """Call a service the way an action does (a view, a command): in one unit of work, committed
+    when it returns, rolled back if it raises, its emails sent after the commit."""
+    with unit_of_work():
+        return service(*args, **kwargs)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ def receive(product, quantity: int, *, expires_on: date | None = None, actor=Non
     from tests.factories import UserFactory
 
     actor = actor or UserFactory(role="manager")
-    ledger.begin_stock_change()
     receipt = IntakeReceipt(
         number=f"NT-TEST-{uuid.uuid4().hex[:8]}",
         vendor_id=product.vendor_id,

@@ -14,7 +14,7 @@ from storefront.auth.services import (
     WeakPassword,
     create_user,
 )
-from storefront.extensions import db
+from storefront.database import unit_of_work
 from storefront.phones import InvalidPhone
 
 
@@ -32,17 +32,17 @@ def create_staff_account(role: Role, email: str, name: str, phone: str):
     the address counts as confirmed (an operator made it and knows it), one commit."""
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(
-            name=name,
-            email=email,
-            password=password,
-            phone=phone or None,
-            role=role,
-            verified=True,
-        )
+        with unit_of_work():
+            user = create_user(
+                name=name,
+                email=email,
+                password=password,
+                phone=phone or None,
+                role=role,
+                verified=True,
+            )
     except (AccountError, InvalidPhone) as exc:
         raise click.ClickException(account_error_message(exc)) from exc
-    db.session.commit()
     return user
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from storefront.auth.models import Role, User
-from storefront.database import utcnow
+from storefront.database import ensure_write_lock, utcnow
+from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.phones import normalise_phone
 
@@ -24,7 +25,7 @@ email_confirmed = Namespace().signal("email-confirmed")
 MIN_PASSWORD_LENGTH = 8
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A rule about accounts was broken; the message is safe to show."""
 
 
@@ -225,6 +226,7 @@ def confirm_email(token: str, user: User) -> bool:
 def mark_email_verified(user: User) -> bool:
     if user.email_verified_at is not None:
         return False
+    ensure_write_lock()  # the confirmation link is opened with a GET
     user.email_verified_at = utcnow()
     email_confirmed.send(current_app._get_current_object(), user=user)
     return True

@@ -16,7 +16,6 @@ from functools import wraps
 from flask import g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from storefront.extensions import db
 from storefront.security import same_site_path
 
 # The password was typed within this many seconds: enough for the change it was asked for.
@@ -44,7 +43,6 @@ def sign_out() -> None:
     """End this session and every other one of the account (see the module docstring)."""
     if current_user.is_authenticated:
         current_user.session_version += 1
-        db.session.commit()
     # Orders placed in this browser and a counter sale in progress stay with the person who
     # signed out, not with the next one at a shared computer.
     session.clear()

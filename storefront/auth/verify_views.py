@@ -13,7 +13,7 @@ from storefront.auth.emails import send_verification
 from storefront.auth.forms import ConfirmPasswordForm
 from storefront.auth.services import InvalidVerificationLink, OtherAccountsLink, confirm_email
 from storefront.auth.sessions import mark_recent_auth
-from storefront.extensions import db, limiter
+from storefront.extensions import limiter
 from storefront.navigation import safe_next
 
 
@@ -46,7 +46,6 @@ def verify_email(token: str):
             "error",
         )
         return redirect(url_for("auth.account"))
-    db.session.commit()
     if newly:
         flash(_("Your email address is confirmed. Thank you!"), "success")
     else:

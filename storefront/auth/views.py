@@ -92,19 +92,18 @@ def register():
         return redirect(url_for("auth.account"))
     form = RegisterForm()
     if form.validate_on_submit():
-        outcome = register_account(
-            name=form.name.data,
-            email=form.email.data,
-            phone=form.phone.data or None,
-            password=form.password.data,
-            locale=current_language(),
-        )
         try:
-            db.session.commit()
+            with db.session.begin_nested():
+                outcome = register_account(
+                    name=form.name.data,
+                    email=form.email.data,
+                    phone=form.phone.data or None,
+                    password=form.password.data,
+                    locale=current_language(),
+                )
         except IntegrityError:
             # The same address registered a moment ago by another request, which sends the
             # mail; this one answers the same as always.
-            db.session.rollback()
             outcome = None
         next_path = safe_next("") or None
         if outcome is not None and outcome.account is not None:
@@ -170,7 +169,6 @@ def reset_password_page(token: str | None = None):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user = reset_password(token, form.password.data)
-        db.session.commit()
         session.pop(RESET_LINK, None)
         logout_user()
         flash(_("Your password has been changed. Sign in with the new one."), "success")
@@ -194,7 +192,6 @@ def change_password_page():
         except WrongPassword:
             form.current.errors.append(_("The current password is not right."))
         else:
-            db.session.commit()
             # The session id includes a password fingerprint; sign in again with the new one
             # so this device stays signed in while every other device is signed out.
             sign_in(current_user._get_current_object())

@@ -9,7 +9,7 @@ from storefront.catalog import bp
 from storefront.catalog.permits import WARN_DAYS, check_permits
 from storefront.catalog.search_index import rebuild_search_index
 from storefront.clock import today_wib
-from storefront.extensions import db
+from storefront.database import unit_of_work
 
 
 @bp.cli.command("check-permits")
@@ -17,9 +17,11 @@ def check_permits_command() -> None:
     """Hide products whose permits expired; email vendors about permits expiring soon."""
     today = today_wib()
     # Emails carry links; a command has no request, so build them on the public address.
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+    with (
+        current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]),
+        unit_of_work(),
+    ):
         hidden, warned = check_permits(today)
-        db.session.commit()
     click.echo(f"Checked permits on {today.isoformat()}.")
     if hidden:
         click.echo(f"Hidden {len(hidden)} product(s) whose permits expired:")
@@ -36,6 +38,6 @@ def check_permits_command() -> None:
 @bp.cli.command("reindex-search")
 def reindex_search_command() -> None:
     """Rebuild the product search index from the products table."""
-    count = rebuild_search_index()
-    db.session.commit()
+    with unit_of_work():
+        count = rebuild_search_index()
     click.echo(f"Search index rebuilt: {count} products.")

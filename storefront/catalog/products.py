@@ -25,11 +25,12 @@ from storefront.catalog.models import (
 from storefront.catalog.permits import WARN_DAYS, refresh_permit_status
 from storefront.categories import Category
 from storefront.database import utcnow
+from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.indonesia import identifiers
 from storefront.indonesia.identifiers import BPOM_VALIDITY_YEARS
 from storefront.money import MAX_AMOUNT, format_rupiah
-from storefront.uploads import delete_stored, save_image
+from storefront.uploads import delete_after_commit, save_image
 
 MAX_PHOTOS = 6
 
@@ -41,11 +42,8 @@ TRANSITIONS: dict[ProductStatus, set[ProductStatus]] = {
 }
 
 
-class ListingError(Exception):
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class ListingError(DomainError):
+    """A listing rule was broken; `message` is safe to show, `field` names the form field."""
 
 
 class InvalidTransition(ListingError):
@@ -337,7 +335,7 @@ def delete_photo(product: Product, photo_id: int) -> None:
     if photo is None:
         raise ListingError(_l("Photo not found."))
     product.photos.remove(photo)
-    delete_stored(photo.image_key)
+    delete_after_commit(photo.image_key)
     for position, remaining in enumerate(product.photos):
         remaining.position = position
 

@@ -15,8 +15,8 @@ from storefront.catalog.models import PermitKind, ProductStatus
 from storefront.catalog.permits import needs_permits
 from storefront.categories import all_categories
 from storefront.clock import today_wib
-from storefront.extensions import db
 from storefront.files import send_private
+from storefront.forms import flash_error, form_error
 from storefront.indonesia import identifiers
 from storefront.navigation import page_number
 from storefront.uploads import UploadRejected, delete_stored, save_document
@@ -69,10 +69,8 @@ def new_product():
         try:
             product = listings.create_product(vendor, current_user, _details(form))
         except listings.ListingError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "name").errors.append(str(exc.message))
+            form_error(form, exc, default="name")
         else:
-            db.session.commit()
             flash(
                 _("Product saved as a draft. Add photos and permits, then send it for review."),
                 "success",
@@ -114,10 +112,8 @@ def edit_product(product_id: int):
         try:
             back_to_review = listings.update_product(product, current_user, _details(form))
         except listings.ListingError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "name").errors.append(str(exc.message))
+            form_error(form, exc, default="name")
         else:
-            db.session.commit()
             if back_to_review:
                 flash(_("Saved. The changes go live after a manager reviews them again."), "info")
             else:
@@ -147,15 +143,10 @@ def add_permit(product_id: int):
             today=today_wib(),
         )
     except (identifiers.InvalidIdentifier, listings.ListingError, UploadRejected) as exc:
-        db.session.rollback()
         if stored is not None:
             delete_stored(stored.path)
-        target = getattr(exc, "field", None) or (
-            "file" if isinstance(exc, UploadRejected) else "number"
-        )
-        getattr(form, target, form.number).errors.append(str(exc.message))
+        form_error(form, exc, default="file" if isinstance(exc, UploadRejected) else "number")
         return _edit_page(product, permit_form=form, status=400)
-    db.session.commit()
     flash(_("Permit saved."), "success")
     return redirect(url_for("catalog.edit_product", product_id=product.id))
 
@@ -167,7 +158,6 @@ def delete_permit(product_id: int, kind: str):
     if kind not in {k.value for k in PermitKind}:
         abort(404)
     listings.remove_permit(product, PermitKind(kind))
-    db.session.commit()
     flash(_("Permit removed."), "info")
     return redirect(url_for("catalog.edit_product", product_id=product.id))
 
@@ -192,10 +182,8 @@ def add_photo(product_id: int):
     try:
         listings.add_photo(product, form.photo.data)
     except (UploadRejected, listings.ListingError) as exc:
-        db.session.rollback()
-        form.photo.errors.append(str(exc.message))
+        form_error(form, exc, default="photo")
         return _edit_page(product, photo_form=form, status=400)
-    db.session.commit()
     flash(_("Photo added."), "success")
     return redirect(url_for("catalog.edit_product", product_id=product.id))
 
@@ -215,7 +203,6 @@ def change_photo(product_id: int, photo_id: int, action: str):
             abort(404)
     except listings.ListingError:
         abort(404)
-    db.session.commit()
     return redirect(url_for("catalog.edit_product", product_id=product.id))
 
 
@@ -229,10 +216,8 @@ def submit_product(product_id: int):
     try:
         listings.submit(product, current_user)
     except listings.ListingError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        flash_error(exc)
         return redirect(url_for("catalog.edit_product", product_id=product.id))
-    db.session.commit()
     flash(_("Sent for review. We will let you know."), "success")
     return redirect(url_for("catalog.products"))
 

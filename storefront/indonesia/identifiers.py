@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from storefront.errors import DomainError
 from storefront.indonesia.regions import PROVINCES
 
 # The store is in Kabupaten Tangerang; "today" is the date on the shop's wall clock (WIB, UTC+7,
@@ -30,7 +31,7 @@ def _today() -> date:
     return datetime.now(WIB).date()
 
 
-class InvalidIdentifier(ValueError):
+class InvalidIdentifier(DomainError, ValueError):
     """What the person typed is not a valid identifier.
 
     `message` is a lazy, translatable string for the form; `str(exc)` is the English text for logs.
@@ -38,7 +39,7 @@ class InvalidIdentifier(ValueError):
 
     def __init__(self, message: LazyString) -> None:
         self.message = message
-        super().__init__(_english(message))
+        ValueError.__init__(self, _english(message))
 
 
 def _english(message: LazyString) -> str:

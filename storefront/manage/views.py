@@ -17,6 +17,7 @@ from storefront.categories import all_categories
 from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
+from storefront.forms import flash_error, form_error
 from storefront.indonesia import banks, identifiers
 from storefront.manage import bp
 from storefront.navigation import page_number
@@ -115,7 +116,6 @@ def reveal(vendor_id: int, field: str):
         abort(404)
     vendor = _vendor(vendor_id)
     audit.record(current_user, "vendor.reveal", vendor, after={"field": field})
-    db.session.commit()
     return _render_vendor(vendor, revealed={field: getattr(vendor, field)})
 
 
@@ -136,10 +136,8 @@ def approve_vendor(vendor_id: int):
             comment=form.note.data or "",
         )
     except vendors.VendorError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        flash_error(exc)
         return redirect(url_for("manage.vendor_detail", vendor_id=vendor.id))
-    db.session.commit()
     vendors.notify_decision(vendor)
     flash(_("%(name)s is approved and has been emailed.", name=vendor.name), "success")
     return redirect(url_for("manage.vendor_queue"))
@@ -153,10 +151,8 @@ def _decide(vendor_id: int, action) -> object:
     try:
         action(vendor, current_user, form.comment.data)
     except vendors.VendorError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        flash_error(exc)
         return redirect(url_for("manage.vendor_detail", vendor_id=vendor.id))
-    db.session.commit()
     vendors.notify_decision(vendor)
     return vendor
 
@@ -242,10 +238,8 @@ def approve_product(product_id: int):
     try:
         listings.approve(product, current_user)
     except listings.ListingError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        flash_error(exc)
         return redirect(url_for("manage.product_detail", product_id=product.id))
-    db.session.commit()
     flash(_("%(name)s is approved and listed.", name=product.name), "success")
     return redirect(url_for("manage.product_queue"))
 
@@ -260,10 +254,8 @@ def reject_product(product_id: int):
     try:
         listings.reject(product, current_user, form.comment.data)
     except listings.ListingError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        flash_error(exc)
         return redirect(url_for("manage.product_detail", product_id=product.id))
-    db.session.commit()
     flash(_("The product was rejected; the vendor sees your reason."), "info")
     return redirect(url_for("manage.product_queue"))
 
@@ -305,10 +297,8 @@ def new_vendor():
                 ),
             )
         except vendors.VendorError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "name", form.name).errors.append(str(exc.message))
+            form_error(form, exc, default="name")
         else:
-            db.session.commit()
             vendor = outcome.vendor
             if outcome.pending:
                 owner_emails.send_owner_confirmation(vendor, outcome.owner, outcome.new_account)

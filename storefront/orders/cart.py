@@ -17,6 +17,8 @@ from sqlalchemy.orm import joinedload
 
 from storefront.catalog.models import Product
 from storefront.catalog.services import visible_products
+from storefront.database import ensure_write_lock
+from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.orders.models import CartItem
 from storefront.stock.ledger import available_quantities
@@ -26,11 +28,9 @@ SESSION_KEY = "cart"
 MAX_QUANTITY = 99
 
 
-class CartError(Exception):
+class CartError(DomainError):
     def __init__(self, message, field: str = "quantity"):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+        super().__init__(message, field)
 
 
 @dataclass
@@ -97,6 +97,7 @@ def stored_quantities() -> dict[int, int]:
 
 def _store(quantities: dict[int, int]) -> None:
     if _signed_in():
+        ensure_write_lock()  # the cart page lowers a stored cart while it is only reading
         existing = {
             item.product_id: item
             for item in db.session.scalars(
@@ -113,7 +114,6 @@ def _store(quantities: dict[int, int]) -> None:
                 db.session.add(
                     CartItem(user_id=current_user.id, product_id=product_id, quantity=quantity)
                 )
-        db.session.commit()
     elif quantities:
         session[SESSION_KEY] = {str(k): v for k, v in quantities.items()}
     else:
@@ -257,7 +257,6 @@ def merge_guest_cart(user) -> None:
                     user_id=user.id, product_id=product_id, quantity=min(quantity, MAX_QUANTITY)
                 )
             )
-    db.session.commit()
 
 
 def merge_at_sign_in(app, user, **extra) -> None:

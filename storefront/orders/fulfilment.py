@@ -1,10 +1,11 @@
 """Preparing orders at the outlet: packing, pickup and delivery, payment at the counter, and the
 pick list (issue 6, DESIGN invariants 5 and 10).
 
-Every function here is a manager's action: it checks the state through `services.transition`,
-writes an audit entry, and commits. Pay-at-the-outlet orders are packed and made ready before
-they are paid; they are paid when handed over (or to the courier), and an order is only
-completed once paid, so `hand_over` and `complete_delivery` take the payment first.
+Every function here is a manager's action: it checks the state through `services.transition`
+and writes an audit entry; the action's unit of work commits it. Pay-at-the-outlet orders are
+packed and made ready before they are paid; they are paid when handed over (or to the
+courier), and an order is only completed once paid, so `hand_over` and `complete_delivery`
+take the payment first.
 """
 
 from __future__ import annotations
@@ -199,28 +200,17 @@ def _move(order: Order, to: OrderStatus, actor, action: str, comment: str = "") 
     audit.record(actor, action, order, before={"status": before}, after={"status": to.value})
 
 
-def _commit_or_rollback(work) -> None:
-    try:
-        work()
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.commit()
-
-
 def pack(order: Order, *, actor) -> None:
     if order.status == S.PENDING_PAYMENT and order.payment_method != PaymentMethod.OUTLET:
         # A card payment may never come; its goods stay on the shelf until it does.
         raise OrderError(_l("Wait for the card payment before packing this order."))
-    _commit_or_rollback(lambda: _move(order, S.PACKED, actor, "order.packed"))
+    _move(order, S.PACKED, actor, "order.packed")
 
 
 def out_for_delivery(order: Order, *, actor, comment: str = "") -> None:
     if order.fulfilment != Fulfilment.DELIVERY:
         raise OrderError(_l("This order is collected at the outlet, not delivered."))
-    _commit_or_rollback(
-        lambda: _move(order, S.OUT_FOR_DELIVERY, actor, "order.out_for_delivery", comment)
-    )
+    _move(order, S.OUT_FOR_DELIVERY, actor, "order.out_for_delivery", comment)
 
 
 def ready_for_pickup(order: Order, *, actor) -> str:
@@ -228,7 +218,7 @@ def ready_for_pickup(order: Order, *, actor) -> str:
     WhatsApp link with the same news for the manager to send."""
     if order.fulfilment != Fulfilment.PICKUP:
         raise OrderError(_l("This order is delivered, not collected at the outlet."))
-    _commit_or_rollback(lambda: _move(order, S.READY_FOR_PICKUP, actor, "order.ready"))
+    _move(order, S.READY_FOR_PICKUP, actor, "order.ready")
     notify.send(order, "ready", str(_l("Your order is ready for pickup")))
     return ready_whatsapp_link(order)
 
@@ -298,21 +288,15 @@ def take_payment(order: Order, payment: Payment, *, actor) -> None:
             )
         )
     _check_counter_payment(payment)
-    _commit_or_rollback(lambda: _take_payment(order, payment, actor))
+    _take_payment(order, payment, actor)
 
 
 def _complete(order: Order, actor, payment: Payment | None, action: str, comment: str) -> None:
     if S.COMPLETED not in services.ALLOWED[OrderStatus(order.status)]:
         raise services.InvalidTransition(OrderStatus(order.status), S.COMPLETED)
     if not order.is_paid:
-        payment = _check_counter_payment(payment)
-
-    def work():
-        if not order.is_paid:
-            _take_payment(order, payment, actor)
-        _move(order, S.COMPLETED, actor, action, comment)
-
-    _commit_or_rollback(work)
+        _take_payment(order, _check_counter_payment(payment), actor)
+    _move(order, S.COMPLETED, actor, action, comment)
 
 
 def _name_words(name: str) -> list[str]:
@@ -376,18 +360,14 @@ def cancel(order: Order, *, actor, reason: str) -> None:
     if not reason:
         raise OrderError(_l("Say why the order is cancelled."), field="reason")
     before = order.status
-
-    def work():
-        services.cancel(order, actor=actor, reason=reason)
-        audit.record(
-            actor,
-            "order.cancelled",
-            order,
-            before={"status": before},
-            after={"status": order.status, "reason": reason},
-        )
-
-    _commit_or_rollback(work)
+    services.cancel(order, actor=actor, reason=reason)
+    audit.record(
+        actor,
+        "order.cancelled",
+        order,
+        before={"status": before},
+        after={"status": order.status, "reason": reason},
+    )
     notify.order_cancelled(order)
 
 

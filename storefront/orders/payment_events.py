@@ -1,7 +1,9 @@
 """What Stripe tells us about payments, applied to orders (DESIGN invariant 6).
 
-Every event is stored by its id before it is acted on, in the same transaction: a second
-delivery of the same event fails to insert and changes nothing. Events may arrive late, twice or
+Every event is stored by its id before it is acted on, in the webhook's one transaction: a
+second delivery of the same event fails to insert and changes nothing, and an event whose
+handling fails is not stored either (the whole action rolls back), so Stripe's retry is
+processed. Events may arrive late, twice or
 out of order (an expiry after the payment, a payment after the expiry), so each handler looks at
 the order as it is now rather than assuming what came before.
 
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 import stripe
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from storefront.extensions import db
@@ -32,7 +34,6 @@ from storefront.payments.stripe import (
     from_stripe_amount,
     to_stripe_amount,
 )
-from storefront.stock import ledger
 
 PROVIDER = "stripe"
 
@@ -49,8 +50,6 @@ class AlreadyProcessed(Exception):
 class Outcome:
     text: str
     order: Order | None = None
-    # Run after the commit (emails), so a failing mail server never undoes a payment.
-    after_commit: Callable[[], None] | None = None
 
 
 def verify(payload: bytes, signature: str | None) -> dict:
@@ -68,37 +67,22 @@ def verify(payload: bytes, signature: str | None) -> dict:
 
 
 def receive(event: dict, payload: str) -> Outcome:
-    """Store the event, act on it and commit. Raises AlreadyProcessed for a replay.
+    """Store the event and act on it. Raises AlreadyProcessed for a replay (nothing changes).
 
-    If acting on it fails, the stored event is removed again so Stripe's retry is processed.
+    Any other failure propagates: the webhook's unit of work rolls back, the event with it.
     """
-    # SQLite: hold the write lock from the first read, as stock changes do.
-    ledger.begin_stock_change()
     record = PaymentEvent(
         provider=PROVIDER, event_id=event["id"], event_type=event["type"][:80], payload=payload
     )
-    db.session.add(record)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(record)
     except IntegrityError:
-        db.session.rollback()
         raise AlreadyProcessed(event["id"]) from None
-    try:
-        handler = HANDLERS.get(event["type"])
-        outcome = handler(event["data"].get("object") or {}) if handler else Outcome("ignored")
-        record.outcome = outcome.text[:255]
-        record.order_id = outcome.order.id if outcome.order is not None else None
-        db.session.commit()
-    except Exception:
-        # Stock changes commit on SQLite as they begin, so the event row may already be saved.
-        db.session.rollback()
-        db.session.execute(
-            delete(PaymentEvent).where(
-                PaymentEvent.provider == PROVIDER, PaymentEvent.event_id == event["id"]
-            )
-        )
-        db.session.commit()
-        raise
+    handler = HANDLERS.get(event["type"])
+    outcome = handler(event["data"].get("object") or {}) if handler else Outcome("ignored")
+    record.outcome = outcome.text[:255]
+    record.order_id = outcome.order.id if outcome.order is not None else None
     return outcome
 
 
@@ -195,8 +179,8 @@ def session_paid(session: dict) -> Outcome:
     if order.status != OrderStatus.PAID:
         return Outcome("paid after cancellation, goods gone: flagged", order)
 
-    text = "paid after expiry, stock held again" if was_cancelled else "paid"
-    return Outcome(text, order, after_commit=lambda: notify.order_paid(order))
+    notify.order_paid(order)
+    return Outcome("paid after expiry, stock held again" if was_cancelled else "paid", order)
 
 
 def _session_closed(reason) -> Callable[[dict], Outcome]:
@@ -215,8 +199,8 @@ def _session_closed(reason) -> Callable[[dict], Outcome]:
         if order.status not in services.OPEN_UNPAID:
             return Outcome(f"ignored: order is {order.status}", order)
         services.cancel(order, reason=str(reason))
-
-        return Outcome("cancelled, stock released", order, lambda: notify.order_cancelled(order))
+        notify.order_cancelled(order)
+        return Outcome("cancelled, stock released", order)
 
     return handle
 

@@ -2,14 +2,15 @@
 card orders or in cash at the counter; the manager decides whether the goods go back on the
 shelf (DESIGN invariant 5).
 
-A card refund happens in two steps. First the refund is checked (only paid orders, never more
-than is left, line by line), written with its idempotency key and committed. Then the provider
-is called with that key, and only when it confirms are the amounts counted on the order and
-its lines. A retry of the same form submission carries the same key (a hidden token in the
-form), so it finds the row and, if the provider was not confirmed yet, asks again with the same
-key: the provider refunds once. While such a refund waits, no other refund of the order is
+A card refund is one of the two actions that need two units of work (docs/decisions.md). First
+the refund is checked (only paid orders, never more than is left, line by line), written with
+its idempotency key and committed (`commit_now`). Then the provider is called with that key,
+and only when it confirms are the amounts counted on the order and its lines, in the second
+unit. A retry of the same form submission carries the same key (a hidden token in the form),
+so it finds the row and, if the provider was not confirmed yet, asks again with the same key:
+the provider refunds once. While such a refund waits, no other refund of the order is
 accepted, so two managers cannot both refund the last rupiah. If the provider refuses, the row
-is removed and nothing has changed.
+is removed (and that is committed) and nothing has changed. A cash refund is one unit.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from storefront import audit
+from storefront.database import commit_now, ensure_write_lock
 from storefront.extensions import db
 from storefront.money import format_rupiah
 from storefront.orders import notify, services
@@ -65,29 +67,23 @@ def refund(
     restock: bool = False,
 ) -> Refund:
     """Refund `lines` ({order line id: quantity}) or, with `full=True`, everything left
-    (the delivery fee included). Commits; raises OrderError and changes nothing when a rule
-    is broken or the provider refuses."""
+    (the delivery fee included). Raises OrderError and changes nothing when a rule is broken
+    or the provider refuses."""
     key = (idempotency_key or "").strip()
     if not key or len(key) > 64:
         raise OrderError(_l("This form has expired; open the refund page again."))
-    # One writer from here (SQLite's write lock, PostgreSQL's row lock on the order): the
-    # amounts read to check the refund cannot change before it is written.
-    ledger.begin_stock_change()
+    # One writer from here (the action's write lock on SQLite, the order's row lock on
+    # PostgreSQL): the amounts read to check the refund cannot change before it is written.
+    ensure_write_lock()
     order = _lock(order)
     existing = db.session.scalar(select(Refund).where(Refund.idempotency_key == key))
     if existing is not None:
         if existing.order_id != order.id:
-            db.session.rollback()
             raise OrderError(_l("This form has expired; open the refund page again."))
         if existing.method == "stripe" and existing.provider_reference is None:
             return _send_to_provider(order, existing, actor)
-        db.session.rollback()
         return existing  # the same submission again: it was done already
-    try:
-        plan = _plan(order, method=method, reason=reason, lines=lines, full=full, restock=restock)
-    except OrderError:
-        db.session.rollback()
-        raise
+    plan = _plan(order, method=method, reason=reason, lines=lines, full=full, restock=restock)
     record = Refund(
         order_id=order.id,
         amount=plan.amount,
@@ -105,9 +101,8 @@ def refund(
     db.session.add(record)
     db.session.flush()
     if method == "stripe":
-        db.session.commit()  # the key is stored before the provider hears of it
         return _send_to_provider(order, record, actor, plan)
-    _finish(order, record, actor, plan, locked=True)
+    _finish(order, record, actor, plan)
     return record
 
 
@@ -238,18 +233,26 @@ def _per_batch(*conditions) -> dict[tuple[int, int], int]:
 
 
 def _send_to_provider(order: Order, record: Refund, actor, plan: _Plan | None = None) -> Refund:
+    # The first unit ends here: the refund and its key are stored before Stripe hears of it,
+    # so a retry (or a crash after Stripe refunded) asks again with the same key.
+    record.lines  # noqa: B018  (loaded now: no query while the provider is asked)
+    commit_now()
     try:
         reference = provider("stripe").refund(
             order, record.amount, idempotency_key=record.idempotency_key
         )
     except PaymentError as exc:
-        _undo(order, record)
+        # Nothing was refunded: the stored key goes, and that is kept whatever happens next.
+        ensure_write_lock()
+        db.session.delete(record)
+        commit_now()
         raise OrderError(
             _l("The card refund failed, nothing was refunded: %(error)s", error=exc.message)
         ) from exc
+    ensure_write_lock()
     record.provider_reference = reference
+    order = _lock(order)
     if plan is None:  # a retried submission: rebuild what the first attempt meant to do
-        order = _lock(order)
         wanted = {line.order_line_id: line.quantity for line in record.lines}
         plan = _Plan(
             amount=record.amount,
@@ -260,71 +263,58 @@ def _send_to_provider(order: Order, record: Refund, actor, plan: _Plan | None = 
     return record
 
 
-def _undo(order: Order, record: Refund) -> None:
-    db.session.rollback()
-    db.session.delete(record)
-    db.session.commit()
-
-
-def _finish(order: Order, record: Refund, actor, plan: _Plan, *, locked: bool = False) -> None:
-    """Goods back on the shelf, the order's state or timeline, the audit entry; commit."""
+def _finish(order: Order, record: Refund, actor, plan: _Plan) -> None:
+    """Goods back on the shelf, the order's state or timeline, the audit entry, the email."""
     before = {"status": order.status, "refunded_amount": order.refunded_amount}
-    try:
-        for refund_line in record.lines:
-            line = _line(order, refund_line.order_line_id)
-            line.refunded_quantity += refund_line.quantity
-            line.refunded_amount += refund_line.amount
-        order.refunded_amount += record.amount
-        if plan.restock:
-            if not locked:
-                ledger.begin_stock_change()
-            batches = {
-                b.id: b
-                for b in db.session.scalars(
-                    select(Batch).where(
-                        Batch.id.in_({b for moves in plan.restock.values() for b, _q in moves})
-                    )
+    for refund_line in record.lines:
+        line = _line(order, refund_line.order_line_id)
+        line.refunded_quantity += refund_line.quantity
+        line.refunded_amount += refund_line.amount
+    order.refunded_amount += record.amount
+    if plan.restock:
+        batches = {
+            b.id: b
+            for b in db.session.scalars(
+                select(Batch).where(
+                    Batch.id.in_({b for moves in plan.restock.values() for b, _q in moves})
                 )
-            }
-            for moves in plan.restock.values():
-                for batch_id, quantity in moves:
-                    ledger.return_to_shelf(
-                        batches[batch_id],
-                        quantity,
-                        actor_id=getattr(actor, "id", None),
-                        reference_type="refund",
-                        reference_id=record.id,
-                        reason=f"{order.number}: {record.reason}"[:255],
-                    )
-        comment = _comment(record)
-        if order.refundable_amount == 0:
-            order.attention = ""
-            if OrderStatus.REFUNDED in services.ALLOWED[OrderStatus(order.status)]:
-                services.transition(order, OrderStatus.REFUNDED, actor=actor, comment=comment)
-            else:
-                services.note(order, "refund", comment, actor=actor)
+            )
+        }
+        for moves in plan.restock.values():
+            for batch_id, quantity in moves:
+                ledger.return_to_shelf(
+                    batches[batch_id],
+                    quantity,
+                    actor_id=getattr(actor, "id", None),
+                    reference_type="refund",
+                    reference_id=record.id,
+                    reason=f"{order.number}: {record.reason}"[:255],
+                )
+    comment = _comment(record)
+    if order.refundable_amount == 0:
+        order.attention = ""
+        if OrderStatus.REFUNDED in services.ALLOWED[OrderStatus(order.status)]:
+            services.transition(order, OrderStatus.REFUNDED, actor=actor, comment=comment)
         else:
             services.note(order, "refund", comment, actor=actor)
-        audit.record(
-            actor,
-            "order.refund",
-            order,
-            before=before,
-            after={
-                "status": order.status,
-                "refunded_amount": order.refunded_amount,
-                "refund_id": record.id,
-                "amount": record.amount,
-                "method": record.method,
-                "restocked": record.restocked,
-                "lines": {str(k): v for k, v in plan.lines.items()},
-                "reason": record.reason,
-            },
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    else:
+        services.note(order, "refund", comment, actor=actor)
+    audit.record(
+        actor,
+        "order.refund",
+        order,
+        before=before,
+        after={
+            "status": order.status,
+            "refunded_amount": order.refunded_amount,
+            "refund_id": record.id,
+            "amount": record.amount,
+            "method": record.method,
+            "restocked": record.restocked,
+            "lines": {str(k): v for k, v in plan.lines.items()},
+            "reason": record.reason,
+        },
+    )
     _email_shopper(order, record)
 
 

@@ -2,7 +2,8 @@
 
 Placing an order reserves the stock (FEFO, row locks) in the same transaction that creates the
 order, so two shoppers can never buy the same jar. Every status change goes through
-`transition`, which checks the move against `ALLOWED` and writes an `OrderEvent`.
+`transition`, which checks the move against `ALLOWED` and writes an `OrderEvent`. Nothing here
+commits: the action does, once (storefront/database.py).
 
 Pay-at-the-outlet orders are prepared before they are paid: they may go from pending_payment
 to packed and ready_for_pickup, and are paid when collected (or to the outlet's courier). An
@@ -18,12 +19,13 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from storefront.catalog.commission import sale_snapshot
 from storefront.clock import today_wib
-from storefront.database import utcnow
+from storefront.database import ensure_write_lock, utcnow
+from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.money import format_rupiah
 from storefront.numbering import next_daily_number
@@ -60,13 +62,8 @@ ALLOWED: dict[OrderStatus, set[OrderStatus]] = {
 OPEN_UNPAID = (S.PENDING_PAYMENT, S.PACKED, S.READY_FOR_PICKUP, S.OUT_FOR_DELIVERY)
 
 
-class OrderError(Exception):
+class OrderError(DomainError):
     """A rule of ordering was broken; `message` is safe to show, `field` names the field."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class InvalidTransition(OrderError):
@@ -181,10 +178,10 @@ def _check_details(details: CheckoutDetails, *, card_enabled: bool, subtotal: in
 def place_order(
     quantities: dict[int, int], details: CheckoutDetails, *, card_enabled: bool
 ) -> Order:
-    """Create the order and hold its stock, in one transaction, and commit.
+    """Create the order and hold its stock, in the action's transaction.
 
-    Prices come from the catalogue now, never from the form. Raises SoldOut (nothing changes)
-    when any line cannot be held, OrderError for bad details.
+    Prices come from the catalogue now, never from the form. Raises SoldOut when any line
+    cannot be held, OrderError for bad details; the action then rolls back, nothing ordered.
     """
     if not quantities:
         raise OrderError(_l("Your cart is empty."))
@@ -198,39 +195,25 @@ def place_order(
     lines = [ledger.Line(product_id=pid, quantity=qty) for pid, qty in sorted(quantities.items())]
     delivering = details.fulfilment == Fulfilment.DELIVERY
 
-    for attempt in range(5):
-        try:
-            reservation = ledger.reserve(lines, ttl, reference="order")
-        except ledger.OutOfStock as error:
-            db.session.rollback()
-            product = products[error.product_id]
-            if error.available == 0:
-                raise SoldOut(
-                    _l(
-                        "Sorry, %(product)s has just sold out; it is no longer in your cart.",
-                        product=product.name,
-                    )
-                ) from error
+    try:
+        reservation = ledger.reserve(lines, ttl, reference="order")
+    except ledger.OutOfStock as error:
+        product = products[error.product_id]
+        if error.available == 0:
             raise SoldOut(
                 _l(
-                    "Sorry, only %(available)d of %(product)s left; your cart has been updated.",
-                    available=error.available,
+                    "Sorry, %(product)s has just sold out; it is no longer in your cart.",
                     product=product.name,
                 )
             ) from error
-        except OperationalError as error:
-            # SQLite: BEGIN IMMEDIATE gave up after the busy timeout because more checkouts
-            # queued for the write lock than could be served in 5 s (a burst: the race test's
-            # 200 at once). Nothing was written yet, so queueing again is safe; after five
-            # tries the shopper is told to try again rather than shown an error page.
-            db.session.rollback()
-            if "database is locked" not in str(error.orig):
-                raise
-            if attempt == 4:
-                raise OrderError(
-                    _l("The shop is very busy right now and nothing was ordered; please try again.")
-                ) from error
-            continue
+        raise SoldOut(
+            _l(
+                "Sorry, only %(available)d of %(product)s left; your cart has been updated.",
+                available=error.available,
+                product=product.name,
+            )
+        ) from error
+    for attempt in range(5):
         order = Order(
             number=next_daily_number(Order.number, "GTG", today_wib()),
             status=OrderStatus.PENDING_PAYMENT.value,
@@ -255,27 +238,28 @@ def place_order(
         for pid, qty in sorted(quantities.items()):
             product = products[pid]
             order.lines.append(OrderLine(unit=product.unit, **sale_snapshot(product, qty)))
-        db.session.add(order)
         try:
-            db.session.flush()
-            reservation.reference = order.number
-            db.session.add(
-                OrderEvent(
-                    order_id=order.id,
-                    kind="status",
-                    from_status="",
-                    to_status=order.status,
-                    actor_id=details.user_id,
-                    comment="",
-                )
-            )
-            db.session.commit()
-            return order
+            with db.session.begin_nested():
+                db.session.add(order)
         except IntegrityError:
-            # Another checkout took the same daily number (PostgreSQL); try the next one.
-            db.session.rollback()
+            # Another checkout took the same daily number (PostgreSQL); the savepoint keeps
+            # the stock held, and the next number is tried.
             if attempt == 4:
                 raise
+            continue
+        reservation.reference = order.number
+        db.session.add(
+            OrderEvent(
+                order_id=order.id,
+                kind="status",
+                from_status="",
+                to_status=order.status,
+                actor_id=details.user_id,
+                comment="",
+            )
+        )
+        db.session.flush()
+        return order
     raise AssertionError("unreachable")
 
 
@@ -312,22 +296,41 @@ def find_guest_order(number: str, email: str) -> Order | None:
     return order
 
 
-def refresh(order: Order, now: datetime | None = None) -> Order:
-    """Checked whenever an order is read: an unpaid order whose hold ran out is cancelled."""
-    now = now or utcnow()
-    if (
+def _hold_ran_out(order: Order, now: datetime) -> bool:
+    return (
         order.paid_at is None
         and order.status in OPEN_UNPAID
         and order.reserved_until is not None
         and order.reserved_until < now
-    ):
+    )
+
+
+def _lock(order: Order) -> Order:
+    return db.session.scalar(
+        select(Order)
+        .where(Order.id == order.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def refresh(order: Order, now: datetime | None = None) -> Order:
+    """Checked whenever an order is read: an unpaid order whose hold ran out is cancelled.
+
+    Pages showing an order only read; this is their one write, so it takes the write lock
+    first and looks again under it (a payment may have arrived meanwhile)."""
+    now = now or utcnow()
+    if not _hold_ran_out(order, now):
+        return order
+    ensure_write_lock()
+    order = _lock(order)
+    if _hold_ran_out(order, now):
         cancel(order, reason=str(_l("The time to pay ran out.")), expired=True)
-        db.session.commit()
     return order
 
 
 def expire_unpaid_orders(now: datetime | None = None) -> int:
-    """Cancel every unpaid order whose reservation ran out; returns how many. Commits."""
+    """Cancel every unpaid order whose reservation ran out; returns how many."""
     now = now or utcnow()
     due = db.session.scalars(
         select(Order.id).where(
@@ -363,7 +366,7 @@ def mark_paid(
     reference: str = "",
     actor=None,
 ) -> None:
-    """Record the payment and turn the held stock into sales (the caller commits).
+    """Record the payment and turn the held stock into sales.
 
     If the hold had already been released (a card payment arriving after the order expired),
     the stock is reserved again; when it is gone, the order is flagged for a manager to refund.

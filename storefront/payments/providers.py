@@ -11,13 +11,11 @@ from typing import Protocol
 
 from flask import current_app
 
+from storefront.errors import DomainError
 
-class PaymentError(Exception):
+
+class PaymentError(DomainError):
     """The provider refused or could not be reached; `message` is safe to show."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass(frozen=True)

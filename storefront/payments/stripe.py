@@ -99,7 +99,12 @@ class StripeProvider:
             # Copied to the payment, so its charge and refund events name the order too.
             "payment_intent_data": {"metadata": {"order_number": order.number}},
             "customer_email": order.email,
-            "expires_at": int(session_expiry(order.reserved_until).timestamp()),
+            # Anchored to the order, not to this call: pressing "Pay" again sends the very same
+            # parameters, so Stripe replays the first page under the idempotency key instead of
+            # refusing a second request that differs by a second.
+            "expires_at": int(
+                session_expiry(order.reserved_until, now=order.created_at).timestamp()
+            ),
             "payment_method_types": payment_method_types(),
             "locale": "en" if order.locale == "en" else "id",
             "success_url": success_url,

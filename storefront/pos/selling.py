@@ -285,9 +285,10 @@ def sale_by_key(key: str) -> CounterSale | None:
 
 
 def ring_up(shift: Shift, cashier, sale: RunningSale, paid: PaymentInput) -> CounterSale:
-    """Commit the running sale: FEFO stock movements on the counter channel, lines with their
-    commission snapshot and the payments, in one transaction. Raises PosError (an out-of-stock
-    line, money that does not add up, a closed shift) and then nothing has changed."""
+    """Book the running sale: FEFO stock movements on the counter channel, lines with their
+    commission snapshot and the payments, in the action's transaction. Raises PosError (an
+    out-of-stock line, money that does not add up, a closed shift); the action then rolls
+    back and nothing has changed."""
     existing = sale_by_key(sale.key)
     if existing is not None:
         return existing
@@ -300,9 +301,11 @@ def ring_up(shift: Shift, cashier, sale: RunningSale, paid: PaymentInput) -> Cou
     payments = plan_payments(total, paid)
     for attempt in range(3):
         try:
-            return _write_sale(shift, cashier, sale.key, lines, total, payments)
+            with db.session.begin_nested():
+                return _write_sale(shift, cashier, sale.key, lines, total, payments)
         except IntegrityError:
-            db.session.rollback()
+            # PostgreSQL: the same key paid in another tab, or the day's number taken by
+            # another till; the savepoint undid this try, the stock is still on the shelf.
             existing = sale_by_key(sale.key)
             if existing is not None:
                 return existing
@@ -312,9 +315,9 @@ def ring_up(shift: Shift, cashier, sale: RunningSale, paid: PaymentInput) -> Cou
 
 
 def _write_sale(shift, cashier, key, lines, total, payments) -> CounterSale:
-    # The ledger begins the transaction and locks the stock rows; the sale row is created after
-    # and the movements point at it through `CounterSale.movements`, so the unit of work
-    # inserts the sale first and fills in their reference (movements are never updated).
+    # The ledger locks the stock rows; the sale row is created after and the movements point
+    # at it through `CounterSale.movements`, so the flush inserts the sale first and fills in
+    # their reference (movements are never updated).
     # Lock order everywhere: stock levels, then the shift (void and close follow it too).
     with db.session.no_autoflush:
         try:
@@ -325,11 +328,9 @@ def _write_sale(shift, cashier, key, lines, total, payments) -> CounterSale:
                 actor_id=cashier.id,
             )
         except ledger.StockError as exc:
-            db.session.rollback()
             raise PosError(exc.message, "quantity") from exc
         locked = lock_shift(shift.id)
         if locked is None or locked.status != ShiftStatus.OPEN:
-            db.session.rollback()
             raise PosError(_l("This shift is closed. Open a new shift to sell."))
         record = CounterSale(
             number=next_daily_number(CounterSale.number, "KS", today_wib()),
@@ -359,5 +360,5 @@ def _write_sale(shift, cashier, key, lines, total, payments) -> CounterSale:
                     reference=payment.reference,
                 )
             )
-    db.session.commit()
+    db.session.flush()
     return record

@@ -2,7 +2,8 @@
 voiding a sale of the open shift with a manager's approval. Selling itself is pos/selling.py.
 
 Plain functions on plain values. Stock changes go through the ledger only (DESIGN invariant 2),
-in the same transaction as the counter's own rows. Lock order everywhere: stock levels, then the
+in the same transaction as the counter's own rows; nothing here commits or rolls back (the
+action does, storefront/database.py). Lock order everywhere: stock levels, then the
 shift row, so a sale, a void and a close never deadlock on PostgreSQL.
 """
 
@@ -19,8 +20,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from storefront import audit, states
 from storefront.auth.models import Role, User
 from storefront.auth.services import authenticate
-from storefront.database import utcnow
+from storefront.database import ensure_write_lock, utcnow
 from storefront.dates import datetime_text
+from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.pos.models import (
     CounterPayment,
@@ -39,13 +41,8 @@ SALE_REFERENCE = "counter_sale"
 VOID_REFERENCE = "counter_sale_void"
 
 
-class PosError(Exception):
+class PosError(DomainError):
     """A counter rule was broken; `message` is safe to show, `field` names the form field."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class InvalidTransition(PosError):
@@ -96,11 +93,6 @@ def _when(moment: datetime) -> str:
     return datetime_text(moment, "short")
 
 
-def begin_write() -> None:
-    """Hold the write lock from the start (SQLite BEGIN IMMEDIATE; PostgreSQL row locks)."""
-    ledger.begin_stock_change()
-
-
 def is_manager(user) -> bool:
     return user.has_role(Role.MANAGER)
 
@@ -127,16 +119,14 @@ def open_shift(user, opening_float: int) -> Shift:
             )
         )
     shift = Shift(opened_by_id=user.id, opening_float=opening_float, opened_at=utcnow())
-    db.session.add(shift)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(shift)
     except IntegrityError as exc:  # the same person opened one in another tab just now
-        db.session.rollback()
         raise PosError(
             _l("You already have a shift open. Close it before opening another.")
         ) from exc
     audit.record(user, "shift.open", shift, after={"opening_float": opening_float})
-    db.session.commit()
     return shift
 
 
@@ -203,12 +193,11 @@ def close_shift(shift: Shift, user, counted_cash: int | None, note: str = "") ->
     if shift.opened_by_id != user.id and not is_manager(user):
         raise PosError(_l("Only the cashier of this shift or a manager can close it."))
     note = (note or "").strip()
-    begin_write()
+    ensure_write_lock()
     shift = lock_shift(shift.id)
     transition(shift, ShiftStatus.CLOSED, actor=user, comment=note)
     expected = summarise(shift).expected_cash
     if counted_cash != expected and not note:
-        db.session.rollback()
         raise PosError(_l("The count differs from the expected cash: say why in the note."), "note")
     shift.expected_cash = expected
     shift.counted_cash = counted_cash
@@ -222,7 +211,6 @@ def close_shift(shift: Shift, user, counted_cash: int | None, note: str = "") ->
         before={"status": ShiftStatus.OPEN.value},
         after={"expected_cash": expected, "counted_cash": counted_cash, "note": note},
     )
-    db.session.commit()
     return shift
 
 
@@ -302,7 +290,7 @@ def void_sale(  # nosec B107 # the empty default means "no approver typed", chec
         raise PosError(_l("Say why the sale is voided."), "reason")
     approver = _approver(user, approver_email, approver_password)
 
-    begin_write()
+    ensure_write_lock()
     locked = db.session.scalar(
         select(CounterSale)
         .where(CounterSale.id == sale.id)
@@ -330,7 +318,6 @@ def void_sale(  # nosec B107 # the empty default means "no approver typed", chec
         )
     # Stock rows first, then the shift: the same lock order as ringing up, so no deadlock.
     if lock_shift(locked.shift_id).status != ShiftStatus.OPEN:
-        db.session.rollback()
         raise PosError(_l("This sale's shift has just been closed; it can no longer be voided."))
     transition(locked, SaleStatus.VOIDED, actor=user, comment=reason)
     locked.voided_at = utcnow()
@@ -349,5 +336,4 @@ def void_sale(  # nosec B107 # the empty default means "no approver typed", chec
             "reason": reason,
         },
     )
-    db.session.commit()
     return locked

@@ -14,6 +14,7 @@ from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.auth.throttle import password_guess_limits
 from storefront.extensions import db
+from storefront.forms import flash_error, form_error
 from storefront.navigation import page_number
 from storefront.pos import bp, documents, selling, services
 from storefront.pos.forms import (
@@ -69,14 +70,6 @@ def _to_counter():
     return redirect(url_for("pos.counter"))
 
 
-def _form_error(form, exc: PosError) -> None:
-    target = getattr(form, exc.field, None) if exc.field else None
-    if target is not None:
-        target.errors = [*target.errors, str(exc.message)]
-    else:
-        flash(str(exc.message), "error")
-
-
 def _sale_screen(shift: Shift, *, payment_form=None, scan_form=None, status: int = 200):
     sale = _running(shift)
     lines = selling.lines_of(sale)
@@ -115,7 +108,7 @@ def open_shift():
         try:
             services.open_shift(current_user, form.opening_float.data)
         except PosError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             _forget_shift()
             flash(_("Shift opened. Scan the first product."), "success")
@@ -137,7 +130,7 @@ def scan():
     try:
         product = selling.scan(sale, text)
     except PosError as exc:
-        form.code.errors = [str(exc.message)]
+        form_error(form, exc, default="code")
         return _sale_screen(shift, scan_form=form, status=400)
     if product is None:
         # Not a code: treat it as words of a product name.
@@ -161,7 +154,7 @@ def add_line(product_id: int):
         try:
             product = selling.add(sale, product_id)
         except PosError as exc:
-            flash(str(exc.message), "error")
+            flash_error(exc)
         else:
             _keep(shift, sale)
             flash(
@@ -190,7 +183,7 @@ def set_quantity(product_id: int):
     try:
         selling.set_quantity(sale, product_id, form.quantity.data)
     except PosError as exc:
-        flash(str(exc.message), "error")
+        flash_error(exc)
     else:
         _keep(shift, sale)
     return _to_counter()
@@ -239,9 +232,9 @@ def pay():
         sale = selling.ring_up(shift, current_user, _running(shift), paid)
     except PosError as exc:
         if exc.field in ("code", "quantity"):
-            flash(str(exc.message), "error")
+            flash_error(exc)
         else:
-            _form_error(form, exc)
+            form_error(form, exc)
         return _sale_screen(shift, payment_form=form, status=400)
     _forget()
     session["pos_last_sale"] = sale.id
@@ -301,7 +294,7 @@ def void(sale_id: int):
                 form.approver_password.data or "",
             )
         except PosError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
             status = 400
         else:
             flash(_("Sale %(number)s voided; its goods are back in stock.", number=sale.number))
@@ -329,7 +322,7 @@ def close_shift():
         try:
             services.close_shift(shift, current_user, form.counted_cash.data, form.note.data)
         except PosError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
             status = 400
         else:
             _forget_shift()

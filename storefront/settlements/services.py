@@ -16,6 +16,7 @@ The rules, in one place:
 - draft → closed → paid. Drafts are recomputed on demand; closing recomputes one last time and
   freezes the figures (the database refuses later changes). Anything recorded after a close has
   a later timestamp, so it lands in the next period by itself.
+- Nothing here commits: the action does, once (storefront/database.py).
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from sqlalchemy import func, select
 
 from storefront import audit, states
 from storefront.catalog.models import Product
-from storefront.database import utcnow
+from storefront.database import ensure_write_lock, utcnow
 from storefront.dates import date_text
+from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.settings.services import get_setting
 from storefront.settlements.figures import (
@@ -57,13 +59,8 @@ ALLOWED = {
 }
 
 
-class SettlementError(Exception):
+class SettlementError(DomainError):
     """A settlement rule was broken; `message` is safe to show, `field` names the form field."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class InvalidTransition(SettlementError):
@@ -222,9 +219,7 @@ def _product_names(figures: dict[int, VendorFigures]) -> dict[int, tuple[str, st
 
 
 def generate(vendors: list[Vendor], start: date, end: date, *, actor=None) -> list[Settlement]:
-    """Create or recompute the drafts for these vendors and this period; closed ones stay.
-
-    The caller commits."""
+    """Create or recompute the drafts for these vendors and this period; closed ones stay."""
     vendor_ids = [v.id for v in vendors]
     existing = {
         s.vendor_id: s
@@ -292,15 +287,17 @@ def generate_month(year: int, month: int, *, actor=None) -> list[Settlement]:
 
 
 def refresh(settlement: Settlement) -> Settlement:
-    """Recompute a draft from the books (closed statements are returned as they are)."""
+    """Recompute a draft from the books (closed statements are returned as they are). The
+    statement's page does it while showing it: the one write of that reading action."""
     if settlement.is_draft:
+        ensure_write_lock()
         generate([settlement.vendor], settlement.period_start, settlement.period_end)
     return settlement
 
 
 def close_settlement(settlement: Settlement, *, actor) -> Settlement:
     """Freeze a draft's figures. Earlier drafts of the same vendor must be closed first,
-    because their carried amount flows into this one. The caller commits."""
+    because their carried amount flows into this one."""
     locked = _lock(settlement)
     if not locked.is_draft:
         raise InvalidTransition(SettlementStatus(locked.status), SettlementStatus.CLOSED)
@@ -328,10 +325,9 @@ def close_settlement(settlement: Settlement, *, actor) -> Settlement:
 
 
 def _lock(settlement: Settlement) -> Settlement:
-    """Re-read the statement under a row lock, so two managers cannot close or pay it twice."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.commit()
-        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    """Re-read the statement under a row lock, so two managers cannot close or pay it twice
+    (on SQLite the action's write lock does it)."""
+    ensure_write_lock()
     return db.session.scalar(
         select(Settlement)
         .where(Settlement.id == settlement.id)

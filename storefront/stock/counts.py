@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from storefront import audit, states
 from storefront.catalog.models import Product
 from storefront.categories import Category
-from storefront.database import utcnow
+from storefront.database import ensure_write_lock, utcnow
 from storefront.extensions import db
 from storefront.stock import ledger
 from storefront.stock.ledger import StockError
@@ -269,7 +269,7 @@ def _lock_open_count(count: StockCount) -> StockCount:
 
     A second click, or a second manager, then finds it posted or cancelled.
     """
-    ledger.begin_stock_change()
+    ensure_write_lock()
     locked = db.session.scalar(
         select(StockCount)
         .where(StockCount.id == count.id)

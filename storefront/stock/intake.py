@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from storefront import audit
 from storefront.catalog.models import Product, ProductStatus
 from storefront.clock import today_wib
+from storefront.database import ensure_write_lock
 from storefront.extensions import db
 from storefront.numbering import next_daily_number
 from storefront.stock import ledger
@@ -229,7 +230,9 @@ def _insert_receipt(receipt: IntakeReceipt, today: date) -> IntakeReceipt | None
     """Insert with the day's next number; None when another request used the same key.
 
     On PostgreSQL two managers may confirm at the same moment: the loser of the unique number
-    retries with the next one; the loser of the unique key takes the winner's receipt.
+    retries with the next one; the loser of the unique key takes the winner's receipt. The
+    savepoint keeps this inside the action's one transaction: the key needs no unit of its own
+    (docs/decisions.md, "One transaction per action").
     """
     for _attempt in range(5):
         receipt.number = _next_number(today)
@@ -255,13 +258,12 @@ def create_intake(
 ) -> IntakeReceipt:
     """Receive a vendor's delivery: one batch per line, stock on the shelf, one receipt.
 
-    Raises IntakeError (and adds nothing) when a line breaks a rule. The caller commits, or
-    rolls back on error.
+    Raises IntakeError when a line breaks a rule; the action then rolls back, nothing added.
     """
     submission_key = (submission_key or "").strip()
     if not submission_key or len(submission_key) > 64:
         raise IntakeError(_l("This form has expired; please open it again."))
-    ledger.begin_stock_change()
+    ensure_write_lock()
     existing = receipt_by_key(submission_key)
     if existing is not None:
         return existing

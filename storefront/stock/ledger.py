@@ -6,8 +6,9 @@ the movements (DESIGN invariant 2) and `flask verify-ledger` can prove it.
 
 Concurrency: two buyers must never get the last jar. On PostgreSQL the level rows are locked
 with SELECT … FOR UPDATE, always in batch-id order so two transactions cannot deadlock; on SQLite
-the transaction starts with BEGIN IMMEDIATE, which takes the database's write lock before
-anything is read. Callers commit (or roll back) the session afterwards.
+the action's unit of work began with BEGIN IMMEDIATE, which took the database's write lock
+before anything was read (storefront/database.py). Nothing here commits or rolls back: the
+action does, once, and a StockError raised half-way leaves it to roll everything back.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, nulls_last, or_, select
 
 from storefront.clock import today_wib
-from storefront.database import utcnow
+from storefront.database import ensure_write_lock, utcnow
+from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.stock.models import (
     Batch,
@@ -33,13 +35,8 @@ from storefront.stock.models import (
 )
 
 
-class StockError(Exception):
+class StockError(DomainError):
     """A stock rule was broken; `message` is safe to show, `field` names the form field."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class OutOfStock(StockError):
@@ -64,20 +61,7 @@ class InvalidReservation(StockError):
 SALE_KINDS = {"online": MovementKind.ONLINE_SALE, "counter": MovementKind.COUNTER_SALE}
 
 
-# --- transactions and locks ----------------------------------------------------------------
-
-
-def begin_stock_change() -> None:
-    """Start the transaction a stock change runs in, holding the write lock from the start.
-
-    On SQLite the current transaction is ended first (whatever the caller added to the session
-    is committed with it), then BEGIN IMMEDIATE takes the database's write lock before anything
-    is read: the sqlite3 module only begins transactions itself before a write, which would let
-    two checkouts read the same stock. On PostgreSQL the row locks below do the work.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.commit()
-        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+# --- locks ---------------------------------------------------------------------------------
 
 
 def _lock_levels(batch_ids: Iterable[int]) -> dict[int, StockLevel]:
@@ -299,7 +283,7 @@ def reserve(
 ) -> Reservation:
     """Hold stock for a buyer (FEFO across batches) until `now + ttl`. Raises OutOfStock and
     changes nothing when any line cannot be filled completely."""
-    begin_stock_change()
+    ensure_write_lock()
     now = now or utcnow()
     allocation = _allocate(list(lines), today_wib())
     reservation = Reservation(
@@ -329,7 +313,7 @@ def _lock_reservation(reservation: Reservation) -> Reservation:
 
 def release(reservation: Reservation, *, now: datetime | None = None) -> None:
     """Give the held units back to the shelf (cancelled or expired order)."""
-    begin_stock_change()
+    ensure_write_lock()
     reservation = _lock_reservation(reservation)
     levels = _lock_levels(line.batch_id for line in reservation.lines)
     for line in reservation.lines:
@@ -347,7 +331,7 @@ def commit_sale(
     actor_id: int | None = None,
 ) -> list[StockMovement]:
     """Turn held units into sale movements (the order was paid)."""
-    begin_stock_change()
+    ensure_write_lock()
     kind = SALE_KINDS[channel]
     reservation = _lock_reservation(reservation)
     levels = _lock_levels(line.batch_id for line in reservation.lines)
@@ -375,7 +359,7 @@ def record_counter_sale(
     lines: Iterable[Line], *, reference_type: str, reference_id: int | None, actor_id: int
 ) -> list[StockMovement]:
     """A sale at the counter: FEFO allocation and sale movements in one step."""
-    begin_stock_change()
+    ensure_write_lock()
     movements = []
     for batch, level, quantity in _allocate(list(lines), today_wib()):
         movements.append(
@@ -393,7 +377,8 @@ def record_counter_sale(
 
 
 def expire_reservations(now: datetime | None = None) -> int:
-    """Release every active reservation past its time; returns how many. The caller commits."""
+    """Release every active reservation past its time; returns how many."""
+    ensure_write_lock()
     now = now or utcnow()
     due = db.session.scalars(
         select(Reservation).where(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from storefront import audit
 from storefront.catalog.models import Product
 from storefront.clock import today_wib
+from storefront.database import ensure_write_lock
 from storefront.extensions import db
 from storefront.numbering import next_daily_number
 from storefront.settings.services import UnknownSetting, get_setting
@@ -158,7 +159,7 @@ def create_return(
     wanted = {batch_id: q for batch_id, q in quantities.items() if q > 0}
     if not wanted:
         raise StockError(_l("Enter a quantity for at least one batch."), field="lines")
-    ledger.begin_stock_change()
+    ensure_write_lock()
     batches = db.session.scalars(
         select(Batch).where(Batch.id.in_(wanted), Batch.vendor_id == vendor.id).order_by(Batch.id)
     ).all()
@@ -257,7 +258,7 @@ def record_write_off(
         )
         photo_key = image.path_for(image.widths[-1])
     try:
-        ledger.begin_stock_change()
+        ensure_write_lock()
         write_off = StockWriteOff(
             batch_id=batch.id,
             kind=kind,

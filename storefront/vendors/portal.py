@@ -11,11 +11,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from storefront import audit
+from storefront import audit, database
 from storefront.auth.access import ANY_ACCOUNT, role_required, unverified_email_page
 from storefront.auth.models import Role
 from storefront.auth.sessions import ask_for_password
-from storefront.extensions import db
+from storefront.forms import flash_error, form_error
 from storefront.indonesia.banks import bank_by_code
 from storefront.indonesia.identifiers import InvalidIdentifier, mask
 from storefront.links import external_url
@@ -123,7 +123,6 @@ def profile():
     form = ProfileForm(data={"story": vendor.story, "whatsapp": display_phone(vendor.whatsapp)})
     if form.validate_on_submit():
         update_profile(vendor, story=form.story.data, whatsapp=form.whatsapp.data)
-        db.session.commit()
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("vendors.profile"))
     return _render_profile(member, form=form)
@@ -139,10 +138,8 @@ def profile_logo():
         try:
             old = replace_logo(vendor, form.logo.data)
         except UploadRejected as exc:
-            db.session.rollback()
-            form.logo.errors.append(str(exc.message))
+            form_error(form, exc, default="logo")
         else:
-            db.session.commit()
             discard(old)
             flash(_("Your new logo has been saved."), "success")
             return redirect(url_for("vendors.profile"))
@@ -154,9 +151,7 @@ def profile_logo():
 def profile_logo_delete():
     vendor = current_vendor()
     if ConfirmForm().validate_on_submit():
-        old = remove_logo(vendor)
-        db.session.commit()
-        discard(old)
+        discard(remove_logo(vendor))
         flash(_("The logo has been removed."), "success")
     return redirect(url_for("vendors.profile"))
 
@@ -171,10 +166,8 @@ def profile_photo_add():
         try:
             add_photo(vendor, form.photo.data)
         except (UploadRejected, services.VendorError) as exc:
-            db.session.rollback()
-            form.photo.errors.append(str(exc.message))
+            form_error(form, exc, default="photo")
         else:
-            db.session.commit()
             flash(_("The photo has been added."), "success")
             return redirect(url_for("vendors.profile"))
     return _render_profile(member, photo_form=form)
@@ -189,10 +182,7 @@ def profile_photo_move():
         try:
             move_photo(vendor, form.photo_id.data, -1 if form.direction.data == "up" else 1)
         except services.VendorError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
+            flash_error(exc)
     else:
         flash(_("Photo not found."), "error")
     return redirect(url_for("vendors.profile", _anchor="photos"))
@@ -207,10 +197,8 @@ def profile_photo_delete():
         try:
             key = delete_photo(vendor, form.photo_id.data)
         except services.VendorError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
+            flash_error(exc)
         else:
-            db.session.commit()
             discard(key)
             flash(_("The photo has been deleted."), "success")
     else:
@@ -233,10 +221,8 @@ def team_page():
         try:
             invitation, token = teams.invite(vendor, current_user, form.email.data)
         except services.VendorError as exc:
-            db.session.rollback()
-            form.email.errors.append(str(exc.message))
+            form_error(form, exc, default="email")
         else:
-            db.session.commit()
             _send_invitation(vendor, invitation, token)
             flash(
                 _("Invitation sent to %(email)s. It is valid for 7 days.", email=invitation.email),
@@ -277,11 +263,9 @@ def team_remove():
         try:
             removed = teams.remove_member(vendor, current_user, form.member_id.data)
         except services.VendorError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
+            flash_error(exc)
         else:
             name = removed.user.name
-            db.session.commit()
             flash(_("%(name)s has been removed from the team.", name=name), "success")
     else:
         flash(_("That person is not in your team."), "error")
@@ -306,7 +290,6 @@ def accept_invitation(token: str | None = None):
     if form.validate_on_submit():
         teams.accept(invitation, current_user)
         vendor_name = invitation.vendor.name
-        db.session.commit()
         session.pop(INVITATION_LINK, None)
         flash(_("Welcome to the team of %(name)s.", name=vendor_name), "success")
         return redirect(url_for("vendors.dashboard"))
@@ -332,16 +315,14 @@ def bank():
         try:
             services.save_bank(vendor, form.bank_code.data, form.account.data, form.holder.data)
         except InvalidIdentifier as exc:
-            db.session.rollback()
-            form.account.errors.append(str(exc.message))
+            form_error(form, exc, default="account")
         else:
             if (vendor.bank_code, vendor.bank_account, vendor.bank_holder) == old_values:
-                db.session.rollback()
+                database.rollback()
                 flash(_("Nothing changed: this is already your bank account."), "info")
                 return redirect(url_for("vendors.bank"))
             after = bank_snapshot(vendor) | {"holder_changed": vendor.bank_holder != old_holder}
             audit.record(current_user, "vendor.bank_change", vendor, before=before, after=after)
-            db.session.commit()
             notify_bank_change(vendor, current_user, before)
             flash(_("The bank account has been changed. We emailed the owner a notice."), "success")
             return redirect(url_for("vendors.bank"))

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from storefront.indonesia.identifiers import mask
 from storefront.phones import normalise_phone
-from storefront.uploads import delete_stored, media_url, save_image
+from storefront.uploads import delete_after_commit, media_url, save_image
 from storefront.vendors import services
 from storefront.vendors.models import Vendor, VendorPhoto
 
@@ -99,8 +99,8 @@ def photo_sources(photo: VendorPhoto) -> dict[str, str]:
 
 
 def discard(path_or_key: str | None) -> None:
-    if path_or_key:
-        delete_stored(path_or_key)
+    """The replaced logo or photo's files go once the action has committed."""
+    delete_after_commit(path_or_key)
 
 
 # --- bank rules ------------------------------------------------------------------------------

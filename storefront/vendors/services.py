@@ -25,7 +25,8 @@ from storefront.auth.services import (
     normalise_email,
 )
 from storefront.categories import Category
-from storefront.database import utcnow
+from storefront.database import ensure_write_lock, utcnow
+from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.indonesia import banks, identifiers
 from storefront.links import external_url
@@ -33,7 +34,7 @@ from storefront.mail import send_mail
 from storefront.money import BASIS_POINTS
 from storefront.phones import normalise_phone
 from storefront.settings.services import get_setting
-from storefront.uploads import delete_stored, save_document
+from storefront.uploads import delete_after_commit, save_document
 from storefront.vendors.models import (
     LIVE_STATUSES,
     Consent,
@@ -70,13 +71,8 @@ EDITABLE = {VendorStatus.DRAFT, VendorStatus.CHANGES_REQUESTED}
 LIVE = set(LIVE_STATUSES)
 
 
-class VendorError(Exception):
+class VendorError(DomainError):
     """A vendor rule was broken. `field` names the form field at fault, if any."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class InvalidTransition(VendorError):
@@ -205,6 +201,7 @@ def start_application(user: User) -> Vendor:
     existing = vendor_for_user(user)
     if existing is not None:
         return existing
+    ensure_write_lock()  # the application page makes the draft while it is only reading
     vendor = Vendor(
         name="",
         slug=f"draft-{uuid.uuid4().hex[:12]}",
@@ -349,7 +346,7 @@ def remove_document(vendor: Vendor, document: VendorDocument) -> None:
     _require_editable(vendor)
     if document.vendor_id != vendor.id:
         raise VendorError(_l("Document not found."))
-    delete_stored(document.file_path)
+    delete_after_commit(document.file_path)
     db.session.delete(document)
 
 

@@ -14,6 +14,7 @@ from storefront.categories import all_categories
 from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
+from storefront.forms import flash_error, form_error
 from storefront.indonesia import banks, identifiers
 from storefront.security import no_store
 from storefront.settings.services import get_settings
@@ -59,9 +60,7 @@ def _application():
     member = vendors.membership(current_user)
     if member is not None and member.role != MemberRole.OWNER:
         abort(403)
-    vendor = vendors.start_application(current_user)
-    db.session.commit()
-    return vendor
+    return vendors.start_application(current_user)
 
 
 def _editable_or_status(vendor):
@@ -136,7 +135,6 @@ def _owner_step(vendor):
                 email=form.email.data,
             ),
         )
-        db.session.commit()
         flash(_("Saved. You can come back to this application at any time."), "success")
         return _next("owner")
     return _render_step("owner", vendor, form=form, saved_nik=identifiers.mask(vendor.owner_nik))
@@ -178,13 +176,10 @@ def _business_step(vendor):
             )
             old_logo = replace_logo(vendor, form.logo.data) if form.logo.data else None
         except vendors.VendorError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "name").errors.append(str(exc.message))
+            form_error(form, exc, default="name")
         except UploadRejected as exc:
-            db.session.rollback()
-            form.logo.errors.append(str(exc.message))
+            form_error(form, exc, default="logo")
         else:
-            db.session.commit()
             discard(old_logo)
             flash(_("Saved. You can come back to this application at any time."), "success")
             return _next("business")
@@ -215,16 +210,12 @@ def _documents_step(vendor):
                 today=today_wib(),
             )
         except identifiers.InvalidIdentifier as exc:
-            db.session.rollback()
-            form.number.errors.append(str(exc.message))
+            form_error(form, exc, default="number")
         except UploadRejected as exc:
-            db.session.rollback()
-            form.file.errors.append(str(exc.message))
+            form_error(form, exc, default="file")
         except vendors.VendorError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "number").errors.append(str(exc.message))
+            form_error(form, exc, default="number")
         else:
-            db.session.commit()
             flash(_("Document added."), "success")
             return redirect(url_for("vendors.apply_step", step="documents"))
     return _render_step(
@@ -241,9 +232,8 @@ def delete_document(document_id: int):
     try:
         vendors.remove_document(vendor, document)
     except vendors.VendorError as exc:
-        flash(str(exc.message), "error")
+        flash_error(exc)
     else:
-        db.session.commit()
         flash(_("Document removed."), "info")
     return redirect(url_for("vendors.apply_step", step="documents"))
 
@@ -278,10 +268,8 @@ def _bank_step(vendor):
         try:
             vendors.save_bank(vendor, form.bank_code.data, form.account.data, form.holder.data)
         except identifiers.InvalidIdentifier as exc:
-            db.session.rollback()
-            form.account.errors.append(str(exc.message))
+            form_error(form, exc, default="account")
         else:
-            db.session.commit()
             flash(_("Saved. You can come back to this application at any time."), "success")
             return _next("bank")
     return _render_step(
@@ -300,10 +288,8 @@ def _submit_step(vendor):
                 terms=form.terms.data,
             )
         except vendors.VendorError as exc:
-            db.session.rollback()
-            form.terms.errors.append(str(exc.message))
+            form_error(form, exc, default="terms")
         else:
-            db.session.commit()
             flash(_("Thank you! Your application was sent. We will email you."), "success")
             return redirect(url_for("vendors.application_status"))
     return _render_step(

@@ -28,6 +28,7 @@ from storefront.auth.services import (
 from storefront.catalog import products as listings
 from storefront.catalog.models import Category, Product
 from storefront.clock import today_wib
+from storefront.database import unit_of_work
 from storefront.demo import DEMO_PASSWORD, seed_demo_data
 from storefront.extensions import db
 from storefront.orders import refunds
@@ -131,8 +132,13 @@ def _application(user: User, nib: str, *, send: bool) -> tuple[Vendor, VendorDoc
 
 
 def build_busy_demo() -> BusyDemo:
-    """Seed the demo and trade for a day. Needs empty tables and a request context (emails sent
-    along the way build links)."""
+    """Seed the demo and trade for a day, as one unit of work. Needs empty tables and a request
+    context (emails sent along the way build links)."""
+    with unit_of_work():
+        return _trade_for_a_day()
+
+
+def _trade_for_a_day() -> BusyDemo:
     seed_demo_data()
     demo = BusyDemo()
     v = demo.values
@@ -160,7 +166,7 @@ def build_busy_demo() -> BusyDemo:
     orders.mark_paid(order, paid_with=PaidWith.CASH, amount=order.total, actor=manager)
     for status in (OrderStatus.PACKED, OrderStatus.READY_FOR_PICKUP, OrderStatus.COMPLETED):
         orders.transition(order, status, actor=manager)
-    db.session.commit()
+    db.session.flush()
     refunds.refund(
         order,
         lines={order.lines[0].id: 1},
@@ -183,7 +189,7 @@ def build_busy_demo() -> BusyDemo:
     ring(shift, [(original, 3), (pisang, 2)], 100_000)
     voided = ring(shift, [(pisang, 1)], 20_000)
     pos.void_sale(voided, manager, "Pembeli batal")
-    db.session.commit()
+    db.session.flush()
     pos.close_shift(shift, cashier, pos.summarise(shift).expected_cash)
     open_shift = pos.open_shift(cashier, 150_000)
     sale = ring(open_shift, [(pisang, 1)], 20_000)
@@ -199,18 +205,18 @@ def build_busy_demo() -> BusyDemo:
         reason="Kemasan menggembung",
         photo=_file(_png(), "kemasan.png", "image/png"),
     )
-    db.session.commit()
+    db.session.flush()
     posted = stock_counts.start_count(manager, "vendor", nyai.id)
-    db.session.commit()
+    db.session.flush()
     line = posted.lines[0]
     stock_counts.record_counted(line, manager, line.expected - 1)
-    db.session.commit()
+    db.session.flush()
     stock_counts.post_count(db.session.get(StockCount, posted.id), manager, "Satu bungkus hilang")
-    db.session.commit()
+    db.session.flush()
     still_open = stock_counts.start_count(manager, "all")
-    db.session.commit()
+    db.session.flush()
     stock_counts.record_counted(still_open.lines[0], manager, still_open.lines[0].expected)
-    db.session.commit()
+    db.session.flush()
     receipt = db.session.scalar(select(IntakeReceipt).where(IntakeReceipt.vendor_id == nyai.id))
     v.update(
         receipt_id=receipt.id,
@@ -238,7 +244,7 @@ def build_busy_demo() -> BusyDemo:
     permit.file_path, permit.mime = certificate.path, certificate.mime
     permit.original_name = certificate.original_name
     photo = listings.add_photo(original, _file(_png((90, 140, 60)), "keripik.png", "image/png"))
-    db.session.commit()
+    db.session.flush()
     v.update(
         vendor_id=nyai.id,
         vendor_slug=nyai.slug,
@@ -253,10 +259,10 @@ def build_busy_demo() -> BusyDemo:
 
     # The month's statements: the vendor's closed, paid with a proof and disputed; others draft.
     statements = settlements.generate_month(today.year, today.month, actor=manager)
-    db.session.commit()
+    db.session.flush()
     statement = next(s for s in statements if s.vendor_id == nyai.id)
     statement = settlements.close_settlement(statement, actor=manager)
-    db.session.commit()
+    db.session.flush()
     proof = save_document(_file(PDF, "transfer.pdf", "application/pdf"), folder="payouts")
     payment = settlements.Payment(
         paid_on=today,
@@ -266,11 +272,11 @@ def build_busy_demo() -> BusyDemo:
         proof_mime=proof.mime,
     )
     statement = settlements.mark_paid(statement, payment, actor=manager)
-    db.session.commit()
+    db.session.flush()
     comment = settlements.add_comment(statement, "Kok rusak dihitung?", "dispute", author=owner)
     db.session.flush()
     settlements.answer_comment(comment, "Terlihat di foto penghapusan stok.", actor=manager)
-    db.session.commit()
+    db.session.flush()
     draft = next(s for s in statements if s.vendor_id != nyai.id)
     v.update(statement_id=statement.id, draft_statement_id=draft.id)
 
@@ -294,7 +300,7 @@ def build_busy_demo() -> BusyDemo:
     mark_email_verified(applicant)
     db.session.flush()
     sent, sent_document = _application(applicant, NIB[:-1] + "9", send=True)
-    db.session.commit()
+    db.session.flush()
     v.update(
         draft_document_id=draft_document.id,
         applicant_vendor_id=sent.id,

@@ -11,6 +11,7 @@ from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.orders.services import CheckoutDetails, place_order
 from storefront.stock.models import MovementKind, StockLevel, StockMovement
+from tests.conftest import act
 from tests.factories import ProductFactory, UserFactory
 from tests.stock_helpers import receive
 
@@ -37,7 +38,8 @@ def order_for(
         kecamatan="Cikupa" if fulfilment == "delivery" else None,
         address="Jl. Melati No. 5, Talaga" if fulfilment == "delivery" else None,
     )
-    return place_order({p.id: q for p, q in quantities.items()}, details, card_enabled=False)
+    quantities = {p.id: q for p, q in quantities.items()}
+    return act(place_order, quantities, details, card_enabled=False)
 
 
 def manager(**kwargs):

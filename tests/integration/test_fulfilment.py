@@ -11,7 +11,7 @@ from storefront.orders.models import Order, OrderStatus, PaidWith
 from storefront.orders.services import OrderError
 from storefront.stock import ledger
 from storefront.stock.models import MovementKind
-from tests.conftest import Client
+from tests.conftest import Client, act
 from tests.factories import PASSWORD, UserFactory, VendorFactory
 from tests.integration.order_helpers import (
     audit_actions,
@@ -136,18 +136,21 @@ def test_delivery_order_is_paid_to_the_courier(ctx, outbox):
     product, batch = stocked_product(5)
     order = order_for({product: 1}, fulfilment="delivery")
     boss = manager()
-    fulfilment.pack(order, actor=boss)
+    act(fulfilment.pack, order, actor=boss)
     with pytest.raises(OrderError):
-        fulfilment.ready_for_pickup(order, actor=boss)
-    fulfilment.out_for_delivery(order, actor=boss)
+        act(fulfilment.ready_for_pickup, order, actor=boss)
+    act(fulfilment.out_for_delivery, order, actor=boss)
 
     with pytest.raises(OrderError) as unpaid:
-        fulfilment.complete_delivery(order, actor=boss)
+        act(fulfilment.complete_delivery, order, actor=boss)
     assert unpaid.value.field == "paid_with"
     assert reload(order).status == OrderStatus.OUT_FOR_DELIVERY
 
-    fulfilment.complete_delivery(
-        order, actor=boss, payment=fulfilment.Payment(PaidWith.QRIS, "QR-778812")
+    act(
+        fulfilment.complete_delivery,
+        order,
+        actor=boss,
+        payment=fulfilment.Payment(PaidWith.QRIS, "QR-778812"),
     )
     order = reload(order)
     assert order.status == OrderStatus.COMPLETED
@@ -161,7 +164,8 @@ def test_card_paid_order_is_handed_over_without_taking_money(ctx):
     product, batch = stocked_product(5)
     details_order = order_for({product: 1}, payment_method="outlet")
     assert details_order.payment_method == "outlet"
-    card = services.place_order(
+    card = act(
+        services.place_order,
         {product.id: 2},
         services.CheckoutDetails(
             name="Budi",
@@ -174,13 +178,13 @@ def test_card_paid_order_is_handed_over_without_taking_money(ctx):
     )
     boss = manager()
     with pytest.raises(OrderError):
-        fulfilment.pack(card, actor=boss)  # the card has not paid yet
-    services.mark_paid(card, paid_with=PaidWith.CARD, amount=card.total, reference="pi_123")
+        act(fulfilment.pack, card, actor=boss)  # the card has not paid yet
+    act(services.mark_paid, card, paid_with=PaidWith.CARD, amount=card.total, reference="pi_123")
     db.session.commit()
 
-    fulfilment.pack(card, actor=boss)
-    fulfilment.ready_for_pickup(card, actor=boss)
-    fulfilment.hand_over(card, card.pickup_code, card.contact_name, actor=boss)
+    act(fulfilment.pack, card, actor=boss)
+    act(fulfilment.ready_for_pickup, card, actor=boss)
+    act(fulfilment.hand_over, card, card.pickup_code, card.contact_name, actor=boss)
     card = reload(card)
     assert card.status == OrderStatus.COMPLETED and card.paid_with == PaidWith.CARD
     assert "order.paid" not in audit_actions(card)
@@ -192,15 +196,16 @@ def test_ready_order_is_not_completed_without_payment(ctx):
     product, _batch = stocked_product(5)
     order = order_for({product: 1})
     boss = manager()
-    fulfilment.pack(order, actor=boss)
-    fulfilment.ready_for_pickup(order, actor=boss)
+    act(fulfilment.pack, order, actor=boss)
+    act(fulfilment.ready_for_pickup, order, actor=boss)
     with pytest.raises(OrderError) as error:
-        fulfilment.hand_over(order, order.pickup_code, "Sari Wulandari", actor=boss)
+        act(fulfilment.hand_over, order, order.pickup_code, "Sari Wulandari", actor=boss)
     assert error.value.field == "paid_with"  # "not paid yet: record how the shopper paid"
     order = reload(order)
     assert order.status == OrderStatus.READY_FOR_PICKUP and order.paid_at is None
     with pytest.raises(OrderError):
-        fulfilment.hand_over(
+        act(
+            fulfilment.hand_over,
             order,
             order.pickup_code,
             "Sari Wulandari",
@@ -295,7 +300,7 @@ def test_queue_tabs_counts_and_search(app, ctx):
     product, _batch = stocked_product(10)
     waiting = order_for({product: 1})
     other = order_for({product: 1}, email="joko@example.com")
-    fulfilment.pack(other, actor=manager())
+    act(fulfilment.pack, other, actor=manager())
     client = signed_in(app, UserFactory(role="admin"))
 
     to_pack = client.get("/manage/orders").get_data(as_text=True)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
+from storefront.database import unit_of_work
 from storefront.extensions import db
 from storefront.stock import ledger
 from storefront.stock.ledger import Line, OutOfStock
@@ -126,13 +127,11 @@ def test_counter_sale_and_removals(ctx):
     db.session.commit()
     # 4 on hand, 3 held for a buyer: only 1 can go back to the vendor.
     with pytest.raises(OutOfStock):
-        ledger.begin_stock_change()
         ledger.remove_from_batch(
             batch, 2, MovementKind.RETURN_TO_VENDOR, actor_id=manager.id,
             reference_type="return_note", reference_id=None,
         )  # fmt: skip
     db.session.rollback()
-    ledger.begin_stock_change()
     ledger.remove_from_batch(
         batch, 1, MovementKind.DAMAGE_LOSS, actor_id=manager.id,
         reference_type="stock_write_off", reference_id=None, reason="jatuh",
@@ -229,7 +228,6 @@ def test_any_sequence_of_operations_keeps_the_books_balanced(app, steps):
                     )
                 elif step in ("return", "correct") and batches[product.id]:
                     batch = batches[product.id][0]
-                    ledger.begin_stock_change()
                     if step == "return":
                         ledger.remove_from_batch(
                             batch, quantity, MovementKind.RETURN_TO_VENDOR,
@@ -259,17 +257,15 @@ def test_many_buyers_at_once_never_get_more_than_the_shelf_holds(app, ctx):
     start = threading.Barrier(12)
 
     def buyer():
+        # Each buyer is one action: its unit of work takes SQLite's write lock as it begins.
         with app.app_context():
             start.wait()
             try:
-                ledger.reserve([Line(product_id, 1)], timedelta(minutes=30))
-                db.session.commit()
+                with unit_of_work():
+                    ledger.reserve([Line(product_id, 1)], timedelta(minutes=30))
                 outcome = "got"
             except OutOfStock:
-                db.session.rollback()
                 outcome = "sold out"
-            finally:
-                db.session.remove()
             with lock:
                 results.append(outcome)
 

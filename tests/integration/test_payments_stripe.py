@@ -21,6 +21,7 @@ from storefront.payments.stripe import session_expiry
 from storefront.settings.services import set_setting
 from storefront.stock import ledger
 from storefront.stock.models import MovementKind, ReservationStatus, StockMovement
+from tests.conftest import act
 from tests.factories import ProductFactory
 from tests.fake_stripe import signed, stripe_config
 from tests.stock_helpers import receive
@@ -48,7 +49,7 @@ def details(**overrides) -> CheckoutDetails:
 def card_order(*, quantity=2, stock=5, price=85000, **overrides) -> Order:
     product = ProductFactory(price=price, name="Kopi Robusta Tangerang", unit="pack")
     receive(product, stock)
-    return place_order({product.id: quantity}, details(**overrides), card_enabled=True)
+    return act(place_order, {product.id: quantity}, details(**overrides), card_enabled=True)
 
 
 def start(order: Order):
@@ -326,7 +327,7 @@ def test_payment_after_expiry_is_flagged_when_the_goods_were_sold(ctx, client, f
     session_id = start(order).session_id
     post(client, fake_stripe.expire(session_id))
     product_id = fresh(order).lines[0].product_id
-    place_order({product_id: 2}, details(payment_method="outlet"), card_enabled=True)
+    act(place_order, {product_id: 2}, details(payment_method="outlet"), card_enabled=True)
 
     post(client, fake_stripe.complete(session_id))
 
@@ -538,7 +539,8 @@ def test_manager_refund_through_stripe_is_counted_once_when_stripe_confirms(
 
     manager = UserFactory(role="manager")
     with client.application.test_request_context():  # the refund email links to the order
-        record = refunds.refund(
+        record = act(
+            refunds.refund,
             order,
             method="stripe",
             reason="Kemasan rusak",

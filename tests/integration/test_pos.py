@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from storefront.audit import AuditEntry
 from storefront.auth.models import Role
 from storefront.clock import today_wib
+from storefront.database import unit_of_work
 from storefront.extensions import db
 from storefront.pos import selling, services
 from storefront.pos.models import CounterPayment, CounterSale, SaleStatus, Shift
@@ -17,6 +18,7 @@ from storefront.pos.selling import PaymentInput, RunningSale
 from storefront.pos.services import PosError
 from storefront.stock import ledger
 from storefront.stock.models import MovementKind, StockLevel, StockMovement
+from tests.conftest import act
 from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory
 from tests.stock_helpers import receive
 
@@ -58,11 +60,13 @@ def on_hand(product) -> int:
 
 
 def ring(shop, quantities, paid, shift=None):
-    shift = shift or services.open_shift(shop["cashier"], 100_000)
-    sale = RunningSale()
-    for product, quantity in quantities:
-        selling.add(sale, product.id, quantity)
-    return selling.ring_up(shift, shop["cashier"], sale, paid)
+    """The cashier presses "Pay": one action, committed (or rolled back) as a whole."""
+    with unit_of_work():
+        shift = shift or services.open_shift(shop["cashier"], 100_000)
+        sale = RunningSale()
+        for product, quantity in quantities:
+            selling.add(sale, product.id, quantity)
+        return selling.ring_up(shift, shop["cashier"], sale, paid)
 
 
 def test_counter_sale_takes_earliest_expiry_first_and_snapshots_commission(shop):
@@ -129,7 +133,7 @@ def test_card_payment_needs_its_slip_reference(shop):
 
 
 def test_cash_below_the_total_is_refused_and_nothing_changes(shop):
-    shift = services.open_shift(shop["cashier"], 0)
+    shift = act(services.open_shift, shop["cashier"], 0)
     with pytest.raises(PosError) as error:
         ring(shop, [(shop["sambal"], 2)], PaymentInput(cash_tendered=50_000), shift=shift)
     assert "Rp50.000" in str(error.value.message) and "Rp66.666" in str(error.value.message)
@@ -139,18 +143,18 @@ def test_cash_below_the_total_is_refused_and_nothing_changes(shop):
 
 def test_more_than_on_hand_is_refused_by_the_ledger_and_nothing_changes(shop, monkeypatch):
     sambal = shop["sambal"]
-    shift = services.open_shift(shop["cashier"], 0)
+    shift = act(services.open_shift, shop["cashier"], 0)
     sale = RunningSale(lines={sambal.id: 2})
     # Someone else sells two of the three jars between scanning and paying.
     ring(shop, [(sambal, 2)], PaymentInput(cash_tendered=70_000), shift=shift)
     expected = str(ledger.OutOfStock(sambal.id, 2, 1).message)
     with pytest.raises(PosError) as early:
-        selling.ring_up(shift, shop["cashier"], sale, PaymentInput(cash_tendered=70_000))
+        act(selling.ring_up, shift, shop["cashier"], sale, PaymentInput(cash_tendered=70_000))
     assert str(early.value.message) == expected
     # Even when the check before the lock passes (a race), the ledger refuses under its lock.
     monkeypatch.setattr(selling, "_checked", lambda product_id, quantity: None)
     with pytest.raises(PosError) as late:
-        selling.ring_up(shift, shop["cashier"], sale, PaymentInput(cash_tendered=70_000))
+        act(selling.ring_up, shift, shop["cashier"], sale, PaymentInput(cash_tendered=70_000))
     assert str(late.value.message) == expected
     assert db.session.scalar(select(func.count()).select_from(CounterSale)) == 1
     assert on_hand(sambal) == 1
@@ -158,10 +162,10 @@ def test_more_than_on_hand_is_refused_by_the_ledger_and_nothing_changes(shop, mo
 
 
 def test_paying_the_same_running_sale_twice_rings_it_up_once(shop):
-    shift = services.open_shift(shop["cashier"], 0)
+    shift = act(services.open_shift, shop["cashier"], 0)
     sale = RunningSale(lines={shop["keripik"].id: 1})
-    first = selling.ring_up(shift, shop["cashier"], sale, PaymentInput(exact_cash=True))
-    again = selling.ring_up(shift, shop["cashier"], sale, PaymentInput(exact_cash=True))
+    first = act(selling.ring_up, shift, shop["cashier"], sale, PaymentInput(exact_cash=True))
+    again = act(selling.ring_up, shift, shop["cashier"], sale, PaymentInput(exact_cash=True))
     assert first.id == again.id
     assert on_hand(shop["keripik"]) == 6
 
@@ -177,19 +181,19 @@ def test_scan_accepts_product_code_batch_code_and_a_multiplier(shop):
 
 
 def test_one_open_shift_per_cashier(shop):
-    services.open_shift(shop["cashier"], 50_000)
+    act(services.open_shift, shop["cashier"], 50_000)
     with pytest.raises(PosError, match="masih punya shift yang dibuka"):
-        services.open_shift(shop["cashier"], 50_000)
+        act(services.open_shift, shop["cashier"], 50_000)
 
 
 def test_void_in_the_same_shift_needs_a_manager_and_puts_stock_back(shop):
     sale = ring(shop, [(shop["keripik"], 3)], PaymentInput(cash_tendered=50_000))
     with pytest.raises(PosError) as error:
-        services.void_sale(sale, shop["cashier"], "Salah scan", "manajer@example.com", "nope")
+        act(services.void_sale, sale, shop["cashier"], "Salah scan", "manajer@example.com", "nope")
     assert error.value.field == "approver_password"
     assert on_hand(shop["keripik"]) == 4
 
-    services.void_sale(sale, shop["cashier"], "Salah scan", "Manajer@Example.com", PASSWORD)
+    act(services.void_sale, sale, shop["cashier"], "Salah scan", "Manajer@Example.com", PASSWORD)
     sale = db.session.get(CounterSale, sale.id)
     assert sale.status == SaleStatus.VOIDED
     assert sale.void_approved_by_id == shop["manager"].id
@@ -205,33 +209,33 @@ def test_void_in_the_same_shift_needs_a_manager_and_puts_stock_back(shop):
     assert entry.subject_id == sale.id and "manajer@example.com" in entry.after
     assert ledger.verify_ledger()[1] == []
     with pytest.raises(PosError, match="sudah dibatalkan"):
-        services.void_sale(sale, shop["manager"], "again")
+        act(services.void_sale, sale, shop["manager"], "again")
 
 
 def test_void_of_an_earlier_shift_is_refused(shop):
     sale = ring(shop, [(shop["sambal"], 1)], PaymentInput(cash_tendered=40_000))
-    services.close_shift(sale.shift, shop["cashier"], 133_333, "")
-    services.open_shift(shop["cashier"], 0)
+    act(services.close_shift, sale.shift, shop["cashier"], 133_333, "")
+    act(services.open_shift, shop["cashier"], 0)
     with pytest.raises(PosError, match="Hanya penjualan shift yang sedang berjalan"):
-        services.void_sale(sale, shop["manager"], "Pembeli batal")
+        act(services.void_sale, sale, shop["manager"], "Pembeli batal")
     assert db.session.get(CounterSale, sale.id).status == SaleStatus.COMPLETED
     assert on_hand(shop["sambal"]) == 2
 
 
 def test_closing_compares_expected_cash_with_the_count_leaving_voids_out(shop):
-    shift = services.open_shift(shop["cashier"], 100_000)
+    shift = act(services.open_shift, shop["cashier"], 100_000)
     ring(shop, [(shop["keripik"], 2)], PaymentInput(cash_tendered=50_000), shift=shift)
     ring(shop, [(shop["sambal"], 1)], PaymentInput(qris=33_333, qris_reference="QR1"), shift=shift)
     voided = ring(shop, [(shop["keripik"], 1)], PaymentInput(cash_tendered=20_000), shift=shift)
-    services.void_sale(voided, shop["manager"], "Batal")
+    act(services.void_sale, voided, shop["manager"], "Batal")
 
     summary = services.summarise(shift)
     assert summary.expected_cash == 100_000 + 25_000
     assert summary.by_method["qris"] == 33_333
     with pytest.raises(PosError) as error:
-        services.close_shift(shift, shop["cashier"], 120_000, "")
+        act(services.close_shift, shift, shop["cashier"], 120_000, "")
     assert error.value.field == "note"
-    closed = services.close_shift(shift, shop["cashier"], 120_000, "Uang kembalian kurang")
+    closed = act(services.close_shift, shift, shop["cashier"], 120_000, "Uang kembalian kurang")
     assert (closed.expected_cash, closed.counted_cash, closed.difference) == (
         125_000,
         120_000,
@@ -333,7 +337,7 @@ def test_five_tills_racing_for_three_jars_sell_three_with_distinct_numbers(app, 
     tills = []
     for n in range(5):
         cashier = UserFactory(email=f"kasir{n}@example.com", role=Role.CASHIER.value)
-        tills.append((cashier.id, services.open_shift(cashier, 0).id))
+        tills.append((cashier.id, act(services.open_shift, cashier, 0).id))
     sambal_id = shop["sambal"].id
     outcomes: list[str] = []
     start = threading.Barrier(len(tills))
@@ -345,13 +349,10 @@ def test_five_tills_racing_for_three_jars_sell_three_with_distinct_numbers(app, 
             sale = RunningSale(lines={sambal_id: 1})
             start.wait()
             try:
-                selling.ring_up(shift, cashier, sale, PaymentInput(exact_cash=True))
+                act(selling.ring_up, shift, cashier, sale, PaymentInput(exact_cash=True))
                 outcomes.append("sold")
             except PosError:
-                db.session.rollback()
                 outcomes.append("refused")
-            finally:
-                db.session.remove()
 
     threads = [threading.Thread(target=till, args=pair) for pair in tills]
     for thread in threads:
@@ -393,10 +394,10 @@ def test_a_cashier_lands_on_the_counter_after_signing_in(client, ctx):
 
 
 def test_closing_and_voiding_write_their_history(shop):
-    shift = services.open_shift(shop["cashier"], 0)
+    shift = act(services.open_shift, shop["cashier"], 0)
     sale = ring(shop, [(shop["sambal"], 1)], PaymentInput(cash_tendered=40_000), shift=shift)
-    services.void_sale(sale, shop["manager"], "Salah harga")
-    services.close_shift(shift, shop["cashier"], 0, "")
+    act(services.void_sale, sale, shop["manager"], "Salah harga")
+    act(services.close_shift, shift, shop["cashier"], 0, "")
     db.session.expire_all()
     voided = db.session.get(CounterSale, sale.id)
     assert [(h.from_status, h.to_status, h.actor_id, h.comment) for h in voided.history] == [
@@ -409,11 +410,10 @@ def test_closing_and_voiding_write_their_history(shop):
 
 
 def test_a_closed_shift_cannot_be_closed_again_and_nothing_changes(shop):
-    shift = services.open_shift(shop["cashier"], 10_000)
-    services.close_shift(shift, shop["cashier"], 10_000, "")
+    shift = act(services.open_shift, shop["cashier"], 10_000)
+    act(services.close_shift, shift, shop["cashier"], 10_000, "")
     with pytest.raises(services.InvalidTransition, match="Shift ini sudah ditutup"):
-        services.close_shift(db.session.get(Shift, shift.id), shop["manager"], 0, "hitung ulang")
-    db.session.rollback()
+        act(services.close_shift, db.session.get(Shift, shift.id), shop["manager"], 0, "lagi")
     again = db.session.get(Shift, shift.id)
     assert (again.status, again.counted_cash, again.closed_by_id) == (
         "closed",
@@ -425,13 +425,12 @@ def test_a_closed_shift_cannot_be_closed_again_and_nothing_changes(shop):
 
 def test_a_voided_sale_cannot_move_again_and_nothing_changes(shop):
     sale = ring(shop, [(shop["keripik"], 1)], PaymentInput(cash_tendered=20_000))
-    services.void_sale(sale, shop["manager"], "Batal")
+    act(services.void_sale, sale, shop["manager"], "Batal")
     stock = on_hand(shop["keripik"])
     sale = db.session.get(CounterSale, sale.id)
     for target in (SaleStatus.VOIDED, SaleStatus.COMPLETED):
         with pytest.raises(services.InvalidTransition, match="sudah dibatalkan"):
-            services.transition(sale, target, actor=shop["manager"])
-    db.session.rollback()
+            act(services.transition, sale, target, actor=shop["manager"])
     sale = db.session.get(CounterSale, sale.id)
     assert sale.status == SaleStatus.VOIDED and len(sale.history) == 1
     assert on_hand(shop["keripik"]) == stock

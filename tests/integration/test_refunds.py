@@ -17,7 +17,7 @@ from storefront.orders.services import OrderError
 from storefront.payments.providers import PaymentError
 from storefront.stock import ledger
 from storefront.stock.models import MovementKind
-from tests.conftest import Client
+from tests.conftest import Client, act
 from tests.factories import PASSWORD, ProductFactory
 from tests.integration.order_helpers import (
     audit_actions,
@@ -43,7 +43,7 @@ def reload(order) -> Order:
 
 
 def paid_in_cash(order, boss):
-    fulfilment.take_payment(order, fulfilment.Payment(PaidWith.CASH), actor=boss)
+    act(fulfilment.take_payment, order, fulfilment.Payment(PaidWith.CASH), actor=boss)
     return reload(order)
 
 
@@ -60,7 +60,8 @@ def test_partial_refund_with_restock_returns_units_to_the_batches_they_came_from
     order = paid_in_cash(order_for({sambal: 3, keripik: 1}), boss)
     sambal_line = next(line for line in order.lines if line.product_id == sambal.id)
 
-    record = refunds.refund(
+    record = act(
+        refunds.refund,
         order,
         lines={sambal_line.id: 3},
         method="cash",
@@ -88,7 +89,8 @@ def test_partial_refund_with_restock_returns_units_to_the_batches_they_came_from
     assert mail["To"] == "sari@example.com" and "Rp60.000" in mail.get_content()
 
     with pytest.raises(OrderError) as again:
-        refunds.refund(
+        act(
+            refunds.refund,
             order,
             lines={sambal_line.id: 1},
             method="cash",
@@ -109,7 +111,8 @@ def test_full_refund_gives_back_the_delivery_fee_and_marks_the_order_refunded(ct
     order = paid_in_cash(order, boss)
     assert order.total == 30000 + 45000 + 10000
     kopi_line = next(line for line in order.lines if line.product_id == kopi.id)
-    refunds.refund(
+    act(
+        refunds.refund,
         order,
         lines={kopi_line.id: 1},
         method="cash",
@@ -119,7 +122,8 @@ def test_full_refund_gives_back_the_delivery_fee_and_marks_the_order_refunded(ct
     )
     assert reload(order).refunded_amount == 30000  # no delivery fee with a partial refund
 
-    record = refunds.refund(
+    record = act(
+        refunds.refund,
         order,
         full=True,
         method="cash",
@@ -134,8 +138,14 @@ def test_full_refund_gives_back_the_delivery_fee_and_marks_the_order_refunded(ct
     assert all(line.refunded_quantity == line.quantity for line in order.lines)
     assert level(batch).on_hand == 4  # not restocked: the manager did not say so
     with pytest.raises(OrderError):
-        refunds.refund(
-            order, full=True, method="cash", reason="x", actor=boss, idempotency_key="more"
+        act(
+            refunds.refund,
+            order,
+            full=True,
+            method="cash",
+            reason="x",
+            actor=boss,
+            idempotency_key="more",
         )
 
 
@@ -155,7 +165,8 @@ class FakeCardProvider:
 
 
 def card_order(product, quantity: int):
-    order = services.place_order(
+    order = act(
+        services.place_order,
         {product.id: quantity},
         services.CheckoutDetails(
             name="Budi",
@@ -166,7 +177,7 @@ def card_order(product, quantity: int):
         ),
         card_enabled=True,
     )
-    services.mark_paid(order, paid_with=PaidWith.CARD, amount=order.total, reference="pi_1")
+    act(services.mark_paid, order, paid_with=PaidWith.CARD, amount=order.total, reference="pi_1")
     db.session.commit()
     return order
 
@@ -179,7 +190,8 @@ def test_refund_above_what_is_left_is_refused_before_calling_the_provider(ctx, m
     line = order.lines[0]
 
     with pytest.raises(OrderError) as error:
-        refunds.refund(
+        act(
+            refunds.refund,
             order,
             lines={line.id: 3},
             method="stripe",
@@ -210,13 +222,13 @@ def test_card_refund_reaches_the_provider_once_per_form_submission(ctx, monkeypa
     )
 
     with pytest.raises(OrderError) as failed:
-        refunds.refund(order, **request)
+        act(refunds.refund, order, **request)
     assert "Stripe is not reachable" in str(failed.value.message)
     assert refund_count() == 0 and reload(order).refunded_amount == 0
 
-    record = refunds.refund(reload(order), **request)  # the manager presses the button again
+    record = act(refunds.refund, reload(order), **request)  # the manager presses the button again
     assert record.provider_reference == "re_2"
-    again = refunds.refund(reload(order), **request)  # and once more (a double click)
+    again = act(refunds.refund, reload(order), **request)  # and once more (a double click)
     assert again.id == record.id
     assert fake.calls == [(25000, "token-abc"), (25000, "token-abc")]
     order = reload(order)
@@ -227,8 +239,14 @@ def test_unpaid_order_cannot_be_refunded(app, ctx):
     product, _batch = stocked_product(3)
     order = order_for({product: 1})
     with pytest.raises(OrderError) as error:
-        refunds.refund(
-            order, full=True, method="cash", reason="x", actor=manager(), idempotency_key="u"
+        act(
+            refunds.refund,
+            order,
+            full=True,
+            method="cash",
+            reason="x",
+            actor=manager(),
+            idempotency_key="u",
         )
     assert any(text in str(error.value.message) for text in ("paid", "dibayar"))
     assert refund_count() == 0 and reload(order).status == OrderStatus.PENDING_PAYMENT

@@ -108,7 +108,6 @@ def refund(order, product, quantity, at, *, restock):
         db.session.flush()
         if restock:
             batch = _sold_batch(product, "order", order.id)
-            ledger.begin_stock_change()
             ledger.return_to_shelf(
                 batch, quantity, actor_id=None, reference_type="refund", reference_id=record.id
             )
@@ -163,7 +162,6 @@ def counter_sale(cashier, items, at, *, voided=False):
             sale.status, sale.voided_at = "voided", at
             for product, quantity in items:
                 batch = _sold_batch(product, "counter_sale", sale.id)
-                ledger.begin_stock_change()
                 ledger.return_to_shelf(
                     batch,
                     quantity,
@@ -178,7 +176,6 @@ def counter_sale(cashier, items, at, *, voided=False):
 def take_out(product, quantity, kind, at, actor):
     batch = _any_batch(product)
     with time_machine.travel(at, tick=False):
-        ledger.begin_stock_change()
         ledger.remove_from_batch(
             batch, quantity, kind, actor_id=actor.id, reference_type="return_note", reference_id=1
         )
@@ -188,7 +185,6 @@ def take_out(product, quantity, kind, at, actor):
 def count_correction(product, difference, at, actor):
     batch = _any_batch(product)
     with time_machine.travel(at, tick=False):
-        ledger.begin_stock_change()
         level = ledger._lock_levels([batch.id])[batch.id]
         ledger.correct_count(
             batch, level.on_hand + difference, actor_id=actor.id, count_id=1, reason="opname"

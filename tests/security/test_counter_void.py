@@ -12,7 +12,7 @@ from storefront.extensions import db
 from storefront.pos import services
 from storefront.pos.models import CounterSale, SaleStatus
 from storefront.pos.selling import PaymentInput
-from tests.conftest import Client
+from tests.conftest import Client, act
 from tests.factories import PASSWORD, UserFactory
 from tests.integration.test_pos import cashier_client, ring, shop  # noqa: F401 (fixtures)
 
@@ -21,7 +21,7 @@ WRONG = "tebakan-salah"
 
 @pytest.fixture
 def sale(shop):  # noqa: F811
-    shift = services.open_shift(shop["cashier"], 0)
+    shift = act(services.open_shift, shop["cashier"], 0)
     return ring(shop, [(shop["sambal"], 1)], PaymentInput(cash_tendered=50_000), shift=shift)
 
 
@@ -65,7 +65,7 @@ def test_guesses_at_the_sign_in_page_count_at_the_till_too(
 
 def test_a_manager_voiding_their_own_sales_is_not_limited(app, client, shop):  # noqa: F811
     assert client.login("manajer@example.com", PASSWORD).status_code == 302
-    shift = services.open_shift(shop["manager"], 0)
+    shift = act(services.open_shift, shop["manager"], 0)
     sales = [
         ring(shop, [(shop["keripik"], 1)], PaymentInput(cash_tendered=50_000), shift=shift)
         for _ in range(6)

@@ -111,13 +111,14 @@ def test_production_answers_a_local_health_check(production_app):
 @pytest.mark.parametrize("app_config", [{"PUBLIC_BASE_URL": PUBLIC}])
 def test_order_email_link_names_the_public_address(app, ctx, client):
     from storefront.orders import notify
+    from tests.conftest import act
     from tests.integration.order_helpers import order_for, stocked_product
 
     product, _batch = stocked_product()
     order = order_for({product: 1})
     db.session.commit()
     with app.test_request_context("/", base_url=f"http://{FOREIGN}"):
-        notify.order_placed(order)
+        act(notify.order_placed, order)
     [body] = mail_bodies(app)
     assert FOREIGN not in body
     assert f"{PUBLIC}/orders/{order.number}?key={order.access_key}" in body

@@ -16,6 +16,7 @@ from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.clock import today_wib
 from storefront.extensions import db
+from storefront.forms import flash_error, form_error
 from storefront.money import format_rupiah
 from storefront.navigation import page_number
 from storefront.orders import bp, fulfilment, refunds, services
@@ -131,7 +132,7 @@ def _step(order_id: int, action, done_message: str):
     try:
         result = action(order)
     except OrderError as exc:
-        flash(str(exc.message), "error")
+        flash_error(exc)
         return _back(order)
     flash(done_message, "success")
     return result if result is not None else _back(order)
@@ -175,14 +176,6 @@ def _payment(form) -> fulfilment.Payment | None:
     return fulfilment.Payment(PaidWith(form.paid_with.data), form.reference.data or "")
 
 
-def _form_error(form, exc: OrderError) -> None:
-    field = getattr(form, exc.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, str(exc.message)]
-    else:
-        flash(str(exc.message), "error")
-
-
 @bp.route("/manage/orders/<int:order_id>/paid", methods=["POST"])
 @role_required(Role.MANAGER)
 @no_store
@@ -194,7 +187,7 @@ def manage_take_payment(order_id: int):
     try:
         fulfilment.take_payment(order, _payment(form), actor=current_user)
     except OrderError as exc:
-        _form_error(form, exc)
+        form_error(form, exc)
         return _render_order(order, status=400, payment_form=form)
     flash(_("Payment of %(total)s recorded.", total=format_rupiah(order.total)), "success")
     return _back(order)
@@ -217,7 +210,7 @@ def _complete(order_id: int, handing_over: bool):
         else:
             fulfilment.complete_delivery(order, actor=current_user, payment=_payment(form))
     except OrderError as exc:
-        _form_error(form, exc)
+        form_error(form, exc)
         return _render_order(order, status=400, complete_form=form)
     flash(_("Order %(number)s is completed.", number=order.number), "success")
     return _back(order)
@@ -248,7 +241,7 @@ def manage_cancel(order_id: int):
     try:
         fulfilment.cancel(order, actor=current_user, reason=form.reason.data)
     except OrderError as exc:
-        _form_error(form, exc)
+        form_error(form, exc)
         return _render_order(order, status=400, cancel_form=form)
     flash(_("Order %(number)s is cancelled; its stock is back on sale.", number=order.number))
     return _back(order)
@@ -281,7 +274,7 @@ def manage_refund(order_id: int):
             flash(str(exc), "error")
             status = 400
         except OrderError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
             status = 400
         else:
             flash(

@@ -13,8 +13,10 @@ from sqlalchemy.orm import selectinload
 from storefront.auth.access import ANY_ACCOUNT, public, role_required
 from storefront.auth.sessions import keep_at_sign_in
 from storefront.catalog.models import Product
+from storefront.database import after_commit, commit_now, ensure_write_lock
 from storefront.errors import render_error
 from storefront.extensions import csrf, db, limiter
+from storefront.forms import flash_error, form_error
 from storefront.i18n import current_language
 from storefront.navigation import page_number
 from storefront.orders import bp, cart, notify, services
@@ -67,7 +69,7 @@ def add_to_cart():
     try:
         product, in_cart = cart.add(product_id, request.form.get("quantity", "1"))
     except cart.CartError as error:
-        flash(str(error.message), "error")
+        flash_error(error)
         product = db.session.get(Product, int(product_id)) if str(product_id).isdigit() else None
         if product is not None and error.field == "quantity":
             return redirect(url_for("shop.product", slug=product.slug))
@@ -89,7 +91,7 @@ def update_cart():
     try:
         cart.set_quantity(_product_id_from_form(), request.form.get("quantity", ""))
     except cart.CartError as error:
-        flash(str(error.message), "error")
+        flash_error(error)
     return redirect(url_for("orders.cart"))
 
 
@@ -152,15 +154,11 @@ def checkout():
         try:
             order = services.place_order(quantities, details, card_enabled=card_offered)
         except services.SoldOut as error:
-            flash(str(error.message), "error")
+            flash_error(error)
             cart.current()  # lowers the cart to what is left, with its own messages next time
             return redirect(url_for("orders.cart"))
         except services.OrderError as error:
-            field = getattr(form, error.field or "", None)
-            if field is not None:
-                field.errors = [*field.errors, str(error.message)]
-            else:
-                flash(str(error.message), "error")
+            form_error(form, error)
         else:
             cart.clear()
             session.setdefault(MY_ORDERS, [])
@@ -180,6 +178,9 @@ def checkout():
 
 
 def _start_card_payment(order: Order):
+    # Two units of work (docs/decisions.md): the order is stored before Stripe makes its
+    # payment page under the order's number, and no lock is held while Stripe answers.
+    commit_now()
     try:
         start = provider().start_checkout(
             order,
@@ -187,8 +188,8 @@ def _start_card_payment(order: Order):
             cancel_url=notify.order_link(order),
         )
     except PaymentError as error:
+        ensure_write_lock()
         services.cancel(order, reason=str(error.message))
-        db.session.commit()
         flash(
             _(
                 "Card payment is not possible right now (%(reason)s). Please try again or "
@@ -198,7 +199,7 @@ def _start_card_payment(order: Order):
             "error",
         )
         return redirect(url_for("orders.order_page", number=order.number, key=order.access_key))
-    db.session.commit()
+    ensure_write_lock()  # start_checkout noted the page's id on the order
     return redirect(start.redirect_url, code=303)
 
 
@@ -279,17 +280,20 @@ def cancel_order(number: str):
             reason=_("Cancelled by the shopper."),
         )
     except services.OrderError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        flash_error(error)
         return redirect(_order_url(order))
     if order.provider_session_id and card_payments_enabled():
-        # The session expires by itself anyway; the order is cancelled either way.
-        with contextlib.suppress(PaymentError):
-            provider().expire_checkout(order)
-    db.session.commit()
+        after_commit(lambda: _close_payment_page(order))
     notify.order_cancelled(order)
     flash(_("Your order %(number)s is cancelled.", number=order.number))
     return redirect(_order_url(order))
+
+
+def _close_payment_page(order: Order) -> None:
+    """After the cancellation is committed. The page expires by itself anyway; the order is
+    cancelled either way."""
+    with contextlib.suppress(PaymentError):
+        provider().expire_checkout(order)
 
 
 @bp.route("/account/orders")

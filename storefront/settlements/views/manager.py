@@ -17,6 +17,7 @@ from storefront.catalog.models import Product
 from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
+from storefront.forms import flash_error
 from storefront.money import MAX_AMOUNT, AmountTooLarge, InvalidAmount, format_rupiah, parse_rupiah
 from storefront.security import no_store
 from storefront.settlements import bp
@@ -98,7 +99,6 @@ def settlement_generate():
         return redirect(url_for("settlements.settlement_periods"))
     year, month = (int(part) for part in form.month.data.split("-"))
     statements = service.generate_month(year, month, actor=current_user)
-    db.session.commit()
     flash(_("%(count)d statements are ready as drafts.", count=len(statements)), "success")
     return redirect(url_for("settlements.settlement_periods", month=form.month.data))
 
@@ -107,9 +107,7 @@ def settlement_generate():
 @role_required(Role.MANAGER)
 def settlement_detail(settlement_id: int):
     settlement = _statement(settlement_id)
-    if settlement.is_draft:
-        service.refresh(settlement)
-        db.session.commit()
+    service.refresh(settlement)
     return render_template(
         "settlements/detail.html",
         settlement=settlement,
@@ -130,10 +128,8 @@ def settlement_close(settlement_id: int):
     try:
         service.close_settlement(settlement, actor=current_user)
     except service.SettlementError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        flash_error(error)
         return _back(settlement), 303
-    db.session.commit()
     flash(_("The statement is closed. Its figures can no longer change."), "success")
     return _back(settlement)
 
@@ -148,10 +144,8 @@ def settlement_delete(settlement_id: int):
     try:
         service.delete_settlement(settlement, actor=current_user)
     except service.SettlementError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        flash_error(error)
         return _back(settlement), 303
-    db.session.commit()
     flash(_("The draft statement was deleted."), "success")
     return redirect(url_for("settlements.settlement_periods", month=month))
 
@@ -178,7 +172,7 @@ def settlement_pay(settlement_id: int):
         try:
             stored = save_document(form.proof.data, folder=f"settlements/{settlement.vendor_id}")
         except UploadRejected as error:
-            flash(str(error), "error")
+            flash_error(error)
             return _back(settlement), 303
     payment = service.Payment(
         paid_on=form.paid_on.data,
@@ -192,10 +186,8 @@ def settlement_pay(settlement_id: int):
     try:
         service.mark_paid(settlement, payment, actor=current_user)
     except service.SettlementError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        flash_error(error)
         return _back(settlement), 303
-    db.session.commit()
     flash(_("The payment is recorded."), "success")
     return _back(settlement)
 
@@ -242,7 +234,6 @@ def settlement_payouts_csv():
         service.MonthBatch(),
         after={"statements": [s.id for s in statements], "fields": ["bank_account"]},
     )
-    db.session.commit()
     return _download(payout_csv(statements), "text/csv", f"payouts-{today_wib().isoformat()}.csv")
 
 
@@ -277,6 +268,5 @@ def settlement_answer(comment_id: int):
         flash(_("Write the answer first."), "error")
         return _back(settlement), 303
     service.answer_comment(comment, form.answer.data, actor=current_user)
-    db.session.commit()
     flash(_("Your answer is saved; the vendor sees it on the statement."), "success")
     return _back(settlement)

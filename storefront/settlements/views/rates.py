@@ -52,7 +52,6 @@ def _save(record, kind: str):
         before={"commission_bp": before},
         after={"commission_bp": record.commission_bp},
     )
-    db.session.commit()
     flash(_("The commission rate is saved. It applies to sales from now on."), "success")
     return redirect(url_for("settlements.commission_rates"))
 

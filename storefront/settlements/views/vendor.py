@@ -12,7 +12,6 @@ from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
-from storefront.extensions import db
 from storefront.settlements import bp
 from storefront.settlements import services as service
 from storefront.settlements.documents import (
@@ -89,6 +88,5 @@ def vendor_statement_comment(settlement_id: int):
         flash(_("Write your comment first."), "error")
         return target, 303
     service.add_comment(settlement, form.body.data, form.kind.data, author=current_user)
-    db.session.commit()
     flash(_("Thank you. The outlet will answer here."), "success")
     return target

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from storefront.auth.access import public
 from storefront.categories import all_categories
+from storefront.database import ensure_write_lock
 from storefront.extensions import db, limiter
 from storefront.i18n import LANG_COOKIE
 from storefront.navigation import safe_next
@@ -47,8 +48,8 @@ def set_language(code: str):
         httponly=True,
     )
     if current_user.is_authenticated and current_user.locale != code:
+        ensure_write_lock()  # a link (GET) that writes
         current_user.locale = code
-        db.session.commit()
     g.lang_override = code
     return response
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.extensions import db
+from storefront.forms import flash_error, form_error
 from storefront.navigation import page_number
 from storefront.stock import bp, documents, intake
 from storefront.stock.forms import IntakeForm
@@ -174,15 +175,11 @@ def intake_submit():
             note=form.note.data or "",
         )
     except intake.IntakeError as exc:
-        db.session.rollback()
         if exc.line is not None:
-            row = form.lines[rows[exc.line]]
-            field = getattr(row, exc.field or "product", row.product)
-            field.errors = [str(exc.message)]
+            form_error(form.lines[rows[exc.line]], exc, default="product")
             return _render_lines(form, vendor, products, 400, line_errors=True)
-        flash(str(exc.message), "error")
+        flash_error(exc)
         return _render_lines(form, vendor, products, 400)
-    db.session.commit()
     flash(_("Goods received: intake receipt %(number)s.", number=receipt.number), "success")
     return redirect(url_for("stock.intake_receipt", receipt_id=receipt.id))
 

@@ -11,6 +11,7 @@ from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.categories import all_categories
 from storefront.extensions import db
+from storefront.forms import flash_error, form_error
 from storefront.navigation import page_number
 from storefront.stock import bp
 from storefront.stock import counts as opname
@@ -68,10 +69,8 @@ def new_return(vendor_id: int):
                     vendor, current_user, quantities, form.reason.data, form.note.data or ""
                 )
             except StockError as exc:
-                db.session.rollback()
                 _field_error(form, exc, line_errors)
             else:
-                db.session.commit()
                 flash(_("Return note %(number)s is ready to print.", number=note.number), "success")
                 return redirect(url_for("stock.return_note", note_id=note.id))
         status = 400
@@ -90,14 +89,11 @@ def new_return(vendor_id: int):
 
 
 def _field_error(form, exc: StockError, line_errors: dict[int, str]) -> None:
+    """`form_error`, and a batch line's own message beside its quantity (and flashed)."""
     field = exc.field or ""
     if field.startswith(QUANTITY_PREFIX) and field[len(QUANTITY_PREFIX) :].isdigit():
         line_errors[int(field[len(QUANTITY_PREFIX) :])] = str(exc.message)
-        flash(str(exc.message), "error")
-    elif field and hasattr(form, field):
-        getattr(form, field).errors = [*getattr(form, field).errors, str(exc.message)]
-    else:
-        flash(str(exc.message), "error")
+    form_error(form, exc)
 
 
 @bp.route("/manage/stock/returns/<int:note_id>")
@@ -148,13 +144,10 @@ def new_write_off(batch_id: int):
                 photo=form.photo.data,
             )
         except UploadRejected as exc:
-            db.session.rollback()
-            form.photo.errors = [str(exc.message)]
+            form_error(form, exc, default="photo")
         except StockError as exc:
-            db.session.rollback()
             _field_error(form, exc, {})
         else:
-            db.session.commit()
             flash(_("The write-off has been recorded."), "success")
             return redirect(url_for("stock.write_off", write_off_id=write_off.id))
         stock = ops.batch_stock(batch_id)
@@ -211,10 +204,8 @@ def start_count():
         try:
             count = opname.start_count(current_user, form.scope.data, scope_id)
         except StockError as exc:
-            db.session.rollback()
             _field_error(form, exc, {})
         else:
-            db.session.commit()
             flash(
                 _("The count has started: %(n)d batches to count.", n=len(count.lines)), "success"
             )
@@ -270,10 +261,8 @@ def count_line(count_id: int, line_id: int):
     try:
         opname.record_counted(line, current_user, form.counted.data)
     except StockError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        flash_error(exc)
         return redirect(back)
-    db.session.commit()
     flash(
         _(
             "Saved: %(product)s, %(n)d counted.",
@@ -318,12 +307,10 @@ def post_count(count_id: int):
     try:
         movements = opname.post_count(count, current_user, form.reason.data)
     except StockError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        flash_error(exc)
         if count.status != "open":
             return redirect(url_for("stock.count_report", count_id=count.id))
         return _differences_page(count, form, 400)
-    db.session.commit()
     flash(_("The count is posted: %(n)d corrections.", n=len(movements)), "success")
     return redirect(url_for("stock.count_report", count_id=count.id))
 
@@ -337,10 +324,8 @@ def cancel_count(count_id: int):
     try:
         opname.cancel_count(count, current_user)
     except StockError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        flash_error(exc)
     else:
-        db.session.commit()
         flash(_("The count has been cancelled. Stock was not changed."), "info")
     return redirect(url_for("stock.count_report", count_id=count.id))
 
