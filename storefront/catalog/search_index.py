@@ -49,15 +49,27 @@ from sqlalchemy import (
 from sqlalchemy import table as table_clause
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from storefront.catalog.models import Product
+from storefront.catalog.spelling import with_canonical_forms
 from storefront.categories import Category
 from storefront.extensions import db
 from storefront.vendors.models import Vendor
 
 TABLE = "product_search"
+VOCAB_CREATE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS product_search_vocab USING fts5vocab(product_search, 'row')"
+)
+# PostgreSQL's trigram index for the spelling fallback, where the pg_trgm extension can be
+# installed (managed databases do not always allow it: then the fallback is a substring scan).
+TRIGRAM_EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+TRIGRAM_INDEX = (
+    f"CREATE INDEX IF NOT EXISTS ix_{TABLE}_document_trgm ON {TABLE} "
+    "USING gin (document gin_trgm_ops)"
+)
 
 # Migration 0004 carries its own copy of these statements (migrations never import app code);
 # tests/integration/test_search.py checks that both build the same index.
@@ -72,8 +84,12 @@ SQLITE_CREATE = (
     # (the migration test compares the schema with create_all's and will say so).
     "CREATE TRIGGER IF NOT EXISTS product_search_forget_product AFTER DELETE ON products "
     "BEGIN DELETE FROM product_search WHERE rowid = old.id; END",
+    # Every distinct word in the index, for the spelling fallback (search.py: a word that
+    # starts no indexed word is matched to the nearest ones by edit distance). Migration 0012.
+    VOCAB_CREATE,
 )
 SQLITE_DROP = (
+    "DROP TABLE IF EXISTS product_search_vocab",
     "DROP TRIGGER IF EXISTS product_search_forget_product",
     "DROP TABLE IF EXISTS product_search",
 )
@@ -147,11 +163,34 @@ for _statement in POSTGRESQL_DROP:
     event.listen(db.metadata, "before_drop", DDL(_statement).execute_if(dialect="postgresql"))
 
 
+def create_trigram_index(connection: Connection) -> bool:
+    """Install pg_trgm and the trigram index on the documents, if the database allows it.
+    Returns whether the index exists. A refused extension (no privilege, not available)
+    leaves everything else as it was: the statement runs in a savepoint."""
+    if connection.dialect.name != "postgresql":
+        return False
+    try:
+        with connection.begin_nested():
+            connection.exec_driver_sql(TRIGRAM_EXTENSION)
+    except DBAPIError:
+        return False
+    connection.exec_driver_sql(TRIGRAM_INDEX)
+    return True
+
+
+def _trigram_after_create(target, connection: Connection, **kw) -> None:
+    create_trigram_index(connection)
+
+
+event.listen(db.metadata, "after_create", _trigram_after_create)
+
+
 def create_index_objects(connection: Connection) -> None:
     """Create the index (and the SQLite trigger) where they are missing."""
     statements = {"sqlite": SQLITE_CREATE, "postgresql": POSTGRESQL_CREATE}
     for statement in statements.get(connection.dialect.name, ()):
         connection.exec_driver_sql(statement)
+    create_trigram_index(connection)
 
 
 # --- writing rows ----------------------------------------------------------------------------
@@ -181,12 +220,14 @@ def _documents(connection: Connection, ids: list[int]) -> list[dict]:
         labels = " ".join(
             plain(part) for part in (row.vendor_name, row.category_name, row.category_name_en)
         )
+        # Each word's canonical spelling goes in too ("kripik" -> "keripik"), so a query in
+        # any listed spelling finds it (catalog/spelling.py).
         documents.append(
             {
                 "pid": row.id,
-                "name": plain(row.name),
-                "labels": labels,
-                "description": plain(row.description),
+                "name": with_canonical_forms(plain(row.name)),
+                "labels": with_canonical_forms(labels),
+                "description": with_canonical_forms(plain(row.description)),
             }
         )
     return documents

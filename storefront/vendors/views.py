@@ -14,7 +14,7 @@ from storefront.categories import all_categories
 from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
-from storefront.indonesia import banks, identifiers
+from storefront.indonesia import identifiers
 from storefront.money import BASIS_POINTS
 from storefront.security import no_store
 from storefront.settings.services import get_settings
@@ -162,7 +162,7 @@ def _business_step(vendor):
     if form.validate_on_submit():
         city, _sep, kecamatan = form.location.data.partition("|")
         try:
-            vendors.save_business(
+            warnings = vendors.save_business(
                 vendor,
                 vendors.BusinessDetails(
                     name=form.name.data,
@@ -188,6 +188,8 @@ def _business_step(vendor):
             db.session.commit()
             discard(old_logo)
             flash(_("Saved. You can come back to this application at any time."), "success")
+            for warning in warnings:
+                flash(str(warning), "warning")
             return _next("business")
     return _render_step("business", vendor, form=form, saved_npwp=identifiers.mask(vendor.npwp))
 
@@ -274,16 +276,18 @@ def _bank_step(vendor):
     # Replacing an account already given is a payout change: the password is asked again.
     if vendor.bank_account and (confirm := ask_for_password()) is not None:
         return confirm
-    form = BankForm(data={"bank_code": vendor.bank_code, "holder": vendor.bank_holder})
+    form = BankForm.for_vendor(vendor)
     if form.validate_on_submit():
         try:
-            vendors.save_bank(vendor, form.bank_code.data, form.account.data, form.holder.data)
-        except identifiers.InvalidIdentifier as exc:
+            warnings = vendors.save_bank(vendor, **form.bank_input())
+        except vendors.VendorError as exc:
             db.session.rollback()
-            form.account.errors.append(str(exc.message))
+            getattr(form, exc.field or "account").errors.append(str(exc.message))
         else:
             db.session.commit()
             flash(_("Saved. You can come back to this application at any time."), "success")
+            for warning in warnings:
+                flash(str(warning), "warning")
             return _next("bank")
     return _render_step(
         "bank", vendor, form=form, masked_account=identifiers.mask(vendor.bank_account)
@@ -313,7 +317,7 @@ def _submit_step(vendor):
         form=form,
         terms=consignment_terms(),
         kinds=dict(DOCUMENT_KINDS),
-        bank=banks.bank_by_code(vendor.bank_code) if vendor.bank_code else None,
+        bank=vendors.bank_display_name(vendor),
         masked=identifiers.mask,
     )
 

@@ -262,6 +262,7 @@ def build_busy_demo() -> BusyDemo:
         paid_on=today,
         reference="TRF-BUSY-0001",
         amount=statement.net_payable,
+        holder_confirmed="SITI NURHAYATI",
         proof_key=proof.path,
         proof_mime=proof.mime,
     )
