@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 
 from storefront.money import (
     MAX_AMOUNT,
+    CommaThousands,
     InvalidAmount,
     commission_split,
     format_rupiah,
@@ -74,3 +75,43 @@ def test_commission_and_vendor_share_always_add_up_to_gross(gross, rate):
 def test_commission_rate_outside_0_to_100_percent_is_refused():
     with pytest.raises(ValueError):
         commission_split(1000, 10_001)
+
+
+# --- prices as vendors type them (issue 14) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("Rp25.000,-", 25000),  # the price-tag spelling
+        ("Rp 25.000,--", 25000),
+        ("25.000,-", 25000),
+        ("Rp1.250.000,00", 1250000),
+        ("15000", 15000),
+    ],
+)
+def test_parse_rupiah_reads_price_tags(text, amount):
+    assert parse_rupiah(text) == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "understood"),
+    [
+        ("25,000", 25000),  # was read as Rp25: a product put on sale at 1/1000 of its price
+        ("Rp25,000", 25000),
+        ("1,250,000", 1250000),
+        ("Rp 25,000.00", 25000),
+        ("2,500", 2500),
+    ],
+)
+def test_a_comma_before_three_digits_is_refused_with_what_was_meant(text, understood):
+    with pytest.raises(CommaThousands) as info:
+        parse_rupiah(text)
+    assert info.value.understood == understood
+    assert isinstance(info.value, InvalidAmount)
+
+
+def test_a_comma_before_three_digits_in_a_muddle_has_no_reading():
+    with pytest.raises(CommaThousands) as info:
+        parse_rupiah("25.000,000")
+    assert info.value.understood is None
