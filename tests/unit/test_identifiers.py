@@ -17,7 +17,6 @@ from storefront.indonesia.banks import (
 )
 from storefront.indonesia.identifiers import (
     BPOM_VALIDITY_YEARS,
-    LEGAL_FORMS,
     Bpom,
     InvalidIdentifier,
     Nik,
@@ -25,7 +24,6 @@ from storefront.indonesia.identifiers import (
     Pirt,
     bpom_expiry,
     format_pirt,
-    mask,
     parse_bpom,
     parse_halal,
     parse_nib,
@@ -33,7 +31,7 @@ from storefront.indonesia.identifiers import (
     parse_npwp,
     parse_pirt,
 )
-from storefront.indonesia.regions import CITIES, KECAMATAN, PROVINCES, is_known_kecamatan
+from storefront.indonesia.regions import PROVINCES
 
 FIXED_TODAY = date(2025, 6, 15)
 
@@ -359,7 +357,7 @@ def test_pirt_is_valid_five_years_at_most():
 
 @pytest.mark.parametrize("text", ["2093603010123-28", "20936030101230123-28"])
 def test_pirt_has_at_least_15_digits(text):
-    """"Paling sedikit 15 digit": longer numbers are real too."""
+    """ "Paling sedikit 15 digit": longer numbers are real too."""
     pirt = parse_pirt(text, valid_until=date(2028, 1, 31), today=FIXED_TODAY)
     assert pirt.number == text.replace("-", "")
 
