@@ -29,9 +29,17 @@ SQLITE_VOCAB = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS product_search_vocab "
     "USING fts5vocab(product_search, 'row')"
 )
-TRIGRAM_INDEX = (
+POSTGRESQL_WORDS = (
+    "CREATE TABLE IF NOT EXISTS product_search_words (word text NOT NULL, "
+    "CONSTRAINT pk_product_search_words PRIMARY KEY (word))",
+    "CREATE INDEX IF NOT EXISTS ix_product_search_words_pattern ON product_search_words "
+    "(word text_pattern_ops)",
+)
+TRIGRAM_INDEXES = (
     "CREATE INDEX IF NOT EXISTS ix_product_search_document_trgm ON product_search "
-    "USING gin (document gin_trgm_ops)"
+    "USING gin (document gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS ix_product_search_words_trgm ON product_search_words "
+    "USING gin (word gin_trgm_ops)",
 )
 
 
@@ -42,13 +50,16 @@ def _search_helpers_up():
         op.execute(SQLITE_SEARCH_TRIGGER)
         op.execute(SQLITE_VOCAB)
     elif bind.dialect.name == "postgresql":
+        for statement in POSTGRESQL_WORDS:
+            op.execute(statement)
         # pg_trgm where the database allows it; the search falls back without it.
         try:
             with bind.begin_nested():
                 bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         except sa.exc.DBAPIError:
             return
-        op.execute(TRIGRAM_INDEX)
+        for statement in TRIGRAM_INDEXES:
+            op.execute(statement)
 
 
 def upgrade():
@@ -107,6 +118,7 @@ def downgrade():
         op.execute("DROP TABLE IF EXISTS product_search_vocab")
     elif bind.dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_product_search_document_trgm")
+        op.execute("DROP TABLE IF EXISTS product_search_words")
 
     with op.batch_alter_table("vendors", schema=None) as batch_op:
         batch_op.drop_column("bank_holder_confirmed_on")

@@ -25,14 +25,20 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
-    or_,
     select,
     text,
     union_all,
 )
 
 from storefront.catalog.models import Product
-from storefront.catalog.search_index import REGCONFIG, TABLE, fts_table, pg_table, plain
+from storefront.catalog.search_index import (
+    REGCONFIG,
+    TABLE,
+    fts_table,
+    pg_table,
+    plain,
+    words_table,
+)
 from storefront.catalog.services import visible_products
 from storefront.catalog.spelling import canonical
 from storefront.extensions import db
@@ -162,44 +168,61 @@ def _sqlite_near_words(term: str) -> list[str]:
             "long": len(term) + typos,
         },
     ).all()
+    return _nearest(term, candidates)
+
+
+def _nearest(term: str, candidates) -> list[str]:
     near = process.extract(
-        term, candidates, scorer=OSA.distance, score_cutoff=typos, limit=NEAR_WORDS
+        term, list(candidates), scorer=OSA.distance, score_cutoff=max_typos(term), limit=NEAR_WORDS
     )
-    return [word for word, _distance, _index in near if _WORD.fullmatch(word)]
+    return [word for word, _distance, _index in near if word != term and _WORD.fullmatch(word)]
+
+
+def _postgresql_near_words(term: str) -> list[str]:
+    """As `_sqlite_near_words`, from `product_search_words`: the candidates are the words most
+    alike by trigrams (pg_trgm's `%`, indexed) or, without pg_trgm, those sharing the first
+    letter and a similar length; the edit distance then decides, as on SQLite."""
+    typos = max_typos(term)
+    if not typos:
+        return []
+    prefix = func.to_tsquery(REGCONFIG, term + ":*")
+    if db.session.scalar(select(literal(1)).where(pg_table.c.tsv.op("@@")(prefix)).limit(1)):
+        return []
+    word = words_table.c.word
+    if has_trigrams():
+        candidates = select(word).where(word.op("%")(term))
+        candidates = candidates.order_by(func.similarity(word, term).desc()).limit(50)
+    else:
+        candidates = select(word).where(
+            word.startswith(term[0], autoescape=True),
+            func.length(word).between(len(term) - typos, len(term) + typos),
+        )
+    return _nearest(term, db.session.scalars(candidates))
 
 
 def _postgresql_matches(terms: list[str], names_only: bool = False) -> Select:
     # to_tsquery('simple', 'kopi:* & pedas:*'); ":*A" restricts a word to the name (weight A).
-    suffix = ":*A" if names_only else ":*"
-    query = func.to_tsquery(REGCONFIG, " & ".join(term + suffix for term in terms))
+    # A word that starts no indexed word is also tried as its nearest spellings:
+    # (bawng:* | bawang) & sambal:*.
+    suffix, exact = (":*A", ":A") if names_only else (":*", "")
+    groups = []
+    for term in terms:
+        options = [term + suffix] + [near + exact for near in _postgresql_near_words(term)]
+        groups.append(f"({' | '.join(options)})" if len(options) > 1 else options[0])
+    query = func.to_tsquery(REGCONFIG, " & ".join(groups))
     hits = pg_table.c.tsv.op("@@")(query)
     ranked = select(pg_table.c.product_id, func.ts_rank(pg_table.c.tsv, query).label("score"))
     if names_only:
         return ranked.where(hits)
     # When no word-start matches anywhere, look for the words inside words ("singkong" in
-    # "keripiksingkong", "robusta" in "arabika-robusta") and, with pg_trgm, for words spelled
-    # nearly alike (word_similarity above 0.6: "bawng" finds "bawang"). With the trigram index
-    # both use it; without pg_trgm (a managed database may refuse the extension) it is a
+    # "keripiksingkong", "robusta" in "arabika-robusta"). With pg_trgm the trigram index on the
+    # documents serves it; without (a managed database may refuse the extension) it is a
     # sequential scan, fine at the shop's size. Only ever run for searches that would otherwise
     # show nothing: NOT EXISTS is evaluated once (an InitPlan). The words are letters and
     # digits only: no LIKE wildcard can slip in.
-    if has_trigrams():
-        conditions = [
-            or_(
-                pg_table.c.document.ilike(f"%{term}%"),
-                literal(term).op("<%")(pg_table.c.document),
-            )
-            for term in terms
-        ]
-        score = sum(
-            (func.word_similarity(literal(term), pg_table.c.document) for term in terms),
-            literal(0.0, Float),
-        )
-    else:
-        conditions = [pg_table.c.document.ilike(f"%{term}%") for term in terms]
-        score = literal(0.0, Float)
-    fallback = select(pg_table.c.product_id, score.label("score")).where(
-        ~exists().where(hits), *conditions
+    fallback = select(pg_table.c.product_id, literal(0.0, Float).label("score")).where(
+        ~exists().where(hits),
+        *(pg_table.c.document.ilike(f"%{term}%") for term in terms),
     )
     both = union_all(ranked.where(hits), fallback).subquery("ranked_matches")
     return select(both.c.product_id, both.c.score)
