@@ -433,3 +433,14 @@ def test_manager_cannot_approve_both_halal_and_non_halal(app, ctx, food):
     db.session.commit()
     with pytest.raises(listings.ListingError):
         listings.approve(product, UserFactory(role="manager"))
+
+
+def test_the_partner_page_summarises_the_permit_rules_in_both_languages(app, client):
+    page = client.get("/partner").get_data(as_text=True)
+    assert "Izin untuk produk Anda" in page
+    assert "tanggal “berlaku sampai”" in page and "kue basah" in page
+    assert "sandal kulit" in page and "90, 30 dan 7 hari" in page
+    client.set_cookie("lang", "en")
+    english = client.get("/partner").get_data(as_text=True)
+    assert "Permits for your products" in english
+    assert "leather sandals" in english and "90, 30 and 7 days" in english
