@@ -335,7 +335,8 @@ def parse_pirt(
 
 def format_pirt(number: str) -> str:
     """`209360301012328` -> `P-IRT No. 2093603010123-28`, as printed on labels."""
-    return f"P-IRT No. {number[:-2]}-{number[-2:]}"
+    digits = re.sub(r"[^0-9]", "", number)
+    return f"P-IRT No. {digits[:-2]}-{digits[-2:]}"
 
 
 def _add_years(day: date, years: int) -> date:
