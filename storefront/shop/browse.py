@@ -192,6 +192,9 @@ CARD_PRODUCT_COLUMNS = (
     Product.vendor_id,
     Product.category_id,
     Product.created_at,
+    # The "Tidak halal" badge on every card.
+    Product.non_halal,
+    Product.non_halal_ingredient,
 )
 
 

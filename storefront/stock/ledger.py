@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, nulls_last, or_, select
 
@@ -244,8 +245,18 @@ def sellable_from(channel: str, today: date) -> date:
     sees the date on the pack.
     """
     if channel == "online":
-        return today + timedelta(days=int(get_setting("online_min_shelf_life_days")))
+        return today + timedelta(days=_online_min_shelf_life_days())
     return today
+
+
+def _online_min_shelf_life_days() -> int:
+    # A listing page asks several times (in-stock filter, stock badges): read the setting once
+    # per request. Commands and jobs read it each time, so a change is seen at once.
+    if not has_request_context():
+        return int(get_setting("online_min_shelf_life_days"))
+    if "online_min_shelf_life_days" not in g:
+        g.online_min_shelf_life_days = int(get_setting("online_min_shelf_life_days"))
+    return g.online_min_shelf_life_days
 
 
 def _sellable(first_expiry: date):
