@@ -267,4 +267,5 @@ def non_halal_label(product) -> str:
     """ "Tidak halal: babi" — the declaration as shoppers see it on cards, cart and page."""
     if product.non_halal_ingredient:
         return _("Not halal: %(ingredient)s", ingredient=product.non_halal_ingredient)
-    return _("Not halal")
+    # Declared before the ingredient was asked for.
+    return _("Non-halal: contains non-halal ingredients")
