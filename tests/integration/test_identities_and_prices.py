@@ -46,14 +46,14 @@ def saved_vendor() -> Vendor:
 def test_a_sole_trader_typing_the_old_npwp_is_asked_for_the_nik(application):
     response = fill_business(application, [food_category().id], legal_form="ud", npwp=OLD_NPWP)
     assert response.status_code == 200
-    assert "Isi NIK 16 angka Anda" in response.get_data(as_text=True)
+    assert "Isi NIK 16 digit Anda" in response.get_data(as_text=True)
     assert saved_vendor().npwp is None
 
 
 def test_an_individual_npwp_is_the_nik_and_must_be_a_valid_one(application):
     bad = fill_business(application, [food_category().id], npwp="3603011513900001")
     assert bad.status_code == 200
-    assert "NPWP 16 angka yang tidak diawali 0 adalah NIK" in bad.get_data(as_text=True)
+    assert "NPWP 16 digit yang tidak diawali 0 adalah NIK" in bad.get_data(as_text=True)
     good = fill_business(application, [food_category().id], npwp="3603015505900001")
     assert good.status_code == 302
     assert saved_vendor().npwp == "3603015505900001"
@@ -67,7 +67,7 @@ def test_a_cv_keeps_its_old_number_as_16_digits_and_a_bad_check_digit_is_a_warni
     warned = fill_business(application, [category], legal_form="cv", npwp="01.312.166.1-091.000")
     assert warned.status_code == 302
     page = application.get(warned.headers["Location"]).get_data(as_text=True)
-    assert "Angka kontrol NPWP 01.312.166.1-091.000 tidak cocok" in page
+    assert "Digit kontrol NPWP 01.312.166.1-091.000 tidak cocok" in page
     assert saved_vendor().npwp == "0013121661091000"
 
 
@@ -108,7 +108,7 @@ def test_an_unusual_account_length_is_saved_with_a_warning(application):
     response = fill_bank(application, bank_code="014", account="123456789")
     assert response.status_code == 302
     page = application.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Nomor rekening BCA biasanya 10 angka, yang ini 9 angka" in page
+    assert "Nomor rekening BCA biasanya 10 digit, yang ini 9 digit" in page
     assert saved_vendor().bank_account == "123456789"
 
 
