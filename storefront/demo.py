@@ -14,6 +14,7 @@ from storefront.auth.services import create_user, mark_email_verified
 from storefront.catalog.models import PermitKind, Product, ProductPermit, ProductStatus
 from storefront.catalog.permits import refresh_permit_status
 from storefront.categories import Category
+from storefront.clock import today_wib
 from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.phones import normalise_phone
@@ -263,19 +264,31 @@ DEMO_LOGINS = {
 }
 
 
-def _add_food_permits(product: Product, index: int) -> None:
-    """A P-IRT issued in Kabupaten Tangerang (3603) valid to the end of 2030, and a halal
-    certificate, so demo food is sellable under the 2026 halal rule."""
-    product.permits.append(
-        ProductPermit(
-            kind=PermitKind.PIRT.value,
-            number=f"2{index % 10}13603{index:02d}{index:04d}30",
-            expires_on=date(2030, 12, 31),
+# Demo permits that give `flask check-permits` something to do: one lapsing within 30 days
+# (a 30-day reminder), one within 90 (a 90-day reminder), one lapsed yesterday (hidden).
+PERMIT_SCENARIOS = {"GTG0006": 25, "GTG0007": 80, "GTG0008": -1}
+
+
+def _add_permits(product: Product, index: int, today: date) -> None:
+    """Food: a P-IRT issued in Kabupaten Tangerang (3603), valid five years from its issue date
+    (the "berlaku sampai" printed on it, whose year ends the number), and a halal certificate,
+    so demo food is sellable under the 2026 halal rule. Leather sandals: a halal certificate
+    (animal-derived material since 17 October 2026)."""
+    if product.category.is_food:
+        days_left = PERMIT_SCENARIOS.get(product.code, 365 * 4)
+        valid_until = today + timedelta(days=days_left)
+        product.permits.append(
+            ProductPermit(
+                kind=PermitKind.PIRT.value,
+                number=f"2{index % 10}13603{index:02d}{index:04d}{valid_until.year % 100:02d}",
+                issued_on=valid_until.replace(year=valid_until.year - 5),
+                expires_on=valid_until,
+            )
         )
-    )
-    product.permits.append(
-        ProductPermit(kind=PermitKind.HALAL.value, number=f"ID36110000{index:05d}0925")
-    )
+    if product.category.is_food or product.animal_derived:
+        product.permits.append(
+            ProductPermit(kind=PermitKind.HALAL.value, number=f"ID36110000{index:05d}0925")
+        )
 
 
 def _stock_shelves(vendors: dict[str, Vendor], *, staff_id: int) -> int:
@@ -403,8 +416,9 @@ def seed_demo_data(*, skip_if_seeded: bool = False) -> dict[str, int] | None:
             status=ProductStatus.APPROVED.value,
         )
         product.category = categories[category_slug]
-        if product.category.is_food:
-            _add_food_permits(product, index)
+        # Leather sandals: animal-derived material, so halal certificate or declaration.
+        product.animal_derived = category_slug == "alas-kaki"
+        _add_permits(product, index, today_wib())
         refresh_permit_status(product)
         db.session.add(product)
         added["products"] += 1

@@ -30,6 +30,17 @@ class AmountTooLarge(InvalidAmount):
     """A whole rupiah amount above MAX_AMOUNT (either sign)."""
 
 
+class CommaThousands(InvalidAmount):
+    """`25,000`: a comma followed by three digits. In Indonesian a comma marks decimals, so
+    this is "25 rupiah" to the rules and "twenty-five thousand" to the person who typed it
+    (phones set to English write it so). Refused, with the thousands reading in `understood`
+    so the message can ask "did you mean Rp25.000?"."""
+
+    def __init__(self, text: str, understood: int | None):
+        super().__init__(f"comma before three digits: {text[:40]!r}")
+        self.understood = understood
+
+
 def format_rupiah(amount: int | None) -> str:
     """`25000` -> `Rp25.000`: no space, dot for thousands, no decimals (Indonesian spelling)."""
     if amount is None:
@@ -40,13 +51,23 @@ def format_rupiah(amount: int | None) -> str:
     return f"{sign}Rp{abs(amount):,}".replace(",", ".")
 
 
-_AMOUNT = re.compile(r"^(?P<sign>-)?\s*(?:rp\.?)?\s*(?P<digits>\d{1,3}(?:\.\d{3})+|\d+)(?:,0+)?$")
+# Whole rupiah, optionally with zero "sen" (`,00`) or the price-tag dash (`,-` as in Rp25.000,-).
+_AMOUNT = re.compile(
+    r"^(?P<sign>-)?\s*(?:rp\.?)?\s*(?P<digits>\d{1,3}(?:\.\d{3})+|\d+)(?:,0{1,2}|,-{1,2})?$"
+)
+_COMMA_THOUSANDS = re.compile(r"^-?(?:rp\.?)?\d{1,3}(?:,\d{3})+(?:\.0{1,2})?$")
 
 
 def parse_rupiah(text: str) -> int:
-    """Read what a person types: `25000`, `25.000`, `Rp25.000`, `Rp 25.000,00`. Raises
-    InvalidAmount, or its kind AmountTooLarge past MAX_AMOUNT."""
+    """Read what a person types: `25000`, `25.000`, `Rp25.000`, `Rp 25.000,00`, `Rp25.000,-`.
+    Raises InvalidAmount; AmountTooLarge past MAX_AMOUNT; CommaThousands for `25,000`."""
     cleaned = (text or "").strip().lower().replace(" ", "")
+    if re.search(r",\d{3}(?!\d)", cleaned):
+        understood = None
+        if _COMMA_THOUSANDS.match(cleaned):
+            digits = re.sub(r"\.0{1,2}$", "", cleaned).replace(",", "")
+            understood = int(re.sub(r"[^0-9]", "", digits) or "0")
+        raise CommaThousands(text, understood)
     match = _AMOUNT.match(cleaned)
     if not match:
         raise InvalidAmount(f"not a rupiah amount: {text!r}")

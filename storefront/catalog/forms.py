@@ -15,20 +15,41 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from storefront.catalog.models import PermitKind
+from storefront.catalog.models import FoodType, PermitKind
 from storefront.forms import choices
-from storefront.money import MAX_AMOUNT, AmountTooLarge, InvalidAmount, format_rupiah, parse_rupiah
+from storefront.money import (
+    MAX_AMOUNT,
+    AmountTooLarge,
+    CommaThousands,
+    InvalidAmount,
+    format_rupiah,
+    parse_rupiah,
+)
 
 
 def too_large_message() -> str:
     return str(_l("At most %(amount)s.", amount=format_rupiah(MAX_AMOUNT)))
 
 
+def comma_message(exc: CommaThousands) -> str:
+    if exc.understood:
+        return str(
+            _l(
+                "In Indonesian a comma marks decimals: did you mean %(amount)s? Write it as "
+                "%(plain)s or %(dotted)s.",
+                amount=format_rupiah(exc.understood),
+                plain=str(exc.understood),
+                dotted=format_rupiah(exc.understood).removeprefix("Rp"),
+            )
+        )
+    return str(_l("In Indonesian a comma marks decimals: write thousands with a dot, e.g. 25.000."))
+
+
 class RupiahField(StringField):
     """Whole rupiah typed the way people write it: 25000, 25.000 or Rp25.000; at most
     MAX_AMOUNT."""
 
-    invalid_message = _l("Enter the price in whole rupiah, e.g. 25000 or 25.000.")
+    invalid_message = _l("Enter the price in whole rupiah, e.g. 25000, 25.000 or Rp25.000,-.")
 
     def process_formdata(self, valuelist):
         self.data = None
@@ -37,6 +58,8 @@ class RupiahField(StringField):
                 self.data = parse_rupiah(valuelist[0])
             except AmountTooLarge as exc:
                 raise ValueError(too_large_message()) from exc
+            except CommaThousands as exc:
+                raise ValueError(comma_message(exc)) from exc
             except InvalidAmount as exc:
                 raise ValueError(str(self.invalid_message)) from exc
 
@@ -73,9 +96,22 @@ class ProductForm(FlaskForm):
             NumberRange(min=1, max=3650, message=_l("Between 1 and 3650 days.")),
         ],
     )
+    food_type = SelectField(
+        _l("Type of food (food and drink only)"),
+        default=FoodType.PACKAGED.value,
+        choices=choices([(food_type.value, food_type.label) for food_type in FoodType]),
+    )
+    animal_derived = BooleanField(
+        _l("Made with animal-derived material (e.g. leather, bone, horn)")
+    )
     non_halal = BooleanField(
         _l("This product contains non-halal ingredients (shown clearly to shoppers)")
     )
+    non_halal_ingredient = StringField(
+        _l("Which non-halal ingredient?"), validators=[Length(max=120)]
+    )
+    # Shown when a price changes by more than half: 25000 typed as 250000 is a real mistake.
+    confirm_price = BooleanField(_l("Yes, this new price is right"))
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,9 +134,7 @@ class PermitForm(FlaskForm):
         validators=[DataRequired(message=_l("Enter the number.")), Length(max=60)],
     )
     issued_on = DateField(_l("Issued on"), validators=[Optional()])
-    expires_on = DateField(
-        _l("Valid until (BPOM; P-IRT is read from its number)"), validators=[Optional()]
-    )
+    expires_on = DateField(_l("Valid until (berlaku sampai), as printed"), validators=[Optional()])
     file = FileField(_l("Certificate (PDF, JPEG or PNG, optional)"))
 
 

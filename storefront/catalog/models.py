@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.categories import Category
@@ -32,6 +33,17 @@ class ProductStatus(LabelledEnum):
     REJECTED = "rejected", _l("Rejected")
 
 
+class FoodType(LabelledEnum):
+    """What kind of food a food-category product is; it decides which permits it needs."""
+
+    # Processed, packaged food (pangan olahan): P-IRT or BPOM MD/ML.
+    PACKAGED = "packaged", _l("Packaged processed food: needs a P-IRT or BPOM")
+    # Ready to eat, or packed in front of the buyer (siap saji): no P-IRT/BPOM (PP 86/2019).
+    READY_TO_EAT = "ready_to_eat", _l("Ready to eat, or packed in front of the buyer (siap saji)")
+    # Fresh, unprocessed produce (pangan segar): no P-IRT/BPOM; plant produce is halal-exempt.
+    FRESH = "fresh", _l("Fresh, unprocessed produce (fruit, vegetables…)")
+
+
 class Product(TimestampMixin, db.Model):
     __tablename__ = "products"
     __table_args__ = (
@@ -41,6 +53,7 @@ class Product(TimestampMixin, db.Model):
         CheckConstraint(
             "shelf_life_days IS NULL OR shelf_life_days > 0", name="shelf_life_positive"
         ),
+        check_in("food_type", FoodType, name="food_type_known"),
         Index("ix_products_vendor_status", "vendor_id", "status"),
         Index("ix_products_category_status", "category_id", "status"),
         # Newest-first listings (home, categories) read these in order instead of sorting
@@ -64,8 +77,20 @@ class Product(TimestampMixin, db.Model):
     allergens: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     storage: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     shelf_life_days: Mapped[int | None] = mapped_column()
-    # Made from non-halal ingredients, declared by the vendor and shown to shoppers.
+    food_type: Mapped[str] = mapped_column(
+        String(20), nullable=False, default=FoodType.PACKAGED.value, server_default="packaged"
+    )
+    # Made from non-halal ingredients, declared by the vendor and shown to shoppers wherever
+    # the product is (cards, cart, product page), naming the ingredient.
     non_halal: Mapped[bool] = mapped_column(nullable=False, default=False)
+    non_halal_ingredient: Mapped[str] = mapped_column(
+        String(120), nullable=False, default="", server_default=""
+    )
+    # Made from or with animal-derived material (leather, bone, horn...): halal certificate or
+    # non-halal declaration required whatever the category (mandatory from 17 October 2026).
+    animal_derived: Mapped[bool] = mapped_column(
+        nullable=False, default=False, server_default=sa_false()
+    )
     status: Mapped[str] = mapped_column(
         String(20), nullable=False, default=ProductStatus.DRAFT.value
     )
@@ -76,8 +101,6 @@ class Product(TimestampMixin, db.Model):
     # required permits are present, and the first date one of them stops being valid.
     permits_complete: Mapped[bool] = mapped_column(nullable=False, default=True)
     permits_valid_until: Mapped[date | None] = mapped_column(Date, index=True)
-    # The expiry date the vendor was last warned about, so the daily check warns once.
-    permit_warned_for: Mapped[date | None] = mapped_column(Date)
     review_comment: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -128,13 +151,34 @@ class ProductPermit(TimestampMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(10), nullable=False)
     number: Mapped[str] = mapped_column(String(40), nullable=False)
     issued_on: Mapped[date | None] = mapped_column(Date)
-    # None: no expiry (a halal certificate since PP 42/2024).
+    # None: no expiry (a halal certificate since PP 42/2024). A P-IRT's is the "berlaku sampai"
+    # printed on its SPP-IRT; a BPOM registration's the printed one, else issue + 5 years.
     expires_on: Mapped[date | None] = mapped_column(Date)
     file_path: Mapped[str | None] = mapped_column(String(255))
     mime: Mapped[str | None] = mapped_column(String(40))
     original_name: Mapped[str | None] = mapped_column(String(255))
 
     product: Mapped[Product] = relationship(back_populates="permits")
+
+
+class PermitReminder(db.Model):
+    """A reminder sent to the vendor before a permit lapses: one per permit, expiry date and
+    threshold (90, 30 or 7 days), so the daily `flask check-permits` never sends it twice and a
+    renewed permit (new expiry) is reminded about again."""
+
+    __tablename__ = "permit_reminders"
+    __table_args__ = (
+        UniqueConstraint("permit_id", "expires_on", "days_before", name="uq_permit_reminders_once"),
+        CheckConstraint("days_before > 0", name="days_before_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permit_id: Mapped[int] = mapped_column(
+        ForeignKey("product_permits.id", ondelete="CASCADE"), nullable=False
+    )
+    expires_on: Mapped[date] = mapped_column(Date, nullable=False)
+    days_before: Mapped[int] = mapped_column(nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class PriceChange(db.Model):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from storefront import audit, states
 from storefront.catalog.models import (
+    FoodType,
     PermitKind,
     PriceChange,
     Product,
@@ -22,14 +23,19 @@ from storefront.catalog.models import (
     ProductStatus,
     ProductStatusChange,
 )
-from storefront.catalog.permits import WARN_DAYS, refresh_permit_status
+from storefront.catalog.permits import (
+    halal_conflict,
+    refresh_permit_status,
+    reminder_days,
+    requirements,
+)
 from storefront.categories import Category
 from storefront.database import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.indonesia import identifiers
-from storefront.indonesia.identifiers import BPOM_VALIDITY_YEARS
 from storefront.money import MAX_AMOUNT, format_rupiah
+from storefront.settings.services import get_setting
 from storefront.uploads import delete_after_commit, save_image
 
 MAX_PHOTOS = 6
@@ -48,6 +54,22 @@ class ListingError(DomainError):
 
 class InvalidTransition(ListingError):
     pass
+
+
+class PriceChangeUnconfirmed(ListingError):
+    """A price that changes by more than the `price_change_confirm_percent` setting: Rp25.000
+    typed as 250000, or as 25,000 read the English way. The vendor confirms it first."""
+
+    def __init__(self, old: int, new: int):
+        super().__init__(
+            _l(
+                "The price changes from %(old)s to %(new)s. If that is right, tick the box "
+                "to confirm it.",
+                old=format_rupiah(old),
+                new=format_rupiah(new),
+            ),
+            field="price",
+        )
 
 
 def vendor_product(vendor_id: int, product_id: int) -> Product | None:
@@ -94,6 +116,9 @@ class ProductDetails:
     storage: str
     shelf_life_days: int | None
     non_halal: bool
+    non_halal_ingredient: str = ""
+    food_type: str = FoodType.PACKAGED.value
+    animal_derived: bool = False
 
 
 # Fields whose change sends an approved product back to review; price is not one of them.
@@ -108,7 +133,31 @@ REVIEWED_FIELDS = (
     "storage",
     "shelf_life_days",
     "non_halal",
+    "non_halal_ingredient",
+    "food_type",
+    "animal_derived",
 )
+
+
+def _check_halal_declaration(details: ProductDetails) -> None:
+    if details.food_type not in set(FoodType):
+        raise ListingError(_l("Choose the type of food."), field="food_type")
+    if details.non_halal and not details.non_halal_ingredient.strip():
+        # Shoppers see "Tidak halal: <ingredient>" on the card, in the cart and on the page.
+        raise ListingError(
+            _l("Name the non-halal ingredient, e.g. babi (pork) or angciu (rice wine)."),
+            field="non_halal_ingredient",
+        )
+    if not details.non_halal:
+        details.non_halal_ingredient = ""
+
+
+def price_change_needs_confirmation(old: int | None, new: int) -> bool:
+    """More than the `price_change_confirm_percent` setting (50 %) up or down."""
+    if not old or old == new:
+        return False
+    percent = int(get_setting("price_change_confirm_percent"))
+    return abs(new - old) * 100 > old * percent
 
 
 def _check_price(price: int) -> None:
@@ -130,6 +179,7 @@ def _unique_slug(name: str, product_id: int | None = None) -> str:
 
 def create_product(vendor, user, details: ProductDetails) -> Product:
     _check_price(details.price)
+    _check_halal_declaration(details)
     category = db.session.get(Category, details.category_id)
     if category is None:
         raise ListingError(_l("Choose a category."), field="category_id")
@@ -152,9 +202,23 @@ def create_product(vendor, user, details: ProductDetails) -> Product:
     return product
 
 
-def update_product(product: Product, user, details: ProductDetails) -> bool:
-    """Save the changes. Returns True when an approved product went back to review."""
+def update_product(
+    product: Product, user, details: ProductDetails, *, price_confirmed: bool = False
+) -> bool:
+    """Save the changes. Returns True when an approved product went back to review. A price
+    change beyond the confirmation threshold raises PriceChangeUnconfirmed unless confirmed."""
     _check_price(details.price)
+    _check_halal_declaration(details)
+    if not price_confirmed and price_change_needs_confirmation(product.price, details.price):
+        raise PriceChangeUnconfirmed(product.price, details.price)
+    if details.non_halal and any(p.kind == PermitKind.HALAL for p in product.permits):
+        raise ListingError(
+            _l(
+                "This product has a halal certificate, so it cannot be declared non-halal. "
+                "Delete the certificate first if the product is not halal."
+            ),
+            field="non_halal",
+        )
     if db.session.get(Category, details.category_id) is None:
         raise ListingError(_l("Choose a category."), field="category_id")
     changed = [f for f in REVIEWED_FIELDS if getattr(product, f) != getattr(details, f)]
@@ -201,25 +265,43 @@ def set_permit(
     stored_file=None,
     today: date,
 ) -> ProductPermit:
-    """Add or replace the product's permit of this kind, after checking its number."""
+    """Add or replace the product's permit of this kind, after checking its number and dates.
+
+    P-IRT: the "berlaku sampai" date printed on the SPP-IRT is required and must agree with the
+    year in the number. BPOM: the expiry printed on the registration, else issue + 5 years
+    (PerBPOM 23/2023). Halal: no expiry since PP 42/2024, but a certificate from the old
+    four-year rule may carry one.
+    """
+    if issued_on is not None and issued_on > today:
+        raise ListingError(_l("The issue date cannot be in the future."), field="issued_on")
     if kind == PermitKind.PIRT:
-        pirt = identifiers.parse_pirt(number, today=today)
+        if expires_on is None:
+            raise ListingError(
+                _l('Enter the "berlaku sampai" (valid until) date printed on the SPP-IRT.'),
+                field="expires_on",
+            )
+        pirt = identifiers.parse_pirt(
+            number, valid_until=expires_on, today=today, issued_on=issued_on
+        )
         number, expires_on = pirt.number, pirt.expires_on
     elif kind == PermitKind.BPOM:
         number = identifiers.parse_bpom(number).number
-        if expires_on is None and issued_on is not None:
-            try:
-                expires_on = issued_on.replace(year=issued_on.year + BPOM_VALIDITY_YEARS)
-            except ValueError:  # 29 February
-                expires_on = issued_on.replace(year=issued_on.year + BPOM_VALIDITY_YEARS, day=28)
+        expires_on = identifiers.bpom_expiry(issued_on=issued_on, expires_on=expires_on)
         if expires_on is None:
             raise ListingError(
-                _l("Enter the issue date or the expiry date of the BPOM registration."),
-                field="issued_on",
+                _l("Enter the expiry date printed on the BPOM registration, or its issue date."),
+                field="expires_on",
             )
     elif kind == PermitKind.HALAL:
         number = identifiers.parse_halal(number)
-        expires_on = None
+        if product.non_halal:
+            raise ListingError(
+                _l(
+                    "This product is declared non-halal. Untick the declaration before adding "
+                    "a halal certificate."
+                ),
+                field="number",
+            )
     if expires_on is not None and expires_on < today:
         raise ListingError(
             _l("This permit expired on %(date)s. Enter a valid one.", date=expires_on),
@@ -253,15 +335,27 @@ def submit(product: Product, user) -> None:
     db.session.refresh(product, ["category", "permits"])
     refresh_permit_status(product)
     if not product.permits_complete:
-        raise ListingError(
-            _l(
-                "Food and drink need a P-IRT or BPOM permit, and a halal certificate or a "
-                "non-halal declaration, before they can be sent for review."
-            ),
-            field="permits",
-        )
+        raise ListingError(missing_permits_message(product), field="permits")
     transition(product, ProductStatus.SUBMITTED, user)
     product.review_comment = None
+
+
+def missing_permits_message(product: Product):
+    """What the product still needs, in the words a vendor understands."""
+    if halal_conflict(product):
+        return _l("A product cannot have both a halal certificate and a non-halal declaration.")
+    needed = requirements(product)
+    if needed.food_safety and needed.halal:
+        return _l(
+            "Packaged food and drink need a P-IRT or BPOM permit, and a halal certificate or a "
+            "non-halal declaration, before they can be sent for review."
+        )
+    if needed.food_safety:
+        return _l("Packaged food and drink need a P-IRT or BPOM permit.")
+    return _l(
+        "This product needs a halal certificate, or a non-halal declaration naming the "
+        "ingredient, before it can be sent for review."
+    )
 
 
 def approve(product: Product, manager) -> None:
@@ -341,8 +435,10 @@ def delete_photo(product: Product, photo_id: int) -> None:
 
 
 def permit_alerts(vendor_id: int, today: date) -> tuple[list[Product], list[Product]]:
-    """The vendor's products whose permits expire within 30 days, and those already expired."""
-    horizon = date.fromordinal(today.toordinal() + WARN_DAYS)
+    """The vendor's products whose permits lapse within the first reminder window (90 days),
+    and those already lapsed."""
+    days = reminder_days()
+    horizon = date.fromordinal(today.toordinal() + (days[0] if days else 30))
     products = db.session.scalars(
         select(Product)
         .where(

@@ -30,6 +30,7 @@ with `visible_products()`.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
@@ -48,16 +49,32 @@ from sqlalchemy import (
 )
 from sqlalchemy import table as table_clause
 from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from storefront.catalog.models import Product
+from storefront.catalog.spelling import with_canonical_forms
 from storefront.categories import Category
 from storefront.extensions import db
 from storefront.vendors.models import Vendor
 
 TABLE = "product_search"
+WORDS = "product_search_words"
+VOCAB_CREATE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS product_search_vocab USING fts5vocab(product_search, 'row')"
+)
+# PostgreSQL's trigram indexes, where the pg_trgm extension can be installed (managed
+# databases do not always allow it): the nearest indexed words to a typo, and the substring
+# fallback. Without them both still work, by a prefix range and a scan.
+TRIGRAM_EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+TRIGRAM_INDEXES = (
+    f"CREATE INDEX IF NOT EXISTS ix_{TABLE}_document_trgm ON {TABLE} "
+    "USING gin (document gin_trgm_ops)",
+    f"CREATE INDEX IF NOT EXISTS ix_{WORDS}_trgm ON {WORDS} USING gin (word gin_trgm_ops)",
+)
 
 # Migration 0004 carries its own copy of these statements (migrations never import app code);
 # tests/integration/test_search.py checks that both build the same index.
@@ -72,8 +89,12 @@ SQLITE_CREATE = (
     # (the migration test compares the schema with create_all's and will say so).
     "CREATE TRIGGER IF NOT EXISTS product_search_forget_product AFTER DELETE ON products "
     "BEGIN DELETE FROM product_search WHERE rowid = old.id; END",
+    # Every distinct word in the index, for the spelling fallback (search.py: a word that
+    # starts no indexed word is matched to the nearest ones by edit distance). Migration 0012.
+    VOCAB_CREATE,
 )
 SQLITE_DROP = (
+    "DROP TABLE IF EXISTS product_search_vocab",
     "DROP TRIGGER IF EXISTS product_search_forget_product",
     "DROP TABLE IF EXISTS product_search",
 )
@@ -87,8 +108,13 @@ POSTGRESQL_CREATE = (
     f"CONSTRAINT fk_{TABLE}_product_id_products FOREIGN KEY (product_id) "
     "REFERENCES products (id) ON DELETE CASCADE)",
     f"CREATE INDEX IF NOT EXISTS ix_{TABLE}_tsv ON {TABLE} USING gin (tsv)",
+    # Every word ever indexed, for the spelling fallback (what FTS5's vocabulary table is on
+    # SQLite). Words of products since changed stay: a stale word only finds nothing.
+    f"CREATE TABLE IF NOT EXISTS {WORDS} (word text NOT NULL, "
+    f"CONSTRAINT pk_{WORDS} PRIMARY KEY (word))",
+    f"CREATE INDEX IF NOT EXISTS ix_{WORDS}_pattern ON {WORDS} (word text_pattern_ops)",
 )
-POSTGRESQL_DROP = (f"DROP TABLE IF EXISTS {TABLE}",)
+POSTGRESQL_DROP = (f"DROP TABLE IF EXISTS {WORDS}", f"DROP TABLE IF EXISTS {TABLE}")
 
 INDEXED_DIALECTS = ("sqlite", "postgresql")
 
@@ -107,6 +133,8 @@ pg_table = table_clause(
     column("document", Text),
     column("tsv", TSVECTOR),
 )
+words_table = table_clause(WORDS, column("word", Text))
+_WORD = re.compile(r"[^\W_]+")
 
 # PostgreSQL has no Indonesian stemmer, and an English one would mangle Indonesian words:
 # 'simple' only lower-cases, on both the document and the queries.
@@ -147,11 +175,35 @@ for _statement in POSTGRESQL_DROP:
     event.listen(db.metadata, "before_drop", DDL(_statement).execute_if(dialect="postgresql"))
 
 
+def create_trigram_index(connection: Connection) -> bool:
+    """Install pg_trgm and the trigram index on the documents, if the database allows it.
+    Returns whether the index exists. A refused extension (no privilege, not available)
+    leaves everything else as it was: the statement runs in a savepoint."""
+    if connection.dialect.name != "postgresql":
+        return False
+    try:
+        with connection.begin_nested():
+            connection.exec_driver_sql(TRIGRAM_EXTENSION)
+    except DBAPIError:
+        return False
+    for statement in TRIGRAM_INDEXES:
+        connection.exec_driver_sql(statement)
+    return True
+
+
+def _trigram_after_create(target, connection: Connection, **kw) -> None:
+    create_trigram_index(connection)
+
+
+event.listen(db.metadata, "after_create", _trigram_after_create)
+
+
 def create_index_objects(connection: Connection) -> None:
     """Create the index (and the SQLite trigger) where they are missing."""
     statements = {"sqlite": SQLITE_CREATE, "postgresql": POSTGRESQL_CREATE}
     for statement in statements.get(connection.dialect.name, ()):
         connection.exec_driver_sql(statement)
+    create_trigram_index(connection)
 
 
 # --- writing rows ----------------------------------------------------------------------------
@@ -181,12 +233,14 @@ def _documents(connection: Connection, ids: list[int]) -> list[dict]:
         labels = " ".join(
             plain(part) for part in (row.vendor_name, row.category_name, row.category_name_en)
         )
+        # Each word's canonical spelling goes in too ("kripik" -> "keripik"), so a query in
+        # any listed spelling finds it (catalog/spelling.py).
         documents.append(
             {
                 "pid": row.id,
-                "name": plain(row.name),
-                "labels": labels,
-                "description": plain(row.description),
+                "name": with_canonical_forms(plain(row.name)),
+                "labels": with_canonical_forms(labels),
+                "description": with_canonical_forms(plain(row.description)),
             }
         )
     return documents
@@ -219,8 +273,23 @@ def reindex_products(product_ids: Iterable[int], connection: Connection | None =
             connection.execute(delete(pg_table).where(pg_table.c.product_id.in_(ids)))
             if documents:
                 connection.execute(insert(pg_table).values(**_pg_values()), documents)
+                _remember_words(connection, documents)
         written += len(documents)
     return written
+
+
+def _remember_words(connection: Connection, documents: list[dict]) -> None:
+    words = {
+        word
+        for document in documents
+        for part in ("name", "labels", "description")
+        for word in _WORD.findall(document[part])
+    }
+    if words:
+        connection.execute(
+            pg_insert(words_table).on_conflict_do_nothing(),
+            [{"word": word} for word in sorted(words)],
+        )
 
 
 def _pg_values() -> dict:
@@ -256,6 +325,7 @@ def rebuild_search_index(connection: Connection | None = None) -> int:
         connection.execute(delete(fts_table))
     else:
         connection.execute(delete(pg_table))
+        connection.execute(delete(words_table))
     ids = list(connection.scalars(select(Product.id).order_by(Product.id)))
     count = reindex_products(ids, connection)
     if connection.dialect.name == "sqlite":

@@ -12,7 +12,7 @@ from storefront.catalog import bp
 from storefront.catalog import products as listings
 from storefront.catalog.forms import PERMIT_KINDS, PermitForm, PhotoForm, ProductForm
 from storefront.catalog.models import PermitKind, ProductStatus
-from storefront.catalog.permits import needs_permits
+from storefront.catalog.permits import needs_permits, requirements
 from storefront.categories import all_categories
 from storefront.clock import today_wib
 from storefront.files import send_private
@@ -45,6 +45,9 @@ def _details(form: ProductForm) -> listings.ProductDetails:
         storage=(form.storage.data or "").strip(),
         shelf_life_days=form.shelf_life_days.data,
         non_halal=bool(form.non_halal.data),
+        non_halal_ingredient=(form.non_halal_ingredient.data or "").strip(),
+        food_type=form.food_type.data,
+        animal_derived=bool(form.animal_derived.data),
     )
 
 
@@ -84,7 +87,7 @@ def new_product():
     )
 
 
-def _edit_page(product, form=None, permit_form=None, photo_form=None, status=200):
+def _edit_page(product, form=None, permit_form=None, photo_form=None, status=200, ask_price=False):
     return (
         render_template(
             "catalog/products/form.html",
@@ -94,6 +97,8 @@ def _edit_page(product, form=None, permit_form=None, photo_form=None, status=200
             photo_form=photo_form or PhotoForm(),
             permit_kinds=dict(PERMIT_KINDS),
             needs_permits=needs_permits(product),
+            needed=requirements(product),
+            ask_price=ask_price,
             prices=listings.price_history(product),
             max_photos=listings.MAX_PHOTOS,
             today=today_wib(),
@@ -110,9 +115,13 @@ def edit_product(product_id: int):
     form = ProductForm(obj=product, categories=all_categories())
     if form.validate_on_submit():
         try:
-            back_to_review = listings.update_product(product, current_user, _details(form))
+            back_to_review = listings.update_product(
+                product, current_user, _details(form), price_confirmed=form.confirm_price.data
+            )
         except listings.ListingError as exc:
             form_error(form, exc, default="name")
+            ask_price = isinstance(exc, listings.PriceChangeUnconfirmed)
+            return _edit_page(product, form=form, status=400, ask_price=ask_price)
         else:
             if back_to_review:
                 flash(_("Saved. The changes go live after a manager reviews them again."), "info")
@@ -228,3 +237,20 @@ def permit_alerts_for(vendor_id: int) -> tuple[list, list]:
     already expired. vendors/ sits below catalog/, so its dashboard template asks for them here
     instead of its view importing catalog."""
     return listings.permit_alerts(vendor_id, today_wib())
+
+
+@bp.app_template_global()
+def permit_number(permit) -> str:
+    """A permit number as printed on the label: `P-IRT No. 2093603010123-28` for a P-IRT."""
+    if permit.kind == PermitKind.PIRT:
+        return identifiers.format_pirt(permit.number)
+    return permit.number
+
+
+@bp.app_template_global()
+def non_halal_label(product) -> str:
+    """ "Tidak halal: babi" — the declaration as shoppers see it on cards, cart and page."""
+    if product.non_halal_ingredient:
+        return _("Not halal: %(ingredient)s", ingredient=product.non_halal_ingredient)
+    # Declared before the ingredient was asked for.
+    return _("Non-halal: contains non-halal ingredients")

@@ -1,4 +1,10 @@
-"""Indonesian banks vendors are paid through, and their account numbers."""
+"""Indonesian banks vendors are paid through, and their account numbers.
+
+Real vendors bank with more than the big banks: a syariah bank, a regional BPR or BPRS, a
+digital bank. The list below covers the common ones; any other is "Bank lain", typed with its
+name and code. Account lengths only give a warning: banks change them, and refusing a real
+account number would stop a vendor being paid.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from storefront.indonesia.identifiers import _SEPARATORS, InvalidIdentifier
 
@@ -44,7 +51,17 @@ BANKS: tuple[Bank, ...] = (
     Bank("426", "Bank Mega", _ANY_LENGTH),
     Bank("213", "SMBC Indonesia (BTPN, Jenius)", _ANY_LENGTH),
     Bank("147", "Bank Muamalat", (10,)),
+    Bank("536", "BCA Syariah", _ANY_LENGTH),
+    Bank("153", "Bank Sinarmas", _ANY_LENGTH),
+    Bank("506", "Bank Mega Syariah", _ANY_LENGTH),
+    Bank("501", "blu (BCA Digital)", _ANY_LENGTH),
+    Bank("490", "Bank Neo Commerce", _ANY_LENGTH),
+    Bank("567", "Allo Bank", _ANY_LENGTH),
 )
+
+# "Bank lain": a bank not in the list (a BPR or BPRS, another digital bank). The vendor types
+# its name and its code; the manager checks both with the first transfer.
+OTHER_BANK = "other"
 
 _BANKS_BY_CODE = {bank.code: bank for bank in BANKS}
 
@@ -53,28 +70,58 @@ def bank_by_code(code: str) -> Bank | None:
     return _BANKS_BY_CODE.get((code or "").strip())
 
 
-def parse_bank_account(text: str, bank_code: str) -> str:
-    """Check an account number against the chosen bank and return its digits."""
-    bank = bank_by_code(bank_code)
-    if bank is None:
+def parse_other_bank_code(text: str) -> str:
+    """The transfer code of a bank not in the list: the three-digit sandi bank of Bank
+    Indonesia, or the longer participant code some BPRs use for BI-FAST transfers."""
+    code = _SEPARATORS.sub("", text or "")
+    if re.fullmatch(r"[0-9]{3,7}", code) is None:
+        raise InvalidIdentifier(
+            _l(
+                "Enter the bank's transfer code in digits, e.g. 536 for BCA Syariah. Your "
+                "bank's branch or website can tell you."
+            )
+        )
+    return code
+
+
+@dataclass(frozen=True)
+class BankAccount:
+    number: str
+    # An unusual length for the bank: saved, but worth a second look.
+    warning: LazyString | None = None
+
+
+def parse_bank_account(text: str, bank_code: str) -> BankAccount:
+    """Check an account number: digits only, and a length the chosen bank uses (a warning
+    only). `bank_code` is a listed bank's code, or the typed code of another bank."""
+    if not (bank_code or "").strip():
         raise InvalidIdentifier(_l("Choose your bank from the list."))
     number = _SEPARATORS.sub("", text or "")
     if not re.fullmatch(r"[0-9]+", number):
         raise InvalidIdentifier(_l("Enter the account number in digits only, e.g. 1234567890."))
-    if len(number) not in bank.account_lengths:
-        shortest, longest = min(bank.account_lengths), max(bank.account_lengths)
-        if shortest == longest:
-            message = _l(
-                "An account number at %(bank)s has %(count)s digits. Check the number.",
-                bank=bank.name,
-                count=str(shortest),
-            )
-        else:
-            message = _l(
-                "An account number at %(bank)s has %(min)s to %(max)s digits. Check the number.",
-                bank=bank.name,
-                min=str(shortest),
-                max=str(longest),
-            )
-        raise InvalidIdentifier(message)
-    return number
+    if not 5 <= len(number) <= 20:
+        raise InvalidIdentifier(
+            _l("An account number has 5 to 20 digits. Check the number in your bank book.")
+        )
+    bank = bank_by_code(bank_code)
+    if bank is None or len(number) in bank.account_lengths:
+        return BankAccount(number)
+    shortest, longest = min(bank.account_lengths), max(bank.account_lengths)
+    if shortest == longest:
+        warning = _l(
+            "An account number at %(bank)s usually has %(count)s digits, this one has "
+            "%(length)s. It is saved; please check it.",
+            bank=bank.name,
+            count=str(shortest),
+            length=str(len(number)),
+        )
+    else:
+        warning = _l(
+            "An account number at %(bank)s usually has %(min)s to %(max)s digits, this one "
+            "has %(length)s. It is saved; please check it.",
+            bank=bank.name,
+            min=str(shortest),
+            max=str(longest),
+            length=str(len(number)),
+        )
+    return BankAccount(number, warning)

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from stdnum.id import npwp as stdnum_npwp
 
 from storefront.errors import DomainError
 from storefront.indonesia.regions import PROVINCES
@@ -166,22 +167,77 @@ def parse_nib(text: str) -> str:
     return number
 
 
-def parse_npwp(text: str, *, nik: str | None = None) -> str:
+# PMK 112/PMK.03/2022: from 1 July 2024 a resident individual's NPWP is their NIK, and every
+# other taxpayer's NPWP is 16 digits, "0" followed by the old 15-digit number. Sole traders
+# (usaha perorangan, UD) are individuals for tax: they have no NPWP of their own.
+INDIVIDUAL_LEGAL_FORMS = frozenset({"perorangan", "ud"})
+# Badan: companies (PT, PT Perorangan), partnerships (CV, firma) and cooperatives.
+ENTITY_LEGAL_FORMS = frozenset({"pt", "pt_perorangan", "cv", "firma", "koperasi"})
+
+
+@dataclass(frozen=True)
+class Npwp:
+    number: str
+    # Something worth a second look that does not stop the form (an old number whose check
+    # digit does not add up: DJP has issued a few, and the tax office is the authority).
+    warning: LazyString | None = None
+
+
+def parse_npwp(text: str, *, legal_form: str | None = None) -> Npwp:
     """Check an NPWP and return its 16-digit form.
 
-    `nik` is the applicant's NIK, accepted for the caller's convenience only: it is not compared,
-    because the NPWP given may be the business's, not the person's.
+    A 16-digit NPWP that does not start with 0 is a NIK and must be a valid one. The old
+    15-digit number (and its 16-digit form, 0 + 15 digits) belongs to a badan or koperasi; an
+    individual or sole trader who types it is asked for their NIK. The old number's check digit
+    (Luhn over its first nine digits, as python-stdnum checks it) only gives a warning.
     """
     number = _clean(text, "NPWP")
-    # PMK 112/PMK.03/2022: from 1 July 2024 a resident individual's NPWP is their NIK and every
-    # other taxpayer's NPWP is 16 digits, "0" followed by the old 15-digit number.
-    if _digits(number, 16):
-        return number
-    if _digits(number, 15):
-        return "0" + number
-    raise InvalidIdentifier(
-        _l("NPWP must have 16 digits, or 15 digits for an old NPWP, e.g. 01.234.567.8-901.000.")
-    )
+    if not (_digits(number, 16) or _digits(number, 15)):
+        raise InvalidIdentifier(
+            _l(
+                "NPWP must have 16 digits: your NIK if you are an individual, or 0 followed "
+                "by the old 15-digit NPWP of a business, e.g. 0012345678901000."
+            )
+        )
+    if len(number) == 16 and not number.startswith("0"):
+        try:
+            parse_nik(number)
+        except InvalidIdentifier as exc:
+            raise InvalidIdentifier(
+                _l(
+                    "A 16-digit NPWP that does not start with 0 is a NIK, and this one is not "
+                    "valid: %(reason)s",
+                    reason=exc.message,
+                )
+            ) from None
+        return Npwp(number)
+    old = number[-15:]
+    if legal_form in INDIVIDUAL_LEGAL_FORMS:
+        raise InvalidIdentifier(
+            _l(
+                "Since July 2024 the NPWP of an individual or sole trader is their NIK. "
+                "Enter your 16-digit NIK instead of the old NPWP."
+            )
+        )
+    warning = None
+    if not npwp_check_digit_ok(old):
+        warning = _l(
+            "The check digit of NPWP %(number)s does not add up. It is saved; please compare "
+            "it with the NPWP card or the DJP letter.",
+            number=format_old_npwp(old),
+        )
+    return Npwp("0" + old, warning)
+
+
+def npwp_check_digit_ok(old_number: str) -> bool:
+    """The ninth digit of an old 15-digit NPWP is a Luhn check digit over the first nine."""
+    return stdnum_npwp.is_valid(old_number)
+
+
+def format_old_npwp(old_number: str) -> str:
+    """`012345678901000` -> `01.234.567.8-901.000`, as printed on the card."""
+    n = old_number
+    return f"{n[:2]}.{n[2:5]}.{n[5:8]}.{n[8]}-{n[9:12]}.{n[12:]}"
 
 
 # --- P-IRT ------------------------------------------------------------------------------------
@@ -190,24 +246,38 @@ def parse_npwp(text: str, *, nik: str | None = None) -> str:
 @dataclass(frozen=True)
 class Pirt:
     number: str
+    packaging: int
     regency_code: str
+    # The "berlaku sampai" date printed on the SPP-IRT.
     expires_on: date
 
 
-# SPP-IRT is valid for at most five years (PerBPOM 22/2018), so an expiry year further ahead than
-# that is a typo.
-PIRT_MAX_VALIDITY_YEARS = 5
+# An SPP-IRT is valid for five years from its issue date and is then renewed (PerBPOM 22/2018
+# on the SPP-IRT, issued through OSS since PP 5/2021), so a date further ahead is a typo.
+PIRT_VALIDITY_YEARS = 5
+PIRT_MIN_DIGITS = 15
+PIRT_MAX_DIGITS = 20
 
 
-def parse_pirt(text: str, *, today: date) -> Pirt:
-    """Check a P-IRT (home-industry food) number and that it has not expired on `today`."""
+def parse_pirt_number(text: str) -> str:
+    """Check the shape of a P-IRT number and return its digits.
+
+    PerBPOM 22/2018 (as Perka BPOM HK.03.1.23.04.12.2205/2012 before it): "paling sedikit 15
+    digit" — packaging (1, a code from 1 to 8), food type (2), the Kemendagri code of the
+    issuing regency or city (4), product (2), producer (4) and, last, the two digits of the
+    year the certificate lapses. Longer numbers have longer product or producer parts.
+    """
     number = _clean(text, r"SPP\s*-?\s*IRT|P\s*-?\s*IRT")
-    # Format of PerBPOM 22/2018 (as in Perka BPOM HK.03.1.23.04.12.2205/2012): packaging (1),
-    # food type (2), Kemendagri code of the issuing regency or city (4), product (2),
-    # producer (4), and the last two digits of the year the permit expires (2).
-    if not _digits(number, 15):
+    if re.fullmatch(rf"[0-9]{{{PIRT_MIN_DIGITS},{PIRT_MAX_DIGITS}}}", number) is None:
         raise InvalidIdentifier(
-            _l("A P-IRT number has 15 digits, e.g. P-IRT No. 2093603010123-28.")
+            _l("A P-IRT number has at least 15 digits, e.g. P-IRT No. 2093603010123-28.")
+        )
+    if number[0] in "09":
+        raise InvalidIdentifier(
+            _l(
+                "The first digit of a P-IRT number is the packaging code, from 1 to 8. "
+                "Check the number on your SPP-IRT."
+            )
         )
     regency = number[3:7]
     if regency[:2] not in PROVINCES or regency[2:] == "00":
@@ -217,33 +287,82 @@ def parse_pirt(text: str, *, today: date) -> Pirt:
                 "issued it, e.g. 3603 for Kabupaten Tangerang."
             )
         )
-    year = 2000 + int(number[13:])
-    # The permit stays valid until the end of the year printed on it.
-    expires_on = date(year, 12, 31)
-    if expires_on < today:
+    return number
+
+
+def parse_pirt(
+    text: str, *, valid_until: date | None, today: date, issued_on: date | None = None
+) -> Pirt:
+    """Check a P-IRT number against the "berlaku sampai" date printed on its SPP-IRT.
+
+    The printed date governs: a certificate issued on 10 March 2021 lapsed on 10 March 2026,
+    not at the end of 2026 as the year in the number alone would suggest.
+    """
+    number = parse_pirt_number(text)
+    if valid_until is None:
+        raise InvalidIdentifier(
+            _l('Enter the "berlaku sampai" (valid until) date printed on the SPP-IRT.')
+        )
+    year_digits = number[-2:]
+    if f"{valid_until.year % 100:02d}" != year_digits:
         raise InvalidIdentifier(
             _l(
-                "This P-IRT expired at the end of %(year)s. Please renew it and enter the new "
-                "number.",
-                year=str(year),
+                "The last two digits of a P-IRT number are the year it lapses: %(digits)s "
+                "does not match the valid-until date %(date)s. Check both on your SPP-IRT.",
+                digits=year_digits,
+                date=valid_until.strftime("%d-%m-%Y"),
             )
         )
-    if year > today.year + PIRT_MAX_VALIDITY_YEARS:
+    if valid_until < today:
         raise InvalidIdentifier(
             _l(
-                "The last two digits of a P-IRT number are the year it expires, and %(year)s "
-                "is too far ahead. Check the number on your permit.",
-                year=str(year),
+                "This SPP-IRT lapsed on %(date)s. Please renew it and enter the new number.",
+                date=valid_until.strftime("%d-%m-%Y"),
             )
         )
-    return Pirt(number=number, regency_code=regency, expires_on=expires_on)
+    latest = _add_years(issued_on or today, PIRT_VALIDITY_YEARS)
+    if valid_until > latest:
+        raise InvalidIdentifier(
+            _l(
+                "An SPP-IRT is valid for at most five years, so %(date)s is too far ahead. "
+                "Check the date on your SPP-IRT.",
+                date=valid_until.strftime("%d-%m-%Y"),
+            )
+        )
+    return Pirt(
+        number=number, packaging=int(number[0]), regency_code=number[3:7], expires_on=valid_until
+    )
+
+
+def format_pirt(number: str) -> str:
+    """`209360301012328` -> `P-IRT No. 2093603010123-28`, as printed on labels."""
+    digits = re.sub(r"[^0-9]", "", number)
+    return f"P-IRT No. {digits[:-2]}-{digits[-2:]}"
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 # --- BPOM -------------------------------------------------------------------------------------
 
 # A BPOM marketing authorisation (izin edar) for processed food is valid for five years and must
-# then be renewed (PerBPOM 27/2017 on the registration of processed food).
+# then be renewed (PerBPOM 23/2023 on the registration of processed food, which replaced PerBPOM
+# 27/2017). The expiry printed on the registration governs; issue date + 5 years is the
+# fallback when only the issue date is known.
 BPOM_VALIDITY_YEARS = 5
+
+
+def bpom_expiry(*, issued_on: date | None, expires_on: date | None) -> date | None:
+    """The registration's expiry: the printed date, else issue date + 5 years."""
+    if expires_on is not None:
+        return expires_on
+    if issued_on is not None:
+        return _add_years(issued_on, BPOM_VALIDITY_YEARS)
+    return None
 
 
 @dataclass(frozen=True)
@@ -256,7 +375,7 @@ def parse_bpom(text: str) -> Bpom:
     """Check a BPOM processed-food registration number (MD or ML)."""
     number = _clean(text, r"BADAN\s*POM\s*RI|BPOM\s*RI|BPOM|RI")
     # MD is food made in Indonesia, ML food imported. Older numbers have 12 digits after the
-    # prefix; numbers issued in the risk-based format (PerBPOM 27/2017 as amended) have 15.
+    # prefix; numbers issued in the risk-based format (PerBPOM 23/2023) have 15.
     prefix, digits = number[:2], number[2:]
     if prefix not in ("MD", "ML"):
         raise InvalidIdentifier(
@@ -278,8 +397,10 @@ def parse_bpom(text: str) -> Bpom:
 def parse_halal(text: str) -> str:
     """Check a BPJPH halal certificate number and return it upper-case without spaces.
 
-    Since PP 42/2024 a halal certificate has no expiry date as long as the composition and the
-    production process stay the same, so no date is asked for or checked here.
+    Since UU 6/2023 (Cipta Kerja) and PP 42/2024 a halal certificate has no expiry date as long
+    as the composition and the production process stay the same. Certificates issued under the
+    old four-year rule (UU 33/2014 Pasal 42 as first enacted) carry a printed expiry: the
+    product's permits take it as an optional date (`catalog/products.py`).
     """
     number = _clean(text, r"SERTIFIKAT\s*HALAL|HALAL")
     # A "ketetapan halal" (KH…) is the halal determination of the MUI fatwa committee, an input to

@@ -18,7 +18,7 @@ from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
 from storefront.forms import flash_error, form_error
-from storefront.indonesia import banks, identifiers
+from storefront.indonesia import identifiers
 from storefront.manage import bp
 from storefront.navigation import page_number
 from storefront.orders import fulfilment
@@ -87,7 +87,7 @@ def _render_vendor(vendor: Vendor, revealed: dict | None = None, **forms):
         vendor=vendor,
         history=vendors.history(vendor),
         kinds=dict(DOCUMENT_KINDS),
-        bank=banks.bank_by_code(vendor.bank_code) if vendor.bank_code else None,
+        bank=vendors.bank_display_name(vendor),
         legal_forms=dict(identifiers.LEGAL_FORMS),
         masked=identifiers.mask,
         revealed=revealed or {},

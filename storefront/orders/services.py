@@ -401,13 +401,36 @@ def mark_paid(
             order.payment_reference = reference[:120]
             return
         order.reservation_id = reservation.id
-    ledger.commit_sale(
-        reservation,
-        "online",
-        reference_type="order",
-        reference_id=order.id,
-        actor_id=getattr(actor, "id", None),
-    )
+    expired = [
+        (line.batch.code or f"#{line.batch_id}", line.batch.expires_on, line.product_id)
+        for line in ledger.expired_lines(reservation, today_wib())
+    ]
+    try:
+        ledger.commit_sale(
+            reservation,
+            "online",
+            reference_type="order",
+            reference_id=order.id,
+            actor_id=getattr(actor, "id", None),
+        )
+    except ledger.HeldStockExpired as error:
+        _held_stock_expired(order, reservation, error, paid_with, amount, reference, actor)
+        return
+    if expired:
+        # The bag may already hold units of the expired batch: someone must swap them.
+        names = {line.product_id: line.product_name for line in order.lines}
+        problem = str(
+            _l(
+                "Held units expired before payment (%(batches)s); the sale took fresh units "
+                "from another batch. Swap them in the bag before handing it over.",
+                batches=", ".join(
+                    f"{names.get(pid, pid)} {code} ({day.isoformat()})"
+                    for code, day, pid in expired
+                ),
+            )
+        )
+        order.attention = problem
+        note(order, "problem", problem, actor=actor)
     order.paid_at = utcnow()
     _stamp_lines(order)
     order.paid_with = paid_with.value
@@ -426,6 +449,49 @@ def mark_paid(
         )
     else:
         note(order, "payment", _paid_comment(paid_with, reference), actor=actor)
+
+
+def _held_stock_expired(order, reservation, error, paid_with, amount, reference, actor) -> None:
+    """The held units expired and nothing can replace them.
+
+    At the counter no money changes hands: the cashier is told and nothing is recorded. A card
+    payment has already been taken: it is recorded, the hold released (the expired units go to
+    write-off) and the order flagged for a manager to refund or replace.
+    """
+    product = next(
+        (line.product_name for line in order.lines if line.product_id == error.product_id),
+        str(error.product_id),
+    )
+    if paid_with != PaidWith.CARD:
+        raise OrderError(
+            _l(
+                "%(product)s held for this order expired on %(date)s and no fresh stock is "
+                "left. Do not take payment: cancel the order or agree a replacement with the "
+                "shopper.",
+                product=product,
+                date=error.expired_on.isoformat(),
+            )
+        )
+    ledger.release(reservation)
+    order.attention = str(
+        _l(
+            "Paid, but %(product)s held for it expired on %(date)s and no fresh stock is left: "
+            "refund it or agree a replacement.",
+            product=product,
+            date=error.expired_on.isoformat(),
+        )
+    )
+    note(order, "problem", order.attention, actor=actor)
+    order.paid_at = utcnow()
+    _stamp_lines(order)
+    order.paid_with = paid_with.value
+    order.paid_amount = amount
+    order.payment_reference = reference[:120]
+    order.reserved_until = None
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        transition(
+            order, OrderStatus.PAID, actor=actor, comment=_paid_comment(paid_with, reference)
+        )
 
 
 def _stamp_lines(order: Order) -> None:

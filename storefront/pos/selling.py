@@ -129,7 +129,7 @@ def _checked(product_id: int, quantity: int) -> Product:
         )
     if quantity > MAX_QUANTITY:
         raise PosError(_l("At most %(max)d per line.", max=MAX_QUANTITY), "quantity")
-    available = ledger.available_quantity(product.id)
+    available = ledger.available_quantity(product.id, channel="counter")
     if quantity > available:
         raise PosError(ledger.OutOfStock(product.id, quantity, available).message, "quantity")
     return product
@@ -185,7 +185,7 @@ def lines_of(sale: RunningSale) -> list[SaleLineView]:
             select(Product).options(joinedload(Product.vendor)).where(Product.id.in_(sale.lines))
         )
     }
-    stock = ledger.available_quantities(products)
+    stock = ledger.available_quantities(products, channel="counter")
     return [
         SaleLineView(products[pid], quantity, stock.get(pid, 0))
         for pid, quantity in sale.lines.items()

@@ -22,6 +22,15 @@ DEFAULTS: dict[str, str] = {
     "minimum_payout": "50000",  # rupiah; smaller balances carry to the next statement
     # Batches expiring within this many days are listed for managers and vendors.
     "expiry_warning_days": "30",
+    # Online orders only take batches with at least this many days left before their expiry
+    # date; closer ones are sold at the counter, where the buyer sees the date (issue 14).
+    "online_min_shelf_life_days": "3",
+    # Intake warns when goods arrive with less than this share (%) of their shelf life left.
+    "intake_min_shelf_life_percent": "50",
+    # A price change by more than this share (%) of the old price asks the vendor to confirm.
+    "price_change_confirm_percent": "50",
+    # Days before a permit lapses on which its vendor is reminded (comma-separated).
+    "permit_reminder_days": "90,30,7",
     "demo_seeded_at": "",
     # Online orders hold their stock this long before the reservation is released.
     "reservation_minutes_card": "30",

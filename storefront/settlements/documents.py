@@ -10,10 +10,10 @@ from fpdf.enums import Align, XPos, YPos
 
 from storefront.csv_export import CsvWriter
 from storefront.dates import datetime_text
-from storefront.indonesia.banks import bank_by_code
 from storefront.money import format_rupiah
 from storefront.settlements.models import SettlementStatus
 from storefront.stock.documents import FONT, _date, _document, latin1
+from storefront.vendors.services import bank_display_name
 
 # The words for a statement's stored status (the pages and the PDF say the same).
 status_label = SettlementStatus.label_of
@@ -69,13 +69,12 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
         pdf.set_text_color(0, 0, 0)
     pdf.ln(2)
 
-    bank = bank_by_code(vendor.bank_code) if vendor.bank_code else None
     details = [
         (_("Vendor"), vendor.name),
         (_("Period"), _period(settlement)),
         (_("Status"), status_label(settlement.status)),
         (_("Statement no."), f"ST-{settlement.id:06d}"),
-        (_("Bank"), bank.name if bank else (vendor.bank_code or "-")),
+        (_("Bank"), bank_display_name(vendor) or "-"),
         (_("Account holder"), vendor.bank_holder or "-"),
     ]
     if settlement.closed_at:

@@ -43,6 +43,10 @@ class PayForm(FlaskForm):
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
     confirmed = BooleanField(_l("I confirm the amount differs from the net payable"))
+    holder_confirmed = StringField(
+        _l("Account holder's name as the bank showed it"),
+        validators=[Optional(), Length(max=120)],
+    )
     proof = FileField(_l("Proof of transfer (PDF, JPEG or PNG)"))
 
 

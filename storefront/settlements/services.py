@@ -363,6 +363,8 @@ class Payment:
     confirmed: bool = False
     proof_key: str | None = None
     proof_mime: str | None = None
+    # The account holder's name the bank showed before the transfer (its name check).
+    holder_confirmed: str = ""
 
 
 def mark_paid(settlement: Settlement, payment: Payment, *, actor) -> Settlement:
@@ -386,7 +388,23 @@ def mark_paid(settlement: Settlement, payment: Payment, *, actor) -> Settlement:
                 _l("The amount differs from the net payable: tick the box to confirm it."),
                 field="confirmed",
             )
+    vendor = db.session.get(Vendor, locked.vendor_id)
+    holder = " ".join(payment.holder_confirmed.split())[:120]
+    first_transfer = payment.amount > 0 and not vendor.bank_holder_confirmed
+    if first_transfer and not holder:
+        # A typo in a new account number pays a stranger; the name the bank shows before the
+        # first transfer is the only check that the account is the vendor's.
+        raise SettlementError(
+            _l(
+                "This is the first transfer to this account: enter the account holder's name "
+                "the bank showed before you sent it."
+            ),
+            field="holder_confirmed",
+        )
     transition(locked, SettlementStatus.PAID, actor=actor, comment=payment.note.strip())
+    if first_transfer:
+        vendor.bank_holder_confirmed = holder
+        vendor.bank_holder_confirmed_on = payment.paid_on
     locked.paid_on = payment.paid_on
     locked.paid_reference = payment.reference.strip()[:120]
     locked.paid_amount = payment.amount
@@ -402,6 +420,7 @@ def mark_paid(settlement: Settlement, payment: Payment, *, actor) -> Settlement:
             "net_payable": locked.net_payable,
             "reference": locked.paid_reference,
             "paid_on": payment.paid_on,
+            "holder_confirmed": bool(first_transfer),
         },
     )
     return locked

@@ -38,6 +38,7 @@ from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.money import InvalidAmount, parse_rupiah
 from storefront.shop.page_cache import cached
+from storefront.stock import ledger
 from storefront.stock.models import Batch, StockLevel
 from storefront.vendors.models import Vendor, VendorStatus
 
@@ -191,6 +192,9 @@ CARD_PRODUCT_COLUMNS = (
     Product.vendor_id,
     Product.category_id,
     Product.created_at,
+    # The "Tidak halal" badge on every card.
+    Product.non_halal,
+    Product.non_halal_ingredient,
 )
 
 
@@ -221,12 +225,12 @@ def in_stock(today: date | None = None):
     """Products a shopper can buy now. Each batch's on hand − reserved is never negative (a
     CHECK constraint), so "the sum over sellable batches is above zero" is the same as "some
     sellable batch has more on hand than reserved" — an EXISTS the database stops early on."""
-    today = today or today_wib()
+    first_expiry = ledger.sellable_from("online", today or today_wib())
     return exists().where(
         StockLevel.product_id == Product.id,
         StockLevel.on_hand > StockLevel.reserved,
         Batch.id == StockLevel.batch_id,
-        or_(Batch.expires_on.is_(None), Batch.expires_on >= today),
+        or_(Batch.expires_on.is_(None), Batch.expires_on >= first_expiry),
     )
 
 

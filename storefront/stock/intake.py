@@ -22,6 +22,7 @@ from storefront.clock import today_wib
 from storefront.database import ensure_write_lock
 from storefront.extensions import db
 from storefront.numbering import next_daily_number
+from storefront.settings.services import get_setting
 from storefront.stock import ledger
 from storefront.stock.ledger import StockError
 from storefront.stock.models import Batch, IntakeReceipt
@@ -220,6 +221,33 @@ def _check_lines(vendor: Vendor, lines: Sequence[IntakeLine], today: date) -> di
                     line=index,
                 )
     return products
+
+
+def shelf_life_left_percent(batch: Batch, today: date) -> int | None:
+    """How much of its shelf life a batch still has, in percent; None when unknown (no expiry,
+    or neither a production date nor the product's shelf life to measure it against)."""
+    if batch.expires_on is None:
+        return None
+    if batch.produced_on is not None:
+        total = (batch.expires_on - batch.produced_on).days
+    else:
+        total = batch.product.shelf_life_days or 0
+    if total <= 0:
+        return None
+    return max(0, (batch.expires_on - today).days) * 100 // total
+
+
+def short_shelf_life(batches: Iterable[Batch], today: date) -> list[tuple[Batch, int]]:
+    """Batches that arrived with less of their shelf life left than the setting
+    `intake_min_shelf_life_percent` (50): the outlet can still take them, but they will likely
+    go back unsold, and online they stop selling `online_min_shelf_life_days` before expiry."""
+    minimum = int(get_setting("intake_min_shelf_life_percent"))
+    short = []
+    for batch in batches:
+        left = shelf_life_left_percent(batch, today)
+        if left is not None and left < minimum:
+            short.append((batch, left))
+    return short
 
 
 def _next_number(today: date) -> str:

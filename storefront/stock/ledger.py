@@ -13,10 +13,12 @@ action does, once, and a StockError raised half-way leaves it to roll everything
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, nulls_last, or_, select
 
@@ -24,6 +26,7 @@ from storefront.clock import today_wib
 from storefront.database import ensure_write_lock, utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
+from storefront.settings.services import get_setting
 from storefront.stock.models import (
     Batch,
     MovementKind,
@@ -56,6 +59,18 @@ class OutOfStock(StockError):
 
 class InvalidReservation(StockError):
     pass
+
+
+class HeldStockExpired(StockError):
+    """Units held for a buyer expired before the sale, and no other batch can replace them."""
+
+    def __init__(self, product_id: int, expired_on: date, missing: int):
+        super().__init__(
+            _l("The held units expired on %(date)s and no fresh stock is left.", date=expired_on)
+        )
+        self.product_id = product_id
+        self.expired_on = expired_on
+        self.missing = missing
 
 
 SALE_KINDS = {"online": MovementKind.ONLINE_SALE, "counter": MovementKind.COUNTER_SALE}
@@ -205,32 +220,59 @@ def correct_count(
 # --- what can be sold ----------------------------------------------------------------------
 
 
-def _sellable(today: date):
-    """Batches that may be sold: not expired (FEFO picks the earliest expiry first)."""
-    return or_(Batch.expires_on.is_(None), Batch.expires_on >= today)
+def sellable_from(channel: str, today: date) -> date:
+    """The earliest expiry date a batch may have to be sold on `channel` today.
+
+    Expired batches are sold nowhere. Online, a batch must also keep the setting
+    `online_min_shelf_life_days` (3) left: a parcel collected or delivered a day or two later
+    must not reach the buyer expired. Closer batches are sold at the counter, where the buyer
+    sees the date on the pack.
+    """
+    if channel == "online":
+        return today + timedelta(days=_online_min_shelf_life_days())
+    return today
 
 
-def available_quantity(product_id: int, today: date | None = None) -> int:
-    """On hand − reserved, over the product's batches that have not expired."""
-    today = today or today_wib()
+def _online_min_shelf_life_days() -> int:
+    # A listing page asks several times (in-stock filter, stock badges): read the setting once
+    # per request. Commands and jobs read it each time, so a change is seen at once.
+    if not has_request_context():
+        return int(get_setting("online_min_shelf_life_days"))
+    if "online_min_shelf_life_days" not in g:
+        g.online_min_shelf_life_days = int(get_setting("online_min_shelf_life_days"))
+    return g.online_min_shelf_life_days
+
+
+def _sellable(first_expiry: date):
+    """Batches that may be sold: none, or a later expiry (FEFO picks the earliest first)."""
+    return or_(Batch.expires_on.is_(None), Batch.expires_on >= first_expiry)
+
+
+def available_quantity(
+    product_id: int, today: date | None = None, *, channel: str = "online"
+) -> int:
+    """On hand − reserved, over the product's batches that may be sold on `channel`."""
+    first_expiry = sellable_from(channel, today or today_wib())
     total = db.session.scalar(
         select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
         .join(Batch, Batch.id == StockLevel.batch_id)
-        .where(StockLevel.product_id == product_id, _sellable(today))
+        .where(StockLevel.product_id == product_id, _sellable(first_expiry))
     )
     return int(total or 0)
 
 
-def available_quantities(product_ids: Iterable[int], today: date | None = None) -> dict[int, int]:
+def available_quantities(
+    product_ids: Iterable[int], today: date | None = None, *, channel: str = "online"
+) -> dict[int, int]:
     """`available_quantity` for many products in one query (list pages)."""
     ids = list(set(product_ids))
     if not ids:
         return {}
-    today = today or today_wib()
+    first_expiry = sellable_from(channel, today or today_wib())
     rows = db.session.execute(
         select(StockLevel.product_id, func.sum(StockLevel.on_hand - StockLevel.reserved))
         .join(Batch, Batch.id == StockLevel.batch_id)
-        .where(StockLevel.product_id.in_(ids), _sellable(today))
+        .where(StockLevel.product_id.in_(ids), _sellable(first_expiry))
         .group_by(StockLevel.product_id)
     )
     found = {product_id: int(total or 0) for product_id, total in rows}
@@ -243,8 +285,9 @@ class Line:
     quantity: int
 
 
-def _allocate(lines: list[Line], today: date) -> list[tuple[Batch, StockLevel, int]]:
-    """FEFO: each product's quantity from its earliest-expiring sellable batches, locked."""
+def _allocate(lines: list[Line], first_expiry: date) -> list[tuple[Batch, StockLevel, int]]:
+    """FEFO: each product's quantity from its earliest-expiring batches that expire on or after
+    `first_expiry` (see `sellable_from`), locked."""
     wanted: dict[int, int] = {}
     for line in lines:
         if line.quantity <= 0:
@@ -255,7 +298,7 @@ def _allocate(lines: list[Line], today: date) -> list[tuple[Batch, StockLevel, i
         .join(StockLevel, StockLevel.batch_id == Batch.id)
         .where(
             Batch.product_id.in_(wanted),
-            _sellable(today),
+            _sellable(first_expiry),
             StockLevel.on_hand > StockLevel.reserved,
         )
         .order_by(nulls_last(Batch.expires_on.asc()), Batch.id)
@@ -285,7 +328,7 @@ def reserve(
     changes nothing when any line cannot be filled completely."""
     ensure_write_lock()
     now = now or utcnow()
-    allocation = _allocate(list(lines), today_wib())
+    allocation = _allocate(list(lines), sellable_from("online", today_wib()))
     reservation = Reservation(
         status=ReservationStatus.ACTIVE.value, expires_at=now + ttl, reference=reference[:60]
     )
@@ -330,10 +373,20 @@ def commit_sale(
     reference_id: int | None,
     actor_id: int | None = None,
 ) -> list[StockMovement]:
-    """Turn held units into sale movements (the order was paid)."""
+    """Turn held units into sale movements (the order was paid).
+
+    A hold can outlive its batch (a 48-hour pay-at-outlet hold on goods expiring tomorrow):
+    units of a batch that expired meanwhile are never sold. They are replaced FEFO from the
+    product's other unexpired batches (the reservation's lines follow, so the pick list shows
+    the batch sold); when that is not enough, HeldStockExpired is raised before anything
+    changes and the caller decides (refuse the payment, or flag a paid order).
+    """
     ensure_write_lock()
     kind = SALE_KINDS[channel]
     reservation = _lock_reservation(reservation)
+    today = today_wib()
+    if expired_lines(reservation, today):
+        _replace_expired(reservation, today)
     levels = _lock_levels(line.batch_id for line in reservation.lines)
     movements = []
     for line in reservation.lines:
@@ -355,13 +408,78 @@ def commit_sale(
     return movements
 
 
+def expired_lines(reservation: Reservation, today: date) -> list[ReservationLine]:
+    """The reservation's lines whose batch has expired by `today`."""
+    return [
+        line
+        for line in reservation.lines
+        if line.batch.expires_on is not None and line.batch.expires_on < today
+    ]
+
+
+def _replace_expired(reservation: Reservation, today: date) -> None:
+    """Move the hold of expired lines onto the product's other sellable batches (FEFO).
+
+    Every level involved is locked in one batch-id-ordered statement, and the shortfall is
+    checked before anything changes.
+    """
+    expired = expired_lines(reservation, today)
+    wanted: dict[int, int] = defaultdict(int)
+    expired_on: dict[int, date] = {}
+    for line in expired:
+        wanted[line.product_id] += line.quantity
+        expired_on[line.product_id] = min(
+            line.batch.expires_on, expired_on.get(line.product_id, line.batch.expires_on)
+        )
+    expired_ids = {line.batch_id for line in expired}
+    candidates = db.session.execute(
+        select(Batch.id, Batch.product_id)
+        .join(StockLevel, StockLevel.batch_id == Batch.id)
+        .where(
+            Batch.product_id.in_(wanted),
+            _sellable(today),
+            Batch.id.not_in(expired_ids),
+        )
+        .order_by(nulls_last(Batch.expires_on.asc()), Batch.id)
+    ).all()
+    levels = _lock_levels(
+        [line.batch_id for line in reservation.lines] + [batch_id for batch_id, _ in candidates]
+    )
+    for product_id, quantity in wanted.items():
+        free = sum(
+            levels[batch_id].on_hand - levels[batch_id].reserved
+            for batch_id, batch_product in candidates
+            if batch_product == product_id
+        )
+        if free < quantity:
+            raise HeldStockExpired(product_id, expired_on[product_id], quantity - free)
+    for line in expired:
+        levels[line.batch_id].reserved -= line.quantity
+        reservation.lines.remove(line)
+    for product_id, quantity in wanted.items():
+        remaining = quantity
+        for batch_id, batch_product in candidates:
+            if batch_product != product_id or remaining == 0:
+                continue
+            level = levels[batch_id]
+            take = min(remaining, level.on_hand - level.reserved)
+            if take > 0:
+                level.reserved += take
+                reservation.lines.append(
+                    ReservationLine(batch_id=batch_id, product_id=product_id, quantity=take)
+                )
+                remaining -= take
+    db.session.flush()
+
+
 def record_counter_sale(
     lines: Iterable[Line], *, reference_type: str, reference_id: int | None, actor_id: int
 ) -> list[StockMovement]:
-    """A sale at the counter: FEFO allocation and sale movements in one step."""
+    """A sale at the counter: FEFO allocation and sale movements in one step. The counter may
+    sell batches close to expiry (the buyer sees the date); never expired ones."""
     ensure_write_lock()
     movements = []
-    for batch, level, quantity in _allocate(list(lines), today_wib()):
+    for batch, level, quantity in _allocate(list(lines), sellable_from("counter", today_wib())):
         movements.append(
             _move(
                 level,

@@ -52,7 +52,6 @@ def notify_bank_change(vendor: Vendor, actor: User, before: dict) -> None:
     `before` is `profile.bank_snapshot` taken before the change (already masked)."""
     outlet = get_settings("outlet_name", "whatsapp", "outlet_email")
     old_bank = bank_by_code(before["bank_code"]) if before.get("bank_code") else None
-    new_bank = bank_by_code(vendor.bank_code)
     old_name = old_bank.name if old_bank else before.get("bank_code")
     old = " ".join(part for part in (old_name, before.get("account")) if part)
     for recipient in services.owner_recipients(vendor):
@@ -68,5 +67,5 @@ def notify_bank_change(vendor: Vendor, actor: User, before: dict) -> None:
             actor=actor,
             when=utcnow(),
             old=old or "—",
-            new=f"{new_bank.name if new_bank else vendor.bank_code} {mask(vendor.bank_account)}",
+            new=f"{services.bank_display_name(vendor)} {mask(vendor.bank_account)}",
         )

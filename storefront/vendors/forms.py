@@ -158,10 +158,43 @@ class BankForm(FlaskForm):
         _l("Account holder name"),
         validators=[DataRequired(message=_l("Enter the account holder's name.")), Length(max=120)],
     )
+    # "Bank lain": a BPR, BPRS or digital bank that is not in the list.
+    other_bank_name = StringField(
+        _l("Bank name (if “Other bank”)"), validators=[Optional(), Length(max=80)]
+    )
+    other_bank_code = StringField(
+        _l("Bank transfer code (if “Other bank”)"), validators=[Optional(), Length(max=12)]
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.bank_code.choices = choices((b.code, b.name) for b in banks.BANKS)
+        self.bank_code.choices = choices(
+            [(b.code, b.name) for b in banks.BANKS]
+            + [(banks.OTHER_BANK, _l("Other bank (BPR, BPRS, digital bank…)"))]
+        )
+
+    @classmethod
+    def for_vendor(cls, vendor) -> BankForm:
+        """The form filled with the saved bank (never the account number)."""
+        other = bool(vendor.bank_name)
+        return cls(
+            data={
+                "bank_code": banks.OTHER_BANK if other else vendor.bank_code,
+                "holder": vendor.bank_holder,
+                "other_bank_name": vendor.bank_name or "",
+                "other_bank_code": vendor.bank_code if other else "",
+            }
+        )
+
+    def bank_input(self) -> dict:
+        """The arguments of `services.save_bank` after the vendor."""
+        return {
+            "bank_code": self.bank_code.data,
+            "account": self.account.data,
+            "holder": self.holder.data,
+            "other_bank_name": self.other_bank_name.data or "",
+            "other_bank_code": self.other_bank_code.data or "",
+        }
 
 
 class SubmitApplicationForm(FlaskForm):

@@ -114,6 +114,13 @@ class Vendor(TimestampMixin, db.Model):
     bank_code: Mapped[str | None] = mapped_column(String(20))
     bank_account: Mapped[str | None] = mapped_column(EncryptedString)
     bank_holder: Mapped[str | None] = mapped_column(String(120))
+    # A bank not in `indonesia.banks.BANKS` ("Bank lain": a BPR, BPRS or digital bank): its
+    # name as the vendor typed it; `bank_code` then holds the code they typed.
+    bank_name: Mapped[str | None] = mapped_column(String(80))
+    # The holder name the bank showed the manager at the first transfer to this account, and
+    # when: the proof that the account is the vendor's. Cleared when the account changes.
+    bank_holder_confirmed: Mapped[str | None] = mapped_column(String(120))
+    bank_holder_confirmed_on: Mapped[date | None] = mapped_column(Date)
 
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

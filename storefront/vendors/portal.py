@@ -16,7 +16,6 @@ from storefront.auth.access import ANY_ACCOUNT, role_required, unverified_email_
 from storefront.auth.models import Role
 from storefront.auth.sessions import ask_for_password
 from storefront.forms import flash_error, form_error
-from storefront.indonesia.banks import bank_by_code
 from storefront.indonesia.identifiers import InvalidIdentifier, mask
 from storefront.links import external_url
 from storefront.mail import send_mail
@@ -307,17 +306,18 @@ def bank():
     if (confirm := ask_for_password()) is not None:
         return confirm
     vendor = member.vendor
-    form = BankForm(data={"bank_code": vendor.bank_code, "holder": vendor.bank_holder})
+    form = BankForm.for_vendor(vendor)
     if form.validate_on_submit():
         before = bank_snapshot(vendor)
         old_holder = vendor.bank_holder
-        old_values = (vendor.bank_code, vendor.bank_account, old_holder)
+        old_values = (vendor.bank_code, vendor.bank_name, vendor.bank_account, old_holder)
         try:
-            services.save_bank(vendor, form.bank_code.data, form.account.data, form.holder.data)
-        except InvalidIdentifier as exc:
+            warnings = services.save_bank(vendor, **form.bank_input())
+        except (services.VendorError, InvalidIdentifier) as exc:
             form_error(form, exc, default="account")
         else:
-            if (vendor.bank_code, vendor.bank_account, vendor.bank_holder) == old_values:
+            new_values = (vendor.bank_code, vendor.bank_name, vendor.bank_account)
+            if (*new_values, vendor.bank_holder) == old_values:
                 database.rollback()
                 flash(_("Nothing changed: this is already your bank account."), "info")
                 return redirect(url_for("vendors.bank"))
@@ -325,11 +325,13 @@ def bank():
             audit.record(current_user, "vendor.bank_change", vendor, before=before, after=after)
             notify_bank_change(vendor, current_user, before)
             flash(_("The bank account has been changed. We emailed the owner a notice."), "success")
+            for warning in warnings:
+                flash(str(warning), "warning")
             return redirect(url_for("vendors.bank"))
     return _render(
         "vendors/portal/bank.html",
         member,
         form=form,
-        current_bank=bank_by_code(vendor.bank_code) if vendor.bank_code else None,
+        bank_name=services.bank_display_name(vendor),
         masked_account=mask(vendor.bank_account),
     )

@@ -267,7 +267,9 @@ def unique_slug(name: str, vendor_id: int | None = None) -> str:
         slug, n = f"{base}-{n}", n + 1
 
 
-def save_business(vendor: Vendor, details: BusinessDetails) -> None:
+def save_business(vendor: Vendor, details: BusinessDetails) -> list:
+    """Save the business step; returns warnings to show (an NPWP check digit that does not add
+    up). Raises InvalidIdentifier for numbers that cannot be right."""
     _require_editable(vendor)
     # A NIB another vendor uses is saved like any other: refusing it here would tell anyone
     # which NIBs the outlet knows. The manager sees the overlap at review (`sharing_nib`), and
@@ -278,7 +280,15 @@ def save_business(vendor: Vendor, details: BusinessDetails) -> None:
         vendor.slug = unique_slug(vendor.name, vendor.id)
     vendor.legal_form = details.legal_form
     vendor.nib = nib
-    vendor.npwp = identifiers.parse_npwp(details.npwp) if details.npwp else None
+    try:
+        npwp = (
+            identifiers.parse_npwp(details.npwp, legal_form=details.legal_form)
+            if details.npwp
+            else None
+        )
+    except identifiers.InvalidIdentifier as exc:
+        raise VendorError(exc.message, field="npwp") from None
+    vendor.npwp = npwp.number if npwp else None
     vendor.address = details.address.strip()
     vendor.city = details.city
     vendor.kecamatan = details.kecamatan
@@ -287,20 +297,71 @@ def save_business(vendor: Vendor, details: BusinessDetails) -> None:
     vendor.categories = list(
         db.session.scalars(select(Category).where(Category.id.in_(details.category_ids)))
     )
+    return [npwp.warning] if npwp and npwp.warning else []
 
 
-def save_bank(vendor: Vendor, bank_code: str, account: str, holder: str) -> None:
-    vendor.bank_account = banks.parse_bank_account(account, bank_code)
+def save_bank(
+    vendor: Vendor,
+    bank_code: str,
+    account: str,
+    holder: str,
+    *,
+    other_bank_name: str = "",
+    other_bank_code: str = "",
+) -> list:
+    """Save the payout account; returns warnings (an unusual length for the bank). With
+    `bank_code` "other" ("Bank lain") the bank's name and transfer code are typed. A changed
+    account must be confirmed again at its first transfer."""
+    bank_name = None
+    if bank_code == banks.OTHER_BANK:
+        bank_name = " ".join((other_bank_name or "").split())[:80]
+        if not bank_name:
+            raise VendorError(_l("Enter the name of your bank."), field="other_bank_name")
+        try:
+            bank_code = banks.parse_other_bank_code(other_bank_code)
+        except identifiers.InvalidIdentifier as exc:
+            raise VendorError(exc.message, field="other_bank_code") from None
+    elif banks.bank_by_code(bank_code) is None:
+        raise VendorError(_l("Choose your bank from the list."), field="bank_code")
+    try:
+        parsed = banks.parse_bank_account(account, bank_code)
+    except identifiers.InvalidIdentifier as exc:
+        raise VendorError(exc.message, field="account") from None
+    if (vendor.bank_code, vendor.bank_account) != (bank_code, parsed.number):
+        vendor.bank_holder_confirmed = None
+        vendor.bank_holder_confirmed_on = None
+    vendor.bank_account = parsed.number
     vendor.bank_code = bank_code
+    vendor.bank_name = bank_name
     vendor.bank_holder = holder.strip()
+    return [parsed.warning] if parsed.warning else []
 
 
-def check_document_number(kind: DocumentKind, number: str, *, today: date) -> str:
-    """Normalise a certificate number by its kind, refusing malformed or expired ones."""
+def bank_display_name(vendor: Vendor) -> str:
+    """The payout bank's name: a listed bank's, or the one typed for "Bank lain" (with its
+    code, which the transfer needs)."""
+    if vendor.bank_name:
+        return f"{vendor.bank_name} ({vendor.bank_code})"
+    bank = banks.bank_by_code(vendor.bank_code or "")
+    return bank.name if bank else (vendor.bank_code or "")
+
+
+def check_document_number(
+    kind: DocumentKind,
+    number: str,
+    *,
+    today: date,
+    expires_on: date | None = None,
+    issued_on: date | None = None,
+) -> str:
+    """Normalise a certificate number by its kind, refusing malformed or expired ones. An
+    SPP-IRT is checked against the "berlaku sampai" date printed on it (`expires_on`)."""
     if kind == DocumentKind.NIB:
         return identifiers.parse_nib(number)
     if kind == DocumentKind.PIRT:
-        return identifiers.parse_pirt(number, today=today).number
+        return identifiers.parse_pirt(
+            number, valid_until=expires_on, today=today, issued_on=issued_on
+        ).number
     if kind == DocumentKind.BPOM:
         return identifiers.parse_bpom(number).number
     if kind == DocumentKind.HALAL:
@@ -320,7 +381,9 @@ def add_document(
     today: date,
 ) -> VendorDocument:
     _require_editable(vendor)
-    number = check_document_number(kind, number, today=today)
+    number = check_document_number(
+        kind, number, today=today, expires_on=expires_on, issued_on=issued_on
+    )
     if expires_on is not None and expires_on < today:
         raise VendorError(
             _l("This document expired on %(date)s. Upload a valid one.", date=expires_on),

@@ -15,7 +15,7 @@ from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.files import send_private
 from storefront.forms import flash_error, form_error
-from storefront.indonesia import banks, identifiers
+from storefront.indonesia import identifiers
 from storefront.security import no_store
 from storefront.settings.services import get_settings
 from storefront.uploads import UploadRejected
@@ -159,7 +159,7 @@ def _business_step(vendor):
     if form.validate_on_submit():
         city, _sep, kecamatan = form.location.data.partition("|")
         try:
-            vendors.save_business(
+            warnings = vendors.save_business(
                 vendor,
                 vendors.BusinessDetails(
                     name=form.name.data,
@@ -182,6 +182,8 @@ def _business_step(vendor):
         else:
             discard(old_logo)
             flash(_("Saved. You can come back to this application at any time."), "success")
+            for warning in warnings:
+                flash(str(warning), "warning")
             return _next("business")
     return _render_step("business", vendor, form=form, saved_npwp=identifiers.mask(vendor.npwp))
 
@@ -263,14 +265,16 @@ def _bank_step(vendor):
     # Replacing an account already given is a payout change: the password is asked again.
     if vendor.bank_account and (confirm := ask_for_password()) is not None:
         return confirm
-    form = BankForm(data={"bank_code": vendor.bank_code, "holder": vendor.bank_holder})
+    form = BankForm.for_vendor(vendor)
     if form.validate_on_submit():
         try:
-            vendors.save_bank(vendor, form.bank_code.data, form.account.data, form.holder.data)
-        except identifiers.InvalidIdentifier as exc:
+            warnings = vendors.save_bank(vendor, **form.bank_input())
+        except (vendors.VendorError, identifiers.InvalidIdentifier) as exc:
             form_error(form, exc, default="account")
         else:
             flash(_("Saved. You can come back to this application at any time."), "success")
+            for warning in warnings:
+                flash(str(warning), "warning")
             return _next("bank")
     return _render_step(
         "bank", vendor, form=form, masked_account=identifiers.mask(vendor.bank_account)
@@ -298,7 +302,7 @@ def _submit_step(vendor):
         form=form,
         terms=consignment_terms(),
         kinds=dict(DOCUMENT_KINDS),
-        bank=banks.bank_by_code(vendor.bank_code) if vendor.bank_code else None,
+        bank=vendors.bank_display_name(vendor),
         masked=identifiers.mask,
     )
 

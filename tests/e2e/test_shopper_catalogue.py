@@ -62,5 +62,5 @@ def test_search_filter_halal_and_open_a_product(page, ctx):
     expect(page.get_by_role("heading", level=1)).to_have_text("Kopi Robusta Bubuk")
     expect(page.get_by_text("Sisa 3").first).to_be_visible()
     expect(page.get_by_text("ID36110000123450925").first).to_be_visible()
-    expect(page.get_by_text("P-IRT 209360301012330").first).to_be_visible()
+    expect(page.get_by_text("P-IRT No. 2093603010123-30").first).to_be_visible()
     expect(page.get_by_text("Rp45.000").first).to_be_visible()

@@ -268,9 +268,13 @@ def test_vendor_applies_is_approved_and_lists_a_food_product(page, app, browser,
         permits = page.locator("#permits")
         permits.get_by_label("Permit", exact=True).select_option("pirt")
         permits.get_by_label("Number", exact=True).fill(f"P-IRT No. 2093603010123-{expires:02d}")
+        # The "berlaku sampai" printed on the SPP-IRT; its year ends the number.
+        permits.get_by_label("Valid until (berlaku sampai), as printed").fill(
+            f"20{expires:02d}-06-30"
+        )
         permits.get_by_role("button", name="Save permit").click()
         expect(page.get_by_text("Permit saved.")).to_be_visible()
-        expect(permits).to_contain_text(f"2093603010123{expires:02d}")
+        expect(permits).to_contain_text(f"P-IRT No. 2093603010123-{expires:02d}")
 
         permits.get_by_label("Permit", exact=True).select_option("halal")
         permits.get_by_label("Number", exact=True).fill("ID36110000123450925")

@@ -268,6 +268,7 @@ def _trade_for_a_day() -> BusyDemo:
         paid_on=today,
         reference="TRF-BUSY-0001",
         amount=statement.net_payable,
+        holder_confirmed="SITI NURHAYATI",
         proof_key=proof.path,
         proof_mime=proof.mime,
     )

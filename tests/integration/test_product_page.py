@@ -115,7 +115,7 @@ def test_product_page_shows_permits_details_and_the_maker(client, maker, food):
 
     html = page(client, "/product/keripik-singkong-balado")
     assert "Halal ID36110000123450925" in html
-    assert "P-IRT 2093603010123-30" in html
+    assert "P-IRT No. 2093603010123-30" in html
     assert "BPOM RI MD240935001200027" in html
     assert "Rp18.000" in html and "bungkus" in html and "250 g" in html
     assert "Singkong, cabai, gula, garam" in html

@@ -483,6 +483,7 @@ def test_payment_rules_draft_refused_other_amount_needs_a_confirmed_note(month):
         amount=187_574,
         note="Biaya transfer Rp2.500",
         confirmed=True,
+        holder_confirmed="DAPUR NYAI",
     )
     service.mark_paid(statement(a), confirmed, actor=manager)
     db.session.commit()
@@ -551,7 +552,13 @@ def test_manager_generates_closes_pays_and_exports_payouts_through_the_pages(app
     proof = (io.BytesIO(b"%PDF-1.4\n%bukti transfer\n"), "bukti.pdf")
     paid = client.post_form(
         f"/manage/settlements/{a.id}/pay",
-        {"paid_on": "2026-11-03", "reference": "TRF-77", "amount": "190.074", "proof": proof},
+        {
+            "paid_on": "2026-11-03",
+            "reference": "TRF-77",
+            "amount": "190.074",
+            "proof": proof,
+            "holder_confirmed": "DAPUR NYAI",
+        },
         content_type="multipart/form-data",
         follow_redirects=True,
     )

@@ -120,15 +120,18 @@ def test_malformed_business_numbers_are_refused(client, ctx, field, value, messa
 def test_old_15_digit_npwp_is_stored_with_a_leading_zero(client, ctx):
     applicant(client)
     fill_owner(client)
-    fill_business(client, [food_category().id], npwp="01.234.567.8-901.000")
+    # A CV's old number; an individual is asked for the NIK instead (test_identities_and_prices).
+    fill_business(client, [food_category().id], legal_form="cv", npwp="01.234.567.8-901.000")
     assert vendor_row().npwp == "0012345678901000"
 
 
 def test_malformed_bank_account_is_refused(client, ctx):
     applicant(client)
     fill_owner(client)
-    response = fill_bank(client, account="12345")
+    # Too short for any bank (a length unusual for the chosen bank only warns).
+    response = fill_bank(client, account="1234")
     assert response.status_code == 200
+    assert "5 sampai 20 digit" in response.get_data(as_text=True)
     assert vendor_row().bank_account is None
 
 
@@ -152,7 +155,7 @@ def test_a_file_over_the_cap_is_refused(app, client, ctx):
 @pytest.mark.parametrize(
     ("kind", "number", "message"),
     [
-        ("pirt", "2093603010123-24", "2024"),
+        ("pirt", "2093603010123-24", "berlaku sampai"),  # the printed date is needed
         ("halal", "KH.36.2024.0001", "ketetapan halal"),
         ("bpom", "MX 240935001200027", "MD"),
     ],
@@ -162,6 +165,16 @@ def test_bad_permit_numbers_are_refused(client, ctx, kind, number, message):
     response = upload_document(client, kind=kind, number=number)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(VendorDocument)) == 0
+
+
+def test_a_pirt_document_is_checked_against_its_printed_date(client, ctx):
+    applicant(client)
+    lapsed = upload_document(
+        client, kind="pirt", number="P-IRT No. 2093603010123-24", expires_on="2024-05-20"
+    )
+    assert lapsed.status_code == 200
+    assert "20-05-2024" in lapsed.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(VendorDocument)) == 0
 
 

@@ -104,11 +104,12 @@ def test_the_saved_npwp_is_masked_kept_changed_or_removed(client, ctx):
     applicant(client)
     fill_owner(client)
     category = food_category()
-    assert fill_business(client, [category.id], npwp=NPWP).status_code == 302
+    # A CV's NPWP (an individual's would be the NIK).
+    assert fill_business(client, [category.id], legal_form="cv", npwp=NPWP).status_code == 302
     page = client.get("/partner/apply/business").get_data(as_text=True)
     assert NPWP not in page and "************1000" in page
 
-    assert fill_business(client, [category.id], npwp="").status_code == 302
+    assert fill_business(client, [category.id], legal_form="cv", npwp="").status_code == 302
     assert vendor_row().npwp == NPWP
     assert fill_business(client, [category.id], npwp=NIK).status_code == 302
     assert vendor_row().npwp == NIK

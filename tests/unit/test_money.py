@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from storefront.money import (
     MAX_AMOUNT,
+    CommaThousands,
     InvalidAmount,
     InvalidPercent,
     basis_points_to_percent,
@@ -145,3 +146,43 @@ def test_a_rate_reads_the_way_each_language_writes_it(basis_points, indonesian, 
     assert format_percent(basis_points, locale="id") == indonesian
     assert format_percent(basis_points, locale="en") == english
     assert basis_points_to_percent(basis_points) == Decimal(basis_points) / 100
+
+
+# --- prices as vendors type them (issue 14) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("Rp25.000,-", 25000),  # the price-tag spelling
+        ("Rp 25.000,--", 25000),
+        ("25.000,-", 25000),
+        ("Rp1.250.000,00", 1250000),
+        ("15000", 15000),
+    ],
+)
+def test_parse_rupiah_reads_price_tags(text, amount):
+    assert parse_rupiah(text) == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "understood"),
+    [
+        ("25,000", 25000),  # was read as Rp25: a product put on sale at 1/1000 of its price
+        ("Rp25,000", 25000),
+        ("1,250,000", 1250000),
+        ("Rp 25,000.00", 25000),
+        ("2,500", 2500),
+    ],
+)
+def test_a_comma_before_three_digits_is_refused_with_what_was_meant(text, understood):
+    with pytest.raises(CommaThousands) as info:
+        parse_rupiah(text)
+    assert info.value.understood == understood
+    assert isinstance(info.value, InvalidAmount)
+
+
+def test_a_comma_before_three_digits_in_a_muddle_has_no_reading():
+    with pytest.raises(CommaThousands) as info:
+        parse_rupiah("25.000,000")
+    assert info.value.understood is None

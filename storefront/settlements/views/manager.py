@@ -180,6 +180,7 @@ def settlement_pay(settlement_id: int):
         amount=amount,
         note=form.note.data or "",
         confirmed=form.confirmed.data,
+        holder_confirmed=form.holder_confirmed.data or "",
         proof_key=stored.path if stored else None,
         proof_mime=stored.mime if stored else None,
     )

@@ -10,6 +10,8 @@ from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
+from storefront.clock import shop_zone, today_wib
+from storefront.dates import date_text
 from storefront.extensions import db
 from storefront.forms import flash_error, form_error
 from storefront.navigation import page_number
@@ -181,6 +183,18 @@ def intake_submit():
         flash_error(exc)
         return _render_lines(form, vendor, products, 400)
     flash(_("Goods received: intake receipt %(number)s.", number=receipt.number), "success")
+    for batch, left in intake.short_shelf_life(receipt.batches, today_wib()):
+        flash(
+            _(
+                "%(product)s (batch %(batch)s) arrived with only %(left)d%% of its shelf life "
+                "left (expires %(date)s).",
+                product=batch.product.name,
+                batch=batch.code or "—",
+                left=left,
+                date=date_text(batch.expires_on),
+            ),
+            "warning",
+        )
     return redirect(url_for("stock.intake_receipt", receipt_id=receipt.id))
 
 
@@ -203,7 +217,11 @@ def _pdf(data: bytes, filename: str) -> Response:
 def intake_receipt(receipt_id: int):
     receipt = _receipt_or_404(receipt_id)
     units, value = intake.receipt_total(receipt)
-    return render_template("stock/intake/receipt.html", receipt=receipt, units=units, value=value)
+    received_on = receipt.created_at.astimezone(shop_zone()).date()
+    short = dict(intake.short_shelf_life(receipt.batches, received_on))
+    return render_template(
+        "stock/intake/receipt.html", receipt=receipt, units=units, value=value, short=short
+    )
 
 
 @bp.route("/manage/stock/intake/<int:receipt_id>.pdf")
