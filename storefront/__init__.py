@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     package's `init_app` (its blueprint, commands and signals). `config` overrides the
     environment's settings (tests)."""
     from storefront import (
+        admin,
         auth,
         catalog,
         database,
@@ -28,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
         models,  # noqa: F401  (every table, for create_all and Alembic)
         orders,
         pos,
+        reports,
         settlements,
         shop,
         stock,
@@ -37,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     from storefront.errors import register_error_handlers
     from storefront.security import register_host_check, register_security_headers
     from storefront.templating import register_template_helpers
-    from storefront.uploads import register_media_route
+    from storefront.uploads import UploadAwareRequest, register_media_route
 
     instance_path = Path(os.environ.get("STOREFRONT_INSTANCE", PROJECT_ROOT / "instance"))
     # Every view runs as one action in one unit of work (database.py, DESIGN invariant 11).
@@ -47,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.request_class = UploadAwareRequest
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
@@ -55,6 +58,8 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.init_app(app)
     database.init_app(app)
     for package in (shop, auth, catalog, orders, vendors, manage, stock, settlements, pos):
+        package.init_app(app)
+    for package in (reports, admin):
         package.init_app(app)
     register_media_route(app)
     app.cli.add_command(seed_demo)

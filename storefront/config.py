@@ -141,6 +141,8 @@ def load_config(instance_path: Path) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance_path / "uploads")),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        # Forms that take files, from signed-in people (storefront/uploads.py: upload_form).
+        "UPLOAD_FORM_MAX_BYTES": _int("UPLOAD_FORM_MAX_BYTES", 64 * 1024 * 1024),
         # Payments: both optional. Without them checkout offers pay-at-the-outlet only.
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),

@@ -4,13 +4,19 @@ adds only what is missing."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import textwrap
 from datetime import date, timedelta
 
+from PIL import Image, ImageDraw, ImageFont
 from slugify import slugify
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from storefront.auth.models import Role, User
 from storefront.auth.services import create_user, mark_email_verified
+from storefront.catalog import products as listings
 from storefront.catalog.models import PermitKind, Product, ProductPermit, ProductStatus
 from storefront.catalog.permits import refresh_permit_status
 from storefront.categories import Category
@@ -424,10 +430,99 @@ def seed_demo_data(*, skip_if_seeded: bool = False) -> dict[str, int] | None:
         added["products"] += 1
 
     db.session.flush()
+    added["photos"] = _demo_photos()
     added["batches"] = _stock_shelves(vendors, staff_id=_user(*STAFF[1][1:], Role.MANAGER)[0].id)
     set_setting("demo_seeded_at", utcnow().isoformat())
     added["orders"] = _demo_orders()
     return added
+
+
+# --- product photos ------------------------------------------------------------------------------
+# Drawn at seed time so the demo shop looks like a shop: one picture per product, coloured by a
+# hash of its code, with its name on a label and a shape for its category. Stored through the
+# same upload path as a vendor's photo (re-encoded WebP variants under UPLOAD_DIR/public).
+
+PHOTO_SIZE = 900
+PHOTO_PALETTE = [
+    ((15, 118, 110), (204, 251, 241)),
+    ((180, 83, 9), (254, 243, 199)),
+    ((157, 23, 77), (252, 231, 243)),
+    ((29, 78, 216), (219, 234, 254)),
+    ((77, 124, 15), (236, 252, 203)),
+    ((124, 58, 237), (237, 233, 254)),
+    ((194, 65, 12), (255, 237, 213)),
+]
+
+
+def _demo_photos() -> int:
+    """A photo for every demo product that has none."""
+    products = db.session.scalars(
+        select(Product).where(Product.code.like("GTG%")).order_by(Product.code)
+    ).all()
+    added = 0
+    for product in products:
+        if product.photos:
+            continue
+        image = _product_picture(product.name, product.code, product.category.slug)
+        listings.add_photo(
+            product,
+            FileStorage(
+                io.BytesIO(image), filename=f"{product.code}.png", content_type="image/png"
+            ),
+        )
+        added += 1
+    return added
+
+
+def _product_picture(name: str, code: str, category: str) -> bytes:
+    dark, light = PHOTO_PALETTE[
+        int(hashlib.sha256(code.encode()).hexdigest(), 16) % len(PHOTO_PALETTE)
+    ]
+    size = PHOTO_SIZE
+    image = Image.new("RGB", (size, size), light)
+    draw = ImageDraw.Draw(image)
+    # A soft band of the darker colour behind the "packet".
+    draw.rectangle((0, int(size * 0.62), size, size), fill=_mix(dark, light, 0.25))
+    centre = size // 2
+    if category.startswith("makanan"):
+        # A standing pouch, the way keripik and sambal are packed.
+        draw.rounded_rectangle((220, 150, 680, 760), radius=40, fill=dark)
+        draw.polygon(
+            [(220, 150), (680, 150), (640, 110), (260, 110)], fill=_mix(dark, (0, 0, 0), 0.2)
+        )
+    elif category.startswith("kerajinan"):
+        # A woven basket: rows of alternating weave.
+        for row in range(6):
+            for col in range(6):
+                colour = dark if (row + col) % 2 else _mix(dark, light, 0.4)
+                draw.rectangle(
+                    (210 + col * 80, 240 + row * 80, 290 + col * 80, 320 + row * 80), fill=colour
+                )
+    elif "batik" in category:
+        draw.rectangle((180, 150, 720, 760), fill=dark)
+        for y in range(190, 740, 90):
+            for x in range(220, 700, 90):
+                draw.ellipse((x, y, x + 50, y + 50), outline=light, width=6)
+    else:
+        draw.ellipse((centre - 260, 180, centre + 260, 700), fill=dark)
+    label_box = (150, 330, 750, 560)
+    draw.rounded_rectangle(label_box, radius=24, fill=(255, 255, 255))
+    font = ImageFont.load_default(size=54)
+    lines = textwrap.wrap(name, width=16)[:3]
+    y = centre - 10 - 31 * len(lines)
+    for line in lines:
+        width = draw.textlength(line, font=font)
+        draw.text((centre - width / 2, y), line, fill=dark, font=font)
+        y += 64
+    small = ImageFont.load_default(size=30)
+    draw.text((40, size - 60), code, fill=(255, 255, 255), font=small)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _mix(a, b, share: float):
+    return tuple(round(x * (1 - share) + y * share) for x, y in zip(a, b, strict=True))
 
 
 def _demo_orders() -> int:

@@ -5,13 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import flash
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
 from wtforms.fields import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from storefront import database
 from storefront.errors import DomainError
 from storefront.money import InvalidPercent, format_percent, percent_to_basis_points
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something and asks nothing: the CSRF token only."""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (easier on a phone than a multiple select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def checked_by(parse: Callable, *exceptions: type[Exception]) -> Callable:

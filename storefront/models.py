@@ -3,6 +3,7 @@
 from storefront.audit import AuditEntry
 from storefront.auth.models import User
 from storefront.catalog import search_index  # noqa: F401  (the search index's DDL hooks)
+from storefront.catalog.interest import ProductDailyCount
 from storefront.catalog.models import (
     PriceChange,
     Product,
@@ -11,6 +12,7 @@ from storefront.catalog.models import (
     ProductStatusChange,
 )
 from storefront.categories import Category
+from storefront.manager_inbox import ManagerNotification, ManagerNotificationRead
 from storefront.orders.models import (
     CartItem,
     Order,
@@ -60,12 +62,15 @@ __all__ = [
     "CounterSale",
     "CounterSaleLine",
     "IntakeReceipt",
+    "ManagerNotification",
+    "ManagerNotificationRead",
     "Order",
     "OrderEvent",
     "OrderLine",
     "PaymentEvent",
     "PriceChange",
     "Product",
+    "ProductDailyCount",
     "ProductPermit",
     "ProductPhoto",
     "ProductStatusChange",

@@ -16,7 +16,7 @@ from storefront.links import external_url
 from storefront.money import format_percent, format_rupiah
 from storefront.phones import display_phone, whatsapp_link
 from storefront.settings.services import DEFAULTS, get_settings
-from storefront.uploads import media_url
+from storefront.uploads import media_url, upload_max_bytes
 
 LAYOUT_SETTINGS = (
     "outlet_name",
@@ -104,6 +104,7 @@ def register_template_helpers(app) -> None:
         url_with_lang=url_with_lang,
         whatsapp_link=whatsapp_link,
         media_url=media_url,
+        upload_max_bytes=upload_max_bytes,
         photo_url=photo_url,
         photo_srcset=photo_srcset,
         has_endpoint=has_endpoint,

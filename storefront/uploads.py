@@ -24,8 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from flask import abort, current_app, send_file, url_for
+from flask import Request, abort, current_app, send_file, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from PIL import Image, ImageOps
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
@@ -82,11 +83,54 @@ def _english(message) -> str:
     return args[0] % kwargs if kwargs else args[0]
 
 
-def _too_big(limit: int) -> UploadRejected:
+def _too_big(limit: int, name: str = "", size: int = 0) -> UploadRejected:
     mb = max(1, limit // (1024 * 1024))
+    if name:
+        return UploadRejected(
+            _l(
+                "%(name)s is %(size)s MB; files up to %(mb)d MB are accepted. Make it smaller "
+                "(a photo of a page is enough) and choose it again; what you typed is kept.",
+                name=name,
+                size=f"{size / (1024 * 1024):.1f}".replace(".", ","),
+                mb=mb,
+            )
+        )
     return UploadRejected(
         _l("The file is larger than %(mb)d MB. Make it smaller and try again.", mb=mb)
     )
+
+
+# --- forms that carry files -------------------------------------------------------------------
+# MAX_CONTENT_LENGTH (16 MB) refuses a bigger request before any view runs, with an error page:
+# whatever the person typed into the form is lost with it. Forms that take files accept larger
+# requests from signed-in people (UPLOAD_FORM_MAX_BYTES, 64 MB; Werkzeug spools files to disk),
+# so a 20 MB scan reaches the view, which refuses the file by name beside its field and shows
+# the form again as it was typed.
+
+
+def upload_form(view: Callable) -> Callable:
+    """Mark a view whose form carries files (see above)."""
+    view.upload_form = True
+    return view
+
+
+class UploadAwareRequest(Request):
+    """Flask's request, with the larger body limit for upload forms of signed-in people."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self._max_content_length is not None:
+            return self._max_content_length
+        if not current_app:
+            return super().max_content_length
+        view = current_app.view_functions.get(self.endpoint or "")
+        if getattr(view, "upload_form", False) and current_user.is_authenticated:
+            return current_app.config["UPLOAD_FORM_MAX_BYTES"]
+        return current_app.config["MAX_CONTENT_LENGTH"]
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
 
 @dataclass(frozen=True)
@@ -135,6 +179,11 @@ def _max_bytes() -> int:
     return int(current_app.config.get("UPLOAD_MAX_BYTES", MAX_UPLOAD_BYTES))
 
 
+def upload_max_bytes() -> int:
+    """The largest file accepted (for the page to say so before sending)."""
+    return _max_bytes()
+
+
 def _max_pixels() -> int:
     return int(current_app.config.get("UPLOAD_MAX_PIXELS", MAX_IMAGE_PIXELS))
 
@@ -149,8 +198,18 @@ def _read(file: FileStorage) -> bytes:
     if not data:
         raise UploadRejected(MSG_EMPTY)
     if len(data) > limit:
-        raise _too_big(limit)
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            stream.seek(0, os.SEEK_END)
+        size = max(len(data), _position(stream))
+        raise _too_big(limit, file.filename or "", size)
     return data
+
+
+def _position(stream) -> int:
+    try:
+        return stream.tell()
+    except (AttributeError, OSError, ValueError):
+        return 0
 
 
 def _original_name(file: FileStorage) -> str:

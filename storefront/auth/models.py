@@ -85,6 +85,7 @@ def load_user_from_session(session_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if (
         user is None
+        or not user.active
         or user.password_hash[-12:] != fingerprint
         or user.session_version != int(version)
     ):

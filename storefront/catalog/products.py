@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import func, select
 
-from storefront import audit, states
+from storefront import audit, manager_inbox, states
 from storefront.catalog.models import (
     FoodType,
     PermitKind,
@@ -34,6 +34,7 @@ from storefront.database import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.indonesia import identifiers
+from storefront.manager_inbox import NotificationKind
 from storefront.money import MAX_AMOUNT, format_rupiah
 from storefront.settings.services import get_setting
 from storefront.uploads import delete_after_commit, save_image
@@ -338,6 +339,7 @@ def submit(product: Product, user) -> None:
         raise ListingError(missing_permits_message(product), field="permits")
     transition(product, ProductStatus.SUBMITTED, user)
     product.review_comment = None
+    manager_inbox.notify(NotificationKind.PRODUCT, product, product.name)
 
 
 def missing_permits_message(product: Product):

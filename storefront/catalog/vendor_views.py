@@ -19,7 +19,7 @@ from storefront.files import send_private
 from storefront.forms import flash_error, form_error
 from storefront.indonesia import identifiers
 from storefront.navigation import page_number
-from storefront.uploads import UploadRejected, delete_stored, save_document
+from storefront.uploads import UploadRejected, delete_stored, save_document, upload_form
 from storefront.vendors.access import current_vendor
 from storefront.vendors.services import is_owner
 
@@ -133,6 +133,7 @@ def edit_product(product_id: int):
 
 @bp.route("/vendor/products/<int:product_id>/permits", methods=["POST"])
 @role_required(Role.VENDOR)
+@upload_form
 def add_permit(product_id: int):
     product = _own_product(product_id)
     form = PermitForm()
@@ -183,6 +184,7 @@ def permit_file(product_id: int, kind: str):
 
 @bp.route("/vendor/products/<int:product_id>/photos", methods=["POST"])
 @role_required(Role.VENDOR)
+@upload_form
 def add_photo(product_id: int):
     product = _own_product(product_id)
     form = PhotoForm()

@@ -7,6 +7,7 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 
 def init_app(app: Flask) -> None:
-    from storefront.manage import views  # noqa: F401  (attach routes to bp)
+    from storefront.manage import notifications, views  # noqa: F401  (attach routes to bp)
 
+    app.add_template_global(notifications.unread_notifications)
     app.register_blueprint(bp)

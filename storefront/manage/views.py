@@ -15,13 +15,17 @@ from storefront.catalog.models import Product, ProductPermit, ProductStatus
 from storefront.catalog.permits import needs_permits
 from storefront.categories import all_categories
 from storefront.clock import today_wib
+from storefront.dates import date_text
 from storefront.extensions import db
 from storefront.files import send_private
 from storefront.forms import flash_error, form_error
 from storefront.indonesia import identifiers
 from storefront.manage import bp
+from storefront.money import format_rupiah
 from storefront.navigation import page_number
-from storefront.orders import fulfilment
+from storefront.reports import charts
+from storefront.reports import dashboard as dashboard_figures
+from storefront.reports.labels import CHANNEL_LABELS, WINDOW_LABELS
 from storefront.security import no_store
 from storefront.vendors import emails as owner_emails
 from storefront.vendors import services as vendors
@@ -40,11 +44,23 @@ REVEALABLE = {"owner_nik": "NIK", "npwp": "NPWP", "bank_account": "bank account"
 @bp.route("/")
 @role_required(Role.MANAGER)
 def dashboard():
+    board = dashboard_figures.build()
+    month_by_category = [(label, w["month"].gross) for label, w in board.by_category]
     return render_template(
         "manage/dashboard.html",
-        vendor_counts=vendors.status_counts(),
-        product_counts=listings.status_counts(),
-        order_counts=fulfilment.queue_counts(),
+        board=board,
+        channel_labels=CHANNEL_LABELS,
+        window_labels=WINDOW_LABELS,
+        day_chart=charts.sales_per_day(board.per_day, CHANNEL_LABELS),
+        day_rows=[
+            [date_text(day), *(format_rupiah(v[c]) for c in CHANNEL_LABELS)]
+            for day, v in sorted(board.per_day.items(), reverse=True)
+        ],
+        category_chart=charts.share_bars(_("Sales per category, 30 days"), month_by_category),
+        category_rows=[
+            [label, *(format_rupiah(w[key].gross) for key in WINDOW_LABELS)]
+            for label, w in board.by_category
+        ],
     )
 
 

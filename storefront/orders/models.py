@@ -162,6 +162,8 @@ class OrderLine(SaleLine, db.Model):
         Index("ix_order_lines_vendor", "vendor_id", "order_id"),
         # A vendor's sales of one settlement period, without reading the year's lines.
         Index("ix_order_lines_vendor_sold", "vendor_id", "sold_at"),
+        # The whole outlet's sales of a range (dashboard, reports), read by time alone.
+        Index("ix_order_lines_sold", "sold_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

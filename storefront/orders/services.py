@@ -22,11 +22,13 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from storefront import manager_inbox
 from storefront.catalog.commission import sale_snapshot
 from storefront.clock import today_wib
 from storefront.database import ensure_write_lock, utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
+from storefront.manager_inbox import NotificationKind
 from storefront.money import format_rupiah
 from storefront.numbering import next_daily_number
 from storefront.orders import delivery
@@ -258,6 +260,9 @@ def place_order(
                 comment="",
             )
         )
+        if order.payment_method != PaymentMethod.STRIPE:
+            # Paid when collected, so prepared now; a card order once it is paid.
+            manager_inbox.notify(NotificationKind.ORDER, order, order.number)
         db.session.flush()
         return order
     raise AssertionError("unreachable")
@@ -436,6 +441,8 @@ def mark_paid(
     order.paid_with = paid_with.value
     order.paid_amount = amount
     order.payment_reference = reference[:120]
+    if order.payment_method == PaymentMethod.STRIPE:
+        manager_inbox.notify(NotificationKind.ORDER, order, order.number)
     order.reserved_until = None
     if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
         if order.status == OrderStatus.CANCELLED:

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from storefront import audit
 from storefront.catalog.commission import sale_snapshot
 from storefront.catalog.models import Product
 from storefront.catalog.services import visible_products
@@ -361,4 +362,16 @@ def _write_sale(shift, cashier, key, lines, total, payments) -> CounterSale:
                 )
             )
     db.session.flush()
+    # Every staff action is in the audit log (DESIGN invariant 10), a sale included: it is how
+    # "who rang up what, when" is answered beside voids and shift closes.
+    audit.record(
+        cashier,
+        "counter_sale.ring_up",
+        record,
+        after={
+            "number": record.number,
+            "total": total,
+            "paid": {payment.method: payment.amount for payment in payments},
+        },
+    )
     return record

@@ -1,81 +1,89 @@
-"""Read and write shop settings. A setting not stored yet has the default below."""
+"""Read and write shop settings. A setting not stored yet has its registry default.
+
+Every worker reads the settings from the database once per request (memoised on `g`), never
+from a copy kept in its memory: a change made on one worker is what the next request on any
+other worker sees. Each change also bumps `settings_version`, which the page cache puts in its
+keys, so a cached catalogue page never shows an old opening time or WhatsApp number.
+"""
 
 from __future__ import annotations
 
+import uuid
+
+from flask import g, has_app_context
 from sqlalchemy import select
 
+from storefront import audit
 from storefront.extensions import db
 from storefront.settings.models import Setting
+from storefront.settings.registry import (
+    DEFAULTS,
+    REGISTRY,
+    InvalidSettingValue,
+    Validation,
+    validate,
+)
 
-DEFAULTS: dict[str, str] = {
-    "outlet_name": "Gerai Tangerang Gemilang",
-    "outlet_address": (
-        "Jl. Raya Serang Km 18,5, Desa Talaga, Kec. Cikupa, Kabupaten Tangerang, Banten"
-    ),
-    "opening_hours_id": "Senin–Sabtu 09.00–17.00 WIB · Minggu & hari libur tutup",
-    "opening_hours_en": "Monday–Saturday 09:00–17:00 WIB · closed Sundays and public holidays",
-    "whatsapp": "+6281110001234",
-    "outlet_email": "halo@geraitangerang.local",
-    # Consignment terms (basis points: 2000 = 20 %).
-    "commission_default_bp": "2000",
-    "settlement_period": "monthly",
-    "minimum_payout": "50000",  # rupiah; smaller balances carry to the next statement
-    # Batches expiring within this many days are listed for managers and vendors.
-    "expiry_warning_days": "30",
-    # Online orders only take batches with at least this many days left before their expiry
-    # date; closer ones are sold at the counter, where the buyer sees the date (issue 14).
-    "online_min_shelf_life_days": "3",
-    # Intake warns when goods arrive with less than this share (%) of their shelf life left.
-    "intake_min_shelf_life_percent": "50",
-    # A price change by more than this share (%) of the old price asks the vendor to confirm.
-    "price_change_confirm_percent": "50",
-    # Days before a permit lapses on which its vendor is reminded (comma-separated).
-    "permit_reminder_days": "90,30,7",
-    "demo_seeded_at": "",
-    # Online orders hold their stock this long before the reservation is released.
-    "reservation_minutes_card": "30",
-    "reservation_hours_outlet": "48",
-    # Stripe refuses charges under about USD 0.50; below this total only pay-at-outlet is offered.
-    "card_minimum_total": "10000",
-    # Comma-separated Stripe payment method types (card; qris and gopay for eligible accounts).
-    "stripe_payment_method_types": "card",
-    # Local delivery: one zone per line, "fee: kecamatan, kecamatan, ..." (Kab./Kota Tangerang).
-    "delivery_zones": (
-        "10000: Cikupa, Panongan, Balaraja, Curug, Tigaraksa, Pasar Kemis, Jayanti, Legok\n"
-        "15000: Cisoka, Solear, Sindang Jaya, Sepatan, Sepatan Timur, Rajeg, Kelapa Dua, "
-        "Pagedangan, Cisauk, Kresek, Jambe, Sukamulya\n"
-        "25000: Kronjo, Gunung Kaler, Mekar Baru, Kemiri, Mauk, Sukadiri, Pakuhaji, Teluknaga, "
-        "Kosambi, Tangerang, Jatiuwung, Batuceper, Benda, Cipondoh, "
-        "Ciledug, Karawaci, Periuk, Cibodas, Neglasari, Pinang, Karang Tengah, Larangan"
-    ),
-}
+__all__ = [
+    "DEFAULTS",
+    "InvalidSettingValue",
+    "SettingsRefused",
+    "UnknownSetting",
+    "get_setting",
+    "get_settings",
+    "save_settings",
+    "set_setting",
+    "settings_version",
+]
+
+_MEMO = "shop_settings"
 
 
 class UnknownSetting(KeyError):
     pass
 
 
+class SettingsRefused(ValueError):
+    """Some values were refused; `errors` maps each setting to its message. Nothing changed."""
+
+    def __init__(self, errors: dict[str, object]):
+        super().__init__(", ".join(errors))
+        self.errors = errors
+
+
+def _stored() -> dict[str, str]:
+    """Every stored setting, read once per request (one small table, one query)."""
+    memo = g.get(_MEMO) if has_app_context() else None
+    if memo is not None:
+        return memo
+    values = dict(db.session.execute(select(Setting.key, Setting.value)).tuples().all())
+    if has_app_context():
+        setattr(g, _MEMO, values)
+    return values
+
+
 def get_setting(key: str) -> str:
     if key not in DEFAULTS:
         raise UnknownSetting(key)
-    row = db.session.get(Setting, key)
-    return row.value if row is not None else DEFAULTS[key]
+    return _stored().get(key, DEFAULTS[key])
 
 
 def get_settings(*keys: str) -> dict[str, str]:
-    """Several settings in one query (the page layout needs a handful on every page)."""
+    """Several settings at once (the page layout needs a handful on every page)."""
     for key in keys:
         if key not in DEFAULTS:
             raise UnknownSetting(key)
-    stored = {
-        row.key: row.value
-        for row in db.session.scalars(select(Setting).where(Setting.key.in_(keys)))
-    }
+    stored = _stored()
     return {key: stored.get(key, DEFAULTS[key]) for key in keys}
 
 
+def settings_version() -> str:
+    return get_setting("settings_version")
+
+
 def set_setting(key: str, value: str) -> None:
-    """Store a setting; the caller commits."""
+    """Store a setting as given (the shop's own writes: demo data, tests); the caller commits.
+    People change settings through `save_settings`, which validates and audits."""
     if key not in DEFAULTS:
         raise UnknownSetting(key)
     row = db.session.get(Setting, key)
@@ -83,3 +91,41 @@ def set_setting(key: str, value: str) -> None:
         db.session.add(Setting(key=key, value=value))
     else:
         row.value = value
+    if has_app_context():
+        # Read again, from this transaction, the next time a setting is asked for.
+        g.pop(_MEMO, None)
+
+
+def save_settings(actor, typed: dict[str, object]) -> dict[str, tuple[str, str]]:
+    """Validate everything typed and store what changed, with one audit entry (before and
+    after) for the lot; the caller commits. Returns {key: (before, after)} of the changes.
+    Raises SettingsRefused, changing nothing, when any value is refused."""
+    checked: Validation = validate(typed)
+    if checked.errors:
+        raise SettingsRefused(checked.errors)
+    current = get_settings(*checked.values)
+    changes = {
+        key: (current[key], value) for key, value in checked.values.items() if value != current[key]
+    }
+    if not changes:
+        return {}
+    for key, (_before, after) in changes.items():
+        set_setting(key, after)
+    # A new random version rather than a counter: two admins saving at once cannot both
+    # write the same next number, so every change gives the page cache new keys.
+    set_setting("settings_version", uuid.uuid4().hex)
+    db.session.flush()
+    audit.record(
+        actor,
+        "settings.change",
+        db.session.get(Setting, next(iter(changes))),
+        before={key: before for key, (before, _after) in changes.items()},
+        after={key: after for key, (_before, after) in changes.items()},
+    )
+    return changes
+
+
+def definition(key: str):
+    if key not in REGISTRY:
+        raise UnknownSetting(key)
+    return REGISTRY[key]

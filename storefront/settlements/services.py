@@ -28,12 +28,13 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from storefront import audit, states
+from storefront import audit, manager_inbox, states
 from storefront.catalog.models import Product
 from storefront.database import ensure_write_lock, utcnow
 from storefront.dates import date_text
 from storefront.errors import DomainError
 from storefront.extensions import db
+from storefront.manager_inbox import NotificationKind
 from storefront.settings.services import get_setting
 from storefront.settlements.figures import (
     LineFigures,
@@ -477,6 +478,8 @@ def add_comment(settlement: Settlement, body: str, kind: str, *, author) -> Sett
         settlement_id=settlement.id, kind=kind, body=body[:4000], author_id=author.id
     )
     db.session.add(comment)
+    if kind == "dispute":
+        manager_inbox.notify(NotificationKind.DISPUTE, settlement, settlement.vendor.name)
     return comment
 
 

@@ -3,8 +3,9 @@ lists (the vendor filter's makers, the spotlight's candidates).
 
 A catalogue page (home, listing, category, search, product, vendor) is kept for
 CATALOG_CACHE_SECONDS (default 60) and served again to anyone who sends no cookie but the
-language one, keyed by full URL, language and WIB date. Such a visitor has no session — not
-signed in, no cart, no flashed message — so the page cannot show anything of theirs. A page is
+language one, keyed by full URL, language, WIB date and the shop settings' version (a saved
+setting shows at once). Such a visitor has no session — not signed in, no cart, no flashed
+message — so the page cannot show anything of theirs. A page is
 only kept if it was answered 200, and if answering it set no cookie (for example when a
 template put something in the session). Stock badges on a cached page can be up to a minute
 old; `ledger.reserve` at checkout is what guarantees stock (docs/decisions.md).
@@ -28,6 +29,7 @@ from werkzeug.wrappers import Response
 
 from storefront.clock import today_wib
 from storefront.i18n import LANG_COOKIE
+from storefront.settings.services import settings_version
 
 cache = Cache()
 
@@ -85,7 +87,10 @@ def _page_key() -> str:
     language = request.cookies.get(LANG_COOKIE)
     if language not in languages:
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
-    return f"page:{language}:{today_wib().isoformat()}:{request.url}"
+    # The settings version: a page shows the outlet's name, hours and WhatsApp number, and a
+    # change an admin saves must show at once on every worker, not a minute later.
+    version = settings_version()
+    return f"page:{language}:{today_wib().isoformat()}:{version}:{request.url}"
 
 
 def page_cache_candidate() -> bool:

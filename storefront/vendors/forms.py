@@ -10,7 +10,6 @@ from wtforms import (
     DateField,
     EmailField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
@@ -23,20 +22,14 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from storefront.auth.forms import valid_email, valid_phone
 from storefront.clock import today_wib
-from storefront.forms import PercentField, checked_by, choices
+from storefront.forms import MultiCheckboxField, PercentField, checked_by, choices
 from storefront.indonesia import banks, identifiers, regions
 from storefront.vendors.models import DocumentKind, SettlementPeriod
 
 _ids = identifiers.InvalidIdentifier
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class OwnerForm(FlaskForm):

@@ -24,7 +24,7 @@ from storefront.navigation import stash_link_token
 from storefront.phones import display_phone
 from storefront.security import no_store
 from storefront.templating import has_endpoint
-from storefront.uploads import UploadRejected, media_url
+from storefront.uploads import UploadRejected, media_url, upload_form
 from storefront.vendors import bp, services
 from storefront.vendors import team as teams
 from storefront.vendors.access import current_membership, current_vendor
@@ -129,6 +129,7 @@ def profile():
 
 @bp.route("/vendor/profile/logo", methods=["POST"])
 @role_required(Role.VENDOR)
+@upload_form
 def profile_logo():
     member = current_membership()
     vendor = member.vendor
@@ -157,6 +158,7 @@ def profile_logo_delete():
 
 @bp.route("/vendor/profile/photos", methods=["POST"])
 @role_required(Role.VENDOR)
+@upload_form
 def profile_photo_add():
     member = current_membership()
     vendor = member.vendor

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import func, select
 
-from storefront import audit, states
+from storefront import audit, manager_inbox, states
 from storefront.auth.models import Role, User
 from storefront.auth.services import (
     create_user,
@@ -31,6 +31,7 @@ from storefront.extensions import db
 from storefront.indonesia import banks, identifiers
 from storefront.links import external_url
 from storefront.mail import send_mail
+from storefront.manager_inbox import NotificationKind
 from storefront.money import BASIS_POINTS
 from storefront.phones import normalise_phone
 from storefront.settings.services import get_setting
@@ -456,6 +457,7 @@ def submit_application(vendor: Vendor, user: User, *, personal_data: bool, terms
         ]
     )
     transition(vendor, VendorStatus.SUBMITTED, user)
+    manager_inbox.notify(NotificationKind.APPLICATION, vendor, vendor.name)
 
 
 # --- review by managers --------------------------------------------------------------------

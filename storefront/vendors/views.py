@@ -18,7 +18,7 @@ from storefront.forms import flash_error, form_error
 from storefront.indonesia import identifiers
 from storefront.security import no_store
 from storefront.settings.services import get_settings
-from storefront.uploads import UploadRejected
+from storefront.uploads import UploadRejected, upload_form
 from storefront.vendors import bp
 from storefront.vendors import services as vendors
 from storefront.vendors.forms import (
@@ -97,6 +97,7 @@ def _next(step: str):
 
 @bp.route("/partner/apply/<step>", methods=["GET", "POST"])
 @role_required(*APPLICANT)
+@upload_form
 @no_store
 @verified_applicant
 def apply_step(step: str):

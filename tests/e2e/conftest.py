@@ -47,10 +47,26 @@ def browser():
         browser.close()
 
 
+def _read_whole(app):
+    """Werkzeug's development server skips closing a response (an open photo file) when the
+    browser drops the connection mid-file, as it does on leaving a page; read each response
+    whole and close it before sending. Gunicorn, in production, closes it either way."""
+
+    def wsgi(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app):
     """Serve the test app (same database as the test) on 127.0.0.1 and a free port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _read_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

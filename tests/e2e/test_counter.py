@@ -53,7 +53,13 @@ def test_cashier_scans_takes_cash_gives_change_and_closes_the_shift(page: Page, 
         _shot(page, "counter-sale-tablet")
         page.set_viewport_size({"width": 390, "height": 844})
 
+    # The change is worked out while the cash is typed, before anything is sent.
+    change = page.locator("[data-pos-change]")
+    expect(change).to_be_hidden()
+    page.get_by_label("Cash received").press_sequentially("100.000")
+    expect(change).to_have_text("Change: Rp30.000")
     page.get_by_label("Cash received").fill("50000")
+    expect(change).to_have_text("Not enough cash: Rp20.000 short")
     page.get_by_role("button", name="Pay", exact=True).click()
     expect(page.locator(".field-error")).to_contain_text("less than")
     page.get_by_label("Cash received").fill("100000")

@@ -69,7 +69,7 @@ def _open_application(manager: Page) -> None:
     manager.locator("details.account-menu summary").click()
     manager.get_by_role("link", name="Manage the outlet").click()
     expect(manager.get_by_role("heading", name="Outlet overview")).to_be_visible()
-    manager.get_by_role("button", name="Review applications").click()
+    manager.get_by_role("link", name="applications to review").click()  # the dashboard's tile
     expect(manager.get_by_role("heading", name="Vendor applications")).to_be_visible()
     row = manager.get_by_role("row").filter(has_text=BUSINESS)
     expect(row.locator(".badge")).to_have_text("Waiting for review")

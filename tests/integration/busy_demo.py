@@ -307,6 +307,7 @@ def _trade_for_a_day() -> BusyDemo:
         applicant_vendor_id=sent.id,
         applicant_document_id=sent_document.id,
         reset_token=make_reset_token(shopper),
+        cashier_user_id=cashier.id,
         verify_token=make_verification_token(shopper),
     )
 

@@ -22,6 +22,7 @@ from flask import Blueprint, url_for
 
 from storefront.auth.access import allowed_roles, public
 from storefront.demo import DEMO_PASSWORD
+from storefront.reports.tables import KINDS as REPORT_KINDS
 from tests.conftest import Client, make_app
 from tests.integration.busy_demo import BusyDemo, Visitor
 
@@ -105,6 +106,11 @@ URL_VALUES: dict[str, Callable[[BusyDemo, Visitor], list[dict]]] = {
     "vendors.accept_invitation": lambda d, v: [{"token": d.invitation_token}],
     "catalog.edit_product": lambda d, v: [{"product_id": d.product_id}],
     "catalog.permit_file": lambda d, v: [{"product_id": d.product_id, "kind": d.permit_kind}],
+    "admin.user_detail": lambda d, v: [{"user_id": d.cashier_user_id}],
+    "reports.report": lambda d, v: [{"kind": kind} for kind in REPORT_KINDS],
+    "reports.report_file": lambda d, v: [
+        {"kind": kind, "fmt": fmt} for kind in REPORT_KINDS for fmt in ("csv", "xlsx")
+    ],
 }
 
 # Routes with parameters the walk cannot fill, each with the reason.

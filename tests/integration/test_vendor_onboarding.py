@@ -7,6 +7,8 @@ import json
 
 import pytest
 from sqlalchemy import func, select, text
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from storefront.audit import AuditEntry
 from storefront.auth.models import Role, User
@@ -429,3 +431,45 @@ def test_business_step_takes_an_optional_logo(client, ctx):
     with client.get(f"/media/{logo}") as image:
         assert image.status_code == 200
         assert image.mimetype == "image/webp"
+
+
+def _multipart_post(client, path, fields: dict, file_name: str, content: bytes):
+    """POST a form with one file, encoded in memory (the test client spools big bodies to a
+    temporary file it never closes)."""
+    data = {**fields, "file": FileStorage(io.BytesIO(content), filename=file_name)}
+    data["csrf_token"] = client.csrf_token(path)
+    boundary, body = encode_multipart(data)
+    return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_a_20_mb_scan_keeps_what_was_typed_and_names_the_file(client, ctx):
+    """Past MAX_CONTENT_LENGTH (16 MB) the request used to be refused whole with an error
+    page, losing the form; now the file alone is refused, by name, beside its field."""
+    applicant(client)
+    big = b"%PDF-1.4\n" + b"0" * (20 * 1024 * 1024)
+    response = _multipart_post(
+        client,
+        "/partner/apply/documents",
+        {
+            "kind": "pirt",
+            "number": "P-IRT No. 2093603010123-30",
+            "issued_on": "2025-03-01",
+            "expires_on": "2030-03-01",
+        },
+        "sppirt-scan.pdf",
+        big,
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "sppirt-scan.pdf berukuran 20,0 MB" in page
+    assert 'value="P-IRT No. 2093603010123-30"' in page
+    assert 'value="2025-03-01"' in page
+    assert db.session.scalar(select(func.count()).select_from(VendorDocument)) == 0
+
+
+def test_a_huge_request_is_still_refused_before_any_view(client, ctx):
+    applicant(client)
+    response = _multipart_post(
+        client, "/partner/apply/documents", {"kind": "nib"}, "nib.pdf", b"0" * (70 * 1024 * 1024)
+    )
+    assert response.status_code == 413

@@ -48,6 +48,11 @@ NO_STORE = {
     "orders.manage_cancel",
     "orders.manage_refund",
     "settlements.settlement_payouts_csv",
+    # Staff accounts: names, emails, phones; the audit log: who did what, from which address.
+    "admin.users",
+    "admin.user_detail",
+    "admin.new_user",
+    "admin.audit_log",
 }
 
 

@@ -23,6 +23,8 @@ SAMPLE_ARGS = {
     "kind": "pirt",
     "action": "up",
     "number": "GTG-000101-0001",
+    "group": "outlet",
+    "fmt": "csv",
 }
 SAMPLE_ID = 999_999
 ROLES = [None, *Role]
@@ -33,6 +35,17 @@ ROLES = [None, *Role]
 ADMIN_ONLY = {
     "manage.reveal": "show a NIK, NPWP or bank account number in full",
     "settlements.settlement_payouts_csv": "download the payout file (full account numbers)",
+    "admin.index": "the administration's start page",
+    "admin.settings": "shop settings",
+    "admin.save_group": "change shop settings",
+    "admin.users": "list and search accounts (names and emails)",
+    "admin.user_detail": "an account and its history",
+    "admin.new_user": "create staff accounts",
+    "admin.change_role": "change an account's role",
+    "admin.deactivate_user": "close an account",
+    "admin.reactivate_user": "reopen an account",
+    "admin.send_reset_link": "email a password-reset link",
+    "admin.audit_log": "the audit log",
 }
 
 

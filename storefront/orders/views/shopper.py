@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from storefront.auth.access import ANY_ACCOUNT, public, role_required
 from storefront.auth.sessions import keep_at_sign_in
+from storefront.catalog import interest
 from storefront.catalog.models import Product
 from storefront.database import after_commit, commit_now, ensure_write_lock
 from storefront.errors import render_error
@@ -74,6 +75,7 @@ def add_to_cart():
         if product is not None and error.field == "quantity":
             return redirect(url_for("shop.product", slug=product.slug))
         return redirect(url_for("orders.cart"))
+    interest.count_add_to_cart(product.id)  # a daily number, nothing of the shopper's
     flash(_("%(product)s is in your cart (%(count)d).", product=product.name, count=in_cart))
     return redirect(url_for("orders.cart"))
 

@@ -7,10 +7,14 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from storefront.auth.access import public
+from storefront.catalog import interest
+from storefront.catalog.models import Product
 from storefront.catalog.preview import product_for_viewer
 from storefront.catalog.services import approved_vendor_by_slug
 from storefront.categories import all_categories, category_by_slug
+from storefront.extensions import csrf, db, limiter
 from storefront.navigation import page_number
+from storefront.security import is_cross_site_request
 from storefront.shop import bp
 from storefront.shop.browse import (
     NAME_SORT,
@@ -84,6 +88,21 @@ def product(slug: str):
         preview=found.unlisted,
         stock=availability_for([item])[item.id],
     )
+
+
+@bp.route("/product/<int:product_id>/seen", methods=["POST"])
+@csrf.exempt
+@limiter.limit("60 per minute")
+@public
+def product_seen(product_id: int):
+    """The product page was shown: count one view (catalog/interest.py says why a beacon).
+    No token: it carries nothing of the visitor's and changes only a daily number."""
+    if is_cross_site_request():
+        return "", 403
+    if db.session.get(Product, product_id) is None:
+        abort(404)
+    interest.count_view(product_id)
+    return "", 204
 
 
 @bp.route("/vendors/<slug>")

@@ -1,0 +1,1 @@
+"""The administrator's pages: settings.py, users.py, audit_log.py."""

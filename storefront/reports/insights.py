@@ -1,0 +1,92 @@
+"""A vendor's insights: how their goods sell, what is on the shelf, who looks at them (counted
+without personal data, catalog/interest.py). Every figure is scoped to one vendor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from storefront.catalog import interest
+from storefront.catalog.models import Product, ProductStatus
+from storefront.extensions import db
+from storefront.reports import sales, stock
+from storefront.reports.ranges import DateRange
+from storefront.reports.sales import SalesFilter
+from storefront.settlements import services as settlements
+from storefront.stock import ledger
+from storefront.stock.models import Batch, StockLevel
+from storefront.stock.operations import expiry_list
+
+PERIODS = (30, 90, 365)
+
+
+@dataclass
+class ProductInsight:
+    product: stock.ProductRef
+    sold: int = 0
+    gross: int = 0
+    views: int = 0
+    add_to_carts: int = 0
+    available: int = 0
+
+
+@dataclass
+class Insights:
+    period: DateRange
+    totals: sales.Totals
+    per_day: dict
+    products: list[ProductInsight] = field(default_factory=list)
+    sell_through: list = field(default_factory=list)
+    on_shelf: int = 0
+    sold_out: int = 0
+    listed: int = 0
+    expired: int = 0
+    expiring: int = 0
+    expiry_days: int = 30
+    statements: list = field(default_factory=list)
+
+
+def build(vendor_id: int, period: DateRange) -> Insights:
+    wanted = SalesFilter(vendor_id=vendor_id)
+    per_product = sales.grouped(period, "product", wanted)
+    result = Insights(period, per_product.total(), sales.per_day_and_channel(period, wanted))
+
+    listed = list(
+        db.session.scalars(
+            select(Product.id).where(
+                Product.vendor_id == vendor_id, Product.status == ProductStatus.APPROVED.value
+            )
+        )
+    )
+    ids = list(dict.fromkeys([*per_product.keys, *listed]))
+    refs = stock.product_refs(ids)
+    seen = interest.totals(ids, period.start, period.end)
+    available = ledger.available_quantities(ids)
+    for pid in ids:
+        if pid not in refs:
+            continue
+        row = ProductInsight(refs[pid], available=available.get(pid, 0))
+        if pid in per_product.totals:
+            row.sold = per_product.totals[pid].quantity
+            row.gross = per_product.totals[pid].gross
+        row.views, row.add_to_carts = seen.get(pid, (0, 0))
+        result.products.append(row)
+    result.products.sort(key=lambda r: (-r.gross, -r.views, r.product.name))
+    result.sell_through = stock.sell_through(period, wanted)[:10]
+
+    result.listed = len(listed)
+    result.sold_out = sum(1 for pid in listed if available.get(pid, 0) <= 0)
+    result.on_shelf = int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(StockLevel.on_hand), 0))
+            .join(Batch, Batch.id == StockLevel.batch_id)
+            .where(Batch.vendor_id == vendor_id)
+        )
+        or 0
+    )
+    expiry = expiry_list(vendor_id)
+    result.expired, result.expiring = len(expiry.expired), len(expiry.expiring)
+    result.expiry_days = expiry.days
+    result.statements = settlements.vendor_statements(vendor_id)[:3]
+    return result

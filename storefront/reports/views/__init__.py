@@ -1,0 +1,1 @@
+"""Report pages: manager.py (the reports), vendor.py (a vendor's insights)."""
