@@ -133,6 +133,7 @@ def load_config(instance_path: Path) -> dict:
     public_base_url = _public_base_url(production)
     default_db = f"sqlite:///{instance_path / 'storefront.db'}"
     database_url = normalise_database_url(os.environ.get("DATABASE_URL", default_db))
+    redis_url = os.environ.get("CACHE_REDIS_URL", "").strip() or os.environ.get("REDIS_URL", "")
 
     return {
         "STOREFRONT_ENV": env,
@@ -157,7 +158,12 @@ def load_config(instance_path: Path) -> dict:
             "MAIL_DEFAULT_SENDER", "Gerai Tangerang Gemilang <noreply@geraitangerang.local>"
         ),
         "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", str(instance_path / "outbox")),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # One cache for every worker and machine (storefront/cache.py); empty: each worker's own.
+        "CACHE_REDIS_URL": redis_url.strip(),
+        "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "storefront:"),
+        "CACHE_RETRY_SECONDS": _int("CACHE_RETRY_SECONDS", 5),
+        # Empty: the cache's Redis when there is one, else each worker's memory.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "").strip(),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Reverse proxies in front of the app that append to X-Forwarded-For. 0: the connecting

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from storefront import cache
 from storefront.catalog.models import Product, ProductStatus
 from storefront.clock import today_wib
 from storefront.extensions import db
@@ -20,7 +21,6 @@ from storefront.orders import fulfilment
 from storefront.reports import sales, stock
 from storefront.reports.ranges import DateRange, last_days
 from storefront.settlements.models import Settlement, SettlementStatus
-from storefront.shop.page_cache import cache
 from storefront.vendors import services as vendors
 
 WINDOWS = {"today": 1, "week": 7, "month": 30}
@@ -99,10 +99,10 @@ def build(today: date | None = None) -> Dashboard:
 
 # --- sales: the days before today kept, today read live --------------------------------------
 # The days before today do not change any more (a sale counts on the day it was paid or rung
-# up), so their figures are kept in the shared cache (Flask-Caching: each worker's memory
-# today, Redis later) for REPORT_CACHE_SECONDS and only today's sales are read on every
-# request. A void of yesterday's sale in a shift still open at midnight shows once the kept
-# figures are read again (at most REPORT_CACHE_SECONDS later).
+# up), so their figures are kept in the shop's cache (storefront/cache.py: each worker's
+# memory, or Redis shared by all when configured) for REPORT_CACHE_SECONDS and only today's
+# sales are read on every request. A void of yesterday's sale in a shift still open at
+# midnight shows once the kept figures are read again (at most REPORT_CACHE_SECONDS later).
 
 
 def _history(today: date, windows: dict[str, DateRange]):

@@ -1,9 +1,12 @@
 """Read and write shop settings. A setting not stored yet has its registry default.
 
-Every worker reads the settings from the database once per request (memoised on `g`), never
-from a copy kept in its memory: a change made on one worker is what the next request on any
-other worker sees. Each change also bumps `settings_version`, which the page cache puts in its
-keys, so a cached catalogue page never shows an old opening time or WhatsApp number.
+Every worker reads the settings once per request (memoised on `g`), never from a copy kept in
+its own memory: a change made on one worker is what the next request on any other worker sees.
+With a shared cache (Redis, storefront/cache.py) the settings are read from there, under a
+generation that every change replaces after its commit: one purge that reaches every worker
+on every machine. Without one they come from the database, one small query. Each change also
+bumps `settings_version`, which the page cache puts in its keys, so a cached catalogue page
+never shows an old opening time or WhatsApp number.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import uuid
 from flask import g, has_app_context
 from sqlalchemy import select
 
-from storefront import audit
+from storefront import audit, cache
+from storefront.database import after_commit
 from storefront.extensions import db
 from storefront.settings.models import Setting
 from storefront.settings.registry import (
@@ -37,6 +41,11 @@ __all__ = [
 ]
 
 _MEMO = "shop_settings"
+_WRITTEN = "shop_settings_written"
+_GENERATION_KEY = "settings:generation"
+# A kept copy is only ever replaced by a purge; the timeout bounds what a lost purge (Redis
+# unreachable at that moment) can leave behind.
+_KEEP_SECONDS = 300
 
 
 class UnknownSetting(KeyError):
@@ -53,13 +62,39 @@ class SettingsRefused(ValueError):
 
 def _stored() -> dict[str, str]:
     """Every stored setting, read once per request (one small table, one query)."""
-    memo = g.get(_MEMO) if has_app_context() else None
+    if not has_app_context():
+        return _read()
+    memo = g.get(_MEMO)
     if memo is not None:
         return memo
-    values = dict(db.session.execute(select(Setting.key, Setting.value)).tuples().all())
-    if has_app_context():
-        setattr(g, _MEMO, values)
+    # A transaction that changed a setting reads it back from itself, not from the cache.
+    values = _kept() if cache.is_shared() and not g.get(_WRITTEN) else _read()
+    setattr(g, _MEMO, values)
     return values
+
+
+def _read() -> dict[str, str]:
+    return dict(db.session.execute(select(Setting.key, Setting.value)).tuples().all())
+
+
+def _kept() -> dict[str, str]:
+    """The settings from the shared cache. The generation is read before the database: a
+    request that read the old rows just before a change commits keeps them under the old
+    generation, which nobody asks for once the change has purged it."""
+    generation = cache.get(_GENERATION_KEY)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        cache.set(_GENERATION_KEY, generation, timeout=0)
+    key = f"settings:{generation}"
+    values = cache.get(key)
+    if values is None:
+        values = _read()
+        cache.set(key, values, timeout=_KEEP_SECONDS)
+    return values
+
+
+def _purge_kept() -> None:
+    cache.set(_GENERATION_KEY, uuid.uuid4().hex, timeout=0)
 
 
 def get_setting(key: str) -> str:
@@ -94,6 +129,9 @@ def set_setting(key: str, value: str) -> None:
     if has_app_context():
         # Read again, from this transaction, the next time a setting is asked for.
         g.pop(_MEMO, None)
+        setattr(g, _WRITTEN, True)
+        if cache.is_shared():
+            after_commit(_purge_kept)
 
 
 def save_settings(actor, typed: dict[str, object]) -> dict[str, tuple[str, str]]:

@@ -10,28 +10,29 @@ only kept if it was answered 200, and if answering it set no cookie (for example
 template put something in the session). Stock badges on a cached page can be up to a minute
 old; `ledger.reserve` at checkout is what guarantees stock (docs/decisions.md).
 
-Flask-Caching's SimpleCache: memory of one gunicorn worker, nothing to run beside the app.
-CATALOG_CACHE_SECONDS = 0 (a setting, or an environment variable) turns the page cache off,
-CATALOG_LIST_CACHE_SECONDS = 0 the lists' cache. Both are 0 under TESTING, so tests see every
-change at once (tests/integration/test_page_cache.py turns them on).
+The pages live in the shop's one cache (storefront/cache.py): each worker's memory by default,
+Redis shared by every worker and machine when CACHE_REDIS_URL is set; with Redis unreachable a
+page is a miss and is rendered. CATALOG_CACHE_SECONDS = 0 (a setting, or an environment
+variable) turns the page cache off, CATALOG_LIST_CACHE_SECONDS = 0 the lists' cache. Both
+are 0 under TESTING, so tests see every change at once (tests/integration/test_page_cache.py
+turns them on).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, current_app, g, request, request_finished
-from flask_caching import Cache
 from werkzeug.wrappers import Response
 
+from storefront import cache
 from storefront.clock import today_wib
 from storefront.i18n import LANG_COOKIE
 from storefront.settings.services import settings_version
-
-cache = Cache()
 
 CACHED_ENDPOINTS = frozenset(
     {
@@ -46,6 +47,8 @@ HIT_HEADER = "X-Page-Cache"
 # A fixed pool of locks (pages hash onto them), so the pool never grows with the URLs seen.
 _RENDER_LOCKS = [threading.Lock() for _ in range(64)]
 RENDER_WAIT_SECONDS = 10
+# How often a worker waiting for another worker's render looks for the page (shared cache).
+RENDER_POLL_SECONDS = 0.05
 
 T = TypeVar("T")
 
@@ -68,14 +71,10 @@ def cached(key: str, compute: Callable[[], T], seconds: int | None = None) -> T:
 
 
 def init_app(app: Flask) -> None:
-    """Called by `shop.init_app`: the cache, and the hooks that serve and keep whole pages."""
+    """Called by `shop.init_app`: the hooks that serve and keep whole pages."""
     default = 0 if app.config.get("TESTING") else 60
     for name in ("CATALOG_CACHE_SECONDS", "CATALOG_LIST_CACHE_SECONDS"):
         app.config.setdefault(name, int(os.environ.get(name, default)))
-    cache.init_app(
-        app,
-        config={"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000, "CACHE_KEY_PREFIX": ""},
-    )
     app.before_request(_serve_cached)
     request_finished.connect(_store, app, weak=False)
     app.teardown_request(_release_render_lock)
@@ -118,7 +117,9 @@ def _serve_cached():
         g.page_cache_lock = lock
         hit = cache.get(key)
         if hit is None:
-            return None
+            hit = _render_or_wait(key)
+            if hit is None:
+                return None
         _release_render_lock()
     g.page_cache_hit = True
     body, status, headers = hit
@@ -127,7 +128,28 @@ def _serve_cached():
     return response
 
 
+def _render_or_wait(key: str):
+    """With a shared cache, one worker of all the machines renders a missing page: take the
+    shared lock and return None (render it), or wait for the worker holding it to keep the page
+    and return that. If it keeps nothing (the page set a cookie) or takes too long, render."""
+    deadline = time.monotonic() + RENDER_WAIT_SECONDS
+    while True:
+        token = cache.acquire_lock(key, RENDER_WAIT_SECONDS)
+        if token is not None:
+            g.page_cache_shared_lock = (key, token)
+            return None
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(RENDER_POLL_SECONDS)
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+
+
 def _release_render_lock(*_args) -> None:
+    shared = g.pop("page_cache_shared_lock", None)
+    if shared is not None:
+        cache.release_lock(*shared)
     lock = g.pop("page_cache_lock", None)
     if lock is not None:
         lock.release()

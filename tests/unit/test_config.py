@@ -68,3 +68,14 @@ def test_bad_number_in_environment_is_a_clear_error(monkeypatch, tmp_path):
 )
 def test_database_urls_from_hosting_providers_use_psycopg3(given, expected):
     assert normalise_database_url(given) == expected
+
+
+def test_the_shared_cache_is_redis_from_cache_redis_url_or_redis_url(monkeypatch, tmp_path):
+    monkeypatch.setenv("STOREFRONT_ENV", "development")
+    monkeypatch.delenv("CACHE_REDIS_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert load_config(tmp_path)["CACHE_REDIS_URL"] == ""  # each worker's own memory
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/2")
+    assert load_config(tmp_path)["CACHE_REDIS_URL"] == "redis://cache.internal:6379/2"
+    monkeypatch.setenv("CACHE_REDIS_URL", "redis://other:6379/0")
+    assert load_config(tmp_path)["CACHE_REDIS_URL"] == "redis://other:6379/0"
