@@ -162,8 +162,10 @@ def load_config(instance_path: Path) -> dict:
         "CACHE_REDIS_URL": redis_url.strip(),
         "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "storefront:"),
         "CACHE_RETRY_SECONDS": _int("CACHE_RETRY_SECONDS", 5),
-        # Empty: the cache's Redis when there is one, else each worker's memory.
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "").strip(),
+        # By default the cache's Redis when there is one, else each worker's memory.
+        "RATELIMIT_STORAGE_URI": (
+            os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or redis_url.strip() or "memory://"
+        ),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Reverse proxies in front of the app that append to X-Forwarded-For. 0: the connecting

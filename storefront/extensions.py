@@ -52,9 +52,6 @@ def _rate_limit_storage(app: Flask) -> None:
     """Rate limits count in the cache's Redis when there is one, so every worker and machine
     counts the same visitor's attempts together. If Redis stops answering, each worker counts
     in its own memory until it answers again (Flask-Limiter's in-memory fallback)."""
-    redis_url = app.config.get("CACHE_REDIS_URL") or ""
-    if not app.config.get("RATELIMIT_STORAGE_URI"):
-        app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
     if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://", "unix://")):
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", cache.redis_options())
         app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)

@@ -39,6 +39,7 @@ def shared_config(prefix: str, port: int = 6379) -> dict:
     return {
         "CACHE_REDIS_URL": f"redis://127.0.0.1:{port}/{REDIS_DB}",
         "CACHE_KEY_PREFIX": prefix,
+        "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{port}/{REDIS_DB}",
         "CACHE_RETRY_SECONDS": 0,
         "CATALOG_CACHE_SECONDS": 60,
         "CATALOG_LIST_CACHE_SECONDS": 60,

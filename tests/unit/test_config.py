@@ -79,3 +79,4 @@ def test_the_shared_cache_is_redis_from_cache_redis_url_or_redis_url(monkeypatch
     assert load_config(tmp_path)["CACHE_REDIS_URL"] == "redis://cache.internal:6379/2"
     monkeypatch.setenv("CACHE_REDIS_URL", "redis://other:6379/0")
     assert load_config(tmp_path)["CACHE_REDIS_URL"] == "redis://other:6379/0"
+    assert load_config(tmp_path)["RATELIMIT_STORAGE_URI"] == "redis://other:6379/0"
