@@ -1,14 +1,19 @@
-"""`flask seed-demo`: the one command that belongs to the whole app rather than to a package
-(demo data spans every package). Each package registers its own commands from its
-`init_app`: `create-admin` (auth), `check-permits` and `reindex-search` (catalog),
-`verify-ledger` (stock), `expire-reservations` (orders), `pos create-cashier` (pos)."""
+"""`flask seed-demo`, `flask backup` and `flask restore`: the commands that belong to the whole
+app rather than to a package (demo data and the database span every package). Each package
+registers its own commands from its `init_app`: `create-admin` (auth), `check-permits` and
+`reindex-search` (catalog), `verify-ledger` (stock), `expire-reservations` (orders),
+`pos create-cashier` (pos)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.engine import make_url
 
+from storefront.backups import BackupError, make_backup, restore_backup
 from storefront.database import unit_of_work
 from storefront.demo import DEMO_LOGINS, seed_demo_data
 
@@ -37,3 +42,47 @@ def seed_demo(first_time: bool, force: bool) -> None:
     click.echo(f"Demo sign-ins (password for all: {DEMO_LOGINS['password']}):")
     for role, email in DEMO_LOGINS["accounts"]:
         click.echo(f"  {role:<8} {email}")
+
+
+@click.command("backup")
+@click.option(
+    "--dir",
+    "dest_dir",
+    envvar="BACKUP_DIR",
+    type=click.Path(file_okay=False),
+    help="Where to write the backup (default: BACKUP_DIR, else instance/backups).",
+)
+@with_appcontext
+def backup(dest_dir: str | None) -> None:
+    """Back the database up to a timestamped file (SQLite online backup, or pg_dump -Fc)."""
+    dest = Path(dest_dir) if dest_dir else Path(current_app.instance_path) / "backups"
+    try:
+        path = make_backup(dest)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backup written: {path}")
+    click.echo("The field encryption keys are not in it: keep FIELD_ENCRYPTION_KEYS apart.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore(path: str, yes: bool) -> None:
+    """Replace the database's contents with a backup. Stop the web and worker processes first."""
+    from_url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if not yes:
+        click.confirm(
+            f"Replace everything in the database ({_safe(from_url)}) with {path}?", abort=True
+        )
+    try:
+        restore_backup(path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {path}.")
+    click.echo("Next: flask db upgrade, flask verify-ledger, then start the shop again.")
+
+
+def _safe(url: str) -> str:
+    """The database's address without its password, to confirm against."""
+    return make_url(url).render_as_string(hide_password=True)
