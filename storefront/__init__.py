@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
         stock,
         vendors,
     )
-    from storefront.cli import backup, restore, seed_demo
+    from storefront.cli import backup, restore, rotate_field_keys, seed_demo
     from storefront.errors import register_error_handlers
     from storefront.security import register_host_check, register_security_headers
     from storefront.templating import register_template_helpers
@@ -62,7 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     for package in (reports, admin):
         package.init_app(app)
     register_media_route(app)
-    for command in (seed_demo, backup, restore):
+    for command in (seed_demo, backup, restore, rotate_field_keys):
         app.cli.add_command(command)
 
     register_error_handlers(app)

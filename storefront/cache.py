@@ -141,6 +141,17 @@ def delete(key: str) -> None:
     _answered()
 
 
+def ping() -> bool | None:
+    """For the health check: None without a shared cache, else whether Redis answers now."""
+    if not is_shared():
+        return None
+    try:
+        cache.cache._write_client.ping()
+    except _FAILURES:
+        return False
+    return True
+
+
 def acquire_lock(name: str, seconds: int) -> str | None:
     """Take the lock `name` across every worker for at most `seconds`: a token to release it
     with, or None when someone else holds it. Without a shared cache (or with Redis down)

@@ -1,5 +1,6 @@
-"""`flask seed-demo`, `flask backup` and `flask restore`: the commands that belong to the whole
-app rather than to a package (demo data and the database span every package). Each package
+"""`flask seed-demo`, `flask backup`, `flask restore` and `flask rotate-field-keys`: the commands
+that belong to the whole app rather than to a package (demo data, the database and its
+encrypted columns span every package). Each package
 registers its own commands from its `init_app`: `create-admin` (auth), `check-permits` and
 `reindex-search` (catalog), `verify-ledger` (stock), `expire-reservations` (orders),
 `pos create-cashier` (pos)."""
@@ -9,13 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from cryptography.fernet import InvalidToken
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import Text, literal, select, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.sql.expression import type_coerce
 
+from storefront import crypto
 from storefront.backups import BackupError, make_backup, restore_backup
-from storefront.database import unit_of_work
+from storefront.database import ensure_write_lock, unit_of_work
 from storefront.demo import DEMO_LOGINS, seed_demo_data
+from storefront.extensions import db
 
 
 @click.command("seed-demo")
@@ -86,3 +92,49 @@ def restore(path: str, yes: bool) -> None:
 def _safe(url: str) -> str:
     """The database's address without its password, to confirm against."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command("rotate-field-keys")
+@with_appcontext
+def rotate_field_keys() -> None:
+    """Re-encrypt every encrypted field (NIK, NPWP, bank account) with the first key of
+    FIELD_ENCRYPTION_KEYS. Put the new key first, keep the old ones after it, run this, take a
+    backup, then drop the old keys. All or nothing: one value no key opens changes nothing."""
+    try:
+        with unit_of_work():
+            rotated = _rotate_encrypted_columns()
+    except InvalidToken as exc:
+        raise click.ClickException(
+            f"{exc.args[0]}: no configured key opens it; nothing changed."
+        ) from None
+    click.echo(f"Re-encrypted {rotated} value(s) with the first key.")
+    click.echo("Take a backup now; the old keys may be dropped once no kept backup needs them.")
+
+
+def _rotate_encrypted_columns() -> int:
+    """Every EncryptedString column of every table, read and written as the stored tokens
+    (type_coerce to Text: no decrypting on the way out, no second encryption on the way in)."""
+    ensure_write_lock()
+    rotated = 0
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, crypto.EncryptedString)]
+        if not columns:
+            continue
+        (key,) = table.primary_key.columns
+        raw = [type_coerce(column, Text).label(column.name) for column in columns]
+        for row in db.session.execute(select(key, *raw).order_by(key)).mappings():
+            new = {}
+            for column in columns:
+                token = row[column.name]
+                if token is None:
+                    continue
+                try:
+                    new[column.name] = literal(crypto.rotate(token), Text)
+                except InvalidToken:
+                    raise InvalidToken(
+                        f"{table.name}.{column.name} of row {row[key.name]}"
+                    ) from None
+            if new:
+                db.session.execute(update(table).where(key == row[key.name]).values(new))
+                rotated += len(new)
+    return rotated

@@ -6,7 +6,8 @@ clear; only a running app with the key can read them.
 
 Keys come from FIELD_ENCRYPTION_KEYS: a comma-separated list of Fernet keys. The first key
 encrypts; every key decrypts, so a key can be rotated by putting the new key first, re-encrypting
-the stored values with `rotate`, then dropping the old key.
+the stored values (`flask rotate-field-keys`, which calls `rotate` on each), then dropping the
+old key (docs/operations.md).
 
 Losing every key loses the data: back the production keys up separately from database backups.
 """

@@ -6,6 +6,7 @@ from flask import current_app, g, jsonify, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import text
 
+from storefront import cache
 from storefront.auth.access import public
 from storefront.categories import all_categories
 from storefront.database import ensure_write_lock
@@ -58,6 +59,9 @@ def set_language(code: str):
 @limiter.exempt
 @public
 def healthz():
+    """503 when the database does not answer (take this machine out of rotation). A shared
+    cache (Redis) that does not answer is reported but leaves the answer 200: the shop serves
+    without it, and every machine shares it, so failing them all would stop the shop."""
     try:
         db.session.execute(text("SELECT 1"))
         database = "ok"
@@ -67,6 +71,11 @@ def healthz():
         database = "error"
     status = 200 if database == "ok" else 503
     body = {"status": "ok" if status == 200 else "degraded", "database": database}
+    redis_answers = cache.ping()
+    if redis_answers is not None:
+        body["cache"] = "ok" if redis_answers else "error"
+        if not redis_answers:
+            body["status"] = "degraded"
     if request.args.get("verbose") and current_app.debug:
         body["engine"] = db.engine.dialect.name
     return jsonify(body), status
