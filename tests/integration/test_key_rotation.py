@@ -62,6 +62,7 @@ def test_rotation_re_encrypts_every_field_with_the_new_key(app, ctx, database_ur
     with make_app(database_url, tmp_path / "new", FIELD_ENCRYPTION_KEYS=NEW).app_context():
         niks = db.session.scalars(select(Vendor.owner_nik).order_by(Vendor.id)).all()
         assert niks == ["3603123456780001", "3603123456780002"]
+        db.session.remove()
         db.engine.dispose()
 
 

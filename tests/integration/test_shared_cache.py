@@ -78,6 +78,7 @@ def test_two_app_instances_share_their_pages_and_a_settings_purge(
     assert "Gerai Cikupa Baru" in page.get_data(as_text=True)
     assert first.get("/").headers[HIT_HEADER] == "hit"
     with other.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -145,4 +146,5 @@ def test_healthz_reports_the_shared_cache_without_failing_the_machine(
         proxy.stop()
         limiter._storage_dead = False
         with app.app_context():
+            db.session.remove()
             db.engine.dispose()
