@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - pg_dump / pg_restore, with argument lists, never a shell
+import subprocess  # nosec B404  (pg_dump and pg_restore, argument lists, no shell)
 from datetime import UTC, datetime
 from pathlib import Path
 
