@@ -289,6 +289,7 @@ def _new_vendor(w: Walk):
             "nib": "9120001234501",
             "location": "kabupaten-tangerang|Cikupa",
             "categories": str(craft.id),
+            "commission_rule": "own",
             "commission_percent": "20",
             "settlement_period": "monthly",
         },
@@ -451,7 +452,7 @@ RECIPES: dict[str, Recipe] = {
     "manage.approve_vendor": lambda w: (
         "manager",
         w.url("manage.approve_vendor", vendor_id=_applicant("1").id),
-        {"commission_percent": "20", "settlement_period": "monthly"},
+        {"commission_rule": "own", "commission_percent": "20", "settlement_period": "monthly"},
     ),
     "manage.reject_vendor": lambda w: (
         "manager",

@@ -179,7 +179,7 @@ def approved_with_staff(app, client, ctx):
     boss = manager(app)
     approved = boss.post_form(
         f"/manage/vendors/{vendor.id}/approve",
-        {"commission_percent": "20", "settlement_period": "monthly"},
+        {"commission_rule": "own", "commission_percent": "20", "settlement_period": "monthly"},
     )
     assert approved.status_code == 302
     staff_user = UserFactory(email="staf@example.com", role=Role.VENDOR.value)
