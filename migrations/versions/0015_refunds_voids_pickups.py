@@ -96,9 +96,49 @@ def upgrade():
         batch_op.create_check_constraint(
             "commission_within", "commission >= 0 AND commission <= amount"
         )
+    op.create_table(
+        "pickup_payments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("shift_id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("cashier_id", sa.Integer(), nullable=False),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("tendered", sa.BigInteger(), nullable=False),
+        sa.Column("change", sa.BigInteger(), nullable=False),
+        sa.Column("reference", sa.String(length=120), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "method IN ('cash', 'qris', 'debit')", name=op.f("ck_pickup_payments_method_known")
+        ),
+        sa.CheckConstraint("amount > 0", name=op.f("ck_pickup_payments_amount_positive")),
+        sa.CheckConstraint(
+            "change >= 0 AND tendered = amount + change",
+            name=op.f("ck_pickup_payments_change_adds_up"),
+        ),
+        sa.CheckConstraint(
+            "method = 'cash' OR change = 0", name=op.f("ck_pickup_payments_change_only_in_cash")
+        ),
+        sa.ForeignKeyConstraint(
+            ["cashier_id"], ["users.id"], name=op.f("fk_pickup_payments_cashier_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_pickup_payments_order_id_orders")
+        ),
+        sa.ForeignKeyConstraint(
+            ["shift_id"], ["shifts.id"], name=op.f("fk_pickup_payments_shift_id_shifts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pickup_payments")),
+        sa.UniqueConstraint("order_id", name=op.f("uq_pickup_payments_order_id")),
+    )
+    with op.batch_alter_table("pickup_payments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_pickup_payments_shift_id"), ["shift_id"], unique=False
+        )
 
 
 def downgrade():
+    op.drop_table("pickup_payments")
     with op.batch_alter_table("refund_lines", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_refund_lines_commission_within"), type_="check")
         batch_op.drop_column("commission")

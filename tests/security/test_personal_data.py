@@ -47,6 +47,9 @@ NO_STORE = {
     "orders.manage_delivered",
     "orders.manage_cancel",
     "orders.manage_refund",
+    # The till's pickup desk: shoppers' names on the list and on the hand-over form.
+    "pos.pickups_ready",
+    "pos.pickup_hand_over",
     "settlements.settlement_payouts_csv",
     # Staff accounts: names, emails, phones; the audit log: who did what, from which address.
     "admin.users",
