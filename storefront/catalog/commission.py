@@ -7,6 +7,14 @@ sale line (DESIGN invariant 1), so changing a rate later never rewrites past sal
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from storefront.catalog.models import Product
+from storefront.categories import Category
+from storefront.extensions import db
 from storefront.money import commission_split
 from storefront.vendors.services import default_commission_bp
 
@@ -18,6 +26,43 @@ def commission_rate_bp(product) -> int:
     if product.category.commission_bp is not None:
         return product.category.commission_bp
     return default_commission_bp()
+
+
+@dataclass(frozen=True)
+class RateInEffect:
+    """A rate a vendor's sales get today and where it comes from: "vendor" (its own),
+    "category" (`category` names it) or "default" (the outlet's, for its other products)."""
+
+    rate_bp: int
+    source: str
+    category: str = ""
+
+
+def rates_in_effect(vendors) -> dict[int, list[RateInEffect]]:
+    """For the rate screen: what each vendor's products are actually sold at, by the same
+    rule as `commission_rate_bp`. One query for the categories the vendors' products are in."""
+    default = default_commission_bp()
+    categories: dict[int, set[tuple[str, int | None]]] = defaultdict(set)
+    ids = [v.id for v in vendors if v.commission_bp is None]
+    if ids:
+        for vendor_id, name, rate in db.session.execute(
+            select(Product.vendor_id, Category.name, Category.commission_bp)
+            .join(Category, Category.id == Product.category_id)
+            .where(Product.vendor_id.in_(ids))
+            .distinct()
+        ):
+            categories[vendor_id].add((name, rate))
+    found: dict[int, list[RateInEffect]] = {}
+    for vendor in vendors:
+        if vendor.commission_bp is not None:
+            found[vendor.id] = [RateInEffect(vendor.commission_bp, "vendor")]
+            continue
+        own = sorted((name, rate) for name, rate in categories[vendor.id] if rate is not None)
+        rates = [RateInEffect(rate, "category", name) for name, rate in own]
+        if not own or len(own) < len(categories[vendor.id]):
+            rates.append(RateInEffect(default, "default"))
+        found[vendor.id] = rates
+    return found
 
 
 def sale_snapshot(product, quantity: int) -> dict:
@@ -38,3 +83,18 @@ def sale_snapshot(product, quantity: int) -> dict:
         "commission": commission,
         "vendor_share": share,
     }
+
+
+def refund_commission(line, refunded_before: int, quantity: int) -> int:
+    """The commission a sale line gives back when `quantity` more of its units are refunded
+    (`refunded_before` were already). Counted on the units refunded so far, so the line never
+    gives back more than it took: three one-unit refunds of a 3-unit line give back exactly
+    its commission, where rounding each unit's share half-up would return Rp1 too much."""
+
+    def given_back(units: int) -> int:
+        if units >= line.quantity:
+            return line.commission
+        commission, _share = commission_split(line.unit_price * units, line.commission_bp)
+        return min(commission, line.commission)
+
+    return given_back(refunded_before + quantity) - given_back(refunded_before)

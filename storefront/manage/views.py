@@ -31,6 +31,8 @@ from storefront.vendors import emails as owner_emails
 from storefront.vendors import services as vendors
 from storefront.vendors.forms import (
     DOCUMENT_KINDS,
+    FOLLOW_RATE,
+    OWN_RATE,
     ApproveForm,
     CounterVendorForm,
     DecisionCommentForm,
@@ -90,11 +92,13 @@ def _vendor(vendor_id: int) -> Vendor:
 
 
 def _render_vendor(vendor: Vendor, revealed: dict | None = None, **forms):
-    # A vendor's own 0 % is a rate like any other, not "no rate" (it showed the default).
+    # A vendor's own 0 % is a rate like any other, not "no rate"; no rate of its own (the
+    # usual case) pre-selects "follow the category / default".
     rate = vendor.commission_bp
     approve_form = forms.get("approve_form") or ApproveForm(
         data={
-            "commission_percent": vendors.default_commission_bp() if rate is None else rate,
+            "commission_rule": FOLLOW_RATE if rate is None else OWN_RATE,
+            "commission_percent": rate,
             "settlement_period": vendor.settlement_period,
         }
     )
@@ -108,6 +112,7 @@ def _render_vendor(vendor: Vendor, revealed: dict | None = None, **forms):
         masked=identifiers.mask,
         revealed=revealed or {},
         approve_form=approve_form,
+        default_bp=vendors.default_commission_bp(),
         comment_form=forms.get("comment_form") or DecisionCommentForm(),
         today=today_wib(),
         decidable=vendor.status == VendorStatus.SUBMITTED,
@@ -147,7 +152,7 @@ def approve_vendor(vendor_id: int):
         vendors.approve(
             vendor,
             current_user,
-            commission_bp=form.commission_percent.data,
+            commission_bp=form.vendor_rate(),
             settlement_period=form.settlement_period.data,
             comment=form.note.data or "",
         )
@@ -292,7 +297,7 @@ def new_vendor():
     """Onboard a producer who came to the outlet with their papers."""
     form = CounterVendorForm(
         category_choices=[(c.id, c.display_name) for c in all_categories()],
-        data={"commission_percent": vendors.default_commission_bp()},
+        data={"commission_rule": FOLLOW_RATE},
     )
     if form.validate_on_submit():
         city, _sep, kecamatan = form.location.data.partition("|")
@@ -308,7 +313,7 @@ def new_vendor():
                     city=city,
                     kecamatan=kecamatan,
                     category_ids=form.categories.data or [],
-                    commission_bp=form.commission_percent.data,
+                    commission_bp=form.vendor_rate(),
                     settlement_period=form.settlement_period.data,
                 ),
             )
@@ -320,7 +325,9 @@ def new_vendor():
                 owner_emails.send_owner_confirmation(vendor, outcome.owner, outcome.new_account)
             flash(_counter_message(outcome), "success")
             return redirect(url_for("manage.vendor_detail", vendor_id=vendor.id))
-    return render_template("manage/vendor_new.html", form=form)
+    return render_template(
+        "manage/vendor_new.html", form=form, default_bp=vendors.default_commission_bp()
+    )
 
 
 def _counter_message(outcome) -> str:

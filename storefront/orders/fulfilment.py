@@ -18,13 +18,20 @@ from datetime import date
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from storefront import audit
 from storefront.catalog.models import Product
 from storefront.extensions import db
 from storefront.orders import notify, services
-from storefront.orders.models import Fulfilment, Order, OrderStatus, PaidWith, PaymentMethod
+from storefront.orders.models import (
+    Fulfilment,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaidWith,
+    PaymentMethod,
+)
 from storefront.orders.services import OrderError
 from storefront.phones import whatsapp_link
 from storefront.settings.services import get_setting
@@ -69,6 +76,16 @@ def _queues() -> dict:
         "ready": (Order.status == S.READY_FOR_PICKUP.value, True),
         "out": (Order.status == S.OUT_FOR_DELIVERY.value, True),
         "attention": (Order.attention != "", True),
+        # Paid, but some lines were never sold (paid after cancellation, the goods gone): the
+        # money is the shopper's until a manager refunds it.
+        "to_refund": (
+            and_(
+                Order.paid_at.is_not(None),
+                Order.refunded_amount < Order.paid_amount,
+                exists().where(OrderLine.order_id == Order.id, OrderLine.sold_at.is_(None)),
+            ),
+            True,
+        ),
         "all": (None, False),
     }
 
@@ -80,6 +97,7 @@ QUEUE_LABELS = {
     "ready": _l("Ready for pickup"),
     "out": _l("Out for delivery"),
     "attention": _l("Needs attention"),
+    "to_refund": _l("To refund"),
     "all": _l("All orders"),
 }
 

@@ -8,6 +8,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from storefront.forms import choices
+from storefront.indonesia import banks
 from storefront.orders import fulfilment, refunds
 from storefront.orders.models import PaidWith, RefundMethod
 
@@ -77,12 +78,40 @@ class RefundForm(FlaskForm):
         _l("Reason"),
         validators=[DataRequired(message=_l("Say why the order is refunded.")), Length(max=500)],
     )
+    # A transfer refund: the shopper's account, checked by refunds.refund (indonesia.banks).
+    bank_code = SelectField(_l("Shopper's bank"), validators=[Optional()])
+    other_bank_name = StringField(
+        _l("Bank name (if “Other bank”)"), validators=[Optional(), Length(max=80)]
+    )
+    other_bank_code = StringField(
+        _l("Bank transfer code (if “Other bank”)"), validators=[Optional(), Length(max=12)]
+    )
+    account = StringField(_l("Account number"), validators=[Optional(), Length(max=40)])
+    holder = StringField(_l("Account holder's name"), validators=[Optional(), Length(max=120)])
+    transfer_reference = StringField(
+        _l("Transfer reference from the bank"), validators=[Optional(), Length(max=120)]
+    )
     # Sent again with a retried submission, so the provider refunds only once.
     token = HiddenField(validators=[DataRequired(), Length(max=64)])
 
     def __init__(self, *args, order, **kwargs):
         super().__init__(*args, **kwargs)
         self.method.choices = choices(RefundMethod.choices(refunds.methods_for(order)))
+        self.bank_code.choices = choices(
+            [("", "—")]
+            + [(b.code, b.name) for b in banks.BANKS]
+            + [(banks.OTHER_BANK, _l("Other bank (BPR, BPRS, digital bank…)"))]
+        )
+
+    def transfer(self) -> refunds.TransferAccount:
+        return refunds.TransferAccount(
+            bank_code=self.bank_code.data or "",
+            account=self.account.data or "",
+            holder=self.holder.data or "",
+            reference=self.transfer_reference.data or "",
+            other_bank_name=self.other_bank_name.data or "",
+            other_bank_code=self.other_bank_code.data or "",
+        )
 
 
 class QuantityError(ValueError):

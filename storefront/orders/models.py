@@ -18,8 +18,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.catalog.sale_lines import SaleLine
+from storefront.crypto import EncryptedString
 from storefront.database import TimestampMixin, UTCDateTime, utcnow
 from storefront.extensions import db
+from storefront.indonesia.identifiers import mask
 from storefront.states import LabelledEnum, check_in
 
 
@@ -56,10 +58,12 @@ class PaidWith(LabelledEnum):
 
 
 class RefundMethod(LabelledEnum):
-    """How money goes back: through the provider to the card, or in cash at the outlet."""
+    """How money goes back: through the provider to the card, in cash at the outlet, or by a
+    bank transfer the manager sends to the shopper's account."""
 
     STRIPE = "stripe", _l("Back to the card (Stripe)")
     CASH = "cash", _l("Cash at the counter")
+    TRANSFER = "transfer", _l("Bank transfer")
 
 
 class CartItem(db.Model):
@@ -194,12 +198,22 @@ class OrderEvent(db.Model):
 
 
 class Refund(db.Model):
-    """Money given back, through the provider (card) or in cash at the outlet."""
+    """Money given back, through the provider (card), in cash at the outlet or by transfer.
+
+    `confirmed_at` is when the money certainly went back: at once for cash and transfer, when
+    the provider answers for a card. Statements count a refund in the period it was confirmed,
+    never before (a crash between asking Stripe and its answer leaves an unconfirmed row)."""
 
     __tablename__ = "refunds"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         check_in("method", RefundMethod, name="method_known"),
+        CheckConstraint(
+            f"method <> '{RefundMethod.TRANSFER.value}' OR (transfer_account IS NOT NULL "
+            "AND transfer_reference <> '')",
+            name="transfer_has_account",
+        ),
+        Index("ix_refunds_confirmed", "confirmed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -213,6 +227,14 @@ class Refund(db.Model):
     provider_reference: Mapped[str | None] = mapped_column(String(255), unique=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A transfer refund: the shopper's account as the manager entered it (the number encrypted
+    # like a vendor's, DESIGN invariant 9) and the bank's reference of the transfer sent.
+    transfer_bank_code: Mapped[str | None] = mapped_column(String(20))
+    transfer_bank_name: Mapped[str | None] = mapped_column(String(80))
+    transfer_account: Mapped[str | None] = mapped_column(EncryptedString)
+    transfer_holder: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    transfer_reference: Mapped[str] = mapped_column(String(120), nullable=False, default="")
 
     lines: Mapped[list[RefundLine]] = relationship(
         back_populates="refund", cascade="all, delete-orphan"
@@ -220,10 +242,21 @@ class Refund(db.Model):
     order = relationship("Order")
     actor = relationship("User")
 
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def transfer_account_masked(self) -> str:
+        return mask(self.transfer_account)
+
 
 class RefundLine(db.Model):
     __tablename__ = "refund_lines"
-    __table_args__ = (CheckConstraint("quantity > 0 AND amount > 0", name="positive"),)
+    __table_args__ = (
+        CheckConstraint("quantity > 0 AND amount > 0", name="positive"),
+        CheckConstraint("commission >= 0 AND commission <= amount", name="commission_within"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id"), nullable=False, index=True)
@@ -232,6 +265,9 @@ class RefundLine(db.Model):
     )
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # The commission given back, fixed when the refund is made (catalog.commission.
+    # refund_commission): never more than is left of the line's commission.
+    commission: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
     refund: Mapped[Refund] = relationship(back_populates="lines")
     order_line = relationship("OrderLine")

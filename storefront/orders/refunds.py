@@ -22,8 +22,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from storefront import audit
-from storefront.database import commit_now, ensure_write_lock
+from storefront.catalog.commission import refund_commission
+from storefront.database import commit_now, ensure_write_lock, utcnow
 from storefront.extensions import db
+from storefront.indonesia import banks
+from storefront.indonesia.identifiers import InvalidIdentifier, mask
 from storefront.money import format_rupiah
 from storefront.orders import notify, services
 from storefront.orders.models import (
@@ -42,10 +45,66 @@ from storefront.stock.models import Batch, MovementKind, StockMovement
 
 
 def methods_for(order: Order) -> list[RefundMethod]:
-    """Card orders go back through the provider; anything may be given back in cash."""
+    """Card orders go back through the provider; anything may be given back in cash or by a
+    bank transfer (a delivery shopper who paid by QRIS need not travel to the outlet)."""
     if order.paid_with == PaidWith.CARD:
-        return [RefundMethod.STRIPE, RefundMethod.CASH]
-    return [RefundMethod.CASH]
+        return [RefundMethod.STRIPE, RefundMethod.CASH, RefundMethod.TRANSFER]
+    return [RefundMethod.CASH, RefundMethod.TRANSFER]
+
+
+@dataclass(frozen=True)
+class TransferAccount:
+    """The shopper's account a transfer refund was sent to, as the manager typed it."""
+
+    bank_code: str = ""
+    account: str = ""
+    holder: str = ""
+    reference: str = ""
+    other_bank_name: str = ""
+    other_bank_code: str = ""
+
+
+def _transfer_fields(transfer: TransferAccount | None) -> dict:
+    """The refund's transfer columns, checked like a vendor's payout account (indonesia.banks):
+    a transfer without an account, holder or reference is refused."""
+    transfer = transfer or TransferAccount()
+    bank_name = None
+    bank_code = (transfer.bank_code or "").strip()
+    if not bank_code:
+        raise OrderError(_l("Choose the shopper's bank for the transfer."), field="bank_code")
+    if bank_code == banks.OTHER_BANK:
+        bank_name = " ".join((transfer.other_bank_name or "").split())[:80]
+        if not bank_name:
+            raise OrderError(_l("Enter the name of the shopper's bank."), field="other_bank_name")
+        try:
+            bank_code = banks.parse_other_bank_code(transfer.other_bank_code)
+        except InvalidIdentifier as exc:
+            raise OrderError(exc.message, field="other_bank_code") from None
+    elif banks.bank_by_code(bank_code) is None:
+        raise OrderError(_l("Choose the shopper's bank for the transfer."), field="bank_code")
+    if not (transfer.account or "").strip():
+        raise OrderError(
+            _l("A refund by bank transfer needs the shopper's account number."), field="account"
+        )
+    try:
+        account = banks.parse_bank_account(transfer.account, bank_code).number
+    except InvalidIdentifier as exc:
+        raise OrderError(exc.message, field="account") from None
+    holder = " ".join((transfer.holder or "").split())[:120]
+    if not holder:
+        raise OrderError(_l("Enter the account holder's name."), field="holder")
+    reference = (transfer.reference or "").strip()[:120]
+    if not reference:
+        raise OrderError(
+            _l("Enter the bank's reference of the transfer you sent."), field="reference"
+        )
+    return {
+        "transfer_bank_code": bank_code,
+        "transfer_bank_name": bank_name,
+        "transfer_account": account,
+        "transfer_holder": holder,
+        "transfer_reference": reference,
+    }
 
 
 @dataclass(frozen=True)
@@ -65,10 +124,11 @@ def refund(
     lines: dict[int, int] | None = None,
     full: bool = False,
     restock: bool = False,
+    transfer: TransferAccount | None = None,
 ) -> Refund:
     """Refund `lines` ({order line id: quantity}) or, with `full=True`, everything left
-    (the delivery fee included). Raises OrderError and changes nothing when a rule is broken
-    or the provider refuses."""
+    (the delivery fee included); a transfer refund records `transfer`, the account it was sent
+    to. Raises OrderError and changes nothing when a rule is broken or the provider refuses."""
     key = (idempotency_key or "").strip()
     if not key or len(key) > 64:
         raise OrderError(_l("This form has expired; open the refund page again."))
@@ -84,6 +144,7 @@ def refund(
             return _send_to_provider(order, existing, actor)
         return existing  # the same submission again: it was done already
     plan = _plan(order, method=method, reason=reason, lines=lines, full=full, restock=restock)
+    account = _transfer_fields(transfer) if method == RefundMethod.TRANSFER else {}
     record = Refund(
         order_id=order.id,
         amount=plan.amount,
@@ -92,16 +153,25 @@ def refund(
         reason=reason.strip(),
         idempotency_key=key,
         actor_id=getattr(actor, "id", None),
+        **account,
     )
     for line_id, quantity in plan.lines.items():
-        unit_price = _line(order, line_id).unit_price
+        line = _line(order, line_id)
         record.lines.append(
-            RefundLine(order_line_id=line_id, quantity=quantity, amount=unit_price * quantity)
+            RefundLine(
+                order_line_id=line_id,
+                quantity=quantity,
+                amount=line.unit_price * quantity,
+                # No other refund of the order is accepted while a card refund waits, so
+                # the units refunded so far are settled.
+                commission=refund_commission(line, line.refunded_quantity, quantity),
+            )
         )
     db.session.add(record)
     db.session.flush()
     if method == "stripe":
         return _send_to_provider(order, record, actor, plan)
+    record.confirmed_at = record.created_at
     _finish(order, record, actor, plan)
     return record
 
@@ -251,6 +321,7 @@ def _send_to_provider(order: Order, record: Refund, actor, plan: _Plan | None = 
         ) from exc
     ensure_write_lock()
     record.provider_reference = reference
+    record.confirmed_at = utcnow()
     order = _lock(order)
     if plan is None:  # a retried submission: rebuild what the first attempt meant to do
         wanted = {line.order_line_id: line.quantity for line in record.lines}
@@ -312,6 +383,16 @@ def _finish(order: Order, record: Refund, actor, plan: _Plan) -> None:
             "method": record.method,
             "restocked": record.restocked,
             "lines": {str(k): v for k, v in plan.lines.items()},
+            **(
+                {
+                    "bank_code": record.transfer_bank_code,
+                    "account": mask(record.transfer_account),
+                    "holder": record.transfer_holder,
+                    "reference": record.transfer_reference,
+                }
+                if record.method == RefundMethod.TRANSFER
+                else {}
+            ),
             "reason": record.reason,
         },
     )

@@ -399,8 +399,9 @@ def mark_paid(
                 _l("Paid after the order was cancelled and the goods are gone: refund it.")
             )
             note(order, "problem", order.attention, actor=actor)
+            # No sale movement, so no sale: the lines stay unstamped and the money is the
+            # shopper's, held to refund (the "To refund" queue), in no vendor's statement.
             order.paid_at = utcnow()
-            _stamp_lines(order)
             order.paid_with = paid_with.value
             order.paid_amount = amount
             order.payment_reference = reference[:120]
@@ -489,8 +490,8 @@ def _held_stock_expired(order, reservation, error, paid_with, amount, reference,
         )
     )
     note(order, "problem", order.attention, actor=actor)
+    # The hold was released, nothing was sold: the lines stay unstamped (held to refund).
     order.paid_at = utcnow()
-    _stamp_lines(order)
     order.paid_with = paid_with.value
     order.paid_amount = amount
     order.payment_reference = reference[:120]
@@ -502,6 +503,8 @@ def _held_stock_expired(order, reservation, error, paid_with, amount, reference,
 
 
 def _stamp_lines(order: Order) -> None:
+    """The lines count as sold from the payment: only called once their sale movement is
+    written (ledger.commit_sale), so a vendor is never credited goods that never left."""
     for line in order.lines:
         line.sold_at = order.paid_at
 

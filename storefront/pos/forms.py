@@ -1,13 +1,23 @@
-"""Forms of the counter: open and close a shift, scan, quantities, payment, void."""
+"""Forms of the counter: open and close a shift, scan, quantities, payment, void, and the
+hand-over of an online pickup order."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from storefront.catalog.forms import RupiahField
+from storefront.forms import choices
+from storefront.pos.models import PayMethod
 
 
 class AmountField(RupiahField):
@@ -66,3 +76,26 @@ class CloseShiftForm(FlaskForm):
         validators=[InputRequired(message=_l("Enter the cash counted in the drawer."))],
     )
     note = TextAreaField(_l("Note"), validators=[Length(max=1000)])
+
+
+class PickupForm(FlaskForm):
+    """Hand-over of an online pickup order at the till."""
+
+    code = StringField(
+        _l("Pickup code from the shopper"),
+        validators=[
+            DataRequired(message=_l("Enter the six-digit pickup code.")),
+            Length(max=12),
+        ],
+    )
+    collector_name = StringField(
+        _l("Name on the order (ask the collector)"),
+        validators=[DataRequired(message=_l("Ask for the name on the order.")), Length(max=120)],
+    )
+    method = SelectField(_l("Payment taken"), validators=[Optional()])
+    tendered = AmountField(_l("Cash received"), validators=[Optional()])
+    reference = StringField(_l("QRIS or debit reference"), validators=[Length(max=120)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method.choices = choices([("", "—"), *PayMethod.choices()])

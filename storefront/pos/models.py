@@ -218,3 +218,34 @@ class CounterSaleStatusChange(StatusChange, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("counter_sales.id"), nullable=False, index=True)
+
+
+class PickupPayment(db.Model):
+    """Money a cashier took at the till when handing over an online pickup order that was to
+    be paid at the outlet: it belongs to the open shift, so the drawer count expects it. The
+    order itself records the payment (orders.fulfilment); this row says which drawer has it."""
+
+    __tablename__ = "pickup_payments"
+    __table_args__ = (
+        check_in("method", PayMethod, name="method_known"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("change >= 0 AND tendered = amount + change", name="change_adds_up"),
+        CheckConstraint(
+            f"method = '{PayMethod.CASH.value}' OR change = 0", name="change_only_in_cash"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), nullable=False, index=True)
+    # One hand-over per order: a second click cannot take the money twice.
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), nullable=False, unique=True)
+    cashier_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    method: Mapped[str] = mapped_column(String(10), nullable=False)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    tendered: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    change: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    reference: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    order = relationship("Order")
+    cashier = relationship("User")

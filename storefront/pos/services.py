@@ -29,6 +29,7 @@ from storefront.pos.models import (
     CounterSale,
     CounterSaleStatusChange,
     PayMethod,
+    PickupPayment,
     SaleStatus,
     Shift,
     ShiftStatus,
@@ -140,10 +141,15 @@ class ShiftSummary:
     by_method: dict[str, int] = field(default_factory=dict)
     cash_tendered: int = 0
     change_given: int = 0
+    # Online pickup orders paid at the hand-over in this shift (their money is in the drawer
+    # or the QRIS/debit slips like a counter sale's, but it is not a counter sale).
+    pickups: int = 0
+    pickup_total: int = 0
 
     @property
     def expected_cash(self) -> int:
-        """Float + cash taken − change given, voided sales left out."""
+        """Float + cash taken (counter sales and pickup hand-overs) − change given, voided
+        sales left out."""
         return self.shift.opening_float + self.cash_tendered - self.change_given
 
 
@@ -165,6 +171,23 @@ def summarise(shift: Shift) -> ShiftSummary:
         if method == PayMethod.CASH:
             summary.cash_tendered = int(tendered or 0)
             summary.change_given = int(change or 0)
+    for method, count, amount, tendered, change in db.session.execute(
+        select(
+            PickupPayment.method,
+            func.count(),
+            func.sum(PickupPayment.amount),
+            func.sum(PickupPayment.tendered),
+            func.sum(PickupPayment.change),
+        )
+        .where(PickupPayment.shift_id == shift.id)
+        .group_by(PickupPayment.method)
+    ):
+        summary.by_method[method] += int(amount or 0)
+        summary.pickups += count
+        summary.pickup_total += int(amount or 0)
+        if method == PayMethod.CASH:
+            summary.cash_tendered += int(tendered or 0)
+            summary.change_given += int(change or 0)
     for status, count, total in db.session.execute(
         select(CounterSale.status, func.count(), func.coalesce(func.sum(CounterSale.total), 0))
         .where(CounterSale.shift_id == shift.id)
@@ -222,6 +245,18 @@ def recent_shifts(page: int, per_page: int = 30) -> list[Shift]:
             .order_by(Shift.opened_at.desc(), Shift.id.desc())
             .limit(per_page)
             .offset((page - 1) * per_page)
+        )
+    )
+
+
+def shift_pickups(shift_id: int) -> list[PickupPayment]:
+    """The pickup orders handed over and paid in this shift, for the shift report."""
+    return list(
+        db.session.scalars(
+            select(PickupPayment)
+            .options(joinedload(PickupPayment.order), joinedload(PickupPayment.cashier))
+            .where(PickupPayment.shift_id == shift_id)
+            .order_by(PickupPayment.id)
         )
     )
 

@@ -351,4 +351,5 @@ def shift_report(shift_id: int):
         "pos/shift_report.html",
         summary=services.summarise(shift),
         sales=services.shift_sales(shift.id),
+        pickups=services.shift_pickups(shift.id),
     )

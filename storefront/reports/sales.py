@@ -17,7 +17,6 @@ from storefront.catalog.models import Product
 from storefront.categories import Category
 from storefront.clock import shop_zone
 from storefront.extensions import db
-from storefront.money import commission_split
 from storefront.orders.models import Order, OrderLine, Refund, RefundLine
 from storefront.pos.models import CounterPayment, CounterSale, CounterSaleLine, SaleStatus
 from storefront.reports.ranges import DateRange
@@ -358,10 +357,10 @@ def commission_by_month(
         month.commission += int(commission or 0)
     start, end = period.utc()
     refund_lines = (
-        select(Refund.created_at, RefundLine.amount, OrderLine.commission_bp)
+        select(Refund.confirmed_at, RefundLine.amount, RefundLine.commission)
         .join(RefundLine, RefundLine.refund_id == Refund.id)
         .join(OrderLine, OrderLine.id == RefundLine.order_line_id)
-        .where(Refund.created_at >= start, Refund.created_at < end)
+        .where(Refund.confirmed_at >= start, Refund.confirmed_at < end)
     )
     if wanted.vendor_id:
         refund_lines = refund_lines.where(OrderLine.vendor_id == wanted.vendor_id)
@@ -371,9 +370,8 @@ def commission_by_month(
         )
     if wanted.channel != "counter":
         zone = shop_zone()
-        for created_at, amount, rate in db.session.execute(refund_lines):
-            month = month_of(created_at.astimezone(zone).date())
-            commission, _share = commission_split(amount, rate)
+        for confirmed_at, amount, commission in db.session.execute(refund_lines):
+            month = month_of(confirmed_at.astimezone(zone).date())
             month.refunded += amount
             month.commission_returned += commission
     return [months[key] for key in sorted(months)]

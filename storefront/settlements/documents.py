@@ -28,7 +28,7 @@ def summary_rows(settlement) -> list[tuple[str, int]]:
     rows = [
         (_("Online sales (gross)"), settlement.gross_online),
         (_("Counter sales (gross)"), settlement.gross_counter),
-        (_("Refunds"), -settlement.refunds),
+        (_("Refunds and voided counter sales"), -settlement.refunds),
         (_("Outlet commission"), -settlement.commission),
         (_("Vendor share this period"), settlement.vendor_share),
         (_("Carried from earlier periods"), settlement.carried_in),
@@ -144,9 +144,12 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
         3.5,
         latin1(
             _(
-                "Refunded: units refunded to buyers (in brackets: put back on the shelf). "
-                "Online sales count when paid, counter sales when rung up, refunds when made. "
-                "Commission is rounded half-up to whole rupiah on each sale line."
+                "Refunded: units refunded to buyers, and counter sales cancelled at the till "
+                "(voided) after they were rung up (in brackets: put back on the shelf). "
+                "Online sales count when paid, counter sales when rung up, refunds and voids "
+                "when they happen (a card refund when the card company confirms it). "
+                "Commission is rounded half-up to whole rupiah on each sale line; a refund gives "
+                "back at most the commission its line was charged."
             )
         ),
         new_x=XPos.LMARGIN,

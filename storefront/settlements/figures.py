@@ -14,9 +14,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, literal_column, select, union_all
 
+from storefront.catalog.commission import refund_commission
 from storefront.clock import utc_bounds
 from storefront.extensions import db
-from storefront.money import commission_split
 from storefront.orders.models import OrderLine, Refund, RefundLine
 from storefront.pos.models import CounterSale, CounterSaleLine, SaleStatus
 from storefront.stock.models import MovementKind, StockMovement
@@ -99,8 +99,6 @@ def _stock(figures, start_utc, end_utc, vendor_ids, openings) -> None:
     the period's movements are read; the others sum their whole history before the period."""
     m = StockMovement
     in_period = m.created_at >= start_utc
-    # A voided counter sale's units coming back undo a sale the statement never counted.
-    restock = ~m.reference_type.like("counter_sale%")
 
     def total(condition):
         return func.coalesce(func.sum(case((condition, m.quantity), else_=0)), 0)
@@ -110,7 +108,8 @@ def _stock(figures, start_utc, end_utc, vendor_ids, openings) -> None:
         m.product_id,
         total(m.created_at < start_utc),
         total(and_(in_period, m.kind == MovementKind.INTAKE.value)),
-        total(and_(in_period, m.kind == MovementKind.CUSTOMER_RETURN.value, restock)),
+        # Refunded goods put back on the shelf, and a voided counter sale's units coming back.
+        total(and_(in_period, m.kind == MovementKind.CUSTOMER_RETURN.value)),
         total(and_(in_period, m.kind == MovementKind.RETURN_TO_VENDOR.value)),
         total(and_(in_period, m.kind.in_(ADJUSTMENT_KINDS))),
         func.sum(m.quantity),
@@ -142,6 +141,7 @@ def _stock(figures, start_utc, end_utc, vendor_ids, openings) -> None:
 def _sales(figures, start_utc, end_utc, vendor_ids) -> None:
     _sold(figures, start_utc, end_utc, vendor_ids)
     _refunds(figures, start_utc, end_utc, vendor_ids)
+    _voids(figures, start_utc, end_utc, vendor_ids)
 
 
 ONLINE, COUNTER = "online", "counter"
@@ -166,15 +166,12 @@ def _channel_lines(line, channel: str, start_utc, end_utc, vendor_ids):
 
 
 def _sold(figures, start_utc, end_utc, vendor_ids) -> None:
-    """Both channels' sales in one query: the two tables' sale lines, UNION ALL, summed."""
-    voided = select(CounterSale.id).where(CounterSale.status == SaleStatus.VOIDED.value)
+    """Both channels' sales in one query: the two tables' sale lines, UNION ALL, summed. A
+    counter sale voided later still counts when it was rung up; its void is booked apart,
+    when it happens (`_voids`), so a void after the sale's statement closed is reversed."""
     lines = union_all(
         _channel_lines(OrderLine, ONLINE, start_utc, end_utc, vendor_ids),
-        # Voided sales are few: leaving their ids out is an index lookup, where a join to
-        # every completed sale made PostgreSQL scan the whole year's sales.
-        _channel_lines(CounterSaleLine, COUNTER, start_utc, end_utc, vendor_ids).where(
-            CounterSaleLine.sale_id.not_in(voided)
-        ),
+        _channel_lines(CounterSaleLine, COUNTER, start_utc, end_utc, vendor_ids),
     ).subquery()
     rows = db.session.execute(
         select(
@@ -195,29 +192,56 @@ def _sold(figures, start_utc, end_utc, vendor_ids) -> None:
         line.commission += int(commission)
 
 
-def _refunds(figures, start_utc, end_utc, vendor_ids) -> None:
-    refunds = db.session.execute(
-        select(
-            OrderLine.vendor_id,
-            OrderLine.product_id,
-            OrderLine.commission_bp,
-            RefundLine.quantity,
-            RefundLine.amount,
-        )
+def refund_lines_of_period(start_utc, end_utc, vendor_ids):
+    """The refund lines a period's statements count: confirmed in the period (a card refund
+    only once the provider confirmed it), of order lines that were sold (a payment after
+    cancellation whose goods had gone never reached a vendor: its refund is not theirs)."""
+    return (
+        select(RefundLine, Refund, OrderLine)
         .join(Refund, Refund.id == RefundLine.refund_id)
         .join(OrderLine, OrderLine.id == RefundLine.order_line_id)
         .where(
-            Refund.created_at >= start_utc,
-            Refund.created_at < end_utc,
+            Refund.confirmed_at >= start_utc,
+            Refund.confirmed_at < end_utc,
+            OrderLine.sold_at.is_not(None),
             _vendor_filter(OrderLine.vendor_id, vendor_ids),
         )
     )
-    for vendor_id, product_id, rate, quantity, amount in refunds:
-        line = figures[vendor_id].lines[product_id]
-        given_back, _share = commission_split(-int(amount), rate)
-        line.refunded += int(quantity)
-        line.refunds += int(amount)
-        line.commission += given_back
+
+
+def _refunds(figures, start_utc, end_utc, vendor_ids) -> None:
+    for refund_line, _refund, order_line in db.session.execute(
+        refund_lines_of_period(start_utc, end_utc, vendor_ids)
+    ):
+        line = figures[order_line.vendor_id].lines[order_line.product_id]
+        line.refunded += refund_line.quantity
+        line.refunds += refund_line.amount
+        line.commission -= refund_line.commission
+
+
+def void_lines_of_period(start_utc, end_utc, vendor_ids):
+    """Counter sale lines voided in the period: booked like a refund of the whole line, at
+    the void's time (the sale itself counted when it was rung up)."""
+    return (
+        select(CounterSaleLine, CounterSale)
+        .join(CounterSale, CounterSale.id == CounterSaleLine.sale_id)
+        .where(
+            CounterSale.status == SaleStatus.VOIDED.value,
+            CounterSale.voided_at >= start_utc,
+            CounterSale.voided_at < end_utc,
+            _vendor_filter(CounterSaleLine.vendor_id, vendor_ids),
+        )
+    )
+
+
+def _voids(figures, start_utc, end_utc, vendor_ids) -> None:
+    for sale_line, _sale in db.session.execute(
+        void_lines_of_period(start_utc, end_utc, vendor_ids)
+    ):
+        line = figures[sale_line.vendor_id].lines[sale_line.product_id]
+        line.refunded += sale_line.quantity
+        line.refunds += sale_line.gross
+        line.commission -= refund_commission(sale_line, 0, sale_line.quantity)
 
 
 def compute(

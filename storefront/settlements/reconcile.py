@@ -1,9 +1,9 @@
 """Answering "why was I paid this?": the documents behind each figure of a statement line.
 
 For one product in one statement's period: the online order lines paid in it and the counter
-sales rung up in it (both by the lines' `sold_at`, as figures.py counts them; voided sales shown,
-not counted), the refunds made in it and every stock movement with its document (intake
-receipt, return note, count...).
+sales rung up in it (both by the lines' `sold_at`, as figures.py counts them), the refunds
+confirmed in it and the counter sales voided in it (the same queries figures.py sums), and every
+stock movement with its document (intake receipt, return note, count...).
 """
 
 from __future__ import annotations
@@ -14,16 +14,17 @@ from sqlalchemy import select
 
 from storefront.clock import utc_bounds
 from storefront.extensions import db
-from storefront.money import commission_split
 from storefront.orders.models import Order, OrderLine, Refund, RefundLine
 from storefront.pos.models import CounterSale, CounterSaleLine
+from storefront.settlements.figures import refund_lines_of_period, void_lines_of_period
 from storefront.stock.models import IntakeReceipt, StockMovement
 
 
 @dataclass
 class LineDocuments:
     order_lines: list  # (OrderLine, Order)
-    refund_lines: list  # (RefundLine, Refund, OrderLine, Order, commission given back)
+    refund_lines: list  # (RefundLine, Refund, OrderLine, Order), confirmed in the period
+    void_lines: list  # (CounterSaleLine, CounterSale), voided in the period
     counter_lines: list  # (CounterSaleLine, CounterSale)
     movements: list  # StockMovement
     receipts: dict  # intake receipt id -> number
@@ -43,22 +44,19 @@ def line_documents(settlement, product_id: int) -> LineDocuments:
         )
         .order_by(OrderLine.sold_at, OrderLine.id)
     ).all()
-    refunds = []
-    for refund_line, refund, order_line, order in db.session.execute(
-        select(RefundLine, Refund, OrderLine, Order)
-        .join(Refund, Refund.id == RefundLine.refund_id)
-        .join(OrderLine, OrderLine.id == RefundLine.order_line_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(
-            OrderLine.vendor_id == vendor_id,
-            OrderLine.product_id == product_id,
-            Refund.created_at >= start,
-            Refund.created_at < end,
+    refunds = [
+        (refund_line, refund, order_line, order_line.order)
+        for refund_line, refund, order_line in db.session.execute(
+            refund_lines_of_period(start, end, [vendor_id])
+            .where(OrderLine.product_id == product_id)
+            .order_by(Refund.confirmed_at, RefundLine.id)
         )
-        .order_by(Refund.created_at)
-    ):
-        given_back = -commission_split(-refund_line.amount, order_line.commission_bp)[0]
-        refunds.append((refund_line, refund, order_line, order, given_back))
+    ]
+    voids = db.session.execute(
+        void_lines_of_period(start, end, [vendor_id])
+        .where(CounterSaleLine.product_id == product_id)
+        .order_by(CounterSale.voided_at, CounterSaleLine.id)
+    ).all()
     counter_lines = db.session.execute(
         select(CounterSaleLine, CounterSale)
         .join(CounterSale, CounterSale.id == CounterSaleLine.sale_id)
@@ -94,4 +92,4 @@ def line_documents(settlement, product_id: int) -> LineDocuments:
         if receipt_ids
         else {}
     )
-    return LineDocuments(order_lines, refunds, counter_lines, movements, receipts)
+    return LineDocuments(order_lines, refunds, voids, counter_lines, movements, receipts)

@@ -7,8 +7,15 @@ The rules, in one place:
 - Online sales count in the period the order was paid (`Order.paid_at`), counter sales in the
   period they were rung up (voided ones never), refunds in the period they happen. Money comes
   from the snapshots on each sale line (unit price, commission rate and amount).
-- A refund line gives back `amount` of gross and `commission_split(-amount, line.commission_bp)`
-  of commission (rounded half-up, like the sale), so commission is never kept on refunded goods.
+- Refunds count in the period they are confirmed (cash and transfer at once, a card refund when
+  the provider confirms it); a pending card refund is listed apart (`pending_refunds`). A refund
+  line gives back `amount` of gross and the commission fixed on it when it was made
+  (`catalog.commission.refund_commission`: never more than is left of the sale line's).
+- A counter sale counts when rung up; its void is booked like a refund of the whole sale, in
+  the period of the void (with its units back on the shelf), so a void after the sale's
+  statement closed is reversed in the next one.
+- An order line without a sale movement (paid after cancellation, the goods gone) is never
+  stamped sold: its money is the shopper's, held to refund, and in no statement.
 - Stock figures come from the ledger: opening and closing are the sums of movements before the
   period's boundaries; received, returned, restocked and adjusted are the period's movements.
 - A statement below the minimum payout (setting `minimum_payout`) pays nothing and carries its
@@ -30,11 +37,13 @@ from sqlalchemy import func, select
 
 from storefront import audit, manager_inbox, states
 from storefront.catalog.models import Product
+from storefront.clock import utc_bounds
 from storefront.database import ensure_write_lock, utcnow
 from storefront.dates import date_text
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.manager_inbox import NotificationKind
+from storefront.orders.models import Order, OrderLine, Refund, RefundLine
 from storefront.settings.services import get_setting
 from storefront.settlements.figures import (
     LineFigures,
@@ -428,6 +437,26 @@ def mark_paid(settlement: Settlement, payment: Payment, *, actor) -> Settlement:
 
 
 # --- lists and comments ----------------------------------------------------------------------
+
+
+def pending_refunds(settlement: Settlement) -> list:
+    """Card refunds of the vendor's sales made up to the period's end and not yet confirmed by
+    the provider: not counted in any statement until they are, listed apart meanwhile.
+    [(RefundLine, Refund, OrderLine, Order)]"""
+    _start, end = utc_bounds(settlement.period_start, settlement.period_end)
+    return db.session.execute(
+        select(RefundLine, Refund, OrderLine, Order)
+        .join(Refund, Refund.id == RefundLine.refund_id)
+        .join(OrderLine, OrderLine.id == RefundLine.order_line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Refund.confirmed_at.is_(None),
+            Refund.created_at < end,
+            OrderLine.vendor_id == settlement.vendor_id,
+            OrderLine.sold_at.is_not(None),
+        )
+        .order_by(Refund.created_at, RefundLine.id)
+    ).all()
 
 
 def statements_for_period(start: date) -> list[Settlement]:

@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    RadioField,
     SelectField,
     StringField,
     TelField,
@@ -17,7 +18,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
-    InputRequired,
     Length,
     Optional,
     ValidationError,
@@ -197,12 +197,26 @@ class SubmitApplicationForm(FlaskForm):
     terms = BooleanField(_l("I accept the consignment agreement above."))
 
 
+FOLLOW_RATE, OWN_RATE = "follow", "own"
+
+
 class ApproveForm(FlaskForm):
+    # "Follow" leaves the vendor without a rate of its own, so its categories' rates and the
+    # outlet's default apply (catalog.commission), and a later change of those reaches it.
+    commission_rule = RadioField(
+        _l("Commission"),
+        choices=choices(
+            [
+                (FOLLOW_RATE, _l("Follow the category / outlet default")),
+                (OWN_RATE, _l("A rate for this vendor only")),
+            ]
+        ),
+        default=FOLLOW_RATE,
+    )
     # Basis points in `data` (2250 for "22,5"): the rate as advertised, never rounded to a
     # whole percent.
     commission_percent = PercentField(
-        _l("Commission (%)"),
-        validators=[InputRequired(message=_l("Enter the commission."))],
+        _l("Vendor's own rate (%)"),
         render_kw={"inputmode": "decimal"},
     )
     settlement_period = SelectField(
@@ -210,6 +224,19 @@ class ApproveForm(FlaskForm):
         choices=choices(SettlementPeriod.choices()),
     )
     note = TextAreaField(_l("Note to the vendor (optional)"), validators=[Length(max=2000)])
+
+    def validate_commission_percent(self, field) -> None:
+        if self.commission_rule.data == OWN_RATE and field.data is None:
+            raise ValidationError(_l("Enter the vendor's own rate, or let it follow the default."))
+        if self.commission_rule.data != OWN_RATE and field.data is not None:
+            # A rate typed with "follow" still chosen would be silently dropped.
+            raise ValidationError(
+                _l("Choose “A rate for this vendor only” to use this rate, or clear it.")
+            )
+
+    def vendor_rate(self) -> int | None:
+        """The vendor's own rate in basis points, or None to follow category / default."""
+        return self.commission_percent.data if self.commission_rule.data == OWN_RATE else None
 
 
 class DecisionCommentForm(FlaskForm):
@@ -251,8 +278,11 @@ class CounterVendorForm(FlaskForm):
         validators=[DataRequired(message=_l("Choose the kecamatan."))],
     )
     categories = MultiCheckboxField(_l("What do they make?"), coerce=int, choices=[])
+    commission_rule = ApproveForm.commission_rule
     commission_percent = ApproveForm.commission_percent
     settlement_period = ApproveForm.settlement_period
+    validate_commission_percent = ApproveForm.validate_commission_percent
+    vendor_rate = ApproveForm.vendor_rate
 
     def __init__(self, *args, category_choices=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -467,14 +467,22 @@ def default_commission_bp() -> int:
     return int(get_setting("commission_default_bp"))
 
 
-def _check_rate(commission_bp: int) -> None:
-    if not 0 <= commission_bp <= BASIS_POINTS:
+def _check_rate(commission_bp: int | None) -> None:
+    """None: no rate of the vendor's own (the category's or the default applies)."""
+    if commission_bp is not None and not 0 <= commission_bp <= BASIS_POINTS:
         raise VendorError(_l("Commission must be between 0 and 100 %."), field="commission_percent")
 
 
 def approve(
-    vendor: Vendor, manager: User, *, commission_bp: int, settlement_period: str, comment=""
+    vendor: Vendor,
+    manager: User,
+    *,
+    commission_bp: int | None,
+    settlement_period: str,
+    comment="",
 ) -> None:
+    """Approve an application. `commission_bp` None: the vendor follows its categories' rates
+    and the outlet default (catalog.commission); a number is a rate negotiated for it alone."""
     _check_rate(commission_bp)
     live = [v for v in sharing_nib(vendor) if v.status in LIVE]
     if live:
@@ -593,7 +601,7 @@ class CounterVendor:
     city: str
     kecamatan: str
     category_ids: list[int]
-    commission_bp: int
+    commission_bp: int | None  # None: follow the category / outlet default
     settlement_period: str
 
 

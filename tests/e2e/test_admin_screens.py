@@ -30,6 +30,9 @@ PAGES = [
     ("audit-log", "admin@example.com", "/admin/audit", "Log audit", 0),
     ("vendor-insights", "nyai.cikupa@example.com", "/vendor/insights", "Wawasan", 1),
     ("vendor-stock", "nyai.cikupa@example.com", "/vendor/stock", "Stok saya", 0),
+    ("commission-rates", "manajer@example.com", "/manage/settlements/commission", "Tarif", 0),
+    ("orders-to-refund", "manajer@example.com", "/manage/orders?tab=to_refund", "Pesanan", 0),
+    ("till-pickups", "kasir@example.com", "/counter/pickups", "ambil di gerai", 0),
 ]
 
 

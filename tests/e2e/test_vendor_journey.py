@@ -226,7 +226,8 @@ def test_vendor_applies_is_approved_and_lists_a_food_product(page, app, browser,
         _open_application(manager)
         expect(manager.get_by_text("The NIB certificate is blurry.").first).to_be_visible()
         manager.locator("details summary", has_text="Approve").first.click()
-        manager.get_by_label("Commission (%)").fill("20")
+        # No rate of her own: she follows the category / outlet default (pre-selected).
+        expect(manager.get_by_label("Follow the category / outlet default")).to_be_checked()
         manager.get_by_label("Settlement period").select_option("monthly")
         manager.get_by_role("button", name="Approve vendor").click()
         expect(manager.get_by_text(f"{BUSINESS} is approved and has been emailed.")).to_be_visible()

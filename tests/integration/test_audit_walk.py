@@ -214,6 +214,25 @@ def _hand_over(w: Walk):
     )
 
 
+def _pickup_at_the_till(w: Walk):
+    order = _order(w.demo)
+    for step in ("orders.manage_pack", "orders.manage_ready"):
+        w.client("manager").post_form(w.url(step, order_id=order.id), {})
+    cashier = _user("kasir@example.com")
+    if pos.open_shift_of(cashier.id) is None:
+        w.client("cashier").post_form(w.url("pos.open_shift"), {"opening_float": "0"})
+    return (
+        "cashier",
+        w.url("pos.pickup_hand_over", order_id=order.id),
+        {
+            "code": order.pickup_code,
+            "collector_name": order.contact_name,
+            "method": "cash",
+            "tendered": str(order.total),
+        },
+    )
+
+
 def _out_for_delivery(w: Walk):
     order = _order(w.demo, delivery=True)
     order_page = w.url("orders.manage_pack", order_id=order.id)
@@ -289,6 +308,7 @@ def _new_vendor(w: Walk):
             "nib": "9120001234501",
             "location": "kabupaten-tangerang|Cikupa",
             "categories": str(craft.id),
+            "commission_rule": "own",
             "commission_percent": "20",
             "settlement_period": "monthly",
         },
@@ -434,6 +454,7 @@ RECIPES: dict[str, Recipe] = {
     "orders.manage_pack": _pack,
     "orders.manage_ready": _ready,
     "orders.manage_hand_over": _hand_over,
+    "pos.pickup_hand_over": _pickup_at_the_till,
     "orders.manage_out_for_delivery": _out_for_delivery,
     "orders.manage_delivered": _delivered,
     "orders.manage_cancel": _cancel,
@@ -451,7 +472,7 @@ RECIPES: dict[str, Recipe] = {
     "manage.approve_vendor": lambda w: (
         "manager",
         w.url("manage.approve_vendor", vendor_id=_applicant("1").id),
-        {"commission_percent": "20", "settlement_period": "monthly"},
+        {"commission_rule": "own", "commission_percent": "20", "settlement_period": "monthly"},
     ),
     "manage.reject_vendor": lambda w: (
         "manager",

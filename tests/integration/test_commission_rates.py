@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from storefront.audit import AuditEntry
+from storefront.catalog.commission import commission_rate_bp
 from storefront.extensions import db
 from storefront.settings.services import set_setting
 from storefront.vendors.models import Vendor, VendorStatus
-from tests.factories import CategoryFactory, VendorFactory
+from tests.factories import CategoryFactory, ProductFactory, VendorFactory
 from tests.integration.onboarding_helpers import applicant, complete_application, manager
 
 
@@ -24,7 +26,7 @@ def test_approving_at_the_advertised_22_5_percent_stores_22_5_percent(app, clien
     vendor = complete_application(client)
     response = manager(app).post_form(
         f"/manage/vendors/{vendor.id}/approve",
-        {"commission_percent": typed, "settlement_period": "monthly"},
+        {"commission_rule": "own", "commission_percent": typed, "settlement_period": "monthly"},
     )
     assert response.status_code == 302
     approved = vendor_row(vendor.id)
@@ -38,7 +40,7 @@ def test_approving_at_the_advertised_22_5_percent_stores_22_5_percent(app, clien
         ("22,555", "Paling banyak dua angka desimal"),
         ("101", "antara 0 dan 100"),
         ("dua puluh", "berupa angka"),
-        ("", "Masukkan komisi"),
+        ("", "Masukkan tarif khusus mitra ini"),
     ],
 )
 def test_a_commission_that_cannot_be_stored_is_refused_and_nothing_changes(
@@ -48,7 +50,7 @@ def test_a_commission_that_cannot_be_stored_is_refused_and_nothing_changes(
     vendor = complete_application(client)
     response = manager(app).post_form(
         f"/manage/vendors/{vendor.id}/approve",
-        {"commission_percent": typed, "settlement_period": "monthly"},
+        {"commission_rule": "own", "commission_percent": typed, "settlement_period": "monthly"},
     )
     assert response.status_code == 400
     assert says in response.get_data(as_text=True)
@@ -57,14 +59,62 @@ def test_a_commission_that_cannot_be_stored_is_refused_and_nothing_changes(
     assert unchanged.commission_bp is None
 
 
-def test_the_approval_form_offers_the_default_rate_as_advertised(app, client, ctx):
+def test_the_approval_form_follows_the_default_unless_a_manager_sets_a_vendor_rate(
+    app, client, ctx
+):
     set_setting("commission_default_bp", "2250")
     db.session.commit()
     applicant(client)
     vendor = complete_application(client)
     page = manager(app).get(f"/manage/vendors/{vendor.id}").get_data(as_text=True)
     assert 'name="commission_percent"' in page
-    assert 'value="22,5"' in page  # it offered 22, so approving unchanged lost half a percent
+    assert '<input checked id="commission_rule-0"' in page  # "follow" pre-selected
+    assert "22,5\u00a0%" in page  # the default it follows, as advertised
+
+
+def test_a_vendor_approved_to_follow_gets_its_category_rate_and_later_default_changes(
+    app, client, ctx
+):
+    """Approval used to write the default into the vendor's own rate (a required field), so
+    category rates and a later change of the default never reached anyone."""
+    set_setting("commission_default_bp", "2000")
+    db.session.commit()
+    applicant(client)
+    vendor = complete_application(client)
+    boss = manager(app)
+    response = boss.post_form(
+        f"/manage/vendors/{vendor.id}/approve",
+        {"commission_rule": "follow", "commission_percent": "", "settlement_period": "monthly"},
+    )
+    assert response.status_code == 302
+    approved = vendor_row(vendor.id)
+    assert approved.status == VendorStatus.APPROVED and approved.commission_bp is None
+    snack = CategoryFactory(is_food=False, commission_bp=1500)
+    plain = CategoryFactory(is_food=False, commission_bp=None)
+    in_snack = ProductFactory(vendor=approved, category=snack, price=10_000)
+    in_plain = ProductFactory(vendor=approved, category=plain, price=10_000)
+    db.session.commit()
+    assert commission_rate_bp(in_snack) == 1500
+    assert commission_rate_bp(in_plain) == 2000
+    set_setting("commission_default_bp", "2500")
+    db.session.commit()
+    assert commission_rate_bp(in_plain) == 2500
+    page = boss.get("/manage/settlements/commission").get_data(as_text=True)
+    assert f"category {snack.name}" in page or f"kategori {snack.name}" in page
+    assert "25\u00a0%" in page
+
+
+def test_a_rate_equal_to_the_default_can_be_released_to_follow_and_it_is_audited(app, ctx):
+    set_setting("commission_default_bp", "2000")
+    vendor = VendorFactory(commission_bp=2000)
+    db.session.commit()
+    boss = manager(app)
+    page = boss.get("/manage/settlements/commission").get_data(as_text=True)
+    assert "Follow category / default" in page or "Ikuti kategori / bawaan" in page
+    boss.post_form(f"/manage/settlements/commission/vendors/{vendor.id}", {"percent": ""})
+    assert vendor_row(vendor.id).commission_bp is None
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "vendor.commission"))
+    assert entry is not None
 
 
 def test_a_vendor_at_0_percent_is_shown_0_percent_not_the_default(app, ctx):
@@ -88,6 +138,7 @@ def test_a_producer_registered_at_the_counter_keeps_a_fractional_rate(app, ctx):
             "nib": "9120009876543",
             "location": "kabupaten-tangerang|Mauk",
             "categories": [str(category.id)],
+            "commission_rule": "own",
             "commission_percent": "17,75",
             "settlement_period": "monthly",
         },

@@ -48,6 +48,8 @@ URL_VALUES: dict[str, Callable[[BusyDemo, Visitor], list[dict]]] = {
     "pos.receipt_pdf": lambda d, v: [{"sale_id": d.sale_id}, {"sale_id": d.voided_sale_id}],
     "pos.void": lambda d, v: [{"sale_id": d.sale_id}, {"sale_id": d.voided_sale_id}],
     "pos.shift_report": lambda d, v: [{"shift_id": d.closed_shift_id}],
+    # The demo order was collected: the page says it is not waiting for pickup.
+    "pos.pickup_hand_over": lambda d, v: [{"order_id": d.order_id}],
     "manage.product_detail": lambda d, v: [{"product_id": d.product_id}],
     "manage.product_permit_file": lambda d, v: [
         {"product_id": d.product_id, "permit_id": d.permit_id}

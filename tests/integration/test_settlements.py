@@ -23,7 +23,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from storefront.audit import AuditEntry
-from storefront.catalog.commission import sale_snapshot
+from storefront.catalog.commission import refund_commission, sale_snapshot
+from storefront.database import utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order, OrderLine, Refund, RefundLine
 from storefront.pos.models import CounterSale, CounterSaleLine, Shift
@@ -99,7 +100,15 @@ def refund(order, product, quantity, at, *, restock):
             method="cash",
             restocked=restock,
             idempotency_key=uuid.uuid4().hex,
-            lines=[RefundLine(order_line_id=line.id, quantity=quantity, amount=amount)],
+            confirmed_at=utcnow(),
+            lines=[
+                RefundLine(
+                    order_line_id=line.id,
+                    quantity=quantity,
+                    amount=amount,
+                    commission=refund_commission(line, line.refunded_quantity, quantity),
+                )
+            ],
         )
         line.refunded_quantity += quantity
         line.refunded_amount += amount
@@ -243,7 +252,8 @@ def month(ctx):
     counter_sale(cashier, [(kopi, 1), (sambal, 2)], wib("2026-10-08 13:00"))
     # Batik 1 = 12.340 at 22,5 % = 2.776,5 -> 2.777 (exactly half, rounded up).
     counter_sale(cashier, [(batik, 1)], wib("2026-10-06 15:00"))
-    # A voided sale never counts; its units come back on the shelf.
+    # A voided sale counts when rung up and is booked back, like a refund, when voided (here
+    # the same day); its units come back on the shelf.
     counter_sale(cashier, [(sambal, 1)], wib("2026-10-09 09:00"), voided=True)
     # Refund 1 kopi of o1 (33.333), back on the shelf: commission given back 6.667.
     refund(o1, kopi, 1, wib("2026-10-12 16:00"), restock=True)
@@ -317,22 +327,22 @@ def test_a_month_of_sales_refunds_and_corrections_adds_up_to_the_hand_computed_s
         received=20,
         sold_online=5,  # 4 on 5 Oct + 1 at 23:30 WIB on 31 Oct
         gross_online=92_500,
-        sold_counter=2,  # the voided sale is not counted
-        gross_counter=37_000,
-        refunded=0,
-        refunds=0,
-        restocked=0,  # the voided sale's unit coming back is not a refund
+        sold_counter=3,  # 2, and 1 sold then voided
+        gross_counter=55_500,
+        refunded=1,  # the voided unit, booked back like a refund
+        refunds=18_500,
+        restocked=1,  # and back on the shelf
         returned=3,
         adjusted=-1,
         closing=9,
-        commission=19_425,  # 11.100 + 2.775 + 5.550
+        commission=19_425,  # 11.100 + 2.775 + 5.550 + 2.775 - 2.775 (the void)
         vendor_share=110_075,
     )
     assert all(line.balances for line in a.lines)
     assert (a.gross_online, a.gross_counter, a.refunds, a.commission) == (
         192_499,
-        70_333,
-        33_333,
+        88_833,
+        51_833,
         39_425,
     )
     assert (a.vendor_share, a.carried_in, a.net_payable, a.carried_out) == (190_074, 0, 190_074, 0)

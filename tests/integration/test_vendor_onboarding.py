@@ -254,7 +254,12 @@ def test_manager_asks_for_changes_then_approves(app, client, ctx, outbox):
 
     response = boss.post_form(
         f"/manage/vendors/{vendor.id}/approve",
-        {"commission_percent": "22,5", "settlement_period": "monthly", "comment": ""},
+        {
+            "commission_rule": "own",
+            "commission_percent": "22,5",
+            "settlement_period": "monthly",
+            "comment": "",
+        },
     )
     assert response.status_code == 302
     vendor = vendor_row()
@@ -292,7 +297,7 @@ def test_a_decided_application_cannot_be_decided_again(app, client, ctx):
     boss.post_form(f"/manage/vendors/{vendor.id}/reject", {"comment": "Di luar Tangerang."})
     response = boss.post_form(
         f"/manage/vendors/{vendor.id}/approve",
-        {"commission_percent": "20", "settlement_period": "monthly"},
+        {"commission_rule": "own", "commission_percent": "20", "settlement_period": "monthly"},
         follow_redirects=True,
     )
     assert "tidak dapat diubah" in response.get_data(as_text=True)
@@ -367,7 +372,7 @@ def test_manager_registers_a_producer_at_the_counter(app, ctx, outbox):
             "nib": "9120009876543",
             "location": "kabupaten-tangerang|Teluknaga",
             "categories": [str(category.id)],
-            "commission_percent": "20",
+            "commission_rule": "follow",
             "settlement_period": "monthly",
         },
     )
@@ -375,7 +380,7 @@ def test_manager_registers_a_producer_at_the_counter(app, ctx, outbox):
     db.session.rollback()
     vendor = db.session.scalar(select(Vendor).where(Vendor.nib == "9120009876543"))
     assert vendor.status == VendorStatus.APPROVED
-    assert vendor.commission_bp == 2000
+    assert vendor.commission_bp is None  # follows the category / outlet default
     # A new account, owner once the producer chooses a password from the emailed link
     # (tests/security/test_email_verification.py follows that through).
     owner = db.session.scalar(select(User).where(User.email == "mamat@example.com"))
@@ -397,6 +402,7 @@ def test_counter_registration_refuses_a_known_nib(app, ctx):
             "owner_phone": "0813-1111-2222",
             "nib": "9120009876543",
             "location": "kabupaten-tangerang|Teluknaga",
+            "commission_rule": "own",
             "commission_percent": "20",
             "settlement_period": "monthly",
         },

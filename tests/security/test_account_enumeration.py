@@ -196,7 +196,7 @@ def test_the_manager_sees_a_shared_nib_and_cannot_approve_a_second_live_vendor(a
 
     response = boss.post_form(
         f"/manage/vendors/{vendor.id}/approve",
-        {"commission_percent": "20", "settlement_period": "monthly"},
+        {"commission_rule": "own", "commission_percent": "20", "settlement_period": "monthly"},
         follow_redirects=True,
     )
     assert "sudah disetujui dengan NIB ini" in page(response)

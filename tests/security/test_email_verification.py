@@ -329,6 +329,7 @@ def counter_vendor(boss, email: str, **overrides):
         "nib": "9120009876543",
         "location": "kabupaten-tangerang|Teluknaga",
         "categories": [str(food_category().id)],
+        "commission_rule": "own",
         "commission_percent": "20",
         "settlement_period": "monthly",
     }

@@ -47,6 +47,9 @@ NO_STORE = {
     "orders.manage_delivered",
     "orders.manage_cancel",
     "orders.manage_refund",
+    # The till's pickup desk: shoppers' names on the list and on the hand-over form.
+    "pos.pickups_ready",
+    "pos.pickup_hand_over",
     "settlements.settlement_payouts_csv",
     # Staff accounts: names, emails, phones; the audit log: who did what, from which address.
     "admin.users",
@@ -179,7 +182,7 @@ def approved_with_staff(app, client, ctx):
     boss = manager(app)
     approved = boss.post_form(
         f"/manage/vendors/{vendor.id}/approve",
-        {"commission_percent": "20", "settlement_period": "monthly"},
+        {"commission_rule": "own", "commission_percent": "20", "settlement_period": "monthly"},
     )
     assert approved.status_code == 302
     staff_user = UserFactory(email="staf@example.com", role=Role.VENDOR.value)

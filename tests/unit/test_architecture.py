@@ -36,8 +36,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "vendors": {"auth", "indonesia", "settings"},
     "catalog": {"auth", "indonesia", "settings", "vendors"},
     "stock": {"auth", "catalog", "settings", "vendors"},
-    "orders": {"auth", "catalog", "payments", "settings", "stock", "vendors"},
-    "pos": {"auth", "catalog", "stock"},
+    "orders": {"auth", "catalog", "indonesia", "payments", "settings", "stock", "vendors"},
+    "pos": {"auth", "catalog", "orders", "stock"},
     "settlements": {
         *("auth", "catalog", "indonesia", "orders", "pos", "settings", "stock", "vendors"),
     },

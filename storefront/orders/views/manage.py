@@ -269,6 +269,7 @@ def manage_refund(order_id: int):
                 lines=quantities,
                 full=form.scope.data == "full",
                 restock=form.restock.data,
+                transfer=form.transfer(),
             )
         except QuantityError as exc:
             flash(str(exc), "error")

@@ -112,6 +112,7 @@ def settlement_detail(settlement_id: int):
         "settlements/detail.html",
         settlement=settlement,
         summary=summary_rows(settlement),
+        pending_refunds=service.pending_refunds(settlement),
         status_label=status_label,
         confirm=ConfirmForm(),
         pay_form=PayForm(data={"paid_on": today_wib(), "amount": str(settlement.net_payable)}),

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from storefront import audit
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
+from storefront.catalog.commission import rates_in_effect
 from storefront.categories import Category
 from storefront.extensions import db
 from storefront.settlements import bp
@@ -34,6 +35,7 @@ def commission_rates():
         categories=categories,
         vendors=vendors,
         default_bp=default_commission_bp(),
+        in_effect=rates_in_effect(vendors),
         form=RateForm(),
     )
 
