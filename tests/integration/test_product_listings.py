@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
 from sqlalchemy import func, select
 
 from storefront.catalog.models import PriceChange, Product, ProductPhoto, ProductStatus
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.vendors.models import VendorMember
 from tests.conftest import Client
@@ -224,10 +225,13 @@ def test_price_changes_are_kept_and_do_not_need_review(app, ctx, crafts):
         "storage": "Simpan di tempat kering",
         "shelf_life_days": "90",
     }
+    # On the shelf, a new price takes effect from a date (tests/integration/test_shelf_prices.py).
+    form["price_from"] = (today_wib() + timedelta(days=1)).isoformat()
     client.post_form(f"/vendor/products/{product.id}", form)
     db.session.rollback()
     product = db.session.get(Product, product.id)
-    assert product.price == 110000
+    assert (product.price, product.next_price) == (100000, 110000)
+    assert product.price_on(today_wib() + timedelta(days=1)) == 110000
     assert product.status == ProductStatus.APPROVED
     prices = db.session.scalars(
         select(PriceChange.new_price).where(PriceChange.product_id == product.id)
