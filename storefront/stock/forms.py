@@ -198,7 +198,7 @@ class MarkdownForm(FlaskForm):
     )
     agreed_via = SelectField(
         _l("Agreed by way of"),
-        choices=[("", _l("Choose…")), *choices((v.value, v.label) for v in AgreedVia)],
+        choices=choices([("", _l("Choose…")), *((v.value, v.label) for v in AgreedVia)]),
         validate_choice=False,
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])

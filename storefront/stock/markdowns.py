@@ -23,7 +23,7 @@ from storefront.clock import today_wib
 from storefront.database import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
-from storefront.money import BASIS_POINTS, format_percent
+from storefront.money import BASIS_POINTS, format_percent, percent_off
 from storefront.stock import ledger
 from storefront.stock.models import AgreedVia, Batch, Markdown, MarkdownBearer, StockLevel
 from storefront.stock.operations import expiry_warning_days
@@ -239,3 +239,34 @@ def movement_allocation(movements) -> list[tuple[int, int, int]]:
 
 def reservation_allocation(reservation) -> list[tuple[int, int, int]]:
     return [(line.batch_id, line.product_id, line.quantity) for line in reservation.lines]
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Units of a marked-down batch a shopper (or the till) can buy now."""
+
+    markdown: Markdown
+    expires_on: date
+    units: int
+
+    def price(self, list_price: int) -> int:
+        return percent_off(list_price, self.markdown.percent_bp)
+
+
+def offers(product_id: int, channel: str = "online") -> list[Offer]:
+    """The product's marked-down batches sellable on `channel` now, earliest expiry first:
+    FEFO sells them before the product's other batches."""
+    first_expiry = ledger.sellable_from(channel, today_wib())
+    rows = db.session.execute(
+        select(Markdown, Batch.expires_on, StockLevel.on_hand - StockLevel.reserved)
+        .join(Batch, Batch.id == Markdown.batch_id)
+        .join(StockLevel, StockLevel.batch_id == Batch.id)
+        .where(
+            Batch.product_id == product_id,
+            Markdown.ended_at.is_(None),
+            Batch.expires_on >= first_expiry,
+            StockLevel.on_hand > StockLevel.reserved,
+        )
+        .order_by(Batch.expires_on, Batch.id)
+    )
+    return [Offer(markdown, expires_on, int(units)) for markdown, expires_on, units in rows]
