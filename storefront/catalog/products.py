@@ -327,6 +327,13 @@ def change_price(product: Product, user, new_price: int, price_from: date | None
     )
     db.session.add(change)
     db.session.flush()
+    if product.next_price_from is not None:
+        manager_inbox.notify(
+            NotificationKind.PRICE_CHANGE,
+            change,
+            f"{product.name}: {format_rupiah(old)} → {format_rupiah(new_price)}, "
+            f"{price_from.strftime('%d/%m/%Y')}",
+        )
     return change
 
 

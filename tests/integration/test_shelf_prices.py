@@ -18,6 +18,7 @@ from storefront.catalog.models import PriceChange, Product
 from storefront.clock import shop_zone, start_of_day, today_wib
 from storefront.database import unit_of_work
 from storefront.extensions import db
+from storefront.manager_inbox import ManagerNotification
 from storefront.money import commission_split
 from storefront.orders.models import OrderLine
 from storefront.pos import selling, services
@@ -159,7 +160,12 @@ def test_the_notice_is_a_setting(shop, app):
 def test_managers_see_the_change_with_the_batches_to_relabel_and_print_the_labels(shop, app):
     tomorrow = today_wib() + timedelta(days=1)
     change = act(listings.change_price, shop["keripik"], shop["owner"], 15_000, tomorrow)
+    (notice,) = db.session.scalars(
+        select(ManagerNotification).where(ManagerNotification.kind == "price_change")
+    ).all()
+    assert "Rp12.500 → Rp15.000" in notice.label
     client = login(app, "manajer@example.com")
+    assert "label harus dicetak ulang" in client.get("/manage/notifications").get_data(as_text=True)
     page = client.get("/manage/stock/price-changes").get_data(as_text=True)
     assert "Keripik Singkong" in page and "Rp15.000" in page
     assert "B-EARLY" in page  # on the shelf, received before the change: label to reprint
