@@ -29,6 +29,8 @@ class NotificationKind(enum.StrEnum):
     PRODUCT = "product"
     ORDER = "order"
     DISPUTE = "dispute"
+    # A vendor's new price from a date: shelf labels to reprint before it.
+    PRICE_CHANGE = "price_change"
 
 
 class ManagerNotification(db.Model):

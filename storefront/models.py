@@ -33,6 +33,7 @@ from storefront.settlements.models import (
 from storefront.stock.models import (
     Batch,
     IntakeReceipt,
+    Markdown,
     Reservation,
     ReservationLine,
     ReturnNote,
@@ -64,6 +65,7 @@ __all__ = [
     "IntakeReceipt",
     "ManagerNotification",
     "ManagerNotificationRead",
+    "Markdown",
     "Order",
     "OrderEvent",
     "OrderLine",

@@ -94,6 +94,15 @@ def commission_split(gross: int, rate_bp: int) -> tuple[int, int]:
     return commission, gross - commission
 
 
+def percent_off(amount: int, percent_bp: int) -> int:
+    """`amount` less `percent_bp` of it (a markdown), the amount taken off rounded half-up to
+    whole rupiah, so Rp12.345 at 30 % off is Rp8.641 (Rp3.704 off). Never below Rp1."""
+    if not 0 <= percent_bp <= BASIS_POINTS:
+        raise ValueError(f"a markdown is 0..10000 basis points, got {percent_bp}")
+    off = (amount * percent_bp + BASIS_POINTS // 2) // BASIS_POINTS
+    return max(amount - off, 1) if amount > 0 else amount - off
+
+
 # --- percentages -------------------------------------------------------------------------------
 #
 # People type and read commission rates in percent ("22,5"); the database keeps basis points

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from storefront.catalog.models import Product
 from storefront.categories import Category
 from storefront.extensions import db
-from storefront.money import commission_split
+from storefront.money import BASIS_POINTS, commission_split, percent_off
 from storefront.vendors.services import default_commission_bp
 
 
@@ -65,23 +65,38 @@ def rates_in_effect(vendors) -> dict[int, list[RateInEffect]]:
     return found
 
 
-def sale_snapshot(product, quantity: int) -> dict:
+def sale_snapshot(
+    product, quantity: int, *, markdown_bp: int = 0, vendor_part_bp: int = BASIS_POINTS
+) -> dict:
     """The columns every sale line (online or counter) freezes at the moment of sale: what was
-    sold, at today's price, with the commission rate that applies now and the split it gives."""
-    gross = product.price * quantity
+    sold, at today's price (`Product.current_price`, a scheduled change counting from its date),
+    with the commission rate that applies now and the split it gives.
+
+    A near-expiry markdown (`markdown_bp` off, the vendor bearing `vendor_part_bp` of the
+    discount) lowers the price charged. The vendor's share is computed on the price less the
+    vendor's part of the discount: on the reduced price when the vendor bears it all, on the
+    list price (paid as if undiscounted) when the outlet does, whose commission absorbs the
+    discount — below zero if the markdown is deeper than the commission."""
+    list_price = product.current_price
+    unit_price = percent_off(list_price, markdown_bp) if markdown_bp else list_price
+    gross = unit_price * quantity
+    discount = (list_price - unit_price) * quantity
+    vendor_discount = (discount * vendor_part_bp + BASIS_POINTS // 2) // BASIS_POINTS
     rate = commission_rate_bp(product)
-    commission, share = commission_split(gross, rate)
+    _commission, share = commission_split(gross + discount - vendor_discount, rate)
     return {
         "product_id": product.id,
         "vendor_id": product.vendor_id,
         "product_name": product.name,
         "product_code": product.code,
-        "unit_price": product.price,
+        "unit_price": unit_price,
         "quantity": quantity,
         "gross": gross,
         "commission_bp": rate,
-        "commission": commission,
+        "commission": gross - share,
         "vendor_share": share,
+        "discount": discount,
+        "vendor_discount": vendor_discount,
     }
 
 
@@ -94,6 +109,10 @@ def refund_commission(line, refunded_before: int, quantity: int) -> int:
     def given_back(units: int) -> int:
         if units >= line.quantity:
             return line.commission
+        if line.discount:
+            # A marked-down line's commission is not its rate on the price charged (the outlet
+            # may have absorbed the discount): give back the line's own, in proportion.
+            return line.commission * units // line.quantity
         commission, _share = commission_split(line.unit_price * units, line.commission_bp)
         return min(commission, line.commission)
 

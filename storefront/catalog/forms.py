@@ -112,6 +112,8 @@ class ProductForm(FlaskForm):
     )
     # Shown when a price changes by more than half: 25000 typed as 250000 is a real mistake.
     confirm_price = BooleanField(_l("Yes, this new price is right"))
+    # A product on the shelf changes price from a date, so the labels can be reprinted first.
+    price_from = DateField(_l("New price from"), validators=[Optional()])
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)

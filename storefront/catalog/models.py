@@ -15,11 +15,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    case,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.categories import Category
+from storefront.clock import today_wib
 from storefront.database import TimestampMixin, UTCDateTime, utcnow
 from storefront.extensions import db
 from storefront.money import MAX_AMOUNT
@@ -49,6 +52,13 @@ class Product(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint("price > 0", name="price_positive"),
         CheckConstraint(f"price <= {MAX_AMOUNT}", name="price_at_most_max"),
+        CheckConstraint(
+            f"next_price IS NULL OR (next_price > 0 AND next_price <= {MAX_AMOUNT})",
+            name="next_price_valid",
+        ),
+        CheckConstraint(
+            "(next_price IS NULL) = (next_price_from IS NULL)", name="next_price_has_date"
+        ),
         check_in("status", ProductStatus, name="status_known"),
         CheckConstraint(
             "shelf_life_days IS NULL OR shelf_life_days > 0", name="shelf_life_positive"
@@ -70,7 +80,12 @@ class Product(TimestampMixin, db.Model):
     slug: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # The price in effect until `next_price_from`; from that WIB date on, `next_price` is.
+    # Nothing runs at midnight: `price_on(day)` (and `effective_price` in SQL) reads the date,
+    # and the next scheduled change folds the earlier one into `price` (catalog.products).
     price: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    next_price: Mapped[int | None] = mapped_column(BigInteger)
+    next_price_from: Mapped[date | None] = mapped_column(Date)
     unit: Mapped[str] = mapped_column(String(30), nullable=False, default="pcs")
     net_content: Mapped[str] = mapped_column(String(30), nullable=False, default="")
     ingredients: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -111,6 +126,35 @@ class Product(TimestampMixin, db.Model):
     )
     permits: Mapped[list[ProductPermit]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="ProductPermit.id"
+    )
+
+    def price_on(self, day: date) -> int:
+        """The shelf price on WIB date `day`: a scheduled change counts from its date on."""
+        if self.next_price_from is not None and day >= self.next_price_from:
+            return self.next_price
+        return self.price
+
+    @property
+    def current_price(self) -> int:
+        """Today's price (WIB): what the shop shows and the shop and the till charge."""
+        return self.price_on(today_wib())
+
+    @property
+    def upcoming_price(self) -> tuple[int, date] | None:
+        """(price, from) of a change not in effect yet, for the pages that announce it."""
+        if self.next_price_from is not None and today_wib() < self.next_price_from:
+            return self.next_price, self.next_price_from
+        return None
+
+
+def effective_price(today: date):
+    """`Product.price_on(today)` as SQL, for filtering and sorting listings by price."""
+    return case(
+        (
+            and_(Product.next_price_from.is_not(None), Product.next_price_from <= today),
+            Product.next_price,
+        ),
+        else_=Product.price,
     )
 
 
@@ -194,8 +238,13 @@ class PriceChange(db.Model):
     )
     old_price: Mapped[int | None] = mapped_column(BigInteger)
     new_price: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # The WIB date the new price takes effect (None: at once, as before scheduled changes).
+    effective_on: Mapped[date | None] = mapped_column(Date, index=True)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    product: Mapped[Product] = relationship()
+    changed_by = relationship("User")
 
 
 class ProductStatusChange(StatusChange, db.Model):

@@ -6,8 +6,9 @@ A vendor only ever reaches its own products through `vendor_product` (scoped by 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import func, select
@@ -30,6 +31,7 @@ from storefront.catalog.permits import (
     requirements,
 )
 from storefront.categories import Category
+from storefront.clock import today_wib
 from storefront.database import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
@@ -204,14 +206,21 @@ def create_product(vendor, user, details: ProductDetails) -> Product:
 
 
 def update_product(
-    product: Product, user, details: ProductDetails, *, price_confirmed: bool = False
+    product: Product,
+    user,
+    details: ProductDetails,
+    *,
+    price_confirmed: bool = False,
+    price_from: date | None = None,
 ) -> bool:
     """Save the changes. Returns True when an approved product went back to review. A price
-    change beyond the confirmation threshold raises PriceChangeUnconfirmed unless confirmed."""
+    change beyond the confirmation threshold raises PriceChangeUnconfirmed unless confirmed;
+    one on goods already on the shelf takes effect from `price_from` (see `change_price`)."""
     _check_price(details.price)
     _check_halal_declaration(details)
-    if not price_confirmed and price_change_needs_confirmation(product.price, details.price):
-        raise PriceChangeUnconfirmed(product.price, details.price)
+    latest = latest_price(product)
+    if not price_confirmed and price_change_needs_confirmation(latest, details.price):
+        raise PriceChangeUnconfirmed(latest, details.price)
     if details.non_halal and any(p.kind == PermitKind.HALAL for p in product.permits):
         raise ListingError(
             _l(
@@ -227,16 +236,8 @@ def update_product(
         setattr(product, field, getattr(details, field))
     if "name" in changed:
         product.slug = _unique_slug(details.name, product.id)
-    if details.price != product.price:
-        db.session.add(
-            PriceChange(
-                product_id=product.id,
-                old_price=product.price,
-                new_price=details.price,
-                changed_by_id=user.id,
-            )
-        )
-        product.price = details.price
+    if details.price != latest_price(product):
+        change_price(product, user, details.price, price_from)
     db.session.flush()
     db.session.refresh(product, ["category"])
     refresh_permit_status(product)
@@ -244,6 +245,96 @@ def update_product(
     if back_to_review:
         transition(product, ProductStatus.SUBMITTED, user, "edited by the vendor")
     return back_to_review
+
+
+def latest_price(product: Product) -> int:
+    """The price the vendor set last: the scheduled one when a change is waiting, else today's."""
+    return product.upcoming_price[0] if product.upcoming_price else product.current_price
+
+
+def price_notice_days() -> int:
+    return int(get_setting("price_change_notice_days"))
+
+
+def earliest_price_date(today: date | None = None) -> date:
+    """The first WIB date a new price may take effect (setting `price_change_notice_days`)."""
+    return (today or today_wib()) + timedelta(days=price_notice_days())
+
+
+def _has_been_approved(product: Product) -> bool:
+    """Only an approved product is received onto the shelf, so only its labels carry a price."""
+    if product.status == ProductStatus.APPROVED:
+        return True
+    approved = select(ProductStatusChange.id).where(
+        ProductStatusChange.product_id == product.id,
+        ProductStatusChange.to_status == ProductStatus.APPROVED.value,
+    )
+    return db.session.scalar(approved.limit(1)) is not None
+
+
+def change_price(product: Product, user, new_price: int, price_from: date | None) -> PriceChange:
+    """Set a new price. Goods on the shelf carry labels with today's price, and the till must
+    charge what the label says: so once the outlet has received the product, the new price
+    takes effect from `price_from`, at least `price_change_notice_days` ahead, and until then
+    the shop and the till charge today's price (`Product.price_on`: nothing has to run at
+    midnight). Managers see the change with the batches whose labels to reprint
+    (stock.price_labels). A product never approved changes at once: no label carries it."""
+    _check_price(new_price)
+    today = today_wib()
+    # An earlier scheduled change that is in effect by now becomes the base price.
+    product.price = product.current_price
+    product.next_price = product.next_price_from = None
+    old = product.price
+    if new_price == old or not _has_been_approved(product):
+        # Back to today's price (a waiting change withdrawn), or nothing on a shelf yet.
+        effective_on = today
+        product.price = new_price
+    else:
+        earliest = earliest_price_date(today)
+        if price_from is None:
+            raise ListingError(
+                _l(
+                    "Choose the date the new price takes effect: %(date)s at the earliest.",
+                    date=format_date(earliest),
+                ),
+                field="price_from",
+            )
+        if price_from < today:
+            raise ListingError(
+                _l(
+                    "A price change cannot be dated in the past. Choose %(date)s or later.",
+                    date=format_date(earliest),
+                ),
+                field="price_from",
+            )
+        if price_from < earliest:
+            raise ListingError(
+                _l(
+                    "The new price can take effect from %(date)s at the earliest, so the outlet "
+                    "can reprint the shelf labels first.",
+                    date=format_date(earliest),
+                ),
+                field="price_from",
+            )
+        effective_on = price_from
+        product.next_price, product.next_price_from = new_price, price_from
+    change = PriceChange(
+        product_id=product.id,
+        old_price=old,
+        new_price=new_price,
+        effective_on=effective_on,
+        changed_by_id=user.id,
+    )
+    db.session.add(change)
+    db.session.flush()
+    if product.next_price_from is not None:
+        manager_inbox.notify(
+            NotificationKind.PRICE_CHANGE,
+            change,
+            f"{product.name}: {format_rupiah(old)} → {format_rupiah(new_price)}, "
+            f"{price_from.strftime('%d/%m/%Y')}",
+        )
+    return change
 
 
 def price_history(product: Product) -> list[PriceChange]:

@@ -32,6 +32,14 @@ class SaleLine:
     commission: Mapped[int] = mapped_column(BigInteger, nullable=False)
     vendor_share: Mapped[int] = mapped_column(BigInteger, nullable=False)
     sold_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A near-expiry markdown (stock.markdowns): rupiah taken off this line's list price in all
+    # (`gross + discount` is what it would have cost), and the part of it the vendor bears.
+    # The outlet bears the rest through its commission, so `commission + vendor_share = gross`
+    # still holds; 0 and 0 for every line sold at its list price.
+    discount: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default="0")
+    vendor_discount: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, default=0, server_default="0"
+    )
 
     @declared_attr
     def product(cls):
@@ -49,4 +57,13 @@ class SaleLine:
             CheckConstraint("unit_price > 0", name="price_positive"),
             CheckConstraint("gross = unit_price * quantity", name="gross_adds_up"),
             CheckConstraint("commission + vendor_share = gross", name="split_adds_up"),
+            CheckConstraint(
+                "discount >= 0 AND vendor_discount >= 0 AND vendor_discount <= discount",
+                name="discount_valid",
+            ),
         )
+
+    @property
+    def list_price(self) -> int:
+        """The unit price before a markdown (what a receipt shows struck through)."""
+        return self.unit_price + self.discount // self.quantity

@@ -100,6 +100,7 @@ def _edit_page(product, form=None, permit_form=None, photo_form=None, status=200
             needed=requirements(product),
             ask_price=ask_price,
             prices=listings.price_history(product),
+            earliest_price_date=listings.earliest_price_date(),
             max_photos=listings.MAX_PHOTOS,
             today=today_wib(),
             is_owner=is_owner(current_user, product.vendor),
@@ -113,10 +114,16 @@ def _edit_page(product, form=None, permit_form=None, photo_form=None, status=200
 def edit_product(product_id: int):
     product = _own_product(product_id)
     form = ProductForm(obj=product, categories=all_categories())
+    if not form.is_submitted():
+        form.price.data = listings.latest_price(product)
     if form.validate_on_submit():
         try:
             back_to_review = listings.update_product(
-                product, current_user, _details(form), price_confirmed=form.confirm_price.data
+                product,
+                current_user,
+                _details(form),
+                price_confirmed=form.confirm_price.data,
+                price_from=form.price_from.data,
             )
         except listings.ListingError as exc:
             form_error(form, exc, default="name")

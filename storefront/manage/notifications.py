@@ -21,12 +21,15 @@ TEXTS = {
     NotificationKind.PRODUCT: _l("Product to review: %(label)s"),
     NotificationKind.ORDER: _l("Order to prepare: %(label)s"),
     NotificationKind.DISPUTE: _l("Dispute on a statement: %(label)s"),
+    NotificationKind.PRICE_CHANGE: _l("New price, labels to reprint: %(label)s"),
 }
 PAGES = {
     NotificationKind.APPLICATION: ("manage.vendor_detail", "vendor_id"),
     NotificationKind.PRODUCT: ("manage.product_detail", "product_id"),
     NotificationKind.ORDER: ("orders.manage_order", "order_id"),
     NotificationKind.DISPUTE: ("settlements.settlement_detail", "settlement_id"),
+    # The list of waiting changes, each with its batches (stock/price_labels.py).
+    NotificationKind.PRICE_CHANGE: ("stock.price_changes", "change_id"),
 }
 PER_PAGE = 30
 

@@ -15,12 +15,14 @@ from flask_login import current_user
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
+from storefront.catalog.commission import sale_snapshot
 from storefront.catalog.models import Product
 from storefront.catalog.services import visible_products
 from storefront.database import ensure_write_lock
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.orders.models import CartItem
+from storefront.stock import markdowns
 from storefront.stock.ledger import available_quantities
 
 SESSION_KEY = "cart"
@@ -33,15 +35,32 @@ class CartError(DomainError):
         super().__init__(message, field)
 
 
+@dataclass(frozen=True)
+class CartPart:
+    """Units of a line at one price: the list price, or a near-expiry batch's markdown (FEFO
+    sells that batch first)."""
+
+    quantity: int
+    unit_price: int
+    markdown_bp: int = 0
+
+
 @dataclass
 class CartLine:
     product: Product
     quantity: int
     available: int
+    parts: tuple[CartPart, ...] = ()
 
     @property
     def line_total(self) -> int:
-        return self.product.price * self.quantity
+        if not self.parts:
+            return self.product.current_price * self.quantity
+        return sum(part.unit_price * part.quantity for part in self.parts)
+
+    @property
+    def discount(self) -> int:
+        return self.product.current_price * self.quantity - self.line_total
 
 
 @dataclass
@@ -220,6 +239,16 @@ def current() -> CartView:
         lines.append(CartLine(product=product, quantity=quantity, available=left))
     if kept != quantities:
         _store(kept)
+    priced = markdowns.preview_parts(kept, "online")
+    for line in lines:
+        line.parts = tuple(
+            CartPart(
+                part.quantity,
+                sale_snapshot(line.product, part.quantity, **part.snapshot_terms())["unit_price"],
+                part.markdown_bp,
+            )
+            for part in priced[line.product.id]
+        )
     return CartView(lines=lines, adjustments=adjustments)
 
 

@@ -44,7 +44,7 @@ from storefront.orders.models import (
 )
 from storefront.settings.services import get_setting
 from storefront.states import move
-from storefront.stock import ledger
+from storefront.stock import ledger, markdowns
 from storefront.stock.models import ReservationStatus
 
 S = OrderStatus
@@ -191,7 +191,14 @@ def place_order(
     missing = [pid for pid in quantities if pid not in products]
     if missing:
         raise SoldOut(_l("A product in your cart is no longer for sale."))
-    subtotal = sum(products[pid].price * qty for pid, qty in quantities.items())
+    # What the cart showed (a near-expiry batch's markdown included); the lines below price
+    # the batches actually held.
+    preview = markdowns.preview_parts(quantities, "online")
+    subtotal = sum(
+        sale_snapshot(products[part.product_id], part.quantity, **part.snapshot_terms())["gross"]
+        for parts in preview.values()
+        for part in parts
+    )
     fee = _check_details(details, card_enabled=card_enabled, subtotal=subtotal)
     ttl = reservation_ttl(details.payment_method)
     lines = [ledger.Line(product_id=pid, quantity=qty) for pid, qty in sorted(quantities.items())]
@@ -215,6 +222,12 @@ def place_order(
                 product=product.name,
             )
         ) from error
+    sold = markdowns.priced_parts(markdowns.reservation_allocation(reservation))
+    snapshots = [
+        sale_snapshot(products[part.product_id], part.quantity, **part.snapshot_terms())
+        for part in sold
+    ]
+    subtotal = sum(snapshot["gross"] for snapshot in snapshots)
     for attempt in range(5):
         order = Order(
             number=next_daily_number(Order.number, "GTG", today_wib()),
@@ -237,9 +250,9 @@ def place_order(
             pickup_code=f"{secrets.randbelow(10**6):06d}",
             access_key=secrets.token_urlsafe(32),
         )
-        for pid, qty in sorted(quantities.items()):
-            product = products[pid]
-            order.lines.append(OrderLine(unit=product.unit, **sale_snapshot(product, qty)))
+        for snapshot in snapshots:
+            product = products[snapshot["product_id"]]
+            order.lines.append(OrderLine(unit=product.unit, **snapshot))
         try:
             with db.session.begin_nested():
                 db.session.add(order)

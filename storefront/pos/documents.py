@@ -66,6 +66,9 @@ def _draw(sale, outlet: dict, paper_mm: int, height: float) -> FPDF:
         pdf.set_font(FONT, "", size)
         pdf.multi_cell(width, 4, latin1(line.product_name), align=Align.L, **below)
         row(f"{line.quantity} x {format_rupiah(line.unit_price)}", format_rupiah(line.gross))
+        if line.discount:
+            # The list price is struck through on screen; on paper it is said in words.
+            row(_("Near expiry, was %(price)s", price=format_rupiah(line.list_price)), "")
     rule()
     row(_("Total"), format_rupiah(sale.total), bold=True)
     for payment in sale.payments:

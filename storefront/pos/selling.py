@@ -35,7 +35,7 @@ from storefront.pos.models import (
     ShiftStatus,
 )
 from storefront.pos.services import SALE_REFERENCE, PosError, lock_shift
-from storefront.stock import ledger
+from storefront.stock import ledger, markdowns
 from storefront.stock.models import Batch
 
 MAX_QUANTITY = 999
@@ -73,18 +73,40 @@ class RunningSale:
 
 
 @dataclass(frozen=True)
+class PricedLine:
+    """One price within a line: the list price, or a batch's markdown (the till shows the list
+    price struck through beside it)."""
+
+    quantity: int
+    unit_price: int
+    markdown_bp: int = 0
+
+    @property
+    def amount(self) -> int:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
 class SaleLineView:
     product: Product
     quantity: int
     available: int
+    parts: tuple[PricedLine, ...] = ()
 
     @property
     def unit_price(self) -> int:
-        return self.product.price
+        """The list price: today's, a scheduled change counting from its date."""
+        return self.product.current_price
 
     @property
     def amount(self) -> int:
-        return self.product.price * self.quantity
+        if not self.parts:
+            return self.unit_price * self.quantity
+        return sum(part.amount for part in self.parts)
+
+    @property
+    def discount(self) -> int:
+        return self.unit_price * self.quantity - self.amount
 
 
 def sellable_product(product_id: int) -> Product | None:
@@ -187,11 +209,22 @@ def lines_of(sale: RunningSale) -> list[SaleLineView]:
         )
     }
     stock = ledger.available_quantities(products, channel="counter")
+    quantities = {pid: quantity for pid, quantity in sale.lines.items() if pid in products}
+    priced = markdowns.preview_parts(quantities, "counter")
     return [
-        SaleLineView(products[pid], quantity, stock.get(pid, 0))
-        for pid, quantity in sale.lines.items()
-        if pid in products
+        SaleLineView(
+            products[pid],
+            quantity,
+            stock.get(pid, 0),
+            tuple(_priced_line(products[pid], part) for part in priced[pid]),
+        )
+        for pid, quantity in quantities.items()
     ]
+
+
+def _priced_line(product: Product, part: markdowns.PricedPart) -> PricedLine:
+    snapshot = sale_snapshot(product, part.quantity, **part.snapshot_terms())
+    return PricedLine(part.quantity, snapshot["unit_price"], part.markdown_bp)
 
 
 def search(query: str) -> list[Product]:
@@ -330,6 +363,16 @@ def _write_sale(shift, cashier, key, lines, total, payments) -> CounterSale:
             )
         except ledger.StockError as exc:
             raise PosError(exc.message, "quantity") from exc
+        sold = markdowns.priced_parts(markdowns.movement_allocation(movements))
+        products = {line.product.id: line.product for line in lines}
+        snapshots = [
+            sale_snapshot(products[part.product_id], part.quantity, **part.snapshot_terms())
+            for part in sold
+        ]
+        if sum(snapshot["gross"] for snapshot in snapshots) != total:
+            # A markdown began or ended, or the marked-down batch sold out, since the total was
+            # shown: the buyer pays what the screen says or nothing.
+            raise PosError(_l("A price changed while ringing up: check the total and pay again."))
         locked = lock_shift(shift.id)
         if locked is None or locked.status != ShiftStatus.OPEN:
             raise PosError(_l("This shift is closed. Open a new shift to sell."))
@@ -345,12 +388,8 @@ def _write_sale(shift, cashier, key, lines, total, payments) -> CounterSale:
         )
         record.movements.extend(movements)
         db.session.add(record)
-        for line in lines:
-            record.lines.append(
-                CounterSaleLine(
-                    sold_at=record.created_at, **sale_snapshot(line.product, line.quantity)
-                )
-            )
+        for snapshot in snapshots:
+            record.lines.append(CounterSaleLine(sold_at=record.created_at, **snapshot))
         for payment in payments:
             record.payments.append(
                 CounterPayment(

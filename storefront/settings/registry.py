@@ -613,6 +613,17 @@ SETTINGS: tuple[SettingDefinition, ...] = (
         _l("Price change needing confirmation"),
         _l("A vendor changing a price by more than this percentage is asked to confirm it."),
     ),
+    SettingDefinition(
+        "price_change_notice_days",
+        "stock",
+        Count(unit="days", minimum=1, maximum=90),
+        "1",
+        _l("Notice for a price change"),
+        _l(
+            "A vendor's new price takes effect at the earliest this many days after the day it "
+            "is entered, so shelf labels can be reprinted first (1 = from tomorrow)."
+        ),
+    ),
     # Kept by the shop, not shown on the settings screen.
     SettingDefinition("demo_seeded_at", "internal", Text(), "", "demo_seeded_at", internal=True),
     # Changes with every save (services.save_settings); the page cache keys on it.

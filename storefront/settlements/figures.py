@@ -255,3 +255,60 @@ def compute(
     _stock(figures, start_utc, end_utc, vendor_ids, openings or {})
     _sales(figures, start_utc, end_utc, vendor_ids)
     return figures
+
+
+# --- near-expiry markdowns (a figure of its own, beside the statement's lines) ----------------
+
+
+@dataclass(frozen=True)
+class MarkdownFigure:
+    """What a product's markdowns gave away in the period: rupiah off the list price, the
+    vendor's part (their share was computed on the price less it) and the outlet's (taken from
+    its commission: the vendor was paid as if undiscounted). Already inside the sold figures,
+    so the statement's net payable needs nothing added; this only shows who bore what."""
+
+    product_id: int
+    product_name: str
+    quantity: int
+    discount: int
+    vendor_part: int
+
+    @property
+    def outlet_part(self) -> int:
+        return self.discount - self.vendor_part
+
+
+def markdowns(vendor_id: int, start: date, end: date) -> list[MarkdownFigure]:
+    """The vendor's marked-down sale lines of the period (both channels, voided sales left out),
+    per product."""
+    start_utc, end_utc = utc_bounds(start, end)
+    voided = select(CounterSale.id).where(CounterSale.status == SaleStatus.VOIDED.value)
+
+    def lines(line):
+        return select(
+            line.product_id, line.product_name, line.quantity, line.discount, line.vendor_discount
+        ).where(
+            line.vendor_id == vendor_id,
+            line.sold_at >= start_utc,
+            line.sold_at < end_utc,
+            line.discount > 0,
+        )
+
+    union = union_all(
+        lines(OrderLine), lines(CounterSaleLine).where(CounterSaleLine.sale_id.not_in(voided))
+    ).subquery()
+    rows = db.session.execute(
+        select(
+            union.c.product_id,
+            func.min(union.c.product_name),
+            func.sum(union.c.quantity),
+            func.sum(union.c.discount),
+            func.sum(union.c.vendor_discount),
+        )
+        .group_by(union.c.product_id)
+        .order_by(func.min(union.c.product_name))
+    )
+    return [
+        MarkdownFigure(pid, name, int(quantity), int(discount), int(vendor_part))
+        for pid, name, quantity, discount, vendor_part in rows
+    ]

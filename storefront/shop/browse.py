@@ -30,6 +30,7 @@ from storefront.catalog.models import (
     ProductPermit,
     ProductPhoto,
     ProductStatus,
+    effective_price,
 )
 from storefront.catalog.search import MAX_QUERY_LENGTH, product_matches
 from storefront.catalog.services import visible_products
@@ -188,6 +189,8 @@ CARD_PRODUCT_COLUMNS = (
     Product.slug,
     Product.name,
     Product.price,
+    Product.next_price,
+    Product.next_price_from,
     Product.net_content,
     Product.vendor_id,
     Product.category_id,
@@ -248,10 +251,11 @@ def _filtered(filters: ListingFilters):
         statement = statement.where(Product.vendor_id == filters.vendor.id)
     if filters.halal:
         statement = statement.where(has_halal_permit())
+    price = effective_price(today_wib())
     if filters.min_price is not None:
-        statement = statement.where(Product.price >= filters.min_price)
+        statement = statement.where(price >= filters.min_price)
     if filters.max_price is not None:
-        statement = statement.where(Product.price <= filters.max_price)
+        statement = statement.where(price <= filters.max_price)
     if filters.in_stock:
         statement = statement.where(in_stock())
     return statement, found
@@ -266,9 +270,9 @@ def listing_statement(filters: ListingFilters) -> Select:
     if filters.sort == "relevance" and found is not None:
         order = (found.c.score.desc(), *newest)
     elif filters.sort == "price_asc":
-        order = (Product.price.asc(), Product.id.asc())
+        order = (effective_price(today_wib()).asc(), Product.id.asc())
     elif filters.sort == "price_desc":
-        order = (Product.price.desc(), Product.id.desc())
+        order = (effective_price(today_wib()).desc(), Product.id.desc())
     elif filters.sort == NAME_SORT:
         order = (Product.name.asc(), Product.id.asc())
     else:

@@ -126,7 +126,7 @@ def product_json_ld(product: Product, stock: int | None, outlet_name: str) -> di
         "offers": {
             "@type": "Offer",
             # Integer rupiah, written without separators or decimals.
-            "price": str(int(product.price)),
+            "price": str(int(product.current_price)),
             "priceCurrency": "IDR",
             "availability": schema_availability(stock),
             "itemCondition": "https://schema.org/NewCondition",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from flask_babel import gettext as _
@@ -193,11 +193,15 @@ def receipt_pdf(receipt, outlet: dict) -> bytes:
     return bytes(pdf.output())
 
 
-def _label_copies(batches: Iterable, per_unit: bool) -> list[tuple[object, int]]:
-    """(batch, copies) until MAX_LABELS: one label per unit, or one per batch."""
+def _label_copies(
+    batches: Iterable, per_unit: bool, units: Mapping[int, int] | None = None
+) -> list[tuple[object, int]]:
+    """(batch, copies) until MAX_LABELS: one label per unit (received, or `units[batch.id]`
+    when given: what is left on the shelf), or one per batch."""
     plan, left = [], MAX_LABELS
     for batch in batches:
-        copies = min(batch.received_quantity if per_unit else 1, left)
+        count = units.get(batch.id, 0) if units is not None else batch.received_quantity
+        copies = min(count if per_unit else 1, left)
         if copies <= 0:
             break
         plan.append((batch, copies))
@@ -219,8 +223,16 @@ def _barcode(pdf: FPDF, code: str, x: float, y: float, width: float, height: flo
     return True
 
 
-def labels_pdf(batches: Iterable, *, per_unit: bool = True) -> bytes:
-    """Shelf labels, 3 x 8 on A4: name, price, the code as a barcode and in text, expiry."""
+def labels_pdf(
+    batches: Iterable,
+    *,
+    per_unit: bool = True,
+    prices: Mapping[int, int] | None = None,
+    units: Mapping[int, int] | None = None,
+) -> bytes:
+    """Shelf labels, 3 x 8 on A4: name, price, the code as a barcode and in text, expiry.
+    The price is the batch's label price at intake, or `prices[batch.id]` (a reprint for a
+    price change)."""
     pdf = _document()
     pdf.set_auto_page_break(auto=False)
     pdf.set_title(latin1(_("Shelf labels")))
@@ -228,7 +240,7 @@ def labels_pdf(batches: Iterable, *, per_unit: bool = True) -> bytes:
     left = (pdf.w - LABEL_COLUMNS * LABEL_W) / 2
     pad = 3.0
     slot = 0
-    plan = _label_copies(batches, per_unit)
+    plan = _label_copies(batches, per_unit, units)
     if not plan:
         pdf.add_page()
     for batch, copies in plan:
@@ -247,7 +259,8 @@ def labels_pdf(batches: Iterable, *, per_unit: bool = True) -> bytes:
             _name(pdf, product.name, x + pad, y + pad, inner)
             pdf.set_xy(x + pad, y + 10.5)
             pdf.set_font(FONT, "B", 14)
-            pdf.cell(inner, 6, latin1(format_rupiah(batch.unit_price)), align=Align.L)
+            price = prices.get(batch.id, batch.unit_price) if prices else batch.unit_price
+            pdf.cell(inner, 6, latin1(format_rupiah(price)), align=Align.L)
             if batch.expires_on:
                 pdf.set_xy(x + pad, y + 11.5)
                 pdf.set_font(FONT, "", 7.5)

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
+    DateTimeLocalField,
     FieldList,
     Form,
     FormField,
@@ -19,8 +20,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from storefront.forms import choices
-from storefront.stock.models import CountScope, MovementKind
+from storefront.forms import PercentField, choices
+from storefront.stock.models import AgreedVia, CountScope, MarkdownBearer, MovementKind
 from storefront.stock.operations import WRITE_OFF_KINDS, ReturnReason
 
 QUANTITY_PREFIX = "qty-"
@@ -176,3 +177,28 @@ class PostCountForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button with nothing to fill in (cancel a count): the CSRF token only."""
+
+
+# --- near-expiry markdowns ------------------------------------------------------------------------
+
+
+class MarkdownForm(FlaskForm):
+    """A batch near expiry sold for less, with the vendor's agreement (stock.markdowns)."""
+
+    percent = PercentField(_l("Markdown (%)"))
+    bearer = SelectField(
+        _l("Who bears the discount"),
+        choices=choices((b.value, b.label) for b in MarkdownBearer),
+        default=MarkdownBearer.VENDOR.value,
+    )
+    vendor_part = PercentField(_l("Vendor's part of the discount (%), for a split"))
+    agreed_by = StringField(_l("Agreed by (name at the vendor)"), validators=[Length(max=120)])
+    agreed_at = DateTimeLocalField(
+        _l("Agreed on"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    agreed_via = SelectField(
+        _l("Agreed by way of"),
+        choices=choices([("", _l("Choose…")), *((v.value, v.label) for v in AgreedVia)]),
+        validate_choice=False,
+    )
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])

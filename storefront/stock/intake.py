@@ -330,7 +330,7 @@ def create_intake(
                 produced_on=line.produced_on,
                 expires_on=line.expires_on,
                 received_quantity=line.quantity,
-                unit_price=product.price,
+                unit_price=product.current_price,
             ),
             actor_id=actor.id,
         )
@@ -348,7 +348,7 @@ def create_intake(
                     "quantity": line.quantity,
                     "batch_code": line.batch_code,
                     "expires_on": line.expires_on,
-                    "unit_price": products[line.product_id].price,
+                    "unit_price": products[line.product_id].current_price,
                 }
                 for line in lines
             ],

@@ -285,9 +285,11 @@ class Line:
     quantity: int
 
 
-def _allocate(lines: list[Line], first_expiry: date) -> list[tuple[Batch, StockLevel, int]]:
+def _allocate(
+    lines: list[Line], first_expiry: date, *, lock: bool = True
+) -> list[tuple[Batch, StockLevel, int]]:
     """FEFO: each product's quantity from its earliest-expiring batches that expire on or after
-    `first_expiry` (see `sellable_from`), locked."""
+    `first_expiry` (see `sellable_from`), locked (unless `lock` is False: a preview)."""
     wanted: dict[int, int] = {}
     for line in lines:
         if line.quantity <= 0:
@@ -303,7 +305,14 @@ def _allocate(lines: list[Line], first_expiry: date) -> list[tuple[Batch, StockL
         )
         .order_by(nulls_last(Batch.expires_on.asc()), Batch.id)
     ).all()
-    levels = _lock_levels(batch_id for batch_id, _ in candidates)
+    if lock:
+        levels = _lock_levels(batch_id for batch_id, _ in candidates)
+    else:
+        ids = [batch_id for batch_id, _ in candidates]
+        levels = {
+            level.batch_id: level
+            for level in db.session.scalars(select(StockLevel).where(StockLevel.batch_id.in_(ids)))
+        }
     batches = {b.id: b for b in db.session.scalars(select(Batch).where(Batch.id.in_(levels)))}
     allocation = []
     for product_id, quantity in wanted.items():
@@ -319,6 +328,14 @@ def _allocate(lines: list[Line], first_expiry: date) -> list[tuple[Batch, StockL
         if remaining:
             raise OutOfStock(product_id, quantity, quantity - remaining)
     return allocation
+
+
+def preview_allocation(lines: Iterable[Line], channel: str) -> list[tuple[int, int, int]]:
+    """(batch id, product id, quantity) FEFO would sell now on `channel`, without locking or
+    changing anything: what the cart and the till show before the sale (a batch's markdown).
+    Raises OutOfStock like `reserve`."""
+    allocation = _allocate(list(lines), sellable_from(channel, today_wib()), lock=False)
+    return [(batch.id, batch.product_id, quantity) for batch, _level, quantity in allocation]
 
 
 def reserve(

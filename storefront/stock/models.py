@@ -286,3 +286,51 @@ class StockCountStatusChange(StatusChange, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     count_id: Mapped[int] = mapped_column(ForeignKey("stock_counts.id"), nullable=False, index=True)
+
+
+class MarkdownBearer(LabelledEnum):
+    """Who gives up the money a near-expiry markdown takes off the price."""
+
+    VENDOR = "vendor", _l("The vendor")
+    OUTLET = "outlet", _l("The outlet")
+    SPLIT = "split", _l("Split between them")
+
+
+class AgreedVia(LabelledEnum):
+    WHATSAPP = "whatsapp", _l("WhatsApp")
+    PHONE = "phone", _l("Phone call")
+    IN_PERSON = "in_person", _l("In person")
+
+
+class Markdown(db.Model):
+    """A near-expiry batch sold for less, as agreed with its vendor: the percentage off, who
+    bears it (for a split, the vendor's part of it) and the agreement (who, when, how). The
+    batch's newest markdown that has not ended is the one the shop and the till charge."""
+
+    __tablename__ = "markdowns"
+    __table_args__ = (
+        check_in("bearer", MarkdownBearer, name="bearer_known"),
+        check_in("agreed_via", AgreedVia, name="agreed_via_known"),
+        CheckConstraint("percent_bp > 0 AND percent_bp < 10000", name="percent_valid"),
+        CheckConstraint(
+            "vendor_part_bp >= 0 AND vendor_part_bp <= 10000", name="vendor_part_valid"
+        ),
+        Index("ix_markdowns_batch_ended", "batch_id", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), nullable=False)
+    percent_bp: Mapped[int] = mapped_column(Integer, nullable=False)
+    bearer: Mapped[str] = mapped_column(String(10), nullable=False)
+    # The vendor's share of the discount: 10000 when the vendor bears it, 0 for the outlet.
+    vendor_part_bp: Mapped[int] = mapped_column(Integer, nullable=False)
+    agreed_by: Mapped[str] = mapped_column(String(120), nullable=False)
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    agreed_via: Mapped[str] = mapped_column(String(10), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    batch = relationship("Batch")
+    created_by = relationship("User")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from PIL import Image
 from sqlalchemy import select
@@ -28,7 +29,7 @@ from storefront.auth.services import (
 from storefront.catalog import products as listings
 from storefront.catalog.models import Category, Product
 from storefront.clock import today_wib
-from storefront.database import unit_of_work
+from storefront.database import unit_of_work, utcnow
 from storefront.demo import DEMO_PASSWORD, seed_demo_data
 from storefront.extensions import db
 from storefront.orders import refunds
@@ -38,7 +39,7 @@ from storefront.pos import selling
 from storefront.pos import services as pos
 from storefront.settlements import services as settlements
 from storefront.stock import counts as stock_counts
-from storefront.stock import operations
+from storefront.stock import markdowns, operations
 from storefront.stock.models import Batch, IntakeReceipt, MovementKind, StockCount
 from storefront.uploads import save_document
 from storefront.vendors import services as vendors
@@ -217,6 +218,25 @@ def _trade_for_a_day() -> BusyDemo:
     db.session.flush()
     stock_counts.record_counted(still_open.lines[0], manager, still_open.lines[0].expected)
     db.session.flush()
+    # Shelf prices: the near-expiry batch marked down (the vendor bears it); pisang's price
+    # changing tomorrow, its labels to reprint.
+    markdown = markdowns.mark_down(
+        _batch(near_expiry),
+        manager,
+        markdowns.MarkdownTerms(
+            percent_bp=2500,
+            bearer="vendor",
+            agreed_by="Bu Siti",
+            agreed_at=utcnow() - timedelta(hours=2),
+            agreed_via="whatsapp",
+        ),
+    )
+    change = listings.change_price(pisang, owner, pisang.price + 1000, today + timedelta(days=1))
+    v.update(
+        markdown_id=markdown.id,
+        markdown_batch_id=markdown.batch_id,
+        price_change_id=change.id,
+    )
     receipt = db.session.scalar(select(IntakeReceipt).where(IntakeReceipt.vendor_id == nyai.id))
     v.update(
         receipt_id=receipt.id,

@@ -14,6 +14,7 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from flask import url_for
@@ -36,7 +37,7 @@ from storefront.pos import services as pos
 from storefront.pos.models import Shift
 from storefront.settlements import services as settlements
 from storefront.settlements.models import Settlement
-from storefront.stock.models import Batch, StockCount, StockLevel
+from storefront.stock.models import Batch, Markdown, StockCount, StockLevel
 from storefront.vendors.models import Vendor
 from tests.conftest import Client
 from tests.integration.busy_demo import BusyDemo, _application
@@ -419,6 +420,26 @@ def _write_off(w: Walk):
     )
 
 
+def _markdown(w: Walk):
+    return (
+        "manager",
+        w.url("stock.new_markdown", batch_id=w.demo.markdown_batch_id),
+        {
+            "percent": "40",
+            "bearer": "split",
+            "vendor_part": "50",
+            "agreed_by": "Bu Siti",
+            "agreed_at": (today_wib() - timedelta(days=1)).isoformat() + "T09:00",
+            "agreed_via": "phone",
+        },
+    )
+
+
+def _end_markdown(w: Walk):
+    active = db.session.scalar(select(func.max(Markdown.id)).where(Markdown.ended_at.is_(None)))
+    return ("manager", w.url("stock.end_markdown", markdown_id=active), {})
+
+
 def _any_notification() -> int:
     return db.session.scalar(select(func.max(ManagerNotification.id)))
 
@@ -533,6 +554,8 @@ RECIPES: dict[str, Recipe] = {
     "stock.cancel_count": _cancel_count,
     "stock.new_return": _return,
     "stock.new_write_off": _write_off,
+    "stock.new_markdown": _markdown,
+    "stock.end_markdown": _end_markdown,
     "manage.open_notification": lambda w: (
         "manager",
         w.url("manage.open_notification", notification_id=_any_notification()),

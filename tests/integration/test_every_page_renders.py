@@ -91,6 +91,8 @@ URL_VALUES: dict[str, Callable[[BusyDemo, Visitor], list[dict]]] = {
     "stock.new_return": lambda d, v: [{"vendor_id": d.vendor_id}],
     "stock.write_off": lambda d, v: [{"write_off_id": d.write_off_id}],
     "stock.new_write_off": lambda d, v: [{"batch_id": d.batch_id}],
+    "stock.new_markdown": lambda d, v: [{"batch_id": d.markdown_batch_id}],
+    "stock.price_change_labels_pdf": lambda d, v: [{"change_id": d.price_change_id}],
     "settlements.vendor_statement": lambda d, v: [{"settlement_id": d.statement_id}],
     "settlements.vendor_statement_csv": lambda d, v: [{"settlement_id": d.statement_id}],
     "settlements.vendor_statement_pdf": lambda d, v: [{"settlement_id": d.statement_id}],

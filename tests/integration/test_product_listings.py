@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
 from sqlalchemy import func, select
 
 from storefront.catalog.models import PriceChange, Product, ProductPhoto, ProductStatus
+from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.vendors.models import VendorMember
 from tests.conftest import Client
@@ -224,10 +225,13 @@ def test_price_changes_are_kept_and_do_not_need_review(app, ctx, crafts):
         "storage": "Simpan di tempat kering",
         "shelf_life_days": "90",
     }
+    # On the shelf, a new price takes effect from a date (tests/integration/test_shelf_prices.py).
+    form["price_from"] = (today_wib() + timedelta(days=1)).isoformat()
     client.post_form(f"/vendor/products/{product.id}", form)
     db.session.rollback()
     product = db.session.get(Product, product.id)
-    assert product.price == 110000
+    assert (product.price, product.next_price) == (100000, 110000)
+    assert product.price_on(today_wib() + timedelta(days=1)) == 110000
     assert product.status == ProductStatus.APPROVED
     prices = db.session.scalars(
         select(PriceChange.new_price).where(PriceChange.product_id == product.id)
@@ -239,6 +243,34 @@ def test_price_changes_are_kept_and_do_not_need_review(app, ctx, crafts):
     db.session.rollback()
     assert db.session.get(Product, product.id).status == ProductStatus.SUBMITTED
     assert not listed(client, product)
+
+
+def test_a_price_change_dated_in_the_past_is_refused_on_the_form(app, ctx, crafts):
+    client, _vendor = vendor_client(app)
+    _response, product = new_product(client, crafts, name="Tas Anyaman", price="100000")
+    client.post_form(f"/vendor/products/{product.id}/submit")
+    manager(app).post_form(f"/manage/products/{product.id}/approve")
+    form = {
+        "name": "Tas Anyaman",
+        "category_id": str(crafts.id),
+        "description": "Renyah dan pedas manis.",
+        "price": "110.000",
+        "unit": "bungkus",
+        "net_content": "250 g",
+        "ingredients": "Singkong, cabai, gula, garam",
+        "storage": "Simpan di tempat kering",
+        "shelf_life_days": "90",
+        "price_from": (today_wib() - timedelta(days=1)).isoformat(),
+    }
+    response = client.post_form(f"/vendor/products/{product.id}", form)
+    assert response.status_code == 400
+    assert "Perubahan harga tidak bisa bertanggal lampau" in response.get_data(as_text=True)
+    db.session.rollback()
+    product = db.session.get(Product, product.id)
+    assert (product.price, product.next_price) == (100000, None)
+    assert db.session.scalars(
+        select(PriceChange.new_price).where(PriceChange.product_id == product.id)
+    ).all() == [100000]
 
 
 def test_photos_are_added_reordered_and_deleted(app, ctx, crafts):

@@ -20,7 +20,7 @@ from storefront.files import send_private
 from storefront.forms import flash_error
 from storefront.money import MAX_AMOUNT, AmountTooLarge, InvalidAmount, format_rupiah, parse_rupiah
 from storefront.security import no_store
-from storefront.settlements import bp
+from storefront.settlements import bp, figures
 from storefront.settlements import services as service
 from storefront.settlements.documents import (
     payout_csv,
@@ -113,6 +113,9 @@ def settlement_detail(settlement_id: int):
         settlement=settlement,
         summary=summary_rows(settlement),
         pending_refunds=service.pending_refunds(settlement),
+        markdowns=figures.markdowns(
+            settlement.vendor_id, settlement.period_start, settlement.period_end
+        ),
         status_label=status_label,
         confirm=ConfirmForm(),
         pay_form=PayForm(data={"paid_on": today_wib(), "amount": str(settlement.net_payable)}),

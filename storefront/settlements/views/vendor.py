@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
-from storefront.settlements import bp
+from storefront.settlements import bp, figures
 from storefront.settlements import services as service
 from storefront.settlements.documents import (
     statement_csv,
@@ -57,6 +57,9 @@ def vendor_statement(settlement_id: int):
         vendor=vendor,
         settlement=settlement,
         summary=summary_rows(settlement),
+        markdowns=figures.markdowns(
+            settlement.vendor_id, settlement.period_start, settlement.period_end
+        ),
         status_label=status_label,
         form=CommentForm(),
         is_owner=is_owner(current_user, vendor),

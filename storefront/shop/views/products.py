@@ -25,6 +25,7 @@ from storefront.shop.browse import (
     product_listing,
     with_rows,
 )
+from storefront.stock import markdowns
 from storefront.stock.availability import availability_for
 
 
@@ -87,6 +88,7 @@ def product(slug: str):
         product=item,
         preview=found.unlisted,
         stock=availability_for([item])[item.id],
+        offers=markdowns.offers(item.id),
     )
 
 

@@ -15,7 +15,7 @@ from storefront.dates import date_text
 from storefront.extensions import db
 from storefront.forms import flash_error, form_error
 from storefront.navigation import page_number
-from storefront.stock import bp, documents, intake
+from storefront.stock import bp, documents, intake, price_labels
 from storefront.stock.forms import IntakeForm
 from storefront.templating import outlet
 from storefront.vendors.models import Vendor, VendorStatus
@@ -239,3 +239,29 @@ def intake_labels_pdf(receipt_id: int):
     return _pdf(
         documents.labels_pdf(receipt.batches, per_unit=per_unit), f"{receipt.number}-label.pdf"
     )
+
+
+@bp.route("/manage/stock/price-changes")
+@role_required(Role.MANAGER)
+def price_changes():
+    return render_template(
+        "stock/price_changes.html", changes=price_labels.label_changes(), today=today_wib()
+    )
+
+
+@bp.route("/manage/stock/price-changes/<int:change_id>/labels.pdf")
+@role_required(Role.MANAGER)
+def price_change_labels_pdf(change_id: int):
+    """The new labels for the batches on the shelf, at the new price, one per unit left."""
+    change = price_labels.change_or_none(change_id)
+    if change is None:
+        abort(404)
+    shelf = price_labels.affected_batches(change)
+    per_unit = request.args.get("per") != "batch"
+    pdf = documents.labels_pdf(
+        [row.batch for row in shelf],
+        per_unit=per_unit,
+        prices={row.batch.id: change.new_price for row in shelf},
+        units={row.batch.id: row.on_hand for row in shelf},
+    )
+    return _pdf(pdf, f"{change.product.code}-{change.effective_on.isoformat()}-label.pdf")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,16 +12,18 @@ from sqlalchemy import select
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.categories import all_categories
+from storefront.clock import shop_zone
 from storefront.extensions import db
 from storefront.forms import flash_error, form_error
 from storefront.navigation import page_number
-from storefront.stock import bp
+from storefront.stock import bp, markdowns
 from storefront.stock import counts as opname
 from storefront.stock import operations as ops
 from storefront.stock.forms import (
     QUANTITY_PREFIX,
     ConfirmForm,
     CountLineForm,
+    MarkdownForm,
     PostCountForm,
     ReturnForm,
     StartCountForm,
@@ -27,7 +31,13 @@ from storefront.stock.forms import (
     return_quantities,
 )
 from storefront.stock.ledger import StockError
-from storefront.stock.models import ReturnNote, StockCount, StockCountLine, StockWriteOff
+from storefront.stock.models import (
+    Markdown,
+    ReturnNote,
+    StockCount,
+    StockCountLine,
+    StockWriteOff,
+)
 from storefront.uploads import UploadRejected
 from storefront.vendors.access import current_vendor
 from storefront.vendors.models import Vendor, VendorStatus
@@ -349,17 +359,100 @@ def count_report(count_id: int):
 @bp.route("/manage/stock/expiry")
 @role_required(Role.MANAGER)
 def expiry():
-    return render_template("stock/expiry.html", listing=ops.expiry_list(), manager_view=True)
+    listing = ops.expiry_list()
+    return render_template(
+        "stock/expiry.html",
+        listing=listing,
+        manager_view=True,
+        marked=_marked(listing),
+        end_form=ConfirmForm(),
+    )
+
+
+def _marked(listing) -> dict:
+    """The listed batches' markdowns in force, by batch id."""
+    rows = [*listing.expired, *listing.expiring]
+    return markdowns.active_markdowns(row.batch.id for row in rows)
 
 
 @bp.route("/vendor/stock/expiry")
 @role_required(Role.VENDOR)
 def vendor_expiry():
     vendor = current_vendor()
+    listing = ops.expiry_list(vendor_id=vendor.id)
     return render_template(
         "stock/expiry.html",
-        listing=ops.expiry_list(vendor_id=vendor.id),
+        listing=listing,
+        marked=_marked(listing),
         manager_view=False,
         vendor=vendor,
         is_owner=is_owner(current_user, vendor),
     )
+
+
+# --- near-expiry markdowns ------------------------------------------------------------------
+
+
+def _agreed_at(value: datetime | None) -> datetime | None:
+    """The form's local date and time, read in the shop's zone."""
+    return value.replace(tzinfo=shop_zone()) if value is not None else None
+
+
+@bp.route("/manage/stock/batches/<int:batch_id>/markdown", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def new_markdown(batch_id: int):
+    stock = ops.batch_stock(batch_id)
+    if stock is None:
+        abort(404)
+    form = MarkdownForm()
+    if request.method == "GET":
+        form.agreed_at.data = datetime.now(shop_zone()).replace(
+            second=0, microsecond=0, tzinfo=None
+        )
+    if form.validate_on_submit():
+        terms = markdowns.MarkdownTerms(
+            percent_bp=form.percent.data,
+            bearer=form.bearer.data,
+            vendor_part_bp=form.vendor_part.data,
+            agreed_by=form.agreed_by.data or "",
+            agreed_at=_agreed_at(form.agreed_at.data),
+            agreed_via=form.agreed_via.data or "",
+            note=form.note.data or "",
+        )
+        try:
+            markdowns.mark_down(stock.batch, current_user, terms)
+        except markdowns.MarkdownError as exc:
+            form_error(form, exc, default="percent")
+        else:
+            flash(
+                _("The batch is marked down: the shop and the till charge the new price."),
+                "success",
+            )
+            return redirect(url_for("stock.expiry"))
+    status = 400 if request.method == "POST" else 200
+    return (
+        render_template(
+            "stock/markdown_form.html",
+            stock=stock,
+            form=form,
+            current=markdowns.active_markdown(batch_id),
+        ),
+        status,
+    )
+
+
+@bp.route("/manage/stock/markdowns/<int:markdown_id>/end", methods=["POST"])
+@role_required(Role.MANAGER)
+def end_markdown(markdown_id: int):
+    markdown = db.session.get(Markdown, markdown_id)
+    if markdown is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        markdowns.end_markdown(markdown, current_user)
+    except markdowns.MarkdownError as exc:
+        flash_error(exc)
+    else:
+        flash(_("The markdown has ended: the batch sells at its list price again."), "success")
+    return redirect(url_for("stock.expiry"))
