@@ -12,6 +12,14 @@ from storefront.catalog.models import (
     ProductStatusChange,
 )
 from storefront.categories import Category
+from storefront.incubator.models import (
+    Cohort,
+    CohortMember,
+    MentorAssignment,
+    MentoringNote,
+    PermitApplication,
+    PermitApplicationChange,
+)
 from storefront.manager_inbox import ManagerNotification, ManagerNotificationRead
 from storefront.orders.models import (
     CartItem,
@@ -57,6 +65,8 @@ __all__ = [
     "Batch",
     "CartItem",
     "Category",
+    "Cohort",
+    "CohortMember",
     "Consent",
     "CounterPayment",
     "CounterSale",
@@ -64,10 +74,14 @@ __all__ = [
     "IntakeReceipt",
     "ManagerNotification",
     "ManagerNotificationRead",
+    "MentorAssignment",
+    "MentoringNote",
     "Order",
     "OrderEvent",
     "OrderLine",
     "PaymentEvent",
+    "PermitApplication",
+    "PermitApplicationChange",
     "PriceChange",
     "Product",
     "ProductDailyCount",

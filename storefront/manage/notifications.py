@@ -21,12 +21,14 @@ TEXTS = {
     NotificationKind.PRODUCT: _l("Product to review: %(label)s"),
     NotificationKind.ORDER: _l("Order to prepare: %(label)s"),
     NotificationKind.DISPUTE: _l("Dispute on a statement: %(label)s"),
+    NotificationKind.PERMIT_DUE: _l("Permit application due: %(label)s"),
 }
 PAGES = {
     NotificationKind.APPLICATION: ("manage.vendor_detail", "vendor_id"),
     NotificationKind.PRODUCT: ("manage.product_detail", "product_id"),
     NotificationKind.ORDER: ("orders.manage_order", "order_id"),
     NotificationKind.DISPUTE: ("settlements.settlement_detail", "settlement_id"),
+    NotificationKind.PERMIT_DUE: ("incubator.application", "application_id"),
 }
 PER_PAGE = 30
 
