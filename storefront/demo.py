@@ -261,7 +261,7 @@ STAFF = [
     (Role.ADMIN, "Admin Gerai", "admin@example.com"),
     (Role.MANAGER, "Manajer Gerai", "manajer@example.com"),
     (Role.CASHIER, "Kasir Gerai", "kasir@example.com"),
-    (Role.MENTOR, "Mentor Inkubator", "mentor@example.com"),
+    (Role.MENTOR, "Dewi Lestari", "mentor@example.com"),
     (Role.SHOPPER, "Budi Santoso", "pembeli@example.com"),
 ]
 
