@@ -1,5 +1,6 @@
 """The screens staff use every day, on the demo after a day of trade, at 390×844 and on a
-desktop: the dashboard, a report, the settings, the audit log a vendor's insights, and the incubator's pages a mentor and a vendor read.
+desktop: the dashboard, a report, the settings, the audit log, a vendor's insights, and the
+incubator's pages a mentor and a vendor read.
 
 Each is photographed into test-artifacts/screens/ (look at them after a change), and checked
 for what a person would notice: nothing scrolls sideways, the charts are drawn (the SVG images

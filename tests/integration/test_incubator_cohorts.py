@@ -9,6 +9,7 @@ import zlib
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -45,6 +46,18 @@ def first_of_next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+def english(app) -> Client:
+    """A browser that reads the pages in English (the shop's default is Indonesian)."""
+    client = Client(app.test_client())
+    client.raw.set_cookie("lang", "en")
+    return client
+
+
+def english_text(message) -> str:
+    with force_locale("en"):
+        return str(message)
+
+
 @pytest.fixture
 def programme(ctx):
     today = today_wib()
@@ -73,7 +86,7 @@ def statement_gross(vendor) -> int:
 
 
 def signed_in(app, email) -> Client:
-    client = Client(app.test_client())
+    client = english(app)
     assert client.login(email, PASSWORD).status_code == 302
     return client
 
@@ -128,7 +141,7 @@ def test_an_empty_cohort_says_so_everywhere(app, programme):
 
 
 def test_the_maker_page_shows_the_cohort_badge(app, programme):
-    shopper = Client(app.test_client())
+    shopper = english(app)
     page = shopper.get("/vendors/dapur-nyai").get_data(as_text=True)
     assert 'data-testid="cohort-badge"' in page and "Angkatan 2026" in page
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from storefront.audit import AuditEntry
@@ -24,6 +25,18 @@ from tests.security.account_helpers import make_vendor
 
 NIK = "3603015505900001"
 ACCOUNT = "1234567890"
+
+
+def english(app) -> Client:
+    """A browser that reads the pages in English (the shop's default is Indonesian)."""
+    client = Client(app.test_client())
+    client.raw.set_cookie("lang", "en")
+    return client
+
+
+def english_text(message) -> str:
+    with force_locale("en"):
+        return str(message)
 
 
 @pytest.fixture
@@ -47,7 +60,7 @@ def people(ctx):
 
 
 def signed_in(app, email) -> Client:
-    client = Client(app.test_client())
+    client = english(app)
     assert client.login(email, PASSWORD).status_code == 302
     return client
 
