@@ -10,10 +10,9 @@ bp = Blueprint("incubator", __name__, cli_group=None)
 
 
 def init_app(app: Flask) -> None:
-    from storefront.catalog.models import PermitKind
     from storefront.incubator import cli  # noqa: F401  (commands)
     from storefront.incubator.cohorts import badges_for
-    from storefront.incubator.models import ApplicationStatus, HalalRoute
+    from storefront.incubator.models import ApplicationStatus, HalalRoute, PermitKind
     from storefront.incubator.views import (  # noqa: F401  (routes)
         board,
         cohorts,

@@ -17,7 +17,6 @@ from storefront.incubator import applications, bp, mentoring
 from storefront.incubator.applications import ApplicationError, Plan
 from storefront.incubator.forms import IssueForm, MoveForm, NewApplicationForm, PlanForm
 from storefront.incubator.models import ApplicationStatus
-from storefront.security import no_store
 
 STAFF = (Role.MANAGER, Role.MENTOR)
 
@@ -105,7 +104,6 @@ def _render(application, **forms):
 
 @bp.route("/incubator/permits/<int:application_id>")
 @role_required(*STAFF)
-@no_store
 def application(application_id: int):
     return _render(_application(application_id))
 

@@ -108,6 +108,7 @@ def vendor(vendor_id: int):
 
 @bp.route("/incubator/vendors/<int:vendor_id>/notes", methods=["POST"])
 @role_required(*STAFF)
+@no_store
 def add_note(vendor_id: int):
     vendor = _vendor(vendor_id)
     form = NoteForm()
