@@ -246,15 +246,16 @@ def issue(
 
 
 def _release_product(product: Product, actor) -> None:
-    """Put the product on sale if the permit was all it lacked (and a manager issued it);
-    otherwise, if complete, send it to the managers' review queue."""
+    """Put the product on sale if the permit was all it lacked and a manager issued it;
+    otherwise, if its permits are complete, leave it in the managers' review queue."""
     if not product.permits_complete or product.status == ProductStatus.REJECTED:
         return
     if product.status == ProductStatus.DRAFT:
         listings.transition(product, ProductStatus.SUBMITTED, actor, "permit issued")
-        manager_inbox.notify(NotificationKind.PRODUCT, product, product.name)
     if actor is not None and actor.has_role(Role.MANAGER):
         listings.approve(product, actor)
+    elif product.status == ProductStatus.SUBMITTED:
+        manager_inbox.notify(NotificationKind.PRODUCT, product, product.name)
 
 
 # --- the board -------------------------------------------------------------------------------

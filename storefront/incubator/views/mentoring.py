@@ -52,10 +52,14 @@ def _reminders(user):
 def mentor_home():
     vendors = mentoring.vendors_for(current_user)
     followers: dict[int, list[str]] = {}
-    for assignment in db.session.scalars(
-        select(MentorAssignment).where(MentorAssignment.vendor_id.in_([v.id for v in vendors]))
-    ):
-        followers.setdefault(assignment.vendor_id, []).append(assignment.mentor.name)
+    rows = db.session.execute(
+        select(MentorAssignment.vendor_id, User.name)
+        .join(User, User.id == MentorAssignment.mentor_id)
+        .where(MentorAssignment.vendor_id.in_([v.id for v in vendors]))
+        .order_by(User.name)
+    )
+    for vendor_id, name in rows:
+        followers.setdefault(vendor_id, []).append(name)
     return render_template(
         "incubator/home.html",
         vendors=vendors,
