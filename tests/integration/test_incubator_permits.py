@@ -256,3 +256,35 @@ def test_moving_back_on_the_page_without_a_reason_shows_the_message(app, shop):
     assert "Say why the application goes back" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(PermitApplication, application.id).status == S.SUBMITTED
+
+
+def test_the_daily_command_writes_the_reminders(app, shop):
+    opened(shop, due=today_wib() + timedelta(days=1))
+    result = app.test_cli_runner().invoke(args=["remind-permit-applications"])
+    assert result.exit_code == 0 and "1 permit application reminder(s)" in result.output
+    again = app.test_cli_runner().invoke(args=["remind-permit-applications"])
+    assert "0 permit application reminder(s)" in again.output
+
+
+def test_a_plan_with_someone_who_is_not_a_mentor_is_refused(shop):
+    application = opened(shop)
+    with pytest.raises(ApplicationError) as refused:
+        act(
+            applications.update_plan,
+            application,
+            shop["manager"],
+            Plan(shop["manager"].id, "", None),
+        )
+    assert english_text(refused.value.message) == "Choose one of the mentors."
+    db.session.expire_all()
+    assert db.session.get(PermitApplication, application.id).mentor_id == shop["mentor"].id
+
+
+def test_a_non_halal_product_gets_no_halal_application(shop):
+    shop["sandal"].non_halal = True
+    shop["sandal"].non_halal_ingredient = "kulit babi"
+    db.session.commit()
+    with pytest.raises(ApplicationError) as refused:
+        opened(shop)
+    assert "non-halal" in english_text(refused.value.message)
+    assert db.session.scalar(select(func.count()).select_from(PermitApplication)) == 0
