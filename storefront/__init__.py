@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
         catalog,
         database,
         extensions,
+        incubator,
         manage,
         models,  # noqa: F401  (every table, for create_all and Alembic)
         orders,
@@ -59,7 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     database.init_app(app)
     for package in (shop, auth, catalog, orders, vendors, manage, stock, settlements, pos):
         package.init_app(app)
-    for package in (reports, admin):
+    for package in (reports, incubator, admin):
         package.init_app(app)
     register_media_route(app)
     for command in (seed_demo, backup, restore, rotate_field_keys):

@@ -23,6 +23,7 @@ from storefront.categories import Category
 from storefront.clock import today_wib
 from storefront.database import utcnow
 from storefront.extensions import db
+from storefront.incubator.models import Cohort, CohortMember, MentorAssignment, PermitApplication
 from storefront.phones import normalise_phone
 from storefront.settings.services import get_setting, set_setting
 from storefront.vendors.models import MemberRole, Vendor, VendorMember, VendorStatus
@@ -260,6 +261,7 @@ STAFF = [
     (Role.ADMIN, "Admin Gerai", "admin@example.com"),
     (Role.MANAGER, "Manajer Gerai", "manajer@example.com"),
     (Role.CASHIER, "Kasir Gerai", "kasir@example.com"),
+    (Role.MENTOR, "Dewi Lestari", "mentor@example.com"),
     (Role.SHOPPER, "Budi Santoso", "pembeli@example.com"),
 ]
 
@@ -430,11 +432,46 @@ def seed_demo_data(*, skip_if_seeded: bool = False) -> dict[str, int] | None:
         added["products"] += 1
 
     db.session.flush()
+    added["cohorts"] = _demo_incubator(vendors)
     added["photos"] = _demo_photos()
     added["batches"] = _stock_shelves(vendors, staff_id=_user(*STAFF[1][1:], Role.MANAGER)[0].id)
     set_setting("demo_seeded_at", utcnow().isoformat())
     added["orders"] = _demo_orders()
     return added
+
+
+def _demo_incubator(vendors: dict[str, Vendor]) -> int:
+    """The incubator's mentor follows the first vendor, who is in this year's cohort, and a
+    BPOM registration for its first food product is on the permit board."""
+    mentor = db.session.scalar(select(User).where(User.email == "mentor@example.com"))
+    vendor = vendors[VENDORS[0]["slug"]]
+    if db.session.get(MentorAssignment, (vendor.id, mentor.id)) is None:
+        db.session.add(MentorAssignment(vendor_id=vendor.id, mentor_id=mentor.id))
+    name = "Inkubator Bisnis Angkatan 2026"
+    if db.session.scalar(select(Cohort.id).where(Cohort.name == name)) is not None:
+        return 0
+    today = today_wib()
+    cohort = Cohort(name=name, starts_on=today.replace(day=1), mentor_id=mentor.id)
+    cohort.members.append(CohortMember(vendor_id=vendor.id, joined_on=cohort.starts_on))
+    db.session.add(cohort)
+    product = db.session.scalar(
+        select(Product)
+        .join(Category, Category.id == Product.category_id)
+        .where(Product.vendor_id == vendor.id, Category.is_food.is_(True))
+        .order_by(Product.id)
+    )
+    if product is not None:
+        db.session.add(
+            PermitApplication(
+                vendor_id=vendor.id,
+                product_id=product.id,
+                kind=PermitKind.BPOM.value,
+                mentor_id=mentor.id,
+                next_step="Kumpulkan hasil uji laboratorium dan denah ruang produksi.",
+                due_on=today + timedelta(days=30),
+            )
+        )
+    return 1
 
 
 # --- product photos ------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ class NotificationKind(enum.StrEnum):
     # A vendor's new price from a date: shelf labels to reprint before it.
     PRICE_CHANGE = "price_change"
 
+    PERMIT_DUE = "permit_due"  # a permit application's due date is near (incubator/)
+
 
 class ManagerNotification(db.Model):
     __tablename__ = "manager_notifications"
@@ -95,14 +97,18 @@ def unread_count(user_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(recent)) or 0
 
 
-def recent(user_id: int, page: int = 1, per_page: int = 30):
+def recent(user_id: int, page: int = 1, per_page: int = 30, *, where=None):
     """Newest first, each as (notification, read?). Older than the badge window counts as
-    read, as the badge counts it."""
+    read, as the badge counts it. `where`: a condition narrowing the list (a mentor sees only
+    the reminders about their vendors)."""
     read = or_(_read_by(user_id), ManagerNotification.created_at < utcnow() - BADGE_WINDOW)
     statement = select(ManagerNotification, read.label("read")).order_by(
         ManagerNotification.id.desc()
     )
-    total = db.session.scalar(select(func.count()).select_from(ManagerNotification)) or 0
+    count = select(func.count()).select_from(ManagerNotification)
+    if where is not None:
+        statement, count = statement.where(where), count.where(where)
+    total = db.session.scalar(count) or 0
     rows = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page)).all()
     return rows, total
 

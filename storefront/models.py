@@ -12,6 +12,14 @@ from storefront.catalog.models import (
     ProductStatusChange,
 )
 from storefront.categories import Category
+from storefront.incubator.models import (
+    Cohort,
+    CohortMember,
+    MentorAssignment,
+    MentoringNote,
+    PermitApplication,
+    PermitApplicationChange,
+)
 from storefront.manager_inbox import ManagerNotification, ManagerNotificationRead
 from storefront.orders.models import (
     CartItem,
@@ -58,6 +66,8 @@ __all__ = [
     "Batch",
     "CartItem",
     "Category",
+    "Cohort",
+    "CohortMember",
     "Consent",
     "CounterPayment",
     "CounterSale",
@@ -66,10 +76,14 @@ __all__ = [
     "ManagerNotification",
     "ManagerNotificationRead",
     "Markdown",
+    "MentorAssignment",
+    "MentoringNote",
     "Order",
     "OrderEvent",
     "OrderLine",
     "PaymentEvent",
+    "PermitApplication",
+    "PermitApplicationChange",
     "PriceChange",
     "Product",
     "ProductDailyCount",

@@ -28,6 +28,7 @@ ROLE_LABELS = {
     Role.SHOPPER: _l("Shopper"),
     Role.VENDOR: _l("Vendor"),
     Role.CASHIER: _l("Cashier"),
+    Role.MENTOR: _l("Mentor"),
     Role.MANAGER: _l("Manager"),
     Role.ADMIN: _l("Admin"),
 }

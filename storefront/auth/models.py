@@ -20,13 +20,15 @@ class Role(enum.StrEnum):
     MANAGER = "manager"
     ADMIN = "admin"
     CASHIER = "cashier"  # outlet staff at the counter only
+    MENTOR = "mentor"  # incubator staff: their assigned vendors, no bank or identity data
 
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(
-            "role IN ('shopper', 'vendor', 'manager', 'admin', 'cashier')", name="role_known"
+            "role IN ('shopper', 'vendor', 'manager', 'admin', 'cashier', 'mentor')",
+            name="role_known",
         ),
         # Emails are stored lower-cased by the service, so this is case-insensitive uniqueness.
         CheckConstraint("email = lower(email)", name="email_lowercase"),

@@ -31,7 +31,7 @@ from storefront.phones import InvalidPhone
 
 # Roles an administrator may give. `vendor` comes with membership of a business (the
 # application or an invitation), never from this screen.
-STAFF_ROLES = (Role.CASHIER, Role.MANAGER, Role.ADMIN)
+STAFF_ROLES = (Role.CASHIER, Role.MENTOR, Role.MANAGER, Role.ADMIN)
 ASSIGNABLE_ROLES = (Role.SHOPPER, *STAFF_ROLES)
 PER_PAGE = 25
 
@@ -78,7 +78,7 @@ def create_staff(admin: User, details: NewStaff) -> User:
     link, which is also how the address is proven (so the account counts as verified)."""
     role = Role(details.role)
     if role not in STAFF_ROLES:
-        raise StaffError(_l("Staff accounts are cashiers, managers or admins."), "role")
+        raise StaffError(_l("Staff accounts are cashiers, mentors, managers or admins."), "role")
     try:
         email = normalise_email(details.email)
     except InvalidEmail:

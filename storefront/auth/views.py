@@ -48,9 +48,11 @@ def _register_email_key() -> str:
 
 def home_for(user) -> str:
     """Where a person lands after signing in when no `next` page was asked for: a cashier's
-    work is the counter; everyone else starts at the shop."""
+    work is the counter, a mentor's their vendors; everyone else starts at the shop."""
     if user.role == Role.CASHIER:
         return url_for("pos.counter")
+    if user.role == Role.MENTOR:
+        return url_for("incubator.mentor_home")
     return url_for("shop.home")
 
 

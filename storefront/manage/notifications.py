@@ -22,6 +22,7 @@ TEXTS = {
     NotificationKind.ORDER: _l("Order to prepare: %(label)s"),
     NotificationKind.DISPUTE: _l("Dispute on a statement: %(label)s"),
     NotificationKind.PRICE_CHANGE: _l("New price, labels to reprint: %(label)s"),
+    NotificationKind.PERMIT_DUE: _l("Permit application due: %(label)s"),
 }
 PAGES = {
     NotificationKind.APPLICATION: ("manage.vendor_detail", "vendor_id"),
@@ -30,6 +31,7 @@ PAGES = {
     NotificationKind.DISPUTE: ("settlements.settlement_detail", "settlement_id"),
     # The list of waiting changes, each with its batches (stock/price_labels.py).
     NotificationKind.PRICE_CHANGE: ("stock.price_changes", "change_id"),
+    NotificationKind.PERMIT_DUE: ("incubator.application", "application_id"),
 }
 PER_PAGE = 30
 

@@ -606,6 +606,17 @@ SETTINGS: tuple[SettingDefinition, ...] = (
         ),
     ),
     SettingDefinition(
+        "permit_application_due_days",
+        "stock",
+        Count(unit="days", minimum=1, maximum=90),
+        "7",
+        _l("Permit application reminders"),
+        _l(
+            "Managers and the assisting mentor are reminded this many days before a permit "
+            "application's due date (incubator permit assistance)."
+        ),
+    ),
+    SettingDefinition(
         "price_change_confirm_percent",
         "stock",
         Count(unit="percent", minimum=1, maximum=1000),

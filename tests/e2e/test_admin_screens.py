@@ -1,5 +1,6 @@
 """The screens staff use every day, on the demo after a day of trade, at 390×844 and on a
-desktop: the dashboard, a report, the settings, the audit log and a vendor's insights.
+desktop: the dashboard, a report, the settings, the audit log, a vendor's insights, and the
+incubator's pages a mentor and a vendor read.
 
 Each is photographed into test-artifacts/screens/ (look at them after a change), and checked
 for what a person would notice: nothing scrolls sideways, the charts are drawn (the SVG images
@@ -33,6 +34,11 @@ PAGES = [
     ("commission-rates", "manajer@example.com", "/manage/settlements/commission", "Tarif", 0),
     ("orders-to-refund", "manajer@example.com", "/manage/orders?tab=to_refund", "Pesanan", 0),
     ("till-pickups", "kasir@example.com", "/counter/pickups", "ambil di gerai", 0),
+    ("vendor-mentoring", "nyai.cikupa@example.com", "/vendor/mentoring", "Pendampingan", 0),
+    ("incubator-home", "mentor@example.com", "/incubator/", "Mitra dampingan Anda", 0),
+    ("permit-board", "mentor@example.com", "/incubator/permits", "Papan izin", 0),
+    ("incubator-vendor", "mentor@example.com", "/incubator/vendors/{vendor_id}", "Alur izin", 1),
+    ("cohort-report", "mentor@example.com", "/incubator/cohorts/{cohort_id}", "Laporan program", 0),
 ]
 
 
@@ -66,7 +72,7 @@ def test_staff_screens_fit_a_phone_and_a_desktop(page: Page, busy):
             signed_in_as = email
         for size, viewport in SIZES.items():
             page.set_viewport_size(viewport)
-            page.goto(path)
+            page.goto(path.format(**busy.values))
             expect(page.locator("main")).to_contain_text(heading)
             wide = page.evaluate("document.documentElement.scrollWidth")
             assert wide <= viewport["width"], f"{name} scrolls sideways at {size}: {wide}px"

@@ -32,6 +32,7 @@ from storefront.clock import today_wib
 from storefront.database import unit_of_work, utcnow
 from storefront.demo import DEMO_PASSWORD, seed_demo_data
 from storefront.extensions import db
+from storefront.incubator.models import Cohort, PermitApplication
 from storefront.orders import refunds
 from storefront.orders import services as orders
 from storefront.orders.models import OrderStatus, PaidWith
@@ -329,6 +330,10 @@ def _trade_for_a_day() -> BusyDemo:
         reset_token=make_reset_token(shopper),
         cashier_user_id=cashier.id,
         verify_token=make_verification_token(shopper),
+        # The demo's incubator rows: the mentor follows the demo vendor (storefront/demo.py).
+        application_id=db.session.scalar(select(PermitApplication.id)),
+        cohort_id=db.session.scalar(select(Cohort.id)),
+        mentor_user_id=_user("mentor@example.com").id,
     )
 
     demo.visitors = [
@@ -338,6 +343,7 @@ def _trade_for_a_day() -> BusyDemo:
         Visitor("vendor staff", Role.VENDOR, staff.email),
         Visitor("cashier with an open shift", Role.CASHIER, cashier.email),
         Visitor("cashier without a shift", Role.CASHIER, "kasir.pagi@example.com"),
+        Visitor("mentor", Role.MENTOR, "mentor@example.com"),
         Visitor("manager", Role.MANAGER, manager.email),
         Visitor("admin", Role.ADMIN, "admin@example.com"),
     ]

@@ -30,6 +30,7 @@ from storefront.categories import Category
 from storefront.clock import today_wib
 from storefront.demo import DEMO_PASSWORD
 from storefront.extensions import db
+from storefront.incubator.models import Cohort, PermitApplication
 from storefront.manager_inbox import ManagerNotification
 from storefront.orders import services as orders
 from storefront.orders.models import Order, OrderStatus
@@ -43,7 +44,7 @@ from tests.conftest import Client
 from tests.integration.busy_demo import BusyDemo, _application
 from tests.security.test_route_access import endpoints
 
-STAFF = {Role.CASHIER, Role.MANAGER, Role.ADMIN}
+STAFF = {Role.CASHIER, Role.MENTOR, Role.MANAGER, Role.ADMIN}
 
 # Staff POST routes that leave the shop's tables as they were, and why.
 NO_SHOP_STATE: dict[str, str] = {
@@ -75,6 +76,7 @@ class Walk:
                 "cashier": "kasir@example.com",
                 "manager": "manajer@example.com",
                 "admin": "admin@example.com",
+                "mentor": "mentor@example.com",
             }
             client = Client(self.app.test_client())
             assert client.login(emails[who], DEMO_PASSWORD).status_code == 302
@@ -440,6 +442,38 @@ def _end_markdown(w: Walk):
     return ("manager", w.url("stock.end_markdown", markdown_id=active), {})
 
 
+def _demo_application(w: Walk, *, status: str = "not_started") -> PermitApplication:
+    """The halal application of the demo vendor's product, in `status`."""
+    application = db.session.scalar(
+        select(PermitApplication).where(
+            PermitApplication.product_id == w.demo.product_id, PermitApplication.kind == "halal"
+        )
+    )
+    if application is None:
+        application = PermitApplication(
+            vendor_id=w.demo.vendor_id,
+            product_id=w.demo.product_id,
+            kind="halal",
+            route="self_declare",
+        )
+        db.session.add(application)
+    application.status = status
+    db.session.commit()
+    return application
+
+
+def _demo_cohort() -> Cohort:
+    return db.session.scalar(select(Cohort).order_by(Cohort.id))
+
+
+def _other_vendor(w: Walk) -> Vendor:
+    return db.session.scalar(
+        select(Vendor)
+        .where(Vendor.status == "approved", Vendor.id != w.demo.vendor_id)
+        .order_by(Vendor.id)
+    )
+
+
 def _any_notification() -> int:
     return db.session.scalar(select(func.max(ManagerNotification.id)))
 
@@ -564,6 +598,56 @@ RECIPES: dict[str, Recipe] = {
     "manage.mark_notifications_read": lambda w: (
         "manager",
         w.url("manage.mark_notifications_read"),
+        {},
+    ),
+    "incubator.new_application": lambda w: (
+        "mentor",
+        w.url("incubator.new_application"),
+        {"product_id": str(w.demo.product_id), "kind": "pirt", "next_step": "Urus SPP-IRT"},
+    ),
+    "incubator.move_application": lambda w: (
+        "mentor",
+        w.url("incubator.move_application", application_id=_demo_application(w).id),
+        {"status": "documents"},
+    ),
+    "incubator.plan_application": lambda w: (
+        "manager",
+        w.url("incubator.plan_application", application_id=_demo_application(w).id),
+        {"next_step": "Daftar di ptsp.halal.go.id", "due_on": "2026-12-31", "mentor_id": ""},
+    ),
+    "incubator.issue_application": lambda w: (
+        "manager",
+        w.url(
+            "incubator.issue_application",
+            application_id=_demo_application(w, status="submitted").id,
+        ),
+        {"number": "ID36110000999990925"},
+    ),
+    "incubator.add_note": lambda w: (
+        "mentor",
+        w.url("incubator.add_note", vendor_id=w.demo.vendor_id),
+        {"noted_on": today_wib().isoformat(), "body": "Label perlu tanggal kedaluwarsa."},
+    ),
+    "incubator.assign_vendors": lambda w: (
+        "admin",
+        w.url("incubator.assign_vendors", user_id=_user("mentor@example.com").id),
+        {"vendor_ids": [str(w.demo.vendor_id), str(_other_vendor(w).id)]},
+    ),
+    "incubator.create_cohort": lambda w: (
+        "manager",
+        w.url("incubator.create_cohort"),
+        {"name": "Angkatan Uji", "starts_on": today_wib().isoformat()},
+    ),
+    "incubator.add_member": lambda w: (
+        "manager",
+        w.url("incubator.add_member", cohort_id=_demo_cohort().id),
+        {"vendor_id": str(_other_vendor(w).id)},
+    ),
+    "incubator.remove_member": lambda w: (
+        "manager",
+        w.url(
+            "incubator.remove_member", cohort_id=_demo_cohort().id, vendor_id=_other_vendor(w).id
+        ),
         {},
     ),
     "admin.save_group": lambda w: (

@@ -111,6 +111,14 @@ URL_VALUES: dict[str, Callable[[BusyDemo, Visitor], list[dict]]] = {
     "catalog.edit_product": lambda d, v: [{"product_id": d.product_id}],
     "catalog.permit_file": lambda d, v: [{"product_id": d.product_id, "kind": d.permit_kind}],
     "admin.user_detail": lambda d, v: [{"user_id": d.cashier_user_id}],
+    "incubator.application": lambda d, v: [{"application_id": d.application_id}],
+    "incubator.vendor": lambda d, v: [{"vendor_id": d.vendor_id}],
+    "incubator.assign_vendors": lambda d, v: [{"user_id": d.mentor_user_id}],
+    "incubator.cohort": lambda d, v: [{"cohort_id": d.cohort_id}],
+    "incubator.cohort_report_pdf": lambda d, v: [{"cohort_id": d.cohort_id}],
+    "incubator.cohort_file": lambda d, v: [
+        {"cohort_id": d.cohort_id, "fmt": fmt} for fmt in ("csv", "xlsx")
+    ],
     "reports.report": lambda d, v: [{"kind": kind} for kind in REPORT_KINDS],
     "reports.report_file": lambda d, v: [
         {"kind": kind, "fmt": fmt} for kind in REPORT_KINDS for fmt in ("csv", "xlsx")
@@ -255,6 +263,7 @@ VISITOR_NAMES = [
     "vendor staff",
     "cashier with an open shift",
     "cashier without a shift",
+    "mentor",
     "manager",
     "admin",
 ]

@@ -56,6 +56,9 @@ NO_STORE = {
     "admin.user_detail",
     "admin.new_user",
     "admin.audit_log",
+    # A mentor's view of a vendor: the mentoring notes (what was said in a meeting) and figures.
+    "incubator.vendor",
+    "incubator.add_note",
 }
 
 

@@ -46,6 +46,7 @@ ADMIN_ONLY = {
     "admin.reactivate_user": "reopen an account",
     "admin.send_reset_link": "email a password-reset link",
     "admin.audit_log": "the audit log",
+    "incubator.assign_vendors": "give a mentor the vendors they follow",
 }
 
 

@@ -47,6 +47,9 @@ MAY_IMPORT: dict[str, set[str]] = {
         "vendors",
     },
     "manage": {"auth", "catalog", "indonesia", "orders", "reports", "vendors"},
+    "incubator": {
+        *("auth", "catalog", "reports", "settings", "settlements", "stock", "vendors"),
+    },
     "admin": {"auth", "settings"},
 }
 
