@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
         manage,
         models,  # noqa: F401  (every table, for create_all and Alembic)
         orders,
+        payments,
         pos,
         reports,
         settlements,
@@ -59,7 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     database.init_app(app)
     for package in (shop, auth, catalog, orders, vendors, manage, stock, settlements, pos):
         package.init_app(app)
-    for package in (reports, admin):
+    for package in (reports, admin, payments):
         package.init_app(app)
     register_media_route(app)
     app.cli.add_command(seed_demo)

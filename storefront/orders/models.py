@@ -44,6 +44,11 @@ class PaymentMethod(LabelledEnum):
 
     OUTLET = "outlet"  # cash, QRIS or debit when collecting (or to the outlet's courier)
     STRIPE = "stripe"  # card (and other Stripe methods) online, before packing
+    GATEWAY = "gateway"  # QRIS, e-wallet or virtual account through the local gateway
+
+
+# Paid online before the order is prepared.
+ONLINE_METHODS = (PaymentMethod.STRIPE, PaymentMethod.GATEWAY)
 
 
 class PaidWith(LabelledEnum):
@@ -53,6 +58,8 @@ class PaidWith(LabelledEnum):
     QRIS = "qris", _l("QRIS")
     DEBIT = "debit", _l("Debit card")
     CARD = "card", _l("Card (online)")
+    EWALLET = "ewallet", _l("E-wallet (online)")
+    VA = "va", _l("Virtual account (bank transfer)")
 
 
 class RefundMethod(LabelledEnum):
