@@ -13,6 +13,9 @@
       }
     });
   });
+  // The counter: a paid QRIS finishes the sale by itself.
+  var finish = document.querySelector("form[data-auto-submit]");
+  if (finish) finish.submit();
   var box = document.querySelector(".gateway-payment[data-status-url]");
   if (!box) return;
   var url = box.getAttribute("data-status-url");
@@ -20,7 +23,11 @@
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (answer) { return answer.ok ? answer.json() : null; })
       .then(function (state) {
-        if (state && (state.paid || state.status !== "pending_payment")) {
+        // An order answers {status, paid}; the counter's QRIS answers {status} only.
+        var done = state && (state.paid !== undefined
+          ? state.paid || state.status !== "pending_payment"
+          : state.status !== "pending");
+        if (done) {
           window.location.reload();
           return;
         }

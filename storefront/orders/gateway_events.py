@@ -184,7 +184,9 @@ def apply(status: GatewayStatus) -> Outcome:
         payment.transaction_id = status.transaction_id
     if status.fee is not None:
         payment.fee = status.fee
-    if payment.purpose != "order" or payment.order_id is None:
+    if payment.purpose == "counter":
+        return _counter(payment, status)
+    if payment.order_id is None:
         return Outcome(f"ignored: {payment.purpose} payment", payment=payment)
     order = _lock_order(payment.order_id)
     if order is None:
@@ -257,6 +259,27 @@ def _closed(order: Order, payment: GatewayPayment, status: GatewayStatus) -> Out
     services.cancel(order, reason=str(reason))
     notify.order_cancelled(order)
     return Outcome("cancelled, stock released", order, payment)
+
+
+def _counter(payment: GatewayPayment, status: GatewayStatus) -> Outcome:
+    """A dynamic QRIS at the counter: the payment is recorded here; the till, which asks for it
+    every few seconds, rings the sale up (pos/gateway_sale.py) once it is paid."""
+    if status.state == PaymentState.PAID:
+        if payment.status == PaymentState.PAID:
+            return Outcome("counter payment already paid", payment=payment)
+        if status.currency != "IDR" or status.amount != payment.amount:
+            payment.status = "mismatch"
+            payment.paid_amount = status.amount
+            return Outcome(f"counter amount mismatch: {status.amount}", payment=payment)
+        payment.status = PaymentState.PAID.value
+        payment.paid_at = utcnow()
+        payment.paid_amount = status.amount
+        return Outcome("counter payment paid", payment=payment)
+    closed = status.state in (PaymentState.EXPIRED, PaymentState.FAILED)
+    if closed and payment.status == PaymentState.PENDING:
+        payment.status = status.state.value
+        return Outcome(f"counter payment {status.state.value}", payment=payment)
+    return Outcome(f"counter payment: {status.raw_status} noted", payment=payment)
 
 
 # --- the safety net ------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import secrets
 
-import segno
 from flask import (
     abort,
     current_app,
@@ -19,7 +18,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from storefront.auth.access import ANY_ACCOUNT, public, role_required
@@ -44,6 +42,7 @@ from storefront.payments.gateway import (
     gateway_enabled,
 )
 from storefront.payments.providers import PaymentError, card_payments_enabled, provider
+from storefront.payments.qr import qr_svg
 from storefront.phones import normalise_phone
 from storefront.security import is_cross_site_request, no_store
 
@@ -313,7 +312,7 @@ def order_page(number: str):
         waiting_for_gateway=waiting_for_gateway,
         gateway_kind=channel_kind(payment.channel) if payment else "",
         channel_label=CHANNEL_LABELS.get(payment.channel, "") if payment else "",
-        qr_svg=_qr_svg(payment.qr_string) if waiting_for_gateway and payment.qr_string else "",
+        qr_svg=qr_svg(payment.qr_string) if waiting_for_gateway and payment.qr_string else "",
         fake_bank_app=_fake_bank_app(payment) if waiting_for_gateway else "",
         just_paid=request.args.get("paid") == "1",
         cancellable=order.paid_at is None and order.status in services.OPEN_UNPAID,
@@ -321,12 +320,6 @@ def order_page(number: str):
         # order's secret link (from the confirmation email), sees it.
         show_pickup_code=_owns(order) or _has_key(order),
     )
-
-
-def _qr_svg(text: str) -> Markup:
-    """The QR code drawn here from the gateway's QR string (no image from elsewhere)."""
-    qr = segno.make(text, error="m")
-    return Markup(qr.svg_inline(scale=5, border=2, title="QRIS", omitsize=True))  # noqa: S704
 
 
 def _fake_bank_app(payment) -> str:
