@@ -1,5 +1,6 @@
 """gateway: QRIS, e-wallet and virtual-account payments through the local payment gateway
 (one row per payment, for an order or a counter sale), and "gateway" as an order's way to pay
+and as a way a refund goes back
 
 Revision ID: 0015_gateway
 Revises: 0014_admin
@@ -20,6 +21,11 @@ def upgrade():
         batch_op.create_check_constraint(
             op.f("ck_orders_payment_method_known"),
             "payment_method IN ('outlet', 'stripe', 'gateway')",
+        )
+    with op.batch_alter_table("refunds", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_refunds_method_known"), type_="check")
+        batch_op.create_check_constraint(
+            op.f("ck_refunds_method_known"), "method IN ('stripe', 'cash', 'gateway')"
         )
     op.create_table(
         "gateway_payments",
@@ -68,6 +74,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_gateway_payments_counter_sale_id"))
         batch_op.drop_index(batch_op.f("ix_gateway_payments_order_id"))
     op.drop_table("gateway_payments")
+    with op.batch_alter_table("refunds", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_refunds_method_known"), type_="check")
+        batch_op.create_check_constraint(
+            op.f("ck_refunds_method_known"), "method IN ('stripe', 'cash')"
+        )
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_orders_payment_method_known"), type_="check")
         batch_op.create_check_constraint(

@@ -67,6 +67,11 @@ class RefundMethod(LabelledEnum):
 
     STRIPE = "stripe", _l("Back to the card (Stripe)")
     CASH = "cash", _l("Cash at the counter")
+    GATEWAY = "gateway", _l("Back to the e-wallet (payment gateway)")
+
+
+# Refunds that go back through a provider: stored first, counted once the provider confirms.
+PROVIDER_REFUNDS = (RefundMethod.STRIPE.value, RefundMethod.GATEWAY.value)
 
 
 class CartItem(db.Model):

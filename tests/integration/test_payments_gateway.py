@@ -13,17 +13,19 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from storefront.auth.models import User
 from storefront.database import utcnow
 from storefront.extensions import db
+from storefront.orders import services
 from storefront.orders.gateway_events import poll_pending_payments
-from storefront.orders.models import Order, OrderStatus
+from storefront.orders.models import Order, OrderStatus, Refund
 from storefront.payments.models import GatewayPayment, PaymentEvent
 from storefront.settings.services import set_setting
 from storefront.stock import ledger
 from storefront.stock.ledger import verify_ledger
 from storefront.stock.models import MovementKind, StockMovement
 from tests.conftest import act
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, UserFactory
 from tests.fake_gateway import gateway_config, sign
 from tests.integration.test_checkout import CHECKOUT
 from tests.stock_helpers import receive
@@ -362,3 +364,69 @@ def test_shopper_cancelling_closes_the_payment_at_the_gateway(client, kopi, fake
     client.post_form(f"/orders/{order.number}/cancel")
     assert fresh(Order, order.id).status == OrderStatus.CANCELLED
     assert fake_gateway.payments[order.number]["transaction_status"] == "expire"
+
+
+# --- refunds -------------------------------------------------------------------------------
+
+
+def paid_order(client, product, fake_gateway, method: str) -> Order:
+    order, _ = checkout(client, product, method)
+    assert notify(client, fake_gateway.pay(order.number, send=False)).status_code == 200
+    return fresh(Order, order.id)
+
+
+def gateway_refund(order: Order, key: str = "refund-key-1", **kwargs):
+    from storefront.orders import refunds
+
+    manager = db.session.scalar(select(User).where(User.role == "manager")) or UserFactory(
+        email="manajer@example.com", role="manager"
+    )
+    return act(
+        refunds.refund,
+        order,
+        method=kwargs.pop("method", "gateway"),
+        reason="Rusak",
+        actor=manager,
+        idempotency_key=key,
+        full=True,
+        **kwargs,
+    )
+
+
+def test_ewallet_payment_is_refunded_through_the_gateway_once(client, kopi, fake_gateway):
+    from storefront.orders import refunds
+
+    order = paid_order(client, kopi, fake_gateway, "gopay")
+    assert [m.value for m in refunds.methods_for(order)] == ["gateway", "cash"]
+    record = gateway_refund(order)
+    order = fresh(Order, order.id)
+    assert order.status == OrderStatus.REFUNDED and order.refunded_amount == 90_000
+    [call] = fake_gateway.calls_to("POST", f"/v2/{order.number}/refund")
+    assert call[2]["refund_key"] == "refund-key-1" and call[2]["amount"] == 90_000
+    assert record.provider_reference == "gateway-refund-key-1"
+    # The same form again changes nothing and asks nobody.
+    again = gateway_refund(order)
+    assert again.id == record.id
+    assert len(fake_gateway.calls_to("POST", f"/v2/{order.number}/refund")) == 1
+    assert fresh(Order, order.id).refunded_amount == 90_000
+
+
+def test_qris_and_va_payments_are_not_refunded_through_the_gateway(client, kopi, fake_gateway):
+    from storefront.orders import refunds
+
+    order = paid_order(client, kopi, fake_gateway, "qris")
+    assert [m.value for m in refunds.methods_for(order)] == ["cash"]
+    with pytest.raises(services.OrderError):
+        gateway_refund(order)
+    assert fake_gateway.calls_to("POST", f"/v2/{order.number}/refund") == []
+
+
+def test_a_refund_the_gateway_refuses_changes_nothing(client, kopi, fake_gateway):
+    order = paid_order(client, kopi, fake_gateway, "shopeepay")
+    fake_gateway.fail_next(412, "Transaction cannot be refunded")
+    with pytest.raises(services.OrderError) as refused:
+        gateway_refund(order)
+    assert "Transaction cannot be refunded" in str(refused.value.message)
+    order = fresh(Order, order.id)
+    assert order.status == OrderStatus.PAID and order.refunded_amount == 0
+    assert db.session.scalar(select(func.count()).select_from(Refund)) == 0
