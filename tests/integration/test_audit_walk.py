@@ -60,6 +60,7 @@ NO_SHOP_STATE: dict[str, str] = {
     "settlements.settlement_payouts_csv": "a download (audited: it holds account numbers)",
     "manage.mark_notifications_read": "marks the manager's own notifications read, not the shop",
     "manage.open_notification": "marks one notification read for this manager and opens it",
+    "orders.manage_reconciliation": "compares an uploaded settlement file; reads only",
 }
 # Tables that hold one person's own view of the shop, not the shop's state.
 PERSONAL_TABLES = {"manager_notification_reads"}

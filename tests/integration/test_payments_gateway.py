@@ -4,6 +4,7 @@ notifications signed with the fake's server key and posted to our webhook."""
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +26,7 @@ from storefront.stock import ledger
 from storefront.stock.ledger import verify_ledger
 from storefront.stock.models import MovementKind, StockMovement
 from tests.conftest import act
-from tests.factories import ProductFactory, UserFactory
+from tests.factories import PASSWORD, ProductFactory, UserFactory
 from tests.fake_gateway import gateway_config, sign
 from tests.integration.test_checkout import CHECKOUT
 from tests.stock_helpers import receive
@@ -430,3 +431,61 @@ def test_a_refund_the_gateway_refuses_changes_nothing(client, kopi, fake_gateway
     order = fresh(Order, order.id)
     assert order.status == OrderStatus.PAID and order.refunded_amount == 0
     assert db.session.scalar(select(func.count()).select_from(Refund)) == 0
+
+
+# --- reconciliation ------------------------------------------------------------------------
+
+
+def manager_client(client):
+    UserFactory(email="rekon@example.com", role="manager")
+    db.session.commit()
+    assert client.login("rekon@example.com", PASSWORD).status_code == 302
+    return client
+
+
+def test_reconciliation_from_the_status_api_finds_what_differs(client, kopi, fake_gateway):
+    from storefront.clock import today_wib
+
+    paid = paid_order(client, kopi, fake_gateway, "qris")
+    lost, _ = checkout(client, kopi, "bca", quantity="1")
+    fake_gateway.pay(lost.number, send=False)  # paid there; its notification never came
+    manager = manager_client(client)
+    day = today_wib().isoformat()
+    page = manager.get(f"/manage/payments/reconciliation?start={day}&end={day}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "1 masalah" in html or "1 problem" in html
+    assert lost.number in html and paid.number in html
+    assert "Dibayar di payment gateway, belum tercatat di sini" in html
+
+
+def test_reconciliation_from_a_settlement_file_shows_fees_and_strangers(client, kopi, fake_gateway):
+    from storefront.clock import today_wib
+
+    paid = paid_order(client, kopi, fake_gateway, "qris")
+    csv_text = fake_gateway.settlement_csv() + "GTG-000000-7777,tx-stranger,qris,5000,35,4965,\n"
+    manager = manager_client(client)
+    day = today_wib().isoformat()
+    page = manager.post_form(
+        "/manage/payments/reconciliation",
+        {"start": day, "end": day, "file": (io.BytesIO(csv_text.encode()), "settlement.csv")},
+        content_type="multipart/form-data",
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html
+    assert paid.number in html and "GTG-000000-7777" in html
+    assert "Rp630" in html  # 0.7 % of Rp90.000
+    assert "Bukan pembayaran dari toko ini" in html
+
+    bad = manager.post_form(
+        "/manage/payments/reconciliation",
+        {"start": day, "end": day, "file": (io.BytesIO(b"a,b\n1,2\n"), "x.csv")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 400
+
+
+def test_reconciliation_range_is_checked(client, kopi, fake_gateway):
+    manager = manager_client(client)
+    page = manager.get("/manage/payments/reconciliation?start=2026-12-05&end=2026-12-01")
+    assert page.status_code == 400
