@@ -12,4 +12,6 @@ METHOD_LABELS = {
     "debit": _l("Debit card"),
     "card": _l("Card (online)"),
     "stripe": _l("Card (online)"),
+    "ewallet": _l("E-wallet (online)"),
+    "va": _l("Virtual account (bank transfer)"),
 }

@@ -489,3 +489,15 @@ def test_reconciliation_range_is_checked(client, kopi, fake_gateway):
     manager = manager_client(client)
     page = manager.get("/manage/payments/reconciliation?start=2026-12-05&end=2026-12-01")
     assert page.status_code == 400
+
+
+def test_daily_takings_show_ewallet_and_va_in_their_own_columns(client, kopi, fake_gateway):
+    from storefront.clock import today_wib
+    from storefront.reports.ranges import DateRange
+    from storefront.reports.sales import daily_takings
+
+    paid_order(client, kopi, fake_gateway, "gopay")
+    va, _ = checkout(client, kopi, "bri", quantity="1")
+    notify(client, fake_gateway.pay(va.number, send=False))
+    [day] = daily_takings(DateRange(today_wib(), today_wib()))
+    assert (day.method("ewallet"), day.method("va"), day.method("card")) == (90_000, 45_000, 0)
