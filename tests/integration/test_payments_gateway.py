@@ -501,3 +501,11 @@ def test_daily_takings_show_ewallet_and_va_in_their_own_columns(client, kopi, fa
     notify(client, fake_gateway.pay(va.number, send=False))
     [day] = daily_takings(DateRange(today_wib(), today_wib()))
     assert (day.method("ewallet"), day.method("va"), day.method("card")) == (90_000, 45_000, 0)
+
+
+def test_va_order_email_repeats_the_number_and_the_deadline(client, kopi, fake_gateway, outbox):
+    order, _ = checkout(client, kopi, "bni")
+    payment = db.session.scalar(select(GatewayPayment))
+    [message] = outbox()
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert payment.va_number in body and "BNI" in body and order.number in body

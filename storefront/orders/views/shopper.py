@@ -250,7 +250,9 @@ def _start_gateway_payment(order: Order):
             "error",
         )
         return redirect(_order_url(order))
-    gateway_events.store_charge(payment, answer)
+    payment = gateway_events.store_charge(payment, answer)
+    # The order's link (and the VA number, which can be paid for hours) in the shopper's inbox.
+    notify.order_placed(order, payment)
     return redirect(_order_url(order), code=303)
 
 
