@@ -55,6 +55,7 @@ class Outcome:
     payment: GatewayPayment | None = None
 
 
+POLL_WINDOW = timedelta(days=2)
 PAID_WITH = {"qr": PaidWith.QRIS, "wallet": PaidWith.EWALLET, "va": PaidWith.VA}
 
 
@@ -293,10 +294,12 @@ def poll_pending_payments(limit: int = 200) -> dict[str, int]:
     The gateway is asked first, with no lock held; then each answer is applied in this unit of
     work. A gateway that cannot be reached is logged and left for the next run.
     """
+    # Also those whose charge answer never reached us (a timeout): the gateway knows them by
+    # reference. Two days back covers the longest hold (a VA, 24 hours) with room to spare.
     pending = db.session.scalars(
         select(GatewayPayment)
         .where(GatewayPayment.status == PaymentState.PENDING.value)
-        .where(GatewayPayment.transaction_id.is_not(None))
+        .where(GatewayPayment.created_at > utcnow() - POLL_WINDOW)
         .order_by(GatewayPayment.id)
         .limit(limit)
     ).all()
