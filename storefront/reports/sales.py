@@ -379,9 +379,7 @@ def commission_by_month(
     return [months[key] for key in sorted(months)]
 
 
-# Online payments through the local gateway: QRIS under "qris", e-wallets and virtual accounts
-# in their own columns (issue 17).
-TAKING_METHODS = ("cash", "qris", "debit", "card", "ewallet", "va")
+TAKING_METHODS = ("cash", "qris", "debit", "card")
 
 
 @dataclass

@@ -491,7 +491,7 @@ def test_reconciliation_range_is_checked(client, kopi, fake_gateway):
     assert page.status_code == 400
 
 
-def test_daily_takings_show_ewallet_and_va_in_their_own_columns(client, kopi, fake_gateway):
+def test_daily_takings_count_ewallet_and_va_as_online_payments(client, kopi, fake_gateway):
     from storefront.clock import today_wib
     from storefront.reports.ranges import DateRange
     from storefront.reports.sales import daily_takings
@@ -500,7 +500,7 @@ def test_daily_takings_show_ewallet_and_va_in_their_own_columns(client, kopi, fa
     va, _ = checkout(client, kopi, "bri", quantity="1")
     notify(client, fake_gateway.pay(va.number, send=False))
     [day] = daily_takings(DateRange(today_wib(), today_wib()))
-    assert (day.method("ewallet"), day.method("va"), day.method("card")) == (90_000, 45_000, 0)
+    assert (day.method("card"), day.method("qris")) == (135_000, 0)
 
 
 def test_va_order_email_repeats_the_number_and_the_deadline(client, kopi, fake_gateway, outbox):
