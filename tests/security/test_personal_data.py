@@ -47,6 +47,8 @@ NO_STORE = {
     "orders.manage_delivered",
     "orders.manage_cancel",
     "orders.manage_refund",
+    "orders.payment_status",  # an order's payment state, for its own page
+    "orders.manage_reconciliation",  # payments by order number
     "settlements.settlement_payouts_csv",
     # Staff accounts: names, emails, phones; the audit log: who did what, from which address.
     "admin.users",
