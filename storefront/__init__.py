@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
         manage,
         models,  # noqa: F401  (every table, for create_all and Alembic)
         orders,
+        payments,
         pos,
         reports,
         settlements,
@@ -60,7 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     database.init_app(app)
     for package in (shop, auth, catalog, orders, vendors, manage, stock, settlements, pos):
         package.init_app(app)
-    for package in (reports, incubator, admin):
+    for package in (reports, incubator, admin, payments):
         package.init_app(app)
     register_media_route(app)
     for command in (seed_demo, backup, restore, rotate_field_keys):

@@ -148,6 +148,13 @@ def load_config(instance_path: Path) -> dict:
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        # QRIS, e-wallets and virtual accounts (README, "Payment gateway"): "midtrans" with the
+        # server key, or "fake" in development (a local fake gateway is started beside the app).
+        "PAYMENT_GATEWAY": os.environ.get("PAYMENT_GATEWAY", "").strip().lower(),
+        "MIDTRANS_SERVER_KEY": os.environ.get("MIDTRANS_SERVER_KEY", ""),
+        "MIDTRANS_IS_PRODUCTION": _bool(os.environ.get("MIDTRANS_IS_PRODUCTION"), False),
+        "MIDTRANS_API_BASE": os.environ.get("MIDTRANS_API_BASE", ""),
+        "FAKE_GATEWAY_PORT": _int("FAKE_GATEWAY_PORT", 5055),
         # Mail: with no MAIL_SERVER, messages are written as .eml files to MAIL_OUTBOX_DIR.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 587),

@@ -220,3 +220,20 @@ def fake_stripe(_fake_stripe_server):
     app at it with `tests.fake_stripe.stripe_config(fake_stripe)` in an `app_config` fixture."""
     _fake_stripe_server.reset()
     return _fake_stripe_server
+
+
+@pytest.fixture(scope="session")
+def _fake_gateway_server():
+    from tests.fake_gateway import FakeGatewayServer
+
+    server = FakeGatewayServer()
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def fake_gateway(_fake_gateway_server):
+    """A local fake of the Midtrans Core API (storefront/payments/fake_gateway.py), emptied for
+    each test. Point the app at it with `tests.fake_gateway.gateway_config(fake_gateway)`."""
+    _fake_gateway_server.reset()
+    return _fake_gateway_server

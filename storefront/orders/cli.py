@@ -1,5 +1,5 @@
-"""`flask expire-reservations`: run it every few minutes from cron, as the safety net behind the
-payment provider's expiry events (DESIGN invariant 3)."""
+"""`flask expire-reservations` and `flask poll-payments`: run them every few minutes, as the
+safety nets behind the payment providers' events (DESIGN invariant 3)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import current_app
 
 from storefront.database import unit_of_work
 from storefront.orders import bp
+from storefront.orders.gateway_events import poll_pending_payments
 from storefront.orders.services import expire_unpaid_orders
 from storefront.stock import ledger
 
@@ -24,3 +25,18 @@ def expire_reservations_command() -> None:
         released = ledger.expire_reservations()
     click.echo(f"Cancelled {cancelled} unpaid order(s) whose time ran out.")
     click.echo(f"Released {released} other expired reservation(s).")
+
+
+@bp.cli.command("poll-payments")
+def poll_payments_command() -> None:
+    """Ask the payment gateway about payments still pending here (the safety net behind its
+    notifications); run every few minutes."""
+    with (
+        current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]),
+        unit_of_work(),
+    ):
+        counts = poll_pending_payments()
+    click.echo(
+        f"Asked about {counts['asked']} pending payment(s): {counts['changed']} changed, "
+        f"{counts['unreachable']} not answered."
+    )

@@ -12,6 +12,7 @@ from storefront.forms import choices
 from storefront.money import format_rupiah
 from storefront.orders.delivery import delivery_fees
 from storefront.orders.models import Fulfilment, PaymentMethod
+from storefront.payments.gateway import CHANNEL_LABELS
 
 
 class CheckoutForm(FlaskForm):
@@ -45,7 +46,7 @@ class CheckoutForm(FlaskForm):
         validators=[DataRequired(message=_l("Choose how to pay."))],
     )
 
-    def set_choices(self, *, card_offered: bool, pickup_note: str):
+    def set_choices(self, *, card_offered: bool, pickup_note: str, gateway_offered: bool = False):
         self.fulfilment.choices = choices(
             [
                 (Fulfilment.PICKUP.value, _l("Pick up at the outlet (free)")),
@@ -58,6 +59,10 @@ class CheckoutForm(FlaskForm):
             + [(name, f"{name} · {format_rupiah(fee)}") for name, fee in sorted(fees.items())]
         )
         payment = [(PaymentMethod.OUTLET.value, pickup_note)]
+        if gateway_offered:
+            # One radio per way to pay through the gateway; the view maps it to
+            # payment_method "gateway" and the channel.
+            payment.extend((channel.value, label) for channel, label in CHANNEL_LABELS.items())
         if card_offered:
             payment.append((PaymentMethod.STRIPE.value, _l("Pay online now (card)")))
         self.payment_method.choices = choices(payment)

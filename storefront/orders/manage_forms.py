@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from storefront.forms import choices
@@ -131,3 +140,17 @@ def line_quantities(formdata, order) -> dict[int, int]:
             )
         quantities[line.id] = int(raw)
     return quantities
+
+
+class ReconcileForm(FlaskForm):
+    """The range of gateway payments to compare, and optionally the settlement file."""
+
+    class Meta:
+        csrf = False  # GET for the API source; the upload's POST checks the token itself
+
+    start = DateField(_l("First day"), validators=[Optional()])
+    end = DateField(_l("Last day"), validators=[Optional()])
+    file = FileField(
+        _l("Settlement file (CSV from the gateway's dashboard, optional)"),
+        description=_l("Without a file the gateway's status API is asked about each payment."),
+    )

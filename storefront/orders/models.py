@@ -46,6 +46,11 @@ class PaymentMethod(LabelledEnum):
 
     OUTLET = "outlet"  # cash, QRIS or debit when collecting (or to the outlet's courier)
     STRIPE = "stripe"  # card (and other Stripe methods) online, before packing
+    GATEWAY = "gateway"  # QRIS, e-wallet or virtual account through the local gateway
+
+
+# Paid online before the order is prepared.
+ONLINE_METHODS = (PaymentMethod.STRIPE, PaymentMethod.GATEWAY)
 
 
 class PaidWith(LabelledEnum):
@@ -55,6 +60,8 @@ class PaidWith(LabelledEnum):
     QRIS = "qris", _l("QRIS")
     DEBIT = "debit", _l("Debit card")
     CARD = "card", _l("Card (online)")
+    EWALLET = "ewallet", _l("E-wallet (online)")
+    VA = "va", _l("Virtual account (bank transfer)")
 
 
 class RefundMethod(LabelledEnum):
@@ -64,6 +71,11 @@ class RefundMethod(LabelledEnum):
     STRIPE = "stripe", _l("Back to the card (Stripe)")
     CASH = "cash", _l("Cash at the counter")
     TRANSFER = "transfer", _l("Bank transfer")
+    GATEWAY = "gateway", _l("Back to the e-wallet (payment gateway)")
+
+
+# Refunds that go back through a provider: stored first, counted once the provider confirms.
+PROVIDER_REFUNDS = (RefundMethod.STRIPE.value, RefundMethod.GATEWAY.value)
 
 
 class CartItem(db.Model):

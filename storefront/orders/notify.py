@@ -38,8 +38,9 @@ def send(order: Order, template: str, subject, **context) -> None:
         send_mail(order.email, f"{subject} · {order.number}", body)
 
 
-def order_placed(order: Order) -> None:
-    send(order, "placed", str(_l("Thank you for your order")))
+def order_placed(order: Order, payment=None) -> None:
+    """`payment`: the gateway payment, whose VA number the email repeats."""
+    send(order, "placed", str(_l("Thank you for your order")), payment=payment)
 
 
 def order_paid(order: Order) -> None:

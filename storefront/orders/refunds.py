@@ -30,25 +30,36 @@ from storefront.indonesia.identifiers import InvalidIdentifier, mask
 from storefront.money import format_rupiah
 from storefront.orders import notify, services
 from storefront.orders.models import (
+    PROVIDER_REFUNDS,
     Order,
     OrderLine,
     OrderStatus,
     PaidWith,
+    PaymentMethod,
     Refund,
     RefundLine,
     RefundMethod,
 )
 from storefront.orders.services import OrderError
+from storefront.payments.gateway import gateway, gateway_enabled
+from storefront.payments.models import GatewayPayment
 from storefront.payments.providers import PaymentError, provider
 from storefront.stock import ledger
 from storefront.stock.models import Batch, MovementKind, StockMovement
 
 
 def methods_for(order: Order) -> list[RefundMethod]:
-    """Card orders go back through the provider; anything may be given back in cash or by a
+    """Card orders go back through the provider, e-wallet payments through the gateway (QRIS
+    from most issuers and virtual accounts cannot); anything may be given back in cash or by a
     bank transfer (a delivery shopper who paid by QRIS need not travel to the outlet)."""
     if order.paid_with == PaidWith.CARD:
         return [RefundMethod.STRIPE, RefundMethod.CASH, RefundMethod.TRANSFER]
+    if order.payment_method == PaymentMethod.GATEWAY and gateway_enabled():
+        payment = db.session.scalar(
+            select(GatewayPayment).where(GatewayPayment.order_id == order.id)
+        )
+        if payment is not None and gateway().refundable(payment.channel):
+            return [RefundMethod.GATEWAY, RefundMethod.CASH, RefundMethod.TRANSFER]
     return [RefundMethod.CASH, RefundMethod.TRANSFER]
 
 
@@ -140,7 +151,7 @@ def refund(
     if existing is not None:
         if existing.order_id != order.id:
             raise OrderError(_l("This form has expired; open the refund page again."))
-        if existing.method == "stripe" and existing.provider_reference is None:
+        if existing.method in PROVIDER_REFUNDS and existing.provider_reference is None:
             return _send_to_provider(order, existing, actor)
         return existing  # the same submission again: it was done already
     plan = _plan(order, method=method, reason=reason, lines=lines, full=full, restock=restock)
@@ -169,7 +180,7 @@ def refund(
         )
     db.session.add(record)
     db.session.flush()
-    if method == "stripe":
+    if method in PROVIDER_REFUNDS:
         return _send_to_provider(order, record, actor, plan)
     record.confirmed_at = record.created_at
     _finish(order, record, actor, plan)
@@ -204,7 +215,7 @@ def _plan(order, *, method, reason, lines, full, restock) -> _Plan:
         .select_from(Refund)
         .where(
             Refund.order_id == order.id,
-            Refund.method == "stripe",
+            Refund.method.in_(PROVIDER_REFUNDS),
             Refund.provider_reference.is_(None),
         )
     ):
@@ -306,16 +317,43 @@ def _send_to_provider(order: Order, record: Refund, actor, plan: _Plan | None = 
     # The first unit ends here: the refund and its key are stored before Stripe hears of it,
     # so a retry (or a crash after Stripe refunded) asks again with the same key.
     record.lines  # noqa: B018  (loaded now: no query while the provider is asked)
+    reference_at_gateway = _gateway_reference(order) if record.method == "gateway" else ""
     commit_now()
     try:
-        reference = provider("stripe").refund(
-            order, record.amount, idempotency_key=record.idempotency_key
-        )
+        if record.method == "gateway":
+            answer = gateway().refund(
+                reference_at_gateway,
+                record.amount,
+                idempotency_key=record.idempotency_key,
+                reason=record.reason,
+            )
+            if not answer.confirmed:
+                # Accepted, not paid out yet: kept uncounted; the same form again asks again
+                # with the same key, and counts it once the gateway confirms.
+                raise OrderError(
+                    _l(
+                        "The payment gateway accepted the refund but has not confirmed it yet. "
+                        "Send this form again later to count it."
+                    )
+                )
+            reference = f"gateway-{answer.refund_id}"
+        else:
+            reference = provider("stripe").refund(
+                order, record.amount, idempotency_key=record.idempotency_key
+            )
     except PaymentError as exc:
         # Nothing was refunded: the stored key goes, and that is kept whatever happens next.
         ensure_write_lock()
         db.session.delete(record)
         commit_now()
+        if record.method == "gateway":
+            raise OrderError(
+                _l(
+                    "The payment gateway refused the refund, nothing was refunded: %(error)s. "
+                    "Refund by bank transfer or in cash instead.",
+                    error=exc.message,
+                )
+            ) from exc
         raise OrderError(
             _l("The card refund failed, nothing was refunded: %(error)s", error=exc.message)
         ) from exc
@@ -332,6 +370,13 @@ def _send_to_provider(order: Order, record: Refund, actor, plan: _Plan | None = 
         )
     _finish(order, record, actor, plan)
     return record
+
+
+def _gateway_reference(order: Order) -> str:
+    payment = db.session.scalar(select(GatewayPayment).where(GatewayPayment.order_id == order.id))
+    if payment is None or not payment.transaction_id:
+        raise OrderError(_l("This order has no payment at the payment gateway to refund."))
+    return payment.reference
 
 
 def _finish(order: Order, record: Refund, actor, plan: _Plan) -> None:

@@ -34,6 +34,7 @@ from storefront.numbering import next_daily_number
 from storefront.orders import delivery
 from storefront.orders.cart import sellable_products
 from storefront.orders.models import (
+    ONLINE_METHODS,
     Fulfilment,
     Order,
     OrderEvent,
@@ -42,6 +43,7 @@ from storefront.orders.models import (
     PaidWith,
     PaymentMethod,
 )
+from storefront.payments.gateway import Channel, channel_kind
 from storefront.settings.services import get_setting
 from storefront.states import move
 from storefront.stock import ledger, markdowns
@@ -128,6 +130,7 @@ class CheckoutDetails:
     note: str = ""
     locale: str = "id"
     user_id: int | None = None
+    channel: str = ""  # the gateway's way to pay (payments.gateway.Channel) for "gateway"
 
 
 def card_minimum() -> int:
@@ -137,9 +140,14 @@ def card_minimum() -> int:
     return int(get_setting("card_minimum_total"))
 
 
-def reservation_ttl(payment_method: str) -> timedelta:
+def reservation_ttl(payment_method: str, channel: str = "") -> timedelta:
+    """How long the goods wait for the payment: it follows the way to pay (settings)."""
     if payment_method == PaymentMethod.STRIPE:
         return timedelta(minutes=int(get_setting("reservation_minutes_card")))
+    if payment_method == PaymentMethod.GATEWAY:
+        if channel_kind(channel) == "va":
+            return timedelta(hours=int(get_setting("reservation_hours_va")))
+        return timedelta(minutes=int(get_setting("reservation_minutes_qris")))
     return timedelta(hours=int(get_setting("reservation_hours_outlet")))
 
 
@@ -155,7 +163,9 @@ def delivery_fee(details: CheckoutDetails) -> int:
     return fee
 
 
-def _check_details(details: CheckoutDetails, *, card_enabled: bool, subtotal: int) -> int:
+def _check_details(
+    details: CheckoutDetails, *, card_enabled: bool, subtotal: int, gateway_enabled: bool
+) -> int:
     if details.fulfilment not in set(Fulfilment):
         raise OrderError(_l("Choose pickup or delivery."), field="fulfilment")
     if details.payment_method not in set(PaymentMethod):
@@ -174,11 +184,23 @@ def _check_details(details: CheckoutDetails, *, card_enabled: bool, subtotal: in
                 ),
                 field="payment_method",
             )
+    if details.payment_method == PaymentMethod.GATEWAY:
+        if not gateway_enabled:
+            raise OrderError(
+                _l("Payment by QRIS, e-wallet or virtual account is not available."),
+                field="payment_method",
+            )
+        if details.channel not in set(Channel):
+            raise OrderError(_l("Choose how to pay."), field="payment_method")
     return fee
 
 
 def place_order(
-    quantities: dict[int, int], details: CheckoutDetails, *, card_enabled: bool
+    quantities: dict[int, int],
+    details: CheckoutDetails,
+    *,
+    card_enabled: bool,
+    gateway_enabled: bool = False,
 ) -> Order:
     """Create the order and hold its stock, in the action's transaction.
 
@@ -199,8 +221,10 @@ def place_order(
         for parts in preview.values()
         for part in parts
     )
-    fee = _check_details(details, card_enabled=card_enabled, subtotal=subtotal)
-    ttl = reservation_ttl(details.payment_method)
+    fee = _check_details(
+        details, card_enabled=card_enabled, subtotal=subtotal, gateway_enabled=gateway_enabled
+    )
+    ttl = reservation_ttl(details.payment_method, details.channel)
     lines = [ledger.Line(product_id=pid, quantity=qty) for pid, qty in sorted(quantities.items())]
     delivering = details.fulfilment == Fulfilment.DELIVERY
 
@@ -273,7 +297,7 @@ def place_order(
                 comment="",
             )
         )
-        if order.payment_method != PaymentMethod.STRIPE:
+        if order.payment_method not in ONLINE_METHODS:
             # Paid when collected, so prepared now; a card order once it is paid.
             manager_inbox.notify(NotificationKind.ORDER, order, order.number)
         db.session.flush()
@@ -455,7 +479,7 @@ def mark_paid(
     order.paid_with = paid_with.value
     order.paid_amount = amount
     order.payment_reference = reference[:120]
-    if order.payment_method == PaymentMethod.STRIPE:
+    if order.payment_method in ONLINE_METHODS:
         manager_inbox.notify(NotificationKind.ORDER, order, order.number)
     order.reserved_until = None
     if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
@@ -483,7 +507,7 @@ def _held_stock_expired(order, reservation, error, paid_with, amount, reference,
         (line.product_name for line in order.lines if line.product_id == error.product_id),
         str(error.product_id),
     )
-    if paid_with != PaidWith.CARD:
+    if order.payment_method not in ONLINE_METHODS:
         raise OrderError(
             _l(
                 "%(product)s held for this order expired on %(date)s and no fresh stock is "
@@ -528,6 +552,8 @@ def _paid_comment(paid_with: PaidWith, reference: str) -> str:
         PaidWith.QRIS: _l("Paid by QRIS"),
         PaidWith.DEBIT: _l("Paid by debit card"),
         PaidWith.CARD: _l("Paid online"),
+        PaidWith.EWALLET: _l("Paid by e-wallet"),
+        PaidWith.VA: _l("Paid by virtual account"),
     }
     text = str(labels[paid_with])
     return f"{text} · {reference}" if reference else text

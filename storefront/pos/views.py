@@ -6,17 +6,33 @@ bytes), so it survives a reload, works on any worker and never touches the books
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+import contextlib
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.auth.throttle import password_guess_limits
+from storefront.database import after_commit, commit_now
 from storefront.extensions import db
 from storefront.forms import flash_error, form_error
 from storefront.navigation import page_number
-from storefront.pos import bp, documents, selling, services
+from storefront.payments.gateway import PaymentState, gateway, gateway_enabled
+from storefront.payments.providers import PaymentError
+from storefront.payments.qr import qr_svg
+from storefront.pos import bp, documents, gateway_sale, selling, services
 from storefront.pos.forms import (
     AddForm,
     CloseShiftForm,
@@ -33,6 +49,7 @@ from storefront.templating import outlet
 
 COUNTER_STAFF = (Role.CASHIER, Role.MANAGER)
 SESSION_KEY = "pos_sale"
+QRIS_KEY = "pos_qris"  # the running sale's dynamic QRIS payment, while it waits
 PAPER_WIDTHS = ("58", "80")
 
 
@@ -54,6 +71,7 @@ def _keep(shift: Shift, sale: RunningSale) -> None:
 
 def _forget() -> None:
     session.pop(SESSION_KEY, None)
+    session.pop(QRIS_KEY, None)
 
 
 def _forget_shift() -> None:
@@ -75,6 +93,9 @@ def _sale_screen(shift: Shift, *, payment_form=None, scan_form=None, status: int
     lines = selling.lines_of(sale)
     query = request.args.get("q", "").strip()[:120]
     results = selling.search(query) if query else []
+    qris = gateway_sale.payment_for(session.get(QRIS_KEY))
+    if qris is not None and qris.status not in (PaymentState.PENDING, PaymentState.PAID):
+        qris = None
     page = render_template(
         "pos/counter.html",
         shift=shift,
@@ -87,6 +108,9 @@ def _sale_screen(shift: Shift, *, payment_form=None, scan_form=None, status: int
         query=query,
         results=results,
         last_sale=services.sale_details(session.get("pos_last_sale") or 0),
+        dynamic_qris=gateway_enabled(),
+        qris=qris,
+        qris_code=qr_svg(qris.qr_string) if qris is not None and qris.qr_string else "",
     )
     return page, status
 
@@ -239,6 +263,88 @@ def pay():
     _forget()
     session["pos_last_sale"] = sale.id
     return redirect(url_for("pos.receipt", sale_id=sale.id))
+
+
+# --- dynamic QRIS ------------------------------------------------------------------------
+
+
+@bp.route("/qris", methods=["POST"])
+@role_required(*COUNTER_STAFF)
+def qris_start():
+    """A QR code for the running sale's total, from the payment gateway. Two units of work:
+    the payment is stored before the gateway is asked, and no lock is held meanwhile."""
+    shift = _my_shift()
+    if shift is None or not AddForm().validate_on_submit() or not gateway_enabled():
+        return _to_counter()
+    try:
+        payment = gateway_sale.prepare(shift, current_user, _running(shift))
+    except PosError as exc:
+        flash_error(exc)
+        return _to_counter()
+    payment_id = payment.id
+    commit_now()
+    try:
+        answer = gateway_sale.charge(payment)
+    except PaymentError as error:
+        flash(
+            _(
+                "No QR code: %(reason)s. Take the static QRIS with its reference, or cash.",
+                reason=error.message,
+            ),
+            "error",
+        )
+        return _to_counter()
+    gateway_sale.store(payment_id, answer)
+    session[QRIS_KEY] = payment_id
+    return _to_counter()
+
+
+@bp.route("/qris/status", methods=["GET"])
+@role_required(*COUNTER_STAFF)
+def qris_status():
+    """For the till's live status (static/js/payment.js): has the QRIS payment arrived?"""
+    payment = gateway_sale.payment_for(session.get(QRIS_KEY))
+    return jsonify(status=payment.status if payment is not None else None)
+
+
+@bp.route("/qris/complete", methods=["POST"])
+@role_required(*COUNTER_STAFF)
+def qris_complete():
+    shift = _my_shift()
+    if shift is None or not AddForm().validate_on_submit():
+        return _to_counter()
+    try:
+        sale = gateway_sale.complete(
+            shift, current_user, _running(shift), session.get(QRIS_KEY) or 0
+        )
+    except PosError as exc:
+        flash_error(exc)
+        return _to_counter()
+    _forget()
+    session["pos_last_sale"] = sale.id
+    return redirect(url_for("pos.receipt", sale_id=sale.id))
+
+
+@bp.route("/qris/cancel", methods=["POST"])
+@role_required(*COUNTER_STAFF)
+def qris_cancel():
+    if not AddForm().validate_on_submit():
+        return _to_counter()
+    try:
+        payment = gateway_sale.cancel(current_user, session.get(QRIS_KEY) or 0)
+    except PosError as exc:
+        flash_error(exc)
+        return _to_counter()
+    session.pop(QRIS_KEY, None)
+    reference = payment.reference
+
+    def close():
+        with contextlib.suppress(PaymentError):
+            gateway().expire(reference)
+
+    after_commit(close)
+    flash(_("QR code cancelled."), "info")
+    return _to_counter()
 
 
 def _sale_or_404(sale_id: int):

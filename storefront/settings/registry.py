@@ -536,6 +536,28 @@ SETTINGS: tuple[SettingDefinition, ...] = (
         _l("How long an online order keeps its goods while the shopper pays by card."),
     ),
     SettingDefinition(
+        "reservation_minutes_qris",
+        "orders",
+        Count(unit="minutes", minimum=15, maximum=60),
+        "20",
+        _l("QRIS and e-wallet payment hold"),
+        _l(
+            "How long an online order keeps its goods while the shopper pays by QRIS or "
+            "e-wallet; the QR code and the e-wallet link stop working at the same time."
+        ),
+    ),
+    SettingDefinition(
+        "reservation_hours_va",
+        "orders",
+        Count(unit="hours", minimum=1, maximum=24),
+        "12",
+        _l("Virtual account payment hold"),
+        _l(
+            "How long an online order keeps its goods while the shopper transfers to the "
+            "virtual account; the account number closes at the same time (24 hours at most)."
+        ),
+    ),
+    SettingDefinition(
         "reservation_hours_outlet",
         "orders",
         Count(unit="hours", minimum=1, maximum=168),

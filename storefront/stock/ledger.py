@@ -382,6 +382,14 @@ def release(reservation: Reservation, *, now: datetime | None = None) -> None:
     reservation.closed_at = now or utcnow()
 
 
+def extend(reservation: Reservation, expires_at: datetime) -> Reservation:
+    """Hold the same units until `expires_at` (the shopper switched to a slower way to pay)."""
+    ensure_write_lock()
+    reservation = _lock_reservation(reservation)
+    reservation.expires_at = expires_at
+    return reservation
+
+
 def commit_sale(
     reservation: Reservation,
     channel: str,

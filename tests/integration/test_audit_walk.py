@@ -11,6 +11,7 @@ neither a recipe below nor a reason there fails the walk by name.
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from storefront.incubator.models import Cohort, PermitApplication
 from storefront.manager_inbox import ManagerNotification
 from storefront.orders import services as orders
 from storefront.orders.models import Order, OrderStatus
+from storefront.payments.models import GatewayPayment
 from storefront.pos import services as pos
 from storefront.pos.models import Shift
 from storefront.settlements import services as settlements
@@ -41,6 +43,7 @@ from storefront.settlements.models import Settlement
 from storefront.stock.models import Batch, Markdown, StockCount, StockLevel
 from storefront.vendors.models import Vendor
 from tests.conftest import Client
+from tests.fake_gateway import gateway_config
 from tests.integration.busy_demo import BusyDemo, _application
 from tests.security.test_route_access import endpoints
 
@@ -59,6 +62,7 @@ NO_SHOP_STATE: dict[str, str] = {
     "settlements.settlement_payouts_csv": "a download (audited: it holds account numbers)",
     "manage.mark_notifications_read": "marks the manager's own notifications read, not the shop",
     "manage.open_notification": "marks one notification read for this manager and opens it",
+    "orders.manage_reconciliation": "compares an uploaded settlement file; reads only",
 }
 # Tables that hold one person's own view of the shop, not the shop's state.
 PERSONAL_TABLES = {"manager_notification_reads"}
@@ -187,6 +191,46 @@ def _cashier_sale(w: Walk) -> None:
 
 
 Recipe = Callable[[Walk], tuple[str, str, dict]]
+
+_GATEWAY: dict = {}
+
+
+def _with_gateway(w: Walk):
+    """The counter's dynamic QRIS needs the payment gateway: a local fake, started once."""
+    if "fake" not in _GATEWAY:
+        from tests.fake_gateway import FakeGatewayServer
+
+        _GATEWAY["fake"] = FakeGatewayServer().start()
+    fake = _GATEWAY["fake"]
+    w.app.config.update(gateway_config(fake))
+    return fake
+
+
+def _qris_start(w: Walk):
+    _with_gateway(w)
+    _cashier_sale(w)
+    return "cashier", w.url("pos.qris_start"), {}
+
+
+def _qris_waiting(w: Walk) -> GatewayPayment:
+    _qris_start(w)
+    w.client("cashier").post_form(w.url("pos.qris_start"), {})
+    db.session.expire_all()
+    return db.session.scalar(select(GatewayPayment).order_by(GatewayPayment.id.desc()))
+
+
+def _qris_complete(w: Walk):
+    payment = _qris_waiting(w)
+    body = _with_gateway(w).pay(payment.reference, send=False)
+    w.client("cashier").post(
+        "/payments/midtrans/notification", data=json.dumps(body), content_type="application/json"
+    )
+    return "cashier", w.url("pos.qris_complete"), {}
+
+
+def _qris_cancel(w: Walk):
+    _qris_waiting(w)
+    return "cashier", w.url("pos.qris_cancel"), {}
 
 
 def _pay_order(w: Walk):
@@ -502,6 +546,9 @@ RECIPES: dict[str, Recipe] = {
     ),
     "pos.clear": lambda w: ("cashier", w.url("pos.clear"), {}),
     "pos.pay": _pay_at_counter,
+    "pos.qris_start": _qris_start,
+    "pos.qris_complete": _qris_complete,
+    "pos.qris_cancel": _qris_cancel,
     "pos.void": _void,
     "pos.close_shift": _close_shift,
     "pos.open_shift": lambda w: ("cashier", w.url("pos.open_shift"), {"opening_float": "150000"}),

@@ -42,6 +42,7 @@ URL_VALUES: dict[str, Callable[[BusyDemo, Visitor], list[dict]]] = {
     "shop.set_language": lambda d, v: [],  # walked per language in `_walk`
     # The link from the confirmation email opens the order for anyone who has it.
     "orders.order_page": lambda d, v: [{"number": d.order_number, "key": d.order_key}],
+    "orders.payment_status": lambda d, v: [{"number": d.order_number, "key": d.order_key}],
     "orders.manage_order": lambda d, v: [{"order_id": d.order_id}],
     "orders.manage_refund": lambda d, v: [{"order_id": d.order_id}],
     "pos.receipt": lambda d, v: [{"sale_id": d.sale_id}, {"sale_id": d.voided_sale_id}],

@@ -50,6 +50,8 @@ NO_STORE = {
     # The till's pickup desk: shoppers' names on the list and on the hand-over form.
     "pos.pickups_ready",
     "pos.pickup_hand_over",
+    "orders.payment_status",  # an order's payment state, for its own page
+    "orders.manage_reconciliation",  # payments by order number
     "settlements.settlement_payouts_csv",
     # Staff accounts: names, emails, phones; the audit log: who did what, from which address.
     "admin.users",

@@ -37,7 +37,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "catalog": {"auth", "indonesia", "settings", "vendors"},
     "stock": {"auth", "catalog", "settings", "vendors"},
     "orders": {"auth", "catalog", "indonesia", "payments", "settings", "stock", "vendors"},
-    "pos": {"auth", "catalog", "orders", "stock"},
+    "pos": {"auth", "catalog", "orders", "payments", "stock"},
     "settlements": {
         *("auth", "catalog", "indonesia", "orders", "pos", "settings", "stock", "vendors"),
     },

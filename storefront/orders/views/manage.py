@@ -19,18 +19,21 @@ from storefront.extensions import db
 from storefront.forms import flash_error, form_error
 from storefront.money import format_rupiah
 from storefront.navigation import page_number
-from storefront.orders import bp, fulfilment, refunds, services
+from storefront.orders import bp, fulfilment, reconciliation, refunds, services
 from storefront.orders.manage_forms import (
     CancelForm,
     CompleteForm,
     PaymentForm,
     QuantityError,
+    ReconcileForm,
     RefundForm,
     StepForm,
     line_quantities,
 )
 from storefront.orders.models import Order, OrderEvent, OrderStatus, PaidWith, Refund
 from storefront.orders.services import OrderError
+from storefront.payments.gateway import gateway_enabled
+from storefront.payments.providers import PaymentError
 from storefront.phones import whatsapp_link
 from storefront.security import no_store
 
@@ -71,6 +74,7 @@ def manage_queue():
         tabs=fulfilment.QUEUE_LABELS,
         counts=fulfilment.queue_counts(),
         status_label=services.status_label,
+        gateway=gateway_enabled(),
     )
 
 
@@ -296,6 +300,47 @@ def manage_refund(order_id: int):
             quantities=quantities or {},
             posted=request.form if request.method == "POST" else {},
             status_label=services.status_label,
+        ),
+        status,
+    )
+
+
+@bp.route("/manage/payments/reconciliation", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+@no_store
+def manage_reconciliation():
+    """Gateway transactions against the shop's records for a range: from the gateway's status
+    API (GET with a range) or from an uploaded settlement file (POST). Reads only."""
+    if not gateway_enabled():
+        abort(404)
+    posted = request.method == "POST"
+    form = ReconcileForm(formdata=request.form if posted else request.args)
+    if posted:
+        form.file.data = request.files.get("file")
+    report, status = None, 200
+    if posted or request.args.get("start"):
+        try:
+            settlement = None
+            upload = form.file.data
+            if posted:
+                if not upload or not upload.filename:
+                    raise OrderError(_("Choose the settlement file."), field="file")
+                settlement = reconciliation.read_settlement_file(upload.read(2_000_000))
+            report = reconciliation.reconcile(form.start.data, form.end.data, settlement=settlement)
+        except OrderError as exc:
+            form_error(form, exc, default="start")
+            status = 400
+        except PaymentError as exc:
+            flash_error(exc)
+            status = 502
+    elif not form.start.data:
+        form.start.data = form.end.data = today_wib()
+    return (
+        render_template(
+            "orders/manage/reconciliation.html",
+            form=form,
+            report=report,
+            problems=reconciliation.PROBLEMS,
         ),
         status,
     )

@@ -5,7 +5,17 @@ from __future__ import annotations
 import contextlib
 import secrets
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -20,11 +30,19 @@ from storefront.extensions import csrf, db, limiter
 from storefront.forms import flash_error, form_error
 from storefront.i18n import current_language
 from storefront.navigation import page_number
-from storefront.orders import bp, cart, notify, services
+from storefront.orders import bp, cart, gateway_events, notify, services
 from storefront.orders.delivery import delivery_fees
 from storefront.orders.forms import CheckoutForm, OrderLookupForm
 from storefront.orders.models import Order, OrderStatus, PaymentMethod
+from storefront.payments.gateway import (
+    CHANNEL_LABELS,
+    Channel,
+    channel_kind,
+    gateway,
+    gateway_enabled,
+)
 from storefront.payments.providers import PaymentError, card_payments_enabled, provider
+from storefront.payments.qr import qr_svg
 from storefront.phones import normalise_phone
 from storefront.security import is_cross_site_request, no_store
 
@@ -115,6 +133,7 @@ def _checkout_form(view: cart.CartView) -> tuple[CheckoutForm, bool]:
     card_offered = card_payments_enabled()
     form.set_choices(
         card_offered=card_offered,
+        gateway_offered=gateway_enabled(),
         pickup_note=_("Pay at the outlet when collecting, or to our courier (cash, QRIS, debit)"),
     )
     if request.method == "GET" and current_user.is_authenticated:
@@ -140,12 +159,15 @@ def checkout():
         return redirect(url_for("orders.cart"))
     form, card_offered = _checkout_form(view)
     if form.validate_on_submit():
+        chosen = form.payment_method.data
+        via_gateway = chosen in set(Channel)
         details = services.CheckoutDetails(
             name=form.name.data,
             email=form.email.data,
             phone=normalise_phone(form.phone.data),
             fulfilment=form.fulfilment.data,
-            payment_method=form.payment_method.data,
+            payment_method=PaymentMethod.GATEWAY.value if via_gateway else chosen,
+            channel=chosen if via_gateway else "",
             kecamatan=form.kecamatan.data or None,
             address=form.address.data,
             note=form.note.data or "",
@@ -154,7 +176,9 @@ def checkout():
         )
         quantities = {line.product.id: line.quantity for line in view.lines}
         try:
-            order = services.place_order(quantities, details, card_enabled=card_offered)
+            order = services.place_order(
+                quantities, details, card_enabled=card_offered, gateway_enabled=gateway_enabled()
+            )
         except services.SoldOut as error:
             flash_error(error)
             cart.current()  # lowers the cart to what is left, with its own messages next time
@@ -167,6 +191,9 @@ def checkout():
             session[MY_ORDERS] = [order.number, *session[MY_ORDERS]][:20]
             if order.payment_method == PaymentMethod.STRIPE:
                 return _start_card_payment(order)
+            if order.payment_method == PaymentMethod.GATEWAY:
+                gateway_events.prepare(order, details.channel)
+                return _start_gateway_payment(order)
             notify.order_placed(order)
             return redirect(_order_url(order))
     return render_template(
@@ -203,6 +230,30 @@ def _start_card_payment(order: Order):
         return redirect(url_for("orders.order_page", number=order.number, key=order.access_key))
     ensure_write_lock()  # start_checkout noted the page's id on the order
     return redirect(start.redirect_url, code=303)
+
+
+def _start_gateway_payment(order: Order):
+    """Two units of work, as for cards: the order and its payment are stored before the
+    gateway is asked, and no lock is held while it answers. When the gateway cannot be reached
+    the order keeps its goods: the shopper tries again or chooses to pay at the outlet."""
+    commit_now()
+    payment = gateway_events.payment_of(order)
+    try:
+        answer = gateway_events.charge(order, payment)
+    except PaymentError as error:
+        flash(
+            _(
+                "Online payment is not possible right now (%(reason)s). Try again, or pay at "
+                "the outlet instead.",
+                reason=error.message,
+            ),
+            "error",
+        )
+        return redirect(_order_url(order))
+    payment = gateway_events.store_charge(payment, answer)
+    # The order's link (and the VA number, which can be paid for hours) in the shopper's inbox.
+    notify.order_placed(order, payment)
+    return redirect(_order_url(order), code=303)
 
 
 # --- the shopper's orders ------------------------------------------------------------------
@@ -248,11 +299,23 @@ def order_page(number: str):
         and order.status == OrderStatus.PENDING_PAYMENT
         and order.paid_at is None
     )
+    payment = (
+        gateway_events.payment_of(order) if order.payment_method == PaymentMethod.GATEWAY else None
+    )
+    waiting_for_gateway = (
+        payment is not None and order.status == OrderStatus.PENDING_PAYMENT and not order.is_paid
+    )
     return render_template(
         "orders/order.html",
         order=order,
         status_label=services.status_label,
         waiting_for_card=waiting_for_card,
+        payment=payment,
+        waiting_for_gateway=waiting_for_gateway,
+        gateway_kind=channel_kind(payment.channel) if payment else "",
+        channel_label=CHANNEL_LABELS.get(payment.channel, "") if payment else "",
+        qr_svg=qr_svg(payment.qr_string) if waiting_for_gateway and payment.qr_string else "",
+        fake_bank_app=_fake_bank_app(payment) if waiting_for_gateway else "",
         just_paid=request.args.get("paid") == "1",
         cancellable=order.paid_at is None and order.status in services.OPEN_UNPAID,
         # The code hands the goods over: only the account that ordered, or whoever holds the
@@ -261,10 +324,51 @@ def order_page(number: str):
     )
 
 
+def _fake_bank_app(payment) -> str:
+    """In development with the fake gateway: the page that plays the shopper's bank app."""
+    if current_app.config.get("PAYMENT_GATEWAY") != "fake":
+        return ""
+    return f"{current_app.config['MIDTRANS_API_BASE']}/app/{payment.reference}"
+
+
+@bp.route("/orders/<number>/payment-status")
+@public
+@no_store
+def payment_status(number: str):
+    """A small answer for the order page's live status (fetched every few seconds)."""
+    order = _visible_order(number)
+    payment = gateway_events.payment_of(order)
+    return jsonify(
+        status=order.status,
+        paid=order.is_paid,
+        payment=payment.status if payment is not None else None,
+    )
+
+
+@bp.route("/orders/<number>/pay-at-outlet", methods=["POST"])
+@public
+def pay_at_outlet(number: str):
+    order = _visible_order(number)
+    try:
+        gateway_events.switch_to_outlet(
+            order, actor=current_user if current_user.is_authenticated else None
+        )
+    except services.OrderError as error:
+        flash_error(error)
+        return redirect(_order_url(order))
+    notify.order_placed(order)
+    flash(_("You will pay at the outlet. We hold the goods for you."), "success")
+    return redirect(_order_url(order))
+
+
 @bp.route("/orders/<number>/pay", methods=["POST"])
 @public
 def pay_order(number: str):
     order = _visible_order(number)
+    if order.payment_method == PaymentMethod.GATEWAY and order.status == "pending_payment":
+        payment = gateway_events.payment_of(order)
+        if payment is not None and not payment.transaction_id and not order.is_paid:
+            return _start_gateway_payment(order)
     if not (order.payment_method == PaymentMethod.STRIPE and order.status == "pending_payment"):
         flash(_("This order cannot be paid online any more."), "error")
         return redirect(_order_url(order))
@@ -286,6 +390,10 @@ def cancel_order(number: str):
         return redirect(_order_url(order))
     if order.provider_session_id and card_payments_enabled():
         after_commit(lambda: _close_payment_page(order))
+    payment = gateway_events.payment_of(order)
+    if payment is not None and payment.transaction_id and gateway_enabled():
+        reference = payment.reference
+        after_commit(lambda: _close_gateway_payment(reference))
     notify.order_cancelled(order)
     flash(_("Your order %(number)s is cancelled.", number=order.number))
     return redirect(_order_url(order))
@@ -296,6 +404,13 @@ def _close_payment_page(order: Order) -> None:
     cancelled either way."""
     with contextlib.suppress(PaymentError):
         provider().expire_checkout(order)
+
+
+def _close_gateway_payment(reference: str) -> None:
+    """After the cancellation: the QR code or VA number stops taking money (it would expire by
+    itself with the hold anyway)."""
+    with contextlib.suppress(PaymentError):
+        gateway().expire(reference)
 
 
 @bp.route("/account/orders")

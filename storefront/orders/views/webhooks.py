@@ -1,4 +1,5 @@
-"""Stripe's webhook: the only way the store learns that a card payment went through."""
+"""Stripe's webhook and the local gateway's notifications: how the store learns that an online
+payment went through (the gateway's status poll is the safety net, orders/gateway_events.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from flask import request
 
 from storefront.auth.access import public
 from storefront.extensions import csrf, limiter
-from storefront.orders import bp
+from storefront.orders import bp, gateway_events
 from storefront.orders import payment_events as webhooks
+from storefront.payments.gateway import BadNotification, gateway, gateway_enabled
 from storefront.payments.providers import card_payments_enabled
 
 
@@ -31,4 +33,26 @@ def stripe_webhook():
         return "already processed", 200
     # Emails leave after the commit; a failing mail server is logged and never makes Stripe
     # retry a payment that is recorded (storefront/database.py, after_commit).
+    return outcome.text, 200
+
+
+# The gateway signs each notification (signature_key, checked in constant time) instead of
+# sending a CSRF token; a burst after an outage must not be rate-limited away either.
+@bp.route("/payments/midtrans/notification", methods=["POST"])
+@csrf.exempt
+@limiter.exempt
+@public
+def gateway_notification():
+    if not gateway_enabled():
+        return "the payment gateway is not configured", 404
+    payload = request.get_data()
+    try:
+        status = gateway().parse_notification(payload)
+    except BadNotification:
+        return "invalid signature or payload", 403
+    try:
+        outcome = gateway_events.receive(status, payload.decode("utf-8"))
+    except gateway_events.AlreadyProcessed:
+        return "already processed", 200
+    # An unknown payment is stored and answered 200 too: the gateway would retry for days.
     return outcome.text, 200
