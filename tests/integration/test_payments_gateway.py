@@ -398,7 +398,7 @@ def test_ewallet_payment_is_refunded_through_the_gateway_once(client, kopi, fake
     from storefront.orders import refunds
 
     order = paid_order(client, kopi, fake_gateway, "gopay")
-    assert [m.value for m in refunds.methods_for(order)] == ["gateway", "cash"]
+    assert [m.value for m in refunds.methods_for(order)] == ["gateway", "cash", "transfer"]
     record = gateway_refund(order)
     order = fresh(Order, order.id)
     assert order.status == OrderStatus.REFUNDED and order.refunded_amount == 90_000
@@ -416,7 +416,7 @@ def test_qris_and_va_payments_are_not_refunded_through_the_gateway(client, kopi,
     from storefront.orders import refunds
 
     order = paid_order(client, kopi, fake_gateway, "qris")
-    assert [m.value for m in refunds.methods_for(order)] == ["cash"]
+    assert [m.value for m in refunds.methods_for(order)] == ["cash", "transfer"]
     with pytest.raises(services.OrderError):
         gateway_refund(order)
     assert fake_gateway.calls_to("POST", f"/v2/{order.number}/refund") == []
