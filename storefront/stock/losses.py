@@ -34,6 +34,8 @@ def record_loss(
 ) -> StockLoss:
     """Record who answers for the units `movement` took off the shelf (a negative quantity)."""
     responsible = check_responsible(responsible)
+    if movement.id is None:
+        db.session.flush()
     product = db.session.get(Product, movement.product_id)
     quantity = -movement.quantity
     rate = commission_rate_bp(product)

@@ -15,6 +15,7 @@ from storefront.auth.models import Role
 from storefront.settlements import bp
 from storefront.settlements import services as service
 from storefront.settlements.documents import (
+    payment_rows,
     statement_csv,
     statement_pdf,
     status_label,
@@ -57,6 +58,7 @@ def vendor_statement(settlement_id: int):
         vendor=vendor,
         settlement=settlement,
         summary=summary_rows(settlement),
+        payment=payment_rows(settlement),
         status_label=status_label,
         form=CommentForm(),
         is_owner=is_owner(current_user, vendor),
