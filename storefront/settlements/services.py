@@ -287,7 +287,7 @@ def generate(vendors: list[Vendor], start: date, end: date, *, actor=None) -> li
         elif not settlement.is_draft:
             statements.append(settlement)
             continue
-        settlement.period_end = end
+        _fit(settlement, end)
         _absorb_drafts(settlement)
         _fill(
             settlement,
@@ -309,8 +309,10 @@ class MonthBatch:
 
 
 def _absorb_drafts(settlement: Settlement) -> None:
-    """Drafts of the old cadence inside this statement's period (the vendor's settlement period
-    changed) give way to it: their advances move here, the drafts go."""
+    """Drafts of the old cadence that overlap this statement's period (the vendor's settlement
+    period changed) give way to it, so the vendor's statements still follow each other day
+    after day: a draft inside it goes (its advances move here), one reaching past its end
+    keeps only the days after it."""
     for draft in db.session.scalars(
         select(Settlement).where(
             Settlement.vendor_id == settlement.vendor_id,
@@ -319,13 +321,33 @@ def _absorb_drafts(settlement: Settlement) -> None:
             Settlement.period_start > settlement.period_start,
             Settlement.period_start <= settlement.period_end,
         )
-    ):
+    ).all():
+        if draft.period_end > settlement.period_end:
+            draft.period_start = settlement.period_end + timedelta(days=1)
+            continue
         db.session.execute(
             SettlementAdvance.__table__.update()
             .where(SettlementAdvance.settlement_id == draft.id)
             .values(settlement_id=settlement.id)
         )
         _delete(draft)
+    db.session.flush()
+
+
+def _fit(settlement: Settlement, end: date) -> None:
+    """Give a draft its (new) end. Days it no longer covers become a draft of their own until
+    the next generation shapes them, so no day is left out of every statement."""
+    old_end = settlement.period_end
+    settlement.period_end = end
+    if old_end > end:
+        db.session.add(
+            Settlement(
+                vendor_id=settlement.vendor_id,
+                period_start=end + timedelta(days=1),
+                period_end=old_end,
+            )
+        )
+    db.session.flush()
 
 
 def _last_end(vendor_id: int, before: date) -> date | None:
