@@ -11,11 +11,20 @@ The rules, in one place:
   of commission (rounded half-up, like the sale), so commission is never kept on refunded goods.
 - Stock figures come from the ledger: opening and closing are the sums of movements before the
   period's boundaries; received, returned, restocked and adjusted are the period's movements.
-- A statement below the minimum payout (setting `minimum_payout`) pays nothing and carries its
-  amount into the vendor's next statement; so does a negative balance (refunds above sales).
-- draft → closed → paid. Drafts are recomputed on demand; closing recomputes one last time and
-  freezes the figures (the database refuses later changes). Anything recorded after a close has
-  a later timestamp, so it lands in the next period by itself.
+- Losses in the outlet's care (write-offs and missing units it is responsible for) add a
+  compensation at the vendor's share of the selling price (stock/losses.py).
+- What a statement owes (`Settlement.due`): share + compensation + carried in + payment
+  differences of earlier statements (net payable − paid) − advances paid during the period.
+  Below the minimum payout (setting `minimum_payout`) it pays nothing and carries the amount
+  into the vendor's next statement; so does a negative balance (refunds above sales). A final
+  statement (the vendor is no longer approved) pays whatever is due, minimum or not.
+- Every vendor with activity or a balance gets statements. The cadence's periods start the day
+  after the vendor's last statement ends, so a changed settlement period neither counts a day
+  twice nor leaves one out.
+- draft → closed → paid. Drafts are recomputed on demand; closing (only once the period is
+  over, WIB; an advance pays before then) recomputes one last time and freezes the figures
+  (the database refuses later changes). Anything recorded after a close has a later
+  timestamp, so it lands in the next period by itself. `flask verify-books` proves it.
 - Nothing here commits: the action does, once (storefront/database.py).
 """
 
