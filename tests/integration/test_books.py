@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 import zlib
 from datetime import date
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -395,3 +398,11 @@ def test_the_statement_pdf_shows_advances_differences_and_compensation(month, tm
     text_ = pdf_text(data)
     for words in ("Ganti rugi", "Panjar", "ADV-11", "Kekurangan pencairan", "Rp40.074"):
         assert words in text_, words
+    if shutil.which("pdftoppm"):  # the look, for a person to check: test-artifacts/
+        (tmp_path / "statement.pdf").write_bytes(data)
+        out = Path("test-artifacts")
+        out.mkdir(exist_ok=True)
+        pdf_path, png_path = tmp_path / "statement.pdf", out / "statement-advance-compensation"
+        command = ["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf_path), str(png_path)]
+        subprocess.run(command, check=True)
+        assert (out / "statement-advance-compensation.png").stat().st_size > 10_000
