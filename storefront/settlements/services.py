@@ -182,9 +182,11 @@ def _fill(
     """Replace a draft's lines and totals with freshly computed ones."""
     # Read before any figure changes: the totals must agree with each other at every flush.
     difference_in = sum(d.payment_difference for d in differences_due(settlement))
-    advances = db.session.scalar(
-        select(func.coalesce(func.sum(SettlementAdvance.amount), 0)).where(
-            SettlementAdvance.settlement_id == settlement.id
+    advances = int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(SettlementAdvance.amount), 0)).where(
+                SettlementAdvance.settlement_id == settlement.id
+            )
         )
     )
     if settlement.id is not None:
