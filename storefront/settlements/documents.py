@@ -24,18 +24,51 @@ def _period(settlement) -> str:
 
 
 def summary_rows(settlement) -> list[tuple[str, int]]:
-    """The money part of a statement, top to bottom, as (label, amount)."""
+    """The money part of a statement, top to bottom, as (label, amount), in words a vendor
+    reads without an accountant: lines that are zero and rarely used are left out."""
     rows = [
         (_("Online sales (gross)"), settlement.gross_online),
         (_("Counter sales (gross)"), settlement.gross_counter),
         (_("Refunds and voided counter sales"), -settlement.refunds),
         (_("Outlet commission"), -settlement.commission),
         (_("Vendor share this period"), settlement.vendor_share),
-        (_("Carried from earlier periods"), settlement.carried_in),
+    ]
+    if settlement.compensation:
+        rows.append(
+            (
+                _("Compensation for goods lost or damaged in the outlet's care"),
+                settlement.compensation,
+            )
+        )
+    rows.append((_("Carried from earlier periods"), settlement.carried_in))
+    if settlement.difference_in > 0:
+        rows.append((_("Still owed from an earlier payment (paid less)"), settlement.difference_in))
+    elif settlement.difference_in < 0:
+        rows.append((_("Overpaid earlier, deducted now"), settlement.difference_in))
+    if settlement.advances:
+        rows.append((_("Advances already paid for this period"), -settlement.advances))
+    rows += [
         (_("Carried to the next period"), -settlement.carried_out),
         (_("Net payable"), settlement.net_payable),
     ]
     return rows
+
+
+def payment_rows(settlement) -> list[tuple[str, int]]:
+    """After the transfer: what was paid and what the next statement carries because of it."""
+    if settlement.paid_amount is None:
+        return []
+    rows = [(pgettext("statement", "Paid"), settlement.paid_amount)]
+    difference = settlement.payment_difference or 0
+    if difference > 0:
+        rows.append((_("Paid less: added to the next statement"), difference))
+    elif difference < 0:
+        rows.append((_("Paid more: deducted from the next statement"), difference))
+    return rows
+
+
+def compensation_lines(settlement) -> list:
+    return [line for line in settlement.lines if line.compensation]
 
 
 def statement_pdf(settlement, outlet: dict) -> bytes:
@@ -156,6 +189,7 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
         new_y=YPos.NEXT,
     )
     pdf.ln(2)
+    _extra_sections(pdf, settlement)
 
     if pdf.get_y() > pdf.h - 75:
         pdf.add_page(orientation="L")
@@ -170,7 +204,12 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
         pdf.cell(75, 5.5, latin1(label))
         pdf.cell(35, 5.5, latin1(format_rupiah(amount)), align=Align.R)
         pdf.ln(5.5)
-    if settlement.carried_out:
+    for label, amount in payment_rows(settlement):
+        pdf.set_font(FONT, "", 9)
+        pdf.cell(75, 5.5, latin1(label))
+        pdf.cell(35, 5.5, latin1(format_rupiah(amount)), align=Align.R)
+        pdf.ln(5.5)
+    if settlement.carried_out and not settlement.final:
         pdf.set_font(FONT, "I", 8)
         pdf.multi_cell(
             110,
@@ -207,6 +246,46 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
     return bytes(pdf.output())
 
 
+def _extra_sections(pdf, settlement) -> None:
+    """Compensation, advances and the final statement, each in a sentence or two."""
+    notes = []
+    for line in compensation_lines(settlement):
+        notes.append(
+            _(
+                "Compensation: %(units)d x %(product)s lost or damaged while in the outlet's "
+                "care, paid at your share of the selling price: %(amount)s.",
+                units=line.compensated,
+                product=line.product_name,
+                amount=format_rupiah(line.compensation),
+            )
+        )
+    for advance in settlement.advance_payments:
+        notes.append(
+            _(
+                "Advance paid on %(date)s (transfer %(reference)s): %(amount)s, deducted from "
+                "this statement.",
+                date=_date(advance.paid_on),
+                reference=advance.reference,
+                amount=format_rupiah(advance.amount),
+            )
+        )
+    if settlement.difference_in:
+        notes.append(
+            _(
+                "An earlier transfer differed from its statement (a bank fee, a partial or an "
+                "extra payment): the difference is settled here."
+            )
+        )
+    if settlement.final:
+        notes.append(_("Final statement: everything due is paid, whatever the minimum payout."))
+    if not notes:
+        return
+    pdf.set_font(FONT, "", 8.5)
+    for note in notes:
+        pdf.multi_cell(0, 4.2, latin1("- " + note), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+
+
 CSV_FIELDS = (
     "product_code",
     "product_name",
@@ -224,6 +303,8 @@ CSV_FIELDS = (
     "closing",
     "commission",
     "vendor_share",
+    "compensated",
+    "compensation",
 )
 
 
@@ -245,9 +326,14 @@ def statement_csv(settlement) -> str:
         "refunds",
         "commission",
         "vendor_share",
+        "compensation",
         "carried_in",
+        "difference_in",
+        "advances",
         "carried_out",
         "net_payable",
+        "paid_amount",
+        "payment_difference",
     ):
         writer.writerow([name, getattr(settlement, name)])
     return out.getvalue()

@@ -19,7 +19,7 @@ from storefront.clock import utc_bounds
 from storefront.extensions import db
 from storefront.orders.models import OrderLine, Refund, RefundLine
 from storefront.pos.models import CounterSale, CounterSaleLine, SaleStatus
-from storefront.stock.models import MovementKind, StockMovement
+from storefront.stock.models import MovementKind, Responsibility, StockLoss, StockMovement
 from storefront.vendors.models import SettlementPeriod
 
 # --- periods ---------------------------------------------------------------------------------
@@ -68,6 +68,8 @@ class LineFigures:
     adjusted: int = 0
     closing: int = 0
     commission: int = 0
+    compensated: int = 0
+    compensation: int = 0
 
     @property
     def vendor_share(self) -> int:
@@ -142,6 +144,30 @@ def _sales(figures, start_utc, end_utc, vendor_ids) -> None:
     _sold(figures, start_utc, end_utc, vendor_ids)
     _refunds(figures, start_utc, end_utc, vendor_ids)
     _voids(figures, start_utc, end_utc, vendor_ids)
+    _compensations(figures, start_utc, end_utc, vendor_ids)
+
+
+def _compensations(figures, start_utc, end_utc, vendor_ids) -> None:
+    """Units lost in the outlet's care during the period, and what the outlet pays for them
+    (stock/losses.py: the vendor's share of the price at the moment of the loss)."""
+    rows = db.session.execute(
+        select(
+            StockLoss.vendor_id,
+            StockLoss.product_id,
+            func.sum(StockLoss.quantity),
+            func.sum(StockLoss.compensation),
+        )
+        .where(
+            StockLoss.responsible == Responsibility.OUTLET.value,
+            StockLoss.created_at >= start_utc,
+            StockLoss.created_at < end_utc,
+            _vendor_filter(StockLoss.vendor_id, vendor_ids),
+        )
+        .group_by(StockLoss.vendor_id, StockLoss.product_id)
+    )
+    for vendor_id, product_id, quantity, amount in rows:
+        line = figures[vendor_id].lines[product_id]
+        line.compensated, line.compensation = int(quantity), int(amount)
 
 
 ONLINE, COUNTER = "online", "counter"

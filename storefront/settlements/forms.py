@@ -50,6 +50,26 @@ class PayForm(FlaskForm):
     proof = FileField(_l("Proof of transfer (PDF, JPEG or PNG)"))
 
 
+class AdvanceForm(FlaskForm):
+    """An advance against the period that is still running (it cannot be closed yet)."""
+
+    amount = StringField(
+        _l("Advance amount"),
+        validators=[DataRequired(message=_l("Enter the amount transferred."))],
+    )
+    paid_on = DateField(
+        _l("Transfer date"), validators=[InputRequired(message=_l("Enter the transfer date."))]
+    )
+    reference = StringField(
+        _l("Transfer reference"),
+        validators=[
+            DataRequired(message=_l("Enter the bank transfer reference.")),
+            Length(max=120),
+        ],
+    )
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
 class CommentForm(FlaskForm):
     kind = SelectField(_l("Type"), default="comment")
     body = TextAreaField(

@@ -14,6 +14,7 @@ from flask_babel import lazy_pgettext
 from sqlalchemy import (
     DDL,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -63,6 +64,10 @@ FROZEN_COLUMNS = (
     "net_payable",
     "carried_out",
     "minimum_payout",
+    "compensation",
+    "advances",
+    "difference_in",
+    "final",
 )
 
 
@@ -76,7 +81,9 @@ class Settlement(db.Model):
         CheckConstraint("period_end >= period_start", name="period_ordered"),
         CheckConstraint("net_payable >= 0", name="net_payable_not_negative"),
         CheckConstraint(
-            "net_payable + carried_out = vendor_share + carried_in", name="payout_adds_up"
+            "net_payable + carried_out + advances"
+            " = vendor_share + compensation + carried_in + difference_in",
+            name="payout_adds_up",
         ),
         CheckConstraint(
             "vendor_share = gross_online + gross_counter - refunds - commission",
@@ -102,6 +109,14 @@ class Settlement(db.Model):
     net_payable: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     carried_out: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     minimum_payout: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # Loss and damage in the outlet's care, paid to the vendor at its share of the price.
+    compensation: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # Advances paid against this period before it ended, deducted from what it pays.
+    advances: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # Earlier payments that differed from their statement's net payable (net payable − paid).
+    difference_in: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # The last statement of a vendor who left: it pays whatever is due, below the minimum too.
+    final: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -111,6 +126,10 @@ class Settlement(db.Model):
     paid_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     proof_key: Mapped[str | None] = mapped_column(String(200))
     proof_mime: Mapped[str | None] = mapped_column(String(60))
+    # Set once, when the payment is recorded: net payable − paid (a bank fee, a partial
+    # transfer, an overpayment). The next statement to close carries it and points back here.
+    payment_difference: Mapped[int | None] = mapped_column(BigInteger)
+    difference_carried_to_id: Mapped[int | None] = mapped_column(ForeignKey("settlements.id"))
 
     vendor = relationship("Vendor")
     closed_by = relationship("User", foreign_keys=[closed_by_id])
@@ -121,6 +140,9 @@ class Settlement(db.Model):
         order_by="SettlementStatusChange.id"
     )
     comments: Mapped[list[SettlementComment]] = relationship(order_by="SettlementComment.id")
+    advance_payments: Mapped[list[SettlementAdvance]] = relationship(
+        order_by="SettlementAdvance.id", back_populates="settlement"
+    )
 
     @property
     def gross_sales(self) -> int:
@@ -129,6 +151,41 @@ class Settlement(db.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == SettlementStatus.DRAFT
+
+    @property
+    def due(self) -> int:
+        """What the period owes the vendor before the minimum payout decides: this period's
+        share and compensation, what earlier periods carried in, less the advances paid."""
+        return (
+            self.vendor_share
+            + self.compensation
+            + self.carried_in
+            + self.difference_in
+            - self.advances
+        )
+
+
+class SettlementAdvance(db.Model):
+    """Money paid to a vendor against a period that has not ended yet (a *panjar*): the
+    statement of that period shows it and deducts it when it closes."""
+
+    __tablename__ = "settlement_advances"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(
+        ForeignKey("settlements.id"), nullable=False, index=True
+    )
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False, index=True)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    paid_on: Mapped[date] = mapped_column(Date, nullable=False)
+    reference: Mapped[str] = mapped_column(String(120), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    settlement: Mapped[Settlement] = relationship(back_populates="advance_payments")
+    created_by = relationship("User")
 
 
 class SettlementLine(db.Model):
@@ -162,6 +219,9 @@ class SettlementLine(db.Model):
     closing: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     commission: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     vendor_share: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # Units lost or damaged in the outlet's care, and what the outlet pays for them.
+    compensated: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    compensation: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
     settlement: Mapped[Settlement] = relationship(back_populates="lines")
 

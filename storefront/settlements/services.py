@@ -18,11 +18,20 @@ The rules, in one place:
   stamped sold: its money is the shopper's, held to refund, and in no statement.
 - Stock figures come from the ledger: opening and closing are the sums of movements before the
   period's boundaries; received, returned, restocked and adjusted are the period's movements.
-- A statement below the minimum payout (setting `minimum_payout`) pays nothing and carries its
-  amount into the vendor's next statement; so does a negative balance (refunds above sales).
-- draft → closed → paid. Drafts are recomputed on demand; closing recomputes one last time and
-  freezes the figures (the database refuses later changes). Anything recorded after a close has
-  a later timestamp, so it lands in the next period by itself.
+- Losses in the outlet's care (write-offs and missing units it is responsible for) add a
+  compensation at the vendor's share of the selling price (stock/losses.py).
+- What a statement owes (`Settlement.due`): share + compensation + carried in + payment
+  differences of earlier statements (net payable − paid) − advances paid during the period.
+  Below the minimum payout (setting `minimum_payout`) it pays nothing and carries the amount
+  into the vendor's next statement; so does a negative balance (refunds above sales). A final
+  statement (the vendor is no longer approved) pays whatever is due, minimum or not.
+- Every vendor with activity or a balance gets statements. The cadence's periods start the day
+  after the vendor's last statement ends, so a changed settlement period neither counts a day
+  twice nor leaves one out.
+- draft → closed → paid. Drafts are recomputed on demand; closing (only once the period is
+  over, WIB; an advance pays before then) recomputes one last time and freezes the figures
+  (the database refuses later changes). Anything recorded after a close has a later
+  timestamp, so it lands in the next period by itself. `flask verify-books` proves it.
 - Nothing here commits: the action does, once (storefront/database.py).
 """
 
@@ -37,12 +46,13 @@ from sqlalchemy import func, select
 
 from storefront import audit, manager_inbox, states
 from storefront.catalog.models import Product
-from storefront.clock import utc_bounds
+from storefront.clock import today_wib, utc_bounds
 from storefront.database import ensure_write_lock, utcnow
 from storefront.dates import date_text
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.manager_inbox import NotificationKind
+from storefront.money import format_rupiah
 from storefront.orders.models import Order, OrderLine, Refund, RefundLine
 from storefront.settings.services import get_setting
 from storefront.settlements.figures import (
@@ -55,11 +65,13 @@ from storefront.settlements.figures import (
 from storefront.settlements.models import (
     CommentKind,
     Settlement,
+    SettlementAdvance,
     SettlementComment,
     SettlementLine,
     SettlementStatus,
     SettlementStatusChange,
 )
+from storefront.stock.models import Batch, StockMovement
 from storefront.vendors.models import Vendor, VendorStatus
 
 ALLOWED = {
@@ -171,8 +183,19 @@ def _fill(
     products: dict,
     minimum: int,
     previous: Settlement | None,
+    *,
+    final: bool = False,
 ) -> None:
     """Replace a draft's lines and totals with freshly computed ones."""
+    # Read before any figure changes: the totals must agree with each other at every flush.
+    difference_in = sum(d.payment_difference for d in differences_due(settlement))
+    advances = int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(SettlementAdvance.amount), 0)).where(
+                SettlementAdvance.settlement_id == settlement.id
+            )
+        )
+    )
     if settlement.id is not None:
         db.session.execute(
             SettlementLine.__table__.delete().where(SettlementLine.settlement_id == settlement.id)
@@ -193,7 +216,7 @@ def _fill(
                 **vars(line),
             )
         )
-        for key in ("gross_online", "gross_counter", "refunds", "commission"):
+        for key in ("gross_online", "gross_counter", "refunds", "commission", "compensation"):
             setattr(totals, key, getattr(totals, key) + getattr(line, key))
     if rows:
         db.session.execute(SettlementLine.__table__.insert(), rows)
@@ -202,12 +225,38 @@ def _fill(
     settlement.refunds = totals.refunds
     settlement.commission = totals.commission
     settlement.vendor_share = totals.vendor_share
+    settlement.compensation = totals.compensation
     settlement.carried_in = previous.carried_out if previous is not None else 0
+    settlement.difference_in = difference_in
+    settlement.advances = advances
     settlement.minimum_payout = minimum
-    due = settlement.vendor_share + settlement.carried_in
-    settlement.net_payable, settlement.carried_out = (due, 0) if due >= minimum else (0, due)
+    settlement.final = final
+    due = settlement.due
+    if final:
+        # A vendor who left is paid whatever is due; only a debt (refunds above sales) stays.
+        settlement.net_payable = max(due, 0)
+    else:
+        settlement.net_payable = due if due >= minimum else 0
+    settlement.carried_out = due - settlement.net_payable
     settlement.computed_at = utcnow()
     db.session.expire(settlement, ["lines"])
+
+
+def differences_due(settlement: Settlement) -> list[Settlement]:
+    """Earlier paid statements of the vendor whose payment differed from their net payable,
+    not yet carried by another statement: this one carries them (net payable − paid)."""
+    return db.session.scalars(
+        select(Settlement)
+        .where(
+            Settlement.vendor_id == settlement.vendor_id,
+            Settlement.period_start < settlement.period_start,
+            Settlement.payment_difference.is_not(None),
+            Settlement.payment_difference != 0,
+            (Settlement.difference_carried_to_id.is_(None))
+            | (Settlement.difference_carried_to_id == settlement.id),
+        )
+        .order_by(Settlement.period_start)
+    ).all()
 
 
 def _product_names(figures: dict[int, VendorFigures]) -> dict[int, tuple[str, str]]:
@@ -256,12 +305,15 @@ def generate(vendors: list[Vendor], start: date, end: date, *, actor=None) -> li
         elif not settlement.is_draft:
             statements.append(settlement)
             continue
+        _fit(settlement, end)
+        _absorb_drafts(settlement)
         _fill(
             settlement,
             figures.get(vendor.id, VendorFigures()),
             products,
             minimum,
             previous.get(vendor.id),
+            final=vendor.status != VendorStatus.APPROVED.value,
         )
         statements.append(settlement)
     db.session.flush()
@@ -274,14 +326,147 @@ class MonthBatch:
     id = None
 
 
+def _absorb_drafts(settlement: Settlement) -> None:
+    """Drafts of the old cadence that overlap this statement's period (the vendor's settlement
+    period changed) give way to it, so the vendor's statements still follow each other day
+    after day: a draft inside it goes (its advances move here), one reaching past its end
+    keeps only the days after it."""
+    for draft in db.session.scalars(
+        select(Settlement).where(
+            Settlement.vendor_id == settlement.vendor_id,
+            Settlement.id != settlement.id,
+            Settlement.status == SettlementStatus.DRAFT.value,
+            Settlement.period_start > settlement.period_start,
+            Settlement.period_start <= settlement.period_end,
+        )
+    ).all():
+        if draft.period_end > settlement.period_end:
+            draft.period_start = settlement.period_end + timedelta(days=1)
+            continue
+        db.session.execute(
+            SettlementAdvance.__table__.update()
+            .where(SettlementAdvance.settlement_id == draft.id)
+            .values(settlement_id=settlement.id)
+        )
+        _delete(draft)
+    db.session.flush()
+
+
+def _fit(settlement: Settlement, end: date) -> None:
+    """Give a draft its (new) end. Days it no longer covers become a draft of their own until
+    the next generation shapes them, so no day is left out of every statement."""
+    old_end = settlement.period_end
+    settlement.period_end = end
+    if old_end > end:
+        db.session.add(
+            Settlement(
+                vendor_id=settlement.vendor_id,
+                period_start=end + timedelta(days=1),
+                period_end=old_end,
+            )
+        )
+    db.session.flush()
+
+
+def _last_end(vendor_id: int, before: date) -> date | None:
+    """Where the vendor's next statement starts from: the end of its latest closed statement,
+    or of any statement that starts before `before`."""
+    return db.session.scalar(
+        select(func.max(Settlement.period_end)).where(
+            Settlement.vendor_id == vendor_id,
+            (Settlement.status != SettlementStatus.DRAFT.value)
+            | (Settlement.period_start < before),
+        )
+    )
+
+
+def vendor_periods(vendor: Vendor, candidates: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """The vendor's cadence periods, fitted to its statements so far: a period already covered
+    is skipped and the first one starts the day after the last statement ends (a changed
+    settlement period neither counts days twice nor leaves a gap)."""
+    if not candidates:
+        return []
+    last = _last_end(vendor.id, candidates[0][0])
+    periods = []
+    for start, end in candidates:
+        if last is not None and end <= last:
+            continue
+        if last is not None and not periods:
+            start = last + timedelta(days=1)
+        periods.append((start, end))
+    return periods
+
+
+def _with_activity_or_balance(vendor: Vendor, start: date, end: date) -> bool:
+    """A vendor who is no longer approved still gets statements while anything happens to its
+    goods or money, or a balance is left to pay (or to recover)."""
+    start_utc, end_utc = utc_bounds(start, end)
+    moved = db.session.scalar(
+        select(StockMovement.id)
+        .where(
+            StockMovement.vendor_id == vendor.id,
+            StockMovement.created_at >= start_utc,
+            StockMovement.created_at < end_utc,
+        )
+        .limit(1)
+    )
+    if moved is not None:
+        return True
+    refunded = db.session.scalar(
+        select(Refund.id)
+        .join(RefundLine, RefundLine.refund_id == Refund.id)
+        .join(OrderLine, OrderLine.id == RefundLine.order_line_id)
+        .where(
+            OrderLine.vendor_id == vendor.id,
+            Refund.created_at >= start_utc,
+            Refund.created_at < end_utc,
+        )
+        .limit(1)
+    )
+    if refunded is not None:
+        return True
+    latest = db.session.scalar(
+        select(Settlement)
+        .where(Settlement.vendor_id == vendor.id, Settlement.period_start < start)
+        .order_by(Settlement.period_start.desc())
+        .limit(1)
+    )
+    if latest is not None and latest.carried_out != 0:
+        return True
+    owed = db.session.scalar(
+        select(Settlement.id)
+        .where(
+            Settlement.vendor_id == vendor.id,
+            Settlement.payment_difference != 0,
+            Settlement.difference_carried_to_id.is_(None),
+        )
+        .limit(1)
+    )
+    return owed is not None
+
+
 def generate_month(year: int, month: int, *, actor=None) -> list[Settlement]:
-    """The month's drafts for every approved vendor, each by its own settlement period."""
+    """The month's drafts for every vendor with activity or a balance, approved or not, each
+    by its own settlement period."""
     vendors = db.session.scalars(
-        select(Vendor).where(Vendor.status == VendorStatus.APPROVED.value).order_by(Vendor.id)
+        select(Vendor)
+        .where(
+            (Vendor.status == VendorStatus.APPROVED.value)
+            | Vendor.id.in_(select(Settlement.vendor_id))
+            | Vendor.id.in_(select(Batch.vendor_id))
+        )
+        .order_by(Vendor.id)
     ).all()
     by_period: dict[tuple[date, date], list[Vendor]] = defaultdict(list)
     for vendor in vendors:
-        for period in periods_in_month(vendor.settlement_period, year, month):
+        periods = vendor_periods(vendor, periods_in_month(vendor.settlement_period, year, month))
+        if (
+            periods
+            and vendor.status != VendorStatus.APPROVED.value
+            and not _with_activity_or_balance(vendor, periods[0][0], periods[-1][1])
+        ):
+            continue
+        for period in periods:
             by_period[period].append(vendor)
     statements = []
     for (start, end), group in sorted(by_period.items()):
@@ -294,6 +479,26 @@ def generate_month(year: int, month: int, *, actor=None) -> list[Settlement]:
             after={"month": f"{year}-{month:02d}", "statements": len(statements)},
         )
     return statements
+
+
+def open_statement(vendor: Vendor, today: date | None = None) -> Settlement:
+    """The draft of the vendor's period that is running today (made if needed)."""
+    today = today or today_wib()
+    periods = vendor_periods(vendor, [period_containing(vendor.settlement_period, today)])
+    if not periods:
+        # Today lies in a statement already made (after a change of settlement period).
+        current = db.session.scalar(
+            select(Settlement).where(
+                Settlement.vendor_id == vendor.id,
+                Settlement.period_start <= today,
+                Settlement.period_end >= today,
+            )
+        )
+        if current is None or not current.is_draft:
+            raise SettlementError(_l("This vendor has no open period to pay an advance on."))
+        return refresh(current)
+    start, end = periods[0]
+    return generate([vendor], start, end)[0]
 
 
 def refresh(settlement: Settlement) -> Settlement:
@@ -311,6 +516,16 @@ def close_settlement(settlement: Settlement, *, actor) -> Settlement:
     locked = _lock(settlement)
     if not locked.is_draft:
         raise InvalidTransition(SettlementStatus(locked.status), SettlementStatus.CLOSED)
+    if not period_has_ended(locked):
+        # Closing early would leave the rest of the period in no statement at all.
+        raise SettlementError(
+            _l(
+                "This period runs until %(end)s: it can be closed from %(next)s. To pay the "
+                "vendor before then, record an advance.",
+                end=date_text(locked.period_end, "short"),
+                next=date_text(locked.period_end + timedelta(days=1), "short"),
+            )
+        )
     previous = previous_statement(locked)
     if previous is not None and previous.is_draft:
         raise SettlementError(
@@ -322,6 +537,8 @@ def close_settlement(settlement: Settlement, *, actor) -> Settlement:
             )
         )
     refresh(locked)
+    for paid in differences_due(locked):
+        paid.difference_carried_to_id = locked.id
     transition(locked, SettlementStatus.CLOSED, actor=actor)
     locked.closed_at = utcnow()
     locked.closed_by_id = getattr(actor, "id", None)
@@ -329,9 +546,20 @@ def close_settlement(settlement: Settlement, *, actor) -> Settlement:
         actor,
         "settlement.close",
         locked,
-        after={"net_payable": locked.net_payable, "carried_out": locked.carried_out},
+        after={
+            "net_payable": locked.net_payable,
+            "carried_out": locked.carried_out,
+            "advances": locked.advances,
+            "difference_in": locked.difference_in,
+            "compensation": locked.compensation,
+        },
     )
     return locked
+
+
+def period_has_ended(settlement: Settlement, today: date | None = None) -> bool:
+    """A period can close once its last day is over in Tangerang (WIB)."""
+    return (today or today_wib()) > settlement.period_end
 
 
 def _lock(settlement: Settlement) -> Settlement:
@@ -350,12 +578,20 @@ def delete_settlement(settlement: Settlement, *, actor) -> None:
     """Throw away a draft (it can be generated again). Closed statements are kept for ever."""
     if not settlement.is_draft:
         raise SettlementError(_l("A closed statement cannot be deleted or changed."))
+    if settlement.advance_payments:
+        raise SettlementError(
+            _l("An advance was paid against this statement: it cannot be deleted.")
+        )
     audit.record(
         actor,
         "settlement.delete",
         settlement,
         before={"vendor_id": settlement.vendor_id, "period_start": settlement.period_start},
     )
+    _delete(settlement)
+
+
+def _delete(settlement: Settlement) -> None:
     db.session.execute(
         SettlementLine.__table__.delete().where(SettlementLine.settlement_id == settlement.id)
     )
@@ -418,6 +654,7 @@ def mark_paid(settlement: Settlement, payment: Payment, *, actor) -> Settlement:
     locked.paid_on = payment.paid_on
     locked.paid_reference = payment.reference.strip()[:120]
     locked.paid_amount = payment.amount
+    locked.payment_difference = locked.net_payable - payment.amount
     locked.paid_note = payment.note.strip()
     locked.proof_key = payment.proof_key
     locked.proof_mime = payment.proof_mime
@@ -428,12 +665,71 @@ def mark_paid(settlement: Settlement, payment: Payment, *, actor) -> Settlement:
         after={
             "amount": payment.amount,
             "net_payable": locked.net_payable,
+            "difference_carried": locked.payment_difference,
             "reference": locked.paid_reference,
             "paid_on": payment.paid_on,
             "holder_confirmed": bool(first_transfer),
         },
     )
     return locked
+
+
+# --- advances ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Advance:
+    amount: int
+    paid_on: date
+    reference: str
+    note: str = ""
+
+
+def record_advance(vendor: Vendor, advance: Advance, *, actor) -> SettlementAdvance:
+    """Pay a vendor part of what its running period has earned so far, before the period ends
+    (closing early is refused). The period's statement shows it and deducts it at close; more
+    than is due so far would pay money the vendor has not earned."""
+    if advance.amount <= 0:
+        raise SettlementError(_l("Enter an amount above zero."), field="amount")
+    reference = advance.reference.strip()
+    if not reference:
+        raise SettlementError(_l("Enter the bank transfer reference."), field="reference")
+    ensure_write_lock()
+    settlement = _lock(open_statement(vendor))
+    if advance.amount > settlement.due:
+        raise SettlementError(
+            _l(
+                "At most %(due)s is due to this vendor so far in this period; an advance "
+                "cannot be more.",
+                due=format_rupiah(max(settlement.due, 0)),
+            ),
+            field="amount",
+        )
+    record = SettlementAdvance(
+        settlement_id=settlement.id,
+        vendor_id=vendor.id,
+        amount=advance.amount,
+        paid_on=advance.paid_on,
+        reference=reference[:120],
+        note=advance.note.strip(),
+        created_by_id=actor.id,
+    )
+    db.session.add(record)
+    db.session.flush()
+    db.session.expire(settlement, ["advance_payments"])
+    refresh(settlement)
+    audit.record(
+        actor,
+        "settlement.advance",
+        record,
+        after={
+            "settlement_id": settlement.id,
+            "amount": advance.amount,
+            "paid_on": advance.paid_on,
+            "reference": record.reference,
+        },
+    )
+    return record
 
 
 # --- lists and comments ----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from storefront.catalog.models import Product
 from storefront.categories import Category
 from storefront.database import ensure_write_lock, utcnow
 from storefront.extensions import db
-from storefront.stock import ledger
+from storefront.stock import ledger, losses
 from storefront.stock.ledger import StockError
 from storefront.stock.models import (
     Batch,
@@ -280,8 +280,11 @@ def _lock_open_count(count: StockCount) -> StockCount:
     return locked
 
 
-def post_count(count: StockCount, actor, reason: str) -> list[StockMovement]:
-    """Turn the counted lines into count corrections; uncounted lines are left as they are."""
+def post_count(
+    count: StockCount, actor, reason: str, responsible: str | None = None
+) -> list[StockMovement]:
+    """Turn the counted lines into count corrections; uncounted lines are left as they are.
+    Units found missing need someone responsible for them (stock/losses.py)."""
     _require_open(count)
     reason = (reason or "").strip()
     if not reason:
@@ -290,6 +293,8 @@ def post_count(count: StockCount, actor, reason: str) -> list[StockMovement]:
     rows = [d for d in differences(count) if d.counted]
     if not rows:
         raise StockError(_l("Nothing has been counted yet."))
+    if any(d.found < 0 for d in rows):
+        responsible = losses.check_responsible(responsible)
     recount = [d for d in rows if d.needs_recount]
     if recount:
         raise StockError(
@@ -309,6 +314,8 @@ def post_count(count: StockCount, actor, reason: str) -> list[StockMovement]:
             raise _not_enough(row.line.batch, exc, "reason") from exc
         if movement is not None:
             movements.append(movement)
+            if movement.quantity < 0:
+                losses.record_loss(movement, responsible, reason, actor_id=actor.id)
     transition(count, CountStatus.POSTED, actor=actor, comment=reason)
     count.posted_by_id = actor.id
     count.posted_at = utcnow()

@@ -14,6 +14,7 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -21,7 +22,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from storefront.forms import PercentField, choices
-from storefront.stock.models import AgreedVia, CountScope, MarkdownBearer, MovementKind
+from storefront.stock.models import (
+    AgreedVia,
+    CountScope,
+    MarkdownBearer,
+    MovementKind,
+    Responsibility,
+)
 from storefront.stock.operations import WRITE_OFF_KINDS, ReturnReason
 
 QUANTITY_PREFIX = "qty-"
@@ -134,11 +141,16 @@ class WriteOffForm(FlaskForm):
         _l("What happened"),
         validators=[DataRequired(message=_l("Say what happened.")), Length(max=1000)],
     )
+    responsible = RadioField(
+        _l("Who is responsible"),
+        validators=[InputRequired(message=_l("Say who is responsible: the outlet or the vendor."))],
+    )
     photo = FileField(_l("Photo (optional, JPEG, PNG or WebP)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = choices(MovementKind.choices(WRITE_OFF_KINDS))
+        self.responsible.choices = choices(Responsibility.choices())
 
 
 class StartCountForm(FlaskForm):
@@ -173,6 +185,12 @@ class PostCountForm(FlaskForm):
             Length(max=1000),
         ],
     )
+    # Needed only when units are missing: who pays the vendor for them.
+    responsible = RadioField(_l("Who is responsible for missing units"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.responsible.choices = choices(Responsibility.choices())
 
 
 class ConfirmForm(FlaskForm):

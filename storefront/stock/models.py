@@ -47,6 +47,14 @@ class CountScope(LabelledEnum):
     CATEGORY = "category", _l("One category")
 
 
+class Responsibility(LabelledEnum):
+    """Who answers for goods lost or damaged on the shelf: the outlet (it had them in its care,
+    so it pays the vendor for them) or the vendor (a faulty product, its own expiry date)."""
+
+    OUTLET = "outlet", _l("The outlet (pays the vendor)")
+    VENDOR = "vendor", _l("The vendor")
+
+
 class CountStatus(LabelledEnum):
     OPEN = "open", _l("Open")
     POSTED = "posted", _l("Posted")
@@ -334,3 +342,32 @@ class Markdown(db.Model):
 
     batch = relationship("Batch")
     created_by = relationship("User")
+
+
+class StockLoss(db.Model):
+    """Who is responsible for one write-off or negative count correction, and the compensation
+    the outlet owes the vendor for it: the vendor's share of the selling price at that moment
+    (the consignment price), for every unit, when the outlet is responsible; else nothing."""
+
+    __tablename__ = "stock_losses"
+    __table_args__ = (
+        check_in("responsible", Responsibility, name="responsible_known"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("compensation >= 0", name="compensation_not_negative"),
+        Index("ix_stock_losses_vendor_created", "vendor_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    movement_id: Mapped[int] = mapped_column(
+        ForeignKey("stock_movements.id"), nullable=False, unique=True
+    )
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    responsible: Mapped[str] = mapped_column(String(10), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    unit_price: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    commission_bp: Mapped[int] = mapped_column(Integer, nullable=False)
+    compensation: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -24,7 +24,7 @@ from storefront.extensions import db
 from storefront.numbering import next_daily_number
 from storefront.settings.services import UnknownSetting, get_setting
 from storefront.states import LabelledEnum
-from storefront.stock import ledger
+from storefront.stock import ledger, losses
 from storefront.stock.ledger import StockError
 from storefront.stock.models import (
     Batch,
@@ -242,15 +242,24 @@ def batch_stock(batch_id: int) -> BatchStock | None:
 
 
 def record_write_off(
-    batch: Batch, actor, *, quantity: int | None, kind: str, reason: str, photo=None
+    batch: Batch,
+    actor,
+    *,
+    quantity: int | None,
+    kind: str,
+    reason: str,
+    responsible: str | None,
+    photo=None,
 ) -> StockWriteOff:
-    """Take damaged, lost or expired units off the books, with the reason and a photo."""
+    """Take damaged, lost or expired units off the books, with the reason, who is responsible
+    (the outlet compensates the vendor for what it lost, stock/losses.py) and a photo."""
     _positive(quantity)
     if kind not in WRITE_OFF_KINDS:
         raise StockError(_l("Choose damage/loss or expiry write-off."), field="kind")
     reason = (reason or "").strip()
     if not reason:
         raise StockError(_l("Say what happened."), field="reason")
+    responsible = losses.check_responsible(responsible)
     photo_key = None
     if photo is not None and photo.filename:
         image = save_image(
@@ -270,7 +279,7 @@ def record_write_off(
         db.session.add(write_off)
         db.session.flush()
         try:
-            ledger.remove_from_batch(
+            movement = ledger.remove_from_batch(
                 batch,
                 quantity,
                 MovementKind(kind),
@@ -281,6 +290,7 @@ def record_write_off(
             )
         except ledger.OutOfStock as exc:
             raise _not_enough(batch, exc, "quantity") from exc
+        loss = losses.record_loss(movement, responsible, reason, actor_id=actor.id)
     except BaseException:
         # The photo belongs to a record that will not exist.
         if photo_key:
@@ -290,7 +300,14 @@ def record_write_off(
         actor,
         "stock.write_off",
         write_off,
-        after={"batch_id": batch.id, "kind": kind, "quantity": quantity, "reason": reason},
+        after={
+            "batch_id": batch.id,
+            "kind": kind,
+            "quantity": quantity,
+            "reason": reason,
+            "responsible": responsible,
+            "compensation": loss.compensation,
+        },
     )
     return write_off
 

@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import time_machine
 from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -28,7 +29,7 @@ from storefront.auth.services import (
 )
 from storefront.catalog import products as listings
 from storefront.catalog.models import Category, Product
-from storefront.clock import today_wib
+from storefront.clock import start_of_day, today_wib
 from storefront.database import unit_of_work, utcnow
 from storefront.demo import DEMO_PASSWORD, seed_demo_data
 from storefront.extensions import db
@@ -205,6 +206,7 @@ def _trade_for_a_day() -> BusyDemo:
         quantity=1,
         kind=MovementKind.EXPIRY_WRITE_OFF,
         reason="Kemasan menggembung",
+        responsible="vendor",
         photo=_file(_png(), "kemasan.png", "image/png"),
     )
     db.session.flush()
@@ -213,7 +215,9 @@ def _trade_for_a_day() -> BusyDemo:
     line = posted.lines[0]
     stock_counts.record_counted(line, manager, line.expected - 1)
     db.session.flush()
-    stock_counts.post_count(db.session.get(StockCount, posted.id), manager, "Satu bungkus hilang")
+    stock_counts.post_count(
+        db.session.get(StockCount, posted.id), manager, "Satu bungkus hilang", "outlet"
+    )
     db.session.flush()
     still_open = stock_counts.start_count(manager, "all")
     db.session.flush()
@@ -282,19 +286,21 @@ def _trade_for_a_day() -> BusyDemo:
     statements = settlements.generate_month(today.year, today.month, actor=manager)
     db.session.flush()
     statement = next(s for s in statements if s.vendor_id == nyai.id)
-    statement = settlements.close_settlement(statement, actor=manager)
-    db.session.flush()
-    proof = save_document(_file(PDF, "transfer.pdf", "application/pdf"), folder="payouts")
-    payment = settlements.Payment(
-        paid_on=today,
-        reference="TRF-BUSY-0001",
-        amount=statement.net_payable,
-        holder_confirmed="SITI NURHAYATI",
-        proof_key=proof.path,
-        proof_mime=proof.mime,
-    )
-    statement = settlements.mark_paid(statement, payment, actor=manager)
-    db.session.flush()
+    # A period closes only once it is over: the vendor's is closed and paid the day after it.
+    with time_machine.travel(start_of_day(statement.period_end + timedelta(days=1)), tick=False):
+        statement = settlements.close_settlement(statement, actor=manager)
+        db.session.flush()
+        proof = save_document(_file(PDF, "transfer.pdf", "application/pdf"), folder="payouts")
+        payment = settlements.Payment(
+            paid_on=statement.period_end + timedelta(days=1),
+            reference="TRF-BUSY-0001",
+            amount=statement.net_payable,
+            holder_confirmed="SITI NURHAYATI",
+            proof_key=proof.path,
+            proof_mime=proof.mime,
+        )
+        statement = settlements.mark_paid(statement, payment, actor=manager)
+        db.session.flush()
     comment = settlements.add_comment(statement, "Kok rusak dihitung?", "dispute", author=owner)
     db.session.flush()
     settlements.answer_comment(comment, "Terlihat di foto penghapusan stok.", actor=manager)

@@ -379,8 +379,33 @@ def _answer(w: Walk):
     )
 
 
+def _ended_draft() -> Settlement:
+    """A draft whose period is over (last month's, made here): only those can close."""
+    last_month = today_wib().replace(day=1) - timedelta(days=1)
+    settlements.generate_month(last_month.year, last_month.month)
+    db.session.commit()
+    return db.session.scalar(
+        select(Settlement)
+        .where(Settlement.status == "draft", Settlement.period_end < today_wib())
+        .order_by(Settlement.period_start, Settlement.id)
+    )
+
+
+def _advance(w: Walk):
+    """An advance of Rp1 on the running statement with the most due so far."""
+    statement = max(
+        (s for s in db.session.scalars(select(Settlement).where(Settlement.status == "draft"))),
+        key=lambda s: s.due,
+    )
+    return (
+        "manager",
+        w.url("settlements.settlement_advance", settlement_id=statement.id),
+        {"amount": "1", "paid_on": today_wib().isoformat(), "reference": "PANJAR-WALK"},
+    )
+
+
 def _settlement_pay(w: Walk):
-    statement = _draft_statement()
+    statement = _ended_draft()
     w.client("manager").post_form(
         w.url("settlements.settlement_close", settlement_id=statement.id), {}
     )
@@ -433,7 +458,11 @@ def _post_count(w: Walk):
             w.url("stock.count_line", count_id=count.id, line_id=line.id),
             {"counted": str(line.expected)},
         )
-    return "manager", w.url("stock.post_count", count_id=count.id), {"reason": "Sesuai"}
+    return (
+        "manager",
+        w.url("stock.post_count", count_id=count.id),
+        {"reason": "Sesuai", "responsible": "outlet"},
+    )
 
 
 def _cancel_count(w: Walk):
@@ -462,6 +491,7 @@ def _write_off(w: Walk):
             "quantity": "1",
             "kind": "damage_loss",
             "reason": "Jatuh dari rak",
+            "responsible": "outlet",
         },
     )
 
@@ -600,9 +630,10 @@ RECIPES: dict[str, Recipe] = {
     ),
     "settlements.settlement_close": lambda w: (
         "manager",
-        w.url("settlements.settlement_close", settlement_id=_draft_statement().id),
+        w.url("settlements.settlement_close", settlement_id=_ended_draft().id),
         {},
     ),
+    "settlements.settlement_advance": _advance,
     "settlements.settlement_pay": _settlement_pay,
     "settlements.settlement_delete": lambda w: (
         "manager",

@@ -33,6 +33,7 @@ from storefront.settlements.documents import CSV_FIELDS, statement_pdf
 from storefront.settlements.models import Settlement, SettlementStatusChange
 from storefront.stock import ledger
 from storefront.stock.models import MovementKind
+from storefront.stock.operations import record_write_off
 from storefront.templating import outlet
 from storefront.vendors.models import VendorMember
 from tests.conftest import Client
@@ -321,6 +322,8 @@ def test_a_month_of_sales_refunds_and_corrections_adds_up_to_the_hand_computed_s
         closing=16,  # 8 + 12 - 3 - 1 + 1 - 1; the 1 November sale is not in it
         commission=20_000,  # 20.000 + 6.667 - 6.667
         vendor_share=79_999,
+        compensated=0,
+        compensation=0,
     )
     assert figures(line_of(a, month["sambal"])) == dict(
         opening=0,
@@ -337,6 +340,8 @@ def test_a_month_of_sales_refunds_and_corrections_adds_up_to_the_hand_computed_s
         closing=9,
         commission=19_425,  # 11.100 + 2.775 + 5.550 + 2.775 - 2.775 (the void)
         vendor_share=110_075,
+        compensated=0,  # the jar lost on 20 October was written off before responsibility
+        compensation=0,
     )
     assert all(line.balances for line in a.lines)
     assert (a.gross_online, a.gross_counter, a.refunds, a.commission) == (
@@ -363,6 +368,8 @@ def test_a_month_of_sales_refunds_and_corrections_adds_up_to_the_hand_computed_s
         closing=7,
         commission=5_553,  # 5.553 + 2.777 - 2.777
         vendor_share=19_127,
+        compensated=0,
+        compensation=0,
     )
     # 19.127 is below the Rp50.000 minimum payout: nothing paid, all carried forward.
     assert (b.vendor_share, b.net_payable, b.carried_out) == (19_127, 0, 19_127)
@@ -382,6 +389,39 @@ def test_a_month_of_sales_refunds_and_corrections_adds_up_to_the_hand_computed_s
     second = weeks[1].lines[0]
     assert (second.opening, second.received, second.closing) == (0, 5, 5)
     assert (weeks[3].lines[0].opening, weeks[3].lines[0].closing) == (5, 5)
+
+    # 28 October: staff break 2 sambal (the outlet pays: 2 x 18.500 = 37.000 at 15 % = 5.550,
+    # share 31.450); 1 kopi has a broken seal from the roaster (the vendor's: nothing owed).
+    with time_machine.travel(wib("2026-10-28 10:00"), tick=False):
+        for product, quantity, responsible in (
+            (month["sambal"], 2, "outlet"),
+            (month["kopi"], 1, "vendor"),
+        ):
+            record_write_off(
+                _any_batch(product),
+                month["manager"],
+                quantity=quantity,
+                kind="damage_loss",
+                reason="Rusak",
+                responsible=responsible,
+            )
+        db.session.commit()
+    service.generate_month(2026, 10, actor=month["manager"])
+    db.session.commit()
+    db.session.expire_all()
+    a = statement(month["a"])
+    sambal, kopi = line_of(a, month["sambal"]), line_of(a, month["kopi"])
+    assert (sambal.adjusted, sambal.closing, sambal.compensated, sambal.compensation) == (
+        -3,
+        7,
+        2,
+        31_450,
+    )
+    assert (kopi.adjusted, kopi.closing, kopi.compensated, kopi.compensation) == (-2, 15, 0, 0)
+    assert all(line.balances for line in a.lines)
+    # The money: 190.074 share + 31.450 compensation, no advance yet, all paid out.
+    assert (a.vendor_share, a.compensation, a.advances, a.difference_in) == (190_074, 31_450, 0, 0)
+    assert (a.net_payable, a.carried_out) == (221_524, 0)
 
 
 def test_closing_freezes_the_statement_and_later_corrections_land_in_the_next_period(month):

@@ -289,6 +289,7 @@ def test_damage_with_a_photo_is_written_off_and_shown(app, boss):
         "quantity": "2",
         "kind": "damage_loss",
         "reason": "Two jars broke on the shelf",
+        "responsible": "outlet",
         "photo": (io.BytesIO(png()), "pecah.png"),
         "csrf_token": boss.csrf_token(path),
     }
@@ -323,7 +324,12 @@ def test_expiry_write_off_records_its_own_kind(boss):
     batch = shelve(ProductFactory(), 4, expires_in=-3)
     response = boss.post_form(
         f"/manage/stock/write-offs/batch/{batch.id}",
-        {"quantity": "4", "kind": "expiry_write_off", "reason": "Expired three days ago"},
+        {
+            "quantity": "4",
+            "kind": "expiry_write_off",
+            "reason": "Expired three days ago",
+            "responsible": "vendor",
+        },
     )
     assert response.status_code == 302
     [movement] = movements("stock_write_off")
@@ -335,10 +341,17 @@ def test_expiry_write_off_records_its_own_kind(boss):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"quantity": "0", "reason": "x"}, "Enter a quantity of at least 1."),
-        ({"quantity": "-1", "reason": "x"}, "Enter a quantity of at least 1."),
-        ({"quantity": "6", "reason": "x"}, "only 5 can be taken out"),
-        ({"quantity": "1", "reason": "  "}, "Say what happened."),
+        (
+            {"quantity": "0", "reason": "x", "responsible": "outlet"},
+            "Enter a quantity of at least 1.",
+        ),
+        (
+            {"quantity": "-1", "reason": "x", "responsible": "outlet"},
+            "Enter a quantity of at least 1.",
+        ),
+        ({"quantity": "6", "reason": "x", "responsible": "outlet"}, "only 5 can be taken out"),
+        ({"quantity": "1", "reason": "  ", "responsible": "outlet"}, "Say what happened."),
+        ({"quantity": "1", "reason": "Broken"}, "Say who is responsible"),
     ],
 )
 def test_bad_write_offs_change_nothing(boss, data, message):
@@ -360,6 +373,7 @@ def test_a_write_off_refused_by_the_ledger_keeps_no_photo(app, boss):
         "quantity": "4",
         "kind": "damage_loss",
         "reason": "Lost",
+        "responsible": "outlet",
         "photo": (io.BytesIO(png()), "hilang.png"),
         "csrf_token": boss.csrf_token(path),
     }
@@ -371,6 +385,7 @@ def test_a_write_off_refused_by_the_ledger_keeps_no_photo(app, boss):
         "quantity": "1",
         "kind": "damage_loss",
         "reason": "Lost",
+        "responsible": "outlet",
         "photo": (io.BytesIO(b"not an image at all"), "x.png"),
         "csrf_token": boss.csrf_token(path),
     }
@@ -405,8 +420,10 @@ def count_line(boss, count, batch, counted):
     )
 
 
-def post(boss, count, reason="Monthly stock opname"):
-    return boss.post_form(f"/manage/stock/counts/{count.id}/post", {"reason": reason})
+def post(boss, count, reason="Monthly stock opname", responsible="outlet"):
+    return boss.post_form(
+        f"/manage/stock/counts/{count.id}/post", {"reason": reason, "responsible": responsible}
+    )
 
 
 def test_a_count_corrects_what_was_found_and_keeps_its_report(boss):
@@ -514,7 +531,7 @@ def test_posting_a_count_twice_corrects_once(boss):
     assert on_hand(batch) == 7
     assert [m.quantity for m in movements("stock_count")] == [-3]
     with pytest.raises(ledger.StockError):
-        opname.post_count(db.session.get(StockCount, count.id), manager_user(), "again")
+        opname.post_count(db.session.get(StockCount, count.id), manager_user(), "again", "outlet")
     db.session.rollback()
     assert_ledger_verifies()
 
@@ -590,7 +607,12 @@ def test_managers_see_expired_and_soon_expiring_stock_of_every_vendor(boss):
     shelve(ProductFactory(name="Batik Tulis"), 3)
     gone = shelve(ProductFactory(name="Kue Habis"), 1, expires_in=-5)
     ops.record_write_off(
-        gone, manager_user(), quantity=1, kind="expiry_write_off", reason="Expired"
+        gone,
+        manager_user(),
+        quantity=1,
+        kind="expiry_write_off",
+        reason="Expired",
+        responsible="vendor",
     )
     db.session.commit()
 

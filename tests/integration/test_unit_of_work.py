@@ -18,12 +18,13 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from sqlalchemy import func, select, text
 
 import storefront.models  # noqa: F401  (every mapper known before a service module is used)
 from storefront import audit, database
 from storefront.auth.models import Role
-from storefront.clock import today_wib
+from storefront.clock import start_of_day, today_wib
 from storefront.database import after_commit, ensure_write_lock, unit_of_work, utcnow
 from storefront.extensions import db
 from storefront.orders import fulfilment
@@ -402,7 +403,12 @@ def return_to_vendor(shop):
 def write_off(shop):
     client = _signed_in(shop.app, shop.manager.email)
     path = f"/manage/stock/write-offs/batch/{shop.batch.id}"
-    data = {"quantity": "2", "kind": "damage_loss", "reason": "Dua bungkus sobek"}
+    data = {
+        "quantity": "2",
+        "kind": "damage_loss",
+        "reason": "Dua bungkus sobek",
+        "responsible": "outlet",
+    }
     return _poster(client, path, data), ("storefront.audit", "record")
 
 
@@ -412,7 +418,8 @@ def stock_count_post(shop):
     act(opname.record_counted, line, shop.manager, line.expected - 1)
     client = _signed_in(shop.app, shop.manager.email)
     path = f"/manage/stock/counts/{count.id}/post"
-    return _poster(client, path, {"reason": "Satu hilang"}), ("storefront.audit", "record")
+    data = {"reason": "Satu hilang", "responsible": "outlet"}
+    return _poster(client, path, data), ("storefront.audit", "record")
 
 
 def settlement_generate(shop):
@@ -430,10 +437,24 @@ def _draft_statement(shop):
         return statements[0].id
 
 
+def _after_the_period(statement_id: int, action: Callable[[], object]) -> Callable[[], object]:
+    """A statement closes once its period is over: the action runs the day after it."""
+    end = db.session.get(Settlement, statement_id).period_end
+    moment = start_of_day(end + timedelta(days=1))
+
+    def run():
+        with time_machine.travel(moment, tick=False):
+            return action()
+
+    return run
+
+
 def settlement_close(shop):
     statement_id = _draft_statement(shop)
     client = _signed_in(shop.app, shop.manager.email)
-    action = _poster(client, f"/manage/settlements/{statement_id}/close", {})
+    path = f"/manage/settlements/{statement_id}/close"
+    # The form's CSRF token is fetched then too: a month-old one has expired.
+    action = _after_the_period(statement_id, lambda: _poster(client, path, {})())
     return action, ("storefront.audit", "record")
 
 
@@ -441,7 +462,10 @@ def settlement_pay(shop):
     statement_id = _draft_statement(shop)
     with unit_of_work():
         statement = db.session.get(Settlement, statement_id)
-        net = settlements.close_settlement(statement, actor=shop.manager).net_payable
+        close = _after_the_period(
+            statement_id, lambda: settlements.close_settlement(statement, actor=shop.manager)
+        )
+        net = close().net_payable
     assert net > 0
     client = _signed_in(shop.app, shop.manager.email)
     data = {"paid_on": today_wib().isoformat(), "reference": "TRF-1", "amount": str(net)}

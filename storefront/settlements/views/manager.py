@@ -23,13 +23,14 @@ from storefront.security import no_store
 from storefront.settlements import bp, figures
 from storefront.settlements import services as service
 from storefront.settlements.documents import (
+    payment_rows,
     payout_csv,
     statement_csv,
     statement_pdf,
     status_label,
     summary_rows,
 )
-from storefront.settlements.forms import AnswerForm, ConfirmForm, MonthForm, PayForm
+from storefront.settlements.forms import AdvanceForm, AnswerForm, ConfirmForm, MonthForm, PayForm
 from storefront.settlements.models import Settlement, SettlementComment
 from storefront.settlements.reconcile import line_documents
 from storefront.stock.history import document_label, kind_label
@@ -116,9 +117,13 @@ def settlement_detail(settlement_id: int):
         markdowns=figures.markdowns(
             settlement.vendor_id, settlement.period_start, settlement.period_end
         ),
+        payment=payment_rows(settlement),
         status_label=status_label,
         confirm=ConfirmForm(),
+        can_close=service.period_has_ended(settlement),
+        running=settlement.period_start <= today_wib() <= settlement.period_end,
         pay_form=PayForm(data={"paid_on": today_wib(), "amount": str(settlement.net_payable)}),
+        advance_form=AdvanceForm(data={"paid_on": today_wib()}),
         answer_form=AnswerForm(),
     )
 
@@ -136,6 +141,45 @@ def settlement_close(settlement_id: int):
         return _back(settlement), 303
     flash(_("The statement is closed. Its figures can no longer change."), "success")
     return _back(settlement)
+
+
+@bp.route("/manage/settlements/<int:settlement_id>/advance", methods=["POST"])
+@role_required(Role.MANAGER)
+def settlement_advance(settlement_id: int):
+    """Pay part of what the running period has earned so far; its statement deducts it."""
+    settlement = _statement(settlement_id)
+    form = AdvanceForm()
+    if not form.validate_on_submit():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        flash(" ".join(str(e) for e in errors), "error")
+        return _back(settlement), 303
+    try:
+        amount = parse_rupiah(form.amount.data)
+    except AmountTooLarge:
+        flash(_("At most %(amount)s.", amount=format_rupiah(MAX_AMOUNT)), "error")
+        return _back(settlement), 303
+    except InvalidAmount:
+        flash(_("Enter the amount as whole rupiah, e.g. 250.000."), "error")
+        return _back(settlement), 303
+    advance = service.Advance(
+        amount=amount,
+        paid_on=form.paid_on.data,
+        reference=form.reference.data,
+        note=form.note.data or "",
+    )
+    try:
+        record = service.record_advance(settlement.vendor, advance, actor=current_user)
+    except service.SettlementError as error:
+        flash_error(error)
+        return _back(settlement), 303
+    flash(
+        _(
+            "The advance of %(amount)s is recorded; the statement deducts it when it closes.",
+            amount=format_rupiah(amount),
+        ),
+        "success",
+    )
+    return redirect(url_for("settlements.settlement_detail", settlement_id=record.settlement_id))
 
 
 @bp.route("/manage/settlements/<int:settlement_id>/delete", methods=["POST"])

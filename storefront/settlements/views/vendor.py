@@ -15,6 +15,7 @@ from storefront.auth.models import Role
 from storefront.settlements import bp, figures
 from storefront.settlements import services as service
 from storefront.settlements.documents import (
+    payment_rows,
     statement_csv,
     statement_pdf,
     status_label,
@@ -60,6 +61,7 @@ def vendor_statement(settlement_id: int):
         markdowns=figures.markdowns(
             settlement.vendor_id, settlement.period_start, settlement.period_end
         ),
+        payment=payment_rows(settlement),
         status_label=status_label,
         form=CommentForm(),
         is_owner=is_owner(current_user, vendor),

@@ -151,6 +151,7 @@ def new_write_off(batch_id: int):
                 quantity=form.quantity.data,
                 kind=form.kind.data,
                 reason=form.reason.data,
+                responsible=form.responsible.data,
                 photo=form.photo.data,
             )
         except UploadRejected as exc:
@@ -315,7 +316,9 @@ def post_count(count_id: int):
     if count.status == "open" and not form.validate_on_submit():
         return _differences_page(count, form, 400)
     try:
-        movements = opname.post_count(count, current_user, form.reason.data)
+        movements = opname.post_count(
+            count, current_user, form.reason.data, form.responsible.data or None
+        )
     except StockError as exc:
         flash_error(exc)
         if count.status != "open":
