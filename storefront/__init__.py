@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
         shop,
         stock,
         vendors,
+        worker,
     )
     from storefront.cli import seed_demo
     from storefront.errors import register_error_handlers
@@ -59,7 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     database.init_app(app)
     for package in (shop, auth, catalog, orders, vendors, manage, stock, settlements, pos):
         package.init_app(app)
-    for package in (reports, admin):
+    for package in (reports, admin, worker):
         package.init_app(app)
     register_media_route(app)
     app.cli.add_command(seed_demo)

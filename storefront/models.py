@@ -21,6 +21,7 @@ from storefront.orders.models import (
     Refund,
     RefundLine,
 )
+from storefront.outbox import OutboxMessage
 from storefront.payments.models import PaymentEvent
 from storefront.pos.models import CounterPayment, CounterSale, CounterSaleLine, Shift
 from storefront.settings.models import Setting
@@ -51,6 +52,7 @@ from storefront.vendors.models import (
     VendorPhoto,
     VendorStatusChange,
 )
+from storefront.worker.models import JobRun
 
 __all__ = [
     "AuditEntry",
@@ -62,11 +64,13 @@ __all__ = [
     "CounterSale",
     "CounterSaleLine",
     "IntakeReceipt",
+    "JobRun",
     "ManagerNotification",
     "ManagerNotificationRead",
     "Order",
     "OrderEvent",
     "OrderLine",
+    "OutboxMessage",
     "PaymentEvent",
     "PriceChange",
     "Product",

@@ -48,6 +48,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     },
     "manage": {"auth", "catalog", "indonesia", "orders", "reports", "vendors"},
     "admin": {"auth", "settings"},
+    "worker": {"auth", "catalog", "orders", "settlements", "stock"},
 }
 
 # The shared modules that reach into a package (few on purpose: every package may import them).
