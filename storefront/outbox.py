@@ -78,13 +78,12 @@ class OutboxMessage(TimestampMixin, db.Model):
         return json.loads(self.params) if self.params else []
 
 
-# Set by the worker package at start-up: queues one message's delivery (a Huey task).
-_dispatcher: Callable[[int], None] | None = None
+DISPATCH = "outbox.dispatch"  # app.extensions: queues one message's delivery (the worker's)
 
 
-def set_dispatcher(dispatch: Callable[[int], None] | None) -> None:
-    global _dispatcher
-    _dispatcher = dispatch
+def set_dispatcher(app, dispatch: Callable[[int], None]) -> None:
+    """The worker package says how a delivery is queued (a Huey task), at start-up."""
+    app.extensions[DISPATCH] = dispatch
 
 
 def add_message(
@@ -138,10 +137,11 @@ def add_message(
 def kick(message_id: int) -> None:
     """Queue the delivery. The queue being unreachable (Redis down) loses nothing: the row is
     pending, and the worker's sweep delivers it."""
-    if _dispatcher is None:
+    dispatch = current_app.extensions.get(DISPATCH)
+    if dispatch is None:
         return
     try:
-        _dispatcher(message_id)
+        dispatch(message_id)
     except Exception as error:
         current_app.logger.warning(
             "outbox: could not queue message %s (%s); the sweep will deliver it",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from flask import Flask
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
@@ -31,12 +32,10 @@ def build_huey(app: Flask) -> Huey:
     elif config["HUEY_REDIS_URL"]:
         # Short timeouts: a request queueing a delivery must not hang on a Redis that is gone
         # (the row waits in the outbox; the sweep delivers it).
-        huey = RedisHuey(
-            "storefront",
-            url=config["HUEY_REDIS_URL"],
-            socket_connect_timeout=2,
-            socket_timeout=10,
+        pool = redis.ConnectionPool.from_url(
+            config["HUEY_REDIS_URL"], socket_connect_timeout=2, socket_timeout=10
         )
+        huey = RedisHuey("storefront", connection_pool=pool)
     else:
         huey = SqliteHuey("storefront", filename=config["HUEY_SQLITE_PATH"])
 
@@ -77,5 +76,5 @@ class ThreadConsumer(Consumer):
 
 def init_queue(app: Flask) -> Huey:
     huey = build_huey(app)
-    outbox.set_dispatcher(app.extensions["huey.deliver_message"])
+    outbox.set_dispatcher(app, app.extensions["huey.deliver_message"])
     return huey
