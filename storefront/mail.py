@@ -6,6 +6,7 @@ developer can open them and tests can read them.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import uuid
 from email.message import EmailMessage
@@ -15,6 +16,7 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
+from markupsafe import Markup, escape
 
 from storefront.database import utcnow
 from storefront.outbox import Channel, OutboxMessage, add_message
@@ -29,6 +31,7 @@ def send_mail(
     key: str | None = None,
     event: str = "mail",
     locale: str | None = None,
+    note: str | None = None,
 ) -> OutboxMessage | None:
     """Record the message now (inside the action, where its data is at hand); the worker
     delivers it once the action commits. `key` names the event, so one event mails each
@@ -42,6 +45,7 @@ def send_mail(
         subject=subject,
         text_body=text_body,
         html_body=html_body,
+        note=note,
     )
 
 
@@ -80,6 +84,27 @@ def deliver_email(message: OutboxMessage) -> None:
         (outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml").write_bytes(email.as_bytes())
 
 
+_LINK = re.compile(r"(https?://[^\s<>\"]+)")
+
+
+def html_from_text(text: str, subject: str, locale: str) -> str:
+    """The HTML part of an email that has no HTML template of its own: the text in the shop's
+    simple layout, paragraphs kept, addresses made into links (everything else escaped)."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = []
+        for line in block.splitlines():
+            pieces = _LINK.split(line)
+            lines.append(
+                Markup("").join(
+                    Markup('<a href="{0}">{0}</a>').format(piece) if i % 2 else escape(piece)
+                    for i, piece in enumerate(pieces)
+                )
+            )
+        paragraphs.append(Markup("<br>").join(lines))
+    return render_template("email/layout.html", paragraphs=paragraphs, subject=subject, lang=locale)
+
+
 def send_template(
     to: str,
     template: str,
@@ -88,26 +113,27 @@ def send_template(
     locale: str | None = None,
     key: str | None = None,
     event: str | None = None,
+    note: str | None = None,
     **context,
 ):
     """Send the text template `template` with `subject` (a lazy string), both in `locale`: the
     recipient's language, else the shop's default. A `.html` template beside the `.txt` one
-    becomes the HTML part."""
+    becomes the HTML part; without one, the text in the shop's email layout."""
     locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
+        subject = str(subject)
         text_body = render_template(template, **context)
-        html_body = None
-        if template.endswith(".txt"):
-            try:
-                html_body = render_template(template[:-4] + ".html", **context)
-            except TemplateNotFound:
-                html_body = None
+        try:
+            html_body = render_template(template.removesuffix(".txt") + ".html", **context)
+        except TemplateNotFound:
+            html_body = html_from_text(text_body, subject, locale)
         return send_mail(
             to,
-            str(subject),
+            subject,
             text_body,
             html_body,
             key=key,
             event=event or template.rsplit("/", 1)[-1].split(".")[0],
             locale=locale,
+            note=note,
         )

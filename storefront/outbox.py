@@ -23,7 +23,13 @@ from sqlalchemy import Index, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storefront.database import TimestampMixin, UTCDateTime, after_commit, utcnow
+from storefront.database import (
+    TimestampMixin,
+    UTCDateTime,
+    after_commit,
+    in_unit_of_work,
+    utcnow,
+)
 from storefront.extensions import db
 
 
@@ -104,7 +110,7 @@ def add_message(
 
     `key` names the event (its recipient and channel are added): a second message for the same
     event and recipient is not recorded and None is returned. Without a key every call is an
-    event of its own. Needs a unit of work."""
+    event of its own."""
     full_key = f"{key or event + ':' + uuid.uuid4().hex}:{channel.value}:{recipient.lower()}"
     full_key = full_key[:255]
     existing = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == full_key))
@@ -130,7 +136,10 @@ def add_message(
     except IntegrityError:
         return None
     message_id = message.id
-    after_commit(lambda: kick(message_id))
+    if in_unit_of_work():
+        after_commit(lambda: kick(message_id))
+    # Outside an action (a shell, a test's set-up) whoever commits the row leaves it to the
+    # worker's sweep.
     return message
 
 

@@ -55,6 +55,7 @@ MAY_IMPORT: dict[str, set[str]] = {
 SHARED_MAY_IMPORT: dict[str, set[str]] = {
     "uploads": {"auth"},  # the /media route declares itself @public
     "templating": {"settings"},  # the outlet's name and hours on every page
+    "manager_inbox": {"auth"},  # emails the managers what needs them
 }
 
 # Imports inside a function of another part of storefront/ that stay, with the reason.
