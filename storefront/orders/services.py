@@ -128,6 +128,7 @@ class CheckoutDetails:
     note: str = ""
     locale: str = "id"
     user_id: int | None = None
+    message_channel: str = "email"  # email, whatsapp or both (storefront/notices.py)
 
 
 def card_minimum() -> int:
@@ -224,6 +225,7 @@ def place_order(
             email=details.email.strip().lower(),
             phone=details.phone,
             locale=details.locale,
+            message_channel=details.message_channel,
             fulfilment=details.fulfilment,
             delivery_kecamatan=details.kecamatan if delivering else None,
             delivery_address=(details.address or "").strip() if delivering else None,
