@@ -16,8 +16,6 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         server: FakeWhatsApp = self.server
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if server.delay:
-            time.sleep(server.delay)
         status = server.status
         if status == 200:
             server.received.append(
@@ -26,6 +24,8 @@ class _Handler(BaseHTTPRequestHandler):
             answer = {"messages": [{"id": f"wamid.{len(server.received)}"}]}
         else:
             answer = {"error": {"message": "fake failure", "code": status}}
+        if server.delay:  # an answer slower than the client waits
+            time.sleep(server.delay)
         data = json.dumps(answer).encode()
         try:
             self.send_response(status)

@@ -8,6 +8,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringF
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from storefront.auth.services import MIN_PASSWORD_LENGTH, InvalidEmail, normalise_email
+from storefront.forms import choices
 from storefront.notices import CHANNEL_LABELS, ChannelChoice
 from storefront.phones import InvalidPhone, normalise_phone
 
@@ -107,7 +108,7 @@ def channel_field(label) -> RadioField:
     """Email, WhatsApp or both; a form without it (an older page) means email."""
     return RadioField(
         label,
-        choices=[(choice.value, CHANNEL_LABELS[choice]) for choice in ChannelChoice],
+        choices=choices([(choice.value, CHANNEL_LABELS[choice]) for choice in ChannelChoice]),
         default=ChannelChoice.EMAIL.value,
         validators=[Optional()],
     )

@@ -117,6 +117,7 @@ def test_a_message_that_keeps_failing_is_marked_failed_and_can_be_sent_again(
     assert manager.login("manajer@example.com", PASSWORD).status_code == 302
     page = manager.get("/manage/messages").get_data(as_text=True)
     assert f"/manage/messages/{message.id}/resend" in page and "ani@example.com" in page
+    assert "Gagal" in page and "Kirim ulang" in page
     server = FakeSMTP(SMTP_PORT)
     try:
         response = manager.post_form(f"/manage/messages/{message.id}/resend", {})
