@@ -33,7 +33,13 @@ CHANNEL_LABELS = {
     ChannelChoice.BOTH: _l("WhatsApp and email"),
 }
 
-INVALID_PHONE_NOTE = "WhatsApp chosen, but the phone number is not valid: sent by email only."
+# Stored on the row as a code; the messages page words it in the manager's language.
+INVALID_PHONE_NOTE = "invalid_phone"
+NOTES = {
+    INVALID_PHONE_NOTE: _l(
+        "WhatsApp chosen, but the phone number is not valid: sent by email only."
+    )
+}
 
 
 def tell(

@@ -13,6 +13,7 @@ from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.extensions import db
 from storefront.forms import ConfirmForm
+from storefront.notices import NOTES
 from storefront.outbox import MessageStatus, OutboxMessage
 from storefront.security import no_store
 from storefront.worker import bp
@@ -50,6 +51,7 @@ def messages():
         jobs=jobs_for(current_app),
         runs=last_runs(),
         max_attempts=MAX_ATTEMPTS,
+        notes=NOTES,
         form=ConfirmForm(),
     )
 
