@@ -15,7 +15,8 @@ import importlib.util
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -85,12 +86,20 @@ def check_permits() -> str:
     return f"hidden {len(check.hidden)}, reminders {len(check.reminders)}, emails {sent}"
 
 
-def near_expiry_list() -> str:
-    """Each morning, managers get the batches expired or expiring soon (when there are any)."""
+@contextmanager
+def _action() -> Iterator[None]:
+    """A job's unit of work, inside a request context on the public address: emails are worded
+    with `force_locale`, which needs one, and their links start with the shop's address."""
     with (
         current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]),
         unit_of_work(),
     ):
+        yield
+
+
+def near_expiry_list() -> str:
+    """Each morning, managers get the batches expired or expiring soon (when there are any)."""
+    with _action():
         found = expiry_list()
         if not (found.expired or found.expiring):
             return "nothing expiring"
@@ -116,7 +125,7 @@ def near_expiry_list() -> str:
 def draft_statements() -> str:
     """On the 1st, the drafts of the month that just ended (every period in it)."""
     last_month = today_wib().replace(day=1) - timedelta(days=1)
-    with unit_of_work():
+    with _action():
         statements = generate_month(last_month.year, last_month.month)
     return f"{len(statements)} statement(s) for {last_month:%Y-%m}"
 

@@ -85,7 +85,9 @@ def test_with_smtp_down_checkout_reset_and_application_succeed_and_mail_follows(
     assert len(waiting) >= 3
     assert {m.status for m in waiting} == {MessageStatus.PENDING.value}
     assert all(m.attempts == 1 and m.last_error for m in waiting)
-    assert {"siti@example.com", "rina@example.com", "nyai@example.com"} <= {m.recipient for m in waiting}
+    assert {"siti@example.com", "rina@example.com", "nyai@example.com"} <= {
+        m.recipient for m in waiting
+    }
 
     server = FakeSMTP(SMTP_PORT)
     try:

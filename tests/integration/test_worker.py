@@ -14,14 +14,18 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from storefront.clock import today_wib
 from storefront.database import utcnow
 from storefront.extensions import db
+from storefront.links import external_url
 from storefront.outbox import MessageStatus, OutboxMessage
 from storefront.worker import delivery, jobs
 from storefront.worker.models import JobRun
 from storefront.worker.queue import ThreadConsumer
 from tests.conftest import Client, make_app
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, ProductFactory, UserFactory
+from tests.security.account_helpers import make_vendor
+from tests.stock_helpers import receive
 
 REDIS_URL = "redis://127.0.0.1:6379/13"  # this test suite's own Redis database
 
@@ -183,3 +187,29 @@ def test_the_backup_job_exists_only_when_configured_and_available(app, monkeypat
     [backup] = [job for job in jobs.jobs_for(app) if job.name == "backup"]
     with app.app_context():
         assert jobs.run_job(backup) == "backup-2026-12-05.sql.gz" and made == [1]
+
+
+def test_the_near_expiry_list_reaches_managers_in_their_language(ctx, outbox):
+    product = ProductFactory(name="Sambal Roa")
+    receive(product, 4, expires_on=today_wib() + timedelta(days=3))
+    UserFactory(email="rina@example.com", role="manager", name="Rina", locale="en")
+    db.session.commit()
+    assert jobs.run_job(jobs.job_named("near_expiry")) == "expired 0, expiring 1"
+    [mail] = [m for m in outbox() if m["To"] == "rina@example.com"]
+    assert mail["Subject"] == "Expiry list: 0 expired, 1 expiring soon"
+    assert "Sambal Roa" in mail.get_content()
+    assert external_url("stock.expiry") in mail.get_content()
+    jobs.run_job(jobs.job_named("near_expiry"))  # run again the same day: no second email
+    assert len([m for m in outbox() if m["To"] == "rina@example.com"]) == 1
+
+
+def test_the_draft_statements_job_tells_each_vendor_in_their_language(ctx, outbox):
+    vendor, owner = make_vendor(owner_email="nyai@example.com")
+    owner.locale = "en"
+    db.session.commit()
+    with time_machine.travel(datetime(2026, 12, 1, 1, 0, tzinfo=jobs.WIB), tick=False):
+        summary = jobs.run_job(jobs.job_named("draft_statements"))
+    assert summary.endswith("for 2026-11") and not summary.startswith("0 ")
+    [mail] = [m for m in outbox() if m["To"] == "nyai@example.com"]
+    assert mail["Subject"] == "Your statement is ready to check"
+    assert vendor.name in mail.get_content()
