@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
@@ -39,7 +40,7 @@ from storefront.extensions import db, limiter
 from storefront.forms import form_error
 from storefront.i18n import current_language
 from storefront.links import external_url
-from storefront.mail import send_mail
+from storefront.mail import send_template
 from storefront.navigation import safe_next, stash_link_token
 from storefront.phones import display_phone
 
@@ -139,12 +140,14 @@ def forgot_password():
             token = make_reset_token(user)
             link = external_url("auth.reset_password_page", token=token)
             minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-            send_mail(
+            send_template(
                 user.email,
-                _("Reset your password at Gerai Tangerang Gemilang"),
-                render_template(
-                    "auth/email/reset_password.txt", user=user, link=link, minutes=minutes
-                ),
+                "auth/email/reset_password.txt",
+                _l("Reset your password at Gerai Tangerang Gemilang"),
+                locale=current_language(),
+                user=user,
+                link=link,
+                minutes=minutes,
             )
         # Same answer whether or not the account exists: no way to probe for emails.
         flash(

@@ -32,6 +32,19 @@ log = logging.getLogger("storefront.outbox")
 LEASE = timedelta(minutes=5)  # far longer than the SMTP (20 s) and WhatsApp (10 s) timeouts
 MAX_ATTEMPTS = 8  # 1, 2, 4 … 64 minutes apart: about two hours of trying
 SWEEP_BATCH = 50
+# Messages holding a sign-in or password link: once delivered their text is not kept (the
+# table would otherwise hold working tokens), and they cannot be sent again (ask for a new one).
+SECRET_EVENTS = frozenset(
+    {
+        "reset_password",
+        "verify_email",
+        "registration_attempt",
+        "staff_welcome",
+        "account_created",
+        "owner_confirm",
+        "invitation",
+    }
+)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -156,6 +169,8 @@ def _record(message: OutboxMessage, token: str, error: Exception | None) -> str:
     if error is None:
         outcome = "sent"
         values = {"status": MessageStatus.SENT.value, "sent_at": now, "last_error": None}
+        if message.event in SECRET_EVENTS:
+            values |= {"text_body": "", "html_body": None}
     elif getattr(error, "permanent", False) or message.attempts >= MAX_ATTEMPTS:
         outcome = "failed"
         values = {"status": MessageStatus.FAILED.value, "last_error": _error_kind(error)}
@@ -176,6 +191,12 @@ def _record(message: OutboxMessage, token: str, error: Exception | None) -> str:
     if not result.rowcount:
         log.warning(json.dumps({"delivery": message.id, "outcome": "lease lost"}))
     return outcome
+
+
+def can_resend(message: OutboxMessage) -> bool:
+    return message.status != MessageStatus.SENDING.value and not (
+        message.event in SECRET_EVENTS and not message.text_body
+    )
 
 
 def resend(message: OutboxMessage) -> None:

@@ -17,7 +17,7 @@ from storefront.notices import NOTES
 from storefront.outbox import MessageStatus, OutboxMessage
 from storefront.security import no_store
 from storefront.worker import bp
-from storefront.worker.delivery import MAX_ATTEMPTS, resend
+from storefront.worker.delivery import MAX_ATTEMPTS, can_resend, resend
 from storefront.worker.jobs import jobs_for, last_runs
 
 LIST_LIMIT = 50
@@ -51,6 +51,7 @@ def messages():
         jobs=jobs_for(current_app),
         runs=last_runs(),
         max_attempts=MAX_ATTEMPTS,
+        can_resend=can_resend,
         notes=NOTES,
         form=ConfirmForm(),
     )
@@ -67,6 +68,9 @@ def resend_message(message_id: int):
         abort(404)
     if message.status == MessageStatus.SENDING.value:
         flash(_("This message is being sent right now."), "error")
+        return redirect(url_for("worker.messages"))
+    if not can_resend(message):
+        flash(_("This message held a sign-in link and is not kept; ask for a new link."), "error")
         return redirect(url_for("worker.messages"))
     before = {"status": message.status, "attempts": message.attempts}
     resend(message)

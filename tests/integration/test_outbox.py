@@ -15,7 +15,9 @@ from storefront.extensions import db
 from storefront.mail import send_mail
 from storefront.outbox import MessageStatus, OutboxMessage
 from storefront.worker import delivery
-from tests.conftest import act
+from tests.conftest import Client, act
+from tests.factories import PASSWORD, UserFactory
+from tests.integration import onboarding_helpers as onboarding
 
 
 def rows(**filters) -> list[OutboxMessage]:
@@ -145,3 +147,18 @@ def test_each_attempt_is_logged_without_personal_data(ctx, caplog):
     assert '"event": "order_ready"' in record.getMessage()
     assert "ani@example.com" not in record.getMessage()
     assert "Rahasia" not in record.getMessage()
+
+
+def test_a_sent_password_link_is_not_kept_nor_sent_again(app, client, ctx, outbox):
+    UserFactory(email="rina@example.com", name="Rina")
+    client.post_form("/account/password/forgot", {"email": "rina@example.com"})
+    [message] = rows()
+    assert message.status == MessageStatus.SENT.value and message.event == "reset_password"
+    assert message.text_body == "" and message.html_body is None
+    assert "/account/password/reset/" in outbox()[0].get_content()  # it was delivered whole
+    onboarding.manager(app)
+    manager = Client(app.test_client())
+    manager.login("manajer@example.com", PASSWORD)
+    assert f"/manage/messages/{message.id}/resend" not in manager.get("/manage/messages").text
+    manager.post_form(f"/manage/messages/{message.id}/resend", {})
+    assert rows()[0].status == MessageStatus.SENT.value and len(outbox()) == 1
