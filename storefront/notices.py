@@ -28,8 +28,8 @@ class ChannelChoice(StrEnum):
 
 
 CHANNEL_LABELS = {
-    ChannelChoice.EMAIL: _l("Email"),
-    ChannelChoice.WHATSAPP: _l("WhatsApp"),
+    ChannelChoice.EMAIL: _l("Email only"),
+    ChannelChoice.WHATSAPP: _l("WhatsApp only"),
     ChannelChoice.BOTH: _l("WhatsApp and email"),
 }
 
