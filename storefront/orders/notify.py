@@ -81,10 +81,11 @@ def order_link_requested(order: Order) -> None:
     own address (by email: the address is what the lookup proved)."""
     with force_locale(order.locale or "id"):
         outlet = get_settings("outlet_name", "outlet_address")
+        subject = _l("The link to your order")
         send_template(
             order.email,
             "orders/email/link.txt",
-            f"{_l('The link to your order')} · {order.number}",
+            f"{subject} · {order.number}",
             locale=order.locale or "id",
             event="order_link",
             order=order,
