@@ -26,18 +26,20 @@ log = logging.getLogger("storefront.jobs")
 
 
 def build_huey(app: Flask) -> Huey:
+    # results=False: nobody waits for a task's return value (the outcome is on the outbox row
+    # or the job's row), so none is stored to pile up in Redis or the SQLite file.
     config = app.config
     if config["HUEY_IMMEDIATE"]:
-        huey = MemoryHuey("storefront", immediate=True)
+        huey = MemoryHuey("storefront", immediate=True, results=False)
     elif config["HUEY_REDIS_URL"]:
         # Short timeouts: a request queueing a delivery must not hang on a Redis that is gone
         # (the row waits in the outbox; the sweep delivers it).
         pool = redis.ConnectionPool.from_url(
             config["HUEY_REDIS_URL"], socket_connect_timeout=2, socket_timeout=10
         )
-        huey = RedisHuey("storefront", connection_pool=pool)
+        huey = RedisHuey("storefront", connection_pool=pool, results=False)
     else:
-        huey = SqliteHuey("storefront", filename=config["HUEY_SQLITE_PATH"])
+        huey = SqliteHuey("storefront", filename=config["HUEY_SQLITE_PATH"], results=False)
 
     @huey.task(name="deliver_message")
     def deliver_message(message_id: int) -> str:
