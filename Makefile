@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi
 
-.PHONY: run serve test bench test-sqlite test-postgres lint format translations translations-update migrate-check clean
+.PHONY: run worker serve test bench test-sqlite test-postgres lint format translations translations-update migrate-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,17 @@ translations-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o storefront/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i storefront/translations/messages.pot -d storefront/translations
 
-## Create .venv, install, migrate, load demo data the first time, serve on 127.0.0.1:5000.
+## Create .venv, install, migrate, load demo data the first time, serve on 127.0.0.1:5000 with
+## a worker thread inside the server (mail, WhatsApp, scheduled jobs; docs/operations.md).
 run: $(VENV)/.installed translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --first-time
-	@echo "Serving the store on http://127.0.0.1:5000  (Ctrl+C to stop)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000 --reload
+	@echo "Serving the store on http://127.0.0.1:5000 with its worker  (Ctrl+C to stop)"
+	WORKER_EMBEDDED=1 $(BIN)/flask run --host 127.0.0.1 --port 5000 --reload
+
+## The background worker on its own, as in production (`flask worker`; Redis with REDIS_URL).
+worker: $(VENV)/.installed translations
+	$(BIN)/flask worker
 
 ## Serve with gunicorn and gunicorn.conf.py, as in production.
 serve: $(VENV)/.installed translations

@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
         shop,
         stock,
         vendors,
+        worker,
     )
     from storefront.cli import backup, restore, rotate_field_keys, seed_demo
     from storefront.errors import register_error_handlers
@@ -61,7 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     database.init_app(app)
     for package in (shop, auth, catalog, orders, vendors, manage, stock, settlements, pos):
         package.init_app(app)
-    for package in (reports, incubator, admin, payments):
+    for package in (reports, incubator, admin, payments, worker):
         package.init_app(app)
     register_media_route(app)
     for command in (seed_demo, backup, restore, rotate_field_keys):

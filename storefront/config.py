@@ -40,6 +40,12 @@ def _count(name: str) -> int:
     return value
 
 
+def _pairs(text: str) -> dict[str, str]:
+    """`order_ready=my_ready,order_paid=my_paid` -> {"order_ready": "my_ready", ...}."""
+    pairs = (item.split("=", 1) for item in text.split(",") if "=" in item)
+    return {key.strip(): value.strip() for key, value in pairs if key.strip() and value.strip()}
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the URLs hosting providers hand out and pick the psycopg 3 driver."""
     if url.startswith("postgres://"):
@@ -173,6 +179,25 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": (
             os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or redis_url.strip() or "memory://"
         ),
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 20),
+        # The background worker (storefront/worker, docs/operations.md). With HUEY_REDIS_URL
+        # (or REDIS_URL) the queue is on Redis, shared by every worker; otherwise a SQLite file
+        # in instance/ for one machine. Tests run tasks in-process (immediate).
+        "HUEY_REDIS_URL": os.environ.get("HUEY_REDIS_URL") or os.environ.get("REDIS_URL", ""),
+        "HUEY_SQLITE_PATH": os.environ.get("HUEY_SQLITE_PATH", str(instance_path / "huey.db")),
+        "HUEY_IMMEDIATE": _bool(os.environ.get("HUEY_IMMEDIATE"), env == "testing"),
+        # `make run`: a worker thread inside the development server (docs/operations.md).
+        "WORKER_EMBEDDED": _bool(os.environ.get("WORKER_EMBEDDED"), False),
+        # WhatsApp Business Cloud API: without a token and number id, email only.
+        "WHATSAPP_TOKEN": os.environ.get("WHATSAPP_TOKEN", ""),
+        "WHATSAPP_PHONE_NUMBER_ID": os.environ.get("WHATSAPP_PHONE_NUMBER_ID", ""),
+        "WHATSAPP_API_BASE": os.environ.get(
+            "WHATSAPP_API_BASE", "https://graph.facebook.com/v21.0"
+        ),
+        "WHATSAPP_TIMEOUT": _int("WHATSAPP_TIMEOUT", 10),
+        "WHATSAPP_TEMPLATES": _pairs(os.environ.get("WHATSAPP_TEMPLATES", "")),
+        # A daily database backup runs only when this is set (and `flask backup` exists).
+        "BACKUP_DIR": os.environ.get("BACKUP_DIR", ""),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Reverse proxies in front of the app that append to X-Forwarded-For. 0: the connecting

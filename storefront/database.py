@@ -188,6 +188,11 @@ def after_commit(callback: Callable[[], None]) -> None:
     unit.callbacks.append(callback)
 
 
+def in_unit_of_work() -> bool:
+    """Whether an action is running (so `after_commit` has a commit to wait for)."""
+    return _unit_for(db.session()) is not None
+
+
 def rollback() -> None:
     """The action was refused (a view caught a DomainError to show it): roll back everything
     it did so far, and drop its after-commit callbacks. The page is then rendered from what is

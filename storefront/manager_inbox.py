@@ -12,11 +12,15 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, exists, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storefront.auth.models import Role, User
 from storefront.database import UTCDateTime, utcnow
 from storefront.extensions import db
+from storefront.links import external_url
+from storefront.mail import send_template
 
 # The badge counts what arrived in this window: older notifications stay in the list, but a
 # manager back from two weeks away is not greeted by a four-digit badge.
@@ -33,6 +37,28 @@ class NotificationKind(enum.StrEnum):
     PRICE_CHANGE = "price_change"
 
     PERMIT_DUE = "permit_due"  # a permit application's due date is near (incubator/)
+
+
+# What each kind says, and where its object is handled (the list, the badge, the emails).
+TEXTS = {
+    NotificationKind.APPLICATION: _l("New partner application: %(label)s"),
+    NotificationKind.PRODUCT: _l("Product to review: %(label)s"),
+    NotificationKind.ORDER: _l("Order to prepare: %(label)s"),
+    NotificationKind.DISPUTE: _l("Dispute on a statement: %(label)s"),
+    NotificationKind.PRICE_CHANGE: _l("New price, labels to reprint: %(label)s"),
+    NotificationKind.PERMIT_DUE: _l("Permit application due: %(label)s"),
+}
+PAGES = {
+    NotificationKind.APPLICATION: ("manage.vendor_detail", "vendor_id"),
+    NotificationKind.PRODUCT: ("manage.product_detail", "product_id"),
+    NotificationKind.ORDER: ("orders.manage_order", "order_id"),
+    NotificationKind.DISPUTE: ("settlements.settlement_detail", "settlement_id"),
+    # The list of waiting changes, each with its batches (stock/price_labels.py).
+    NotificationKind.PRICE_CHANGE: ("stock.price_changes", "change_id"),
+    NotificationKind.PERMIT_DUE: ("incubator.application", "application_id"),
+}
+# Managers are also emailed these (orders come too often: the queue and its badge show them).
+EMAILED = {NotificationKind.APPLICATION, NotificationKind.PRODUCT, NotificationKind.DISPUTE}
 
 
 class ManagerNotification(db.Model):
@@ -75,7 +101,43 @@ def notify(kind: NotificationKind, subject, label: str = "") -> ManagerNotificat
         label=(label or "")[:200],
     )
     db.session.add(notification)
+    if notification.kind in EMAILED:
+        _email_managers(notification)
     return notification
+
+
+def _email_managers(notification: ManagerNotification) -> None:
+    db.session.flush()
+    kind = NotificationKind(notification.kind)
+    endpoint, name = PAGES[kind]
+    link = external_url(endpoint, **{name: notification.subject_id})
+    managers = db.session.scalars(
+        select(User)
+        .where(User.role.in_([Role.MANAGER.value, Role.ADMIN.value]), User.active.is_(True))
+        .order_by(User.id)
+    )
+    for manager in managers:
+        send_template(
+            manager.email,
+            "manage/email/notification.txt",
+            _LabelledText(TEXTS[kind], notification.label),
+            locale=manager.locale,
+            key=f"notification:{notification.id}",
+            event=f"manager_{kind.value}",
+            name=manager.name,
+            text=_LabelledText(TEXTS[kind], notification.label),
+            link=link,
+        )
+
+
+class _LabelledText:
+    """A notification's text, worded when rendered (in the recipient's language)."""
+
+    def __init__(self, text, label: str):
+        self.text, self.label = text, label
+
+    def __str__(self) -> str:
+        return str(self.text % {"label": self.label})
 
 
 def _read_by(user_id: int):

@@ -29,6 +29,7 @@ from storefront.orders.models import (
     Refund,
     RefundLine,
 )
+from storefront.outbox import OutboxMessage
 from storefront.payments.models import PaymentEvent
 from storefront.pos.models import CounterPayment, CounterSale, CounterSaleLine, Shift
 from storefront.settings.models import Setting
@@ -60,6 +61,7 @@ from storefront.vendors.models import (
     VendorPhoto,
     VendorStatusChange,
 )
+from storefront.worker.models import JobRun
 
 __all__ = [
     "AuditEntry",
@@ -73,6 +75,7 @@ __all__ = [
     "CounterSale",
     "CounterSaleLine",
     "IntakeReceipt",
+    "JobRun",
     "ManagerNotification",
     "ManagerNotificationRead",
     "Markdown",
@@ -81,6 +84,7 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderLine",
+    "OutboxMessage",
     "PaymentEvent",
     "PermitApplication",
     "PermitApplicationChange",

@@ -7,6 +7,9 @@ import contextvars
 import os
 import re
 import tempfile
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -171,18 +174,30 @@ def client(app) -> Client:
     return Client(app.test_client())
 
 
+class TextFirstMessage(EmailMessage):
+    """An email as the tests read it: every email has a text and an HTML part, and
+    `get_content()` / `get_body()` give the text one (the HTML part: `get_body(("html",))`)."""
+
+    def get_body(self, preferencelist=("plain", "html")):
+        return super().get_body(preferencelist)
+
+    def get_content(self, *args, **kwargs):
+        if self.is_multipart():
+            return self.get_body(("plain",)).get_content(*args, **kwargs)
+        return super().get_content(*args, **kwargs)
+
+
 @pytest.fixture
 def outbox(app):
-    """Emails the app wrote (MAIL_SERVER unset), oldest first, parsed."""
-    from email import policy
-    from email.parser import BytesParser
+    """Emails the app delivered (MAIL_SERVER unset), oldest first, parsed."""
+    parser = BytesParser(policy=policy.default.clone(message_factory=TextFirstMessage))
 
     def read():
         folder = Path(app.config["MAIL_OUTBOX_DIR"])
         if not folder.exists():
             return []
         files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
-        return [BytesParser(policy=policy.default).parsebytes(f.read_bytes()) for f in files]
+        return [parser.parsebytes(f.read_bytes()) for f in files]
 
     return read
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, TelField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from storefront.auth.services import MIN_PASSWORD_LENGTH, InvalidEmail, normalise_email
+from storefront.forms import choices
+from storefront.notices import CHANNEL_LABELS, ChannelChoice
 from storefront.phones import InvalidPhone, normalise_phone
 
 
@@ -100,3 +102,18 @@ class ConfirmPasswordForm(FlaskForm):
     password = PasswordField(
         _l("Password"), validators=[DataRequired(message=_l("Enter your password."))]
     )
+
+
+def channel_field(label) -> RadioField:
+    """Email, WhatsApp or both; a form without it (an older page) means email."""
+    return RadioField(
+        label,
+        choices=choices([(choice.value, CHANNEL_LABELS[choice]) for choice in ChannelChoice]),
+        default=ChannelChoice.EMAIL.value,
+        validators=[Optional()],
+    )
+
+
+class MessagePreferencesForm(FlaskForm):
+    message_channel = channel_field(_l("Messages from the shop by"))
+    phone = TelField(_l("WhatsApp number"), validators=[Optional(), Length(max=30)])

@@ -42,6 +42,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), nullable=False, default=Role.SHOPPER.value)
     active: Mapped[bool] = mapped_column(nullable=False, default=True)
     locale: Mapped[str | None] = mapped_column(String(5))
+    # How the shop's messages reach this person: email, whatsapp or both (storefront/outbox.py).
+    message_channel: Mapped[str] = mapped_column(
+        String(10), nullable=False, default="email", server_default="email"
+    )
     # When the person proved the address is theirs (docs/security.md, "Accounts: email
     # verification"). Until then the account gets nothing that belongs to the address.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

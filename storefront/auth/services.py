@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from blinker import Namespace
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -16,7 +17,8 @@ from storefront.auth.models import Role, User
 from storefront.database import ensure_write_lock, utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
-from storefront.phones import normalise_phone
+from storefront.notices import ChannelChoice
+from storefront.phones import InvalidPhone, normalise_phone
 
 # Sent (inside the unit of work, before commit) when an account proves its address is its own;
 # receivers hand the account what was waiting for that proof (a vendor it was made owner of).
@@ -235,3 +237,24 @@ def mark_email_verified(user: User) -> bool:
 @functools.cache
 def _dummy_hash() -> str:
     return generate_password_hash("not-a-real-password")
+
+
+def set_message_preferences(user: User, channel: str, phone: str | None) -> None:
+    """How the shop's messages reach this person: email, WhatsApp or both. WhatsApp needs a
+    valid phone number."""
+    if channel not in set(ChannelChoice):
+        raise AccountError(_l("Choose how we should keep you posted."), field="message_channel")
+    number = None
+    if phone and phone.strip():
+        try:
+            number = normalise_phone(phone)
+        except InvalidPhone as exc:
+            raise AccountError(
+                _l("Enter a valid phone number, e.g. 0812-3456-7890 or +62 812 3456 7890."),
+                field="phone",
+            ) from exc
+    if channel != ChannelChoice.EMAIL and number is None:
+        raise AccountError(_l("Enter your WhatsApp number to get messages there."), field="phone")
+    user.message_channel = channel
+    user.phone = number
+    db.session.flush()

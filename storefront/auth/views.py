@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
@@ -14,11 +15,13 @@ from storefront.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
+    MessagePreferencesForm,
     RegisterForm,
     ResetPasswordForm,
 )
 from storefront.auth.models import Role
 from storefront.auth.services import (
+    AccountError,
     InvalidResetToken,
     WrongPassword,
     authenticate,
@@ -28,15 +31,18 @@ from storefront.auth.services import (
     normalise_email,
     register_account,
     reset_password,
+    set_message_preferences,
     user_for_reset_token,
 )
 from storefront.auth.sessions import sign_in, sign_out
 from storefront.auth.throttle import password_guess_limits
 from storefront.extensions import db, limiter
+from storefront.forms import form_error
 from storefront.i18n import current_language
 from storefront.links import external_url
-from storefront.mail import send_mail
+from storefront.mail import send_template
 from storefront.navigation import safe_next, stash_link_token
+from storefront.phones import display_phone
 
 # The emailed reset link's token, once opened (navigation.stash_link_token).
 RESET_LINK = "password_reset_link"
@@ -136,12 +142,14 @@ def forgot_password():
             token = make_reset_token(user)
             link = external_url("auth.reset_password_page", token=token)
             minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-            send_mail(
+            send_template(
                 user.email,
-                _("Reset your password at Gerai Tangerang Gemilang"),
-                render_template(
-                    "auth/email/reset_password.txt", user=user, link=link, minutes=minutes
-                ),
+                "auth/email/reset_password.txt",
+                _l("Reset your password at Gerai Tangerang Gemilang"),
+                locale=current_language(),
+                user=user,
+                link=link,
+                minutes=minutes,
             )
         # Same answer whether or not the account exists: no way to probe for emails.
         flash(
@@ -181,7 +189,27 @@ def reset_password_page(token: str | None = None):
 @bp.route("/", methods=["GET"])
 @role_required(*ANY_ACCOUNT)
 def account():
-    return render_template("auth/account.html")
+    form = MessagePreferencesForm(
+        message_channel=current_user.message_channel, phone=display_phone(current_user.phone)
+    )
+    return render_template("auth/account.html", form=form)
+
+
+@bp.route("/messages", methods=["POST"])
+@role_required(*ANY_ACCOUNT)
+def message_preferences():
+    form = MessagePreferencesForm()
+    if form.validate_on_submit():
+        try:
+            set_message_preferences(
+                current_user, form.message_channel.data or "email", form.phone.data
+            )
+        except AccountError as exc:
+            form_error(form, exc, default="message_channel")
+        else:
+            flash(_("Saved: this is how we will keep you posted."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form), 400
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -36,10 +36,12 @@ from storefront.database import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.indonesia import identifiers
+from storefront.links import external_url
 from storefront.manager_inbox import NotificationKind
 from storefront.money import MAX_AMOUNT, format_rupiah
 from storefront.settings.services import get_setting
 from storefront.uploads import delete_after_commit, save_image
+from storefront.vendors.emails import tell_owners
 
 MAX_PHOTOS = 6
 
@@ -463,6 +465,7 @@ def approve(product: Product, manager) -> None:
         product.hidden = False
         product.hidden_reason = None
     audit.record(manager, "product.approve", product, after={"status": product.status})
+    _tell_vendor(product, _l("Your product was approved"))
 
 
 def reject(product: Product, manager, reason: str) -> None:
@@ -471,6 +474,21 @@ def reject(product: Product, manager, reason: str) -> None:
     transition(product, ProductStatus.REJECTED, manager, reason)
     product.review_comment = reason.strip()
     audit.record(manager, "product.reject", product, after={"status": product.status})
+    _tell_vendor(product, _l("Your product needs a change"))
+
+
+def _tell_vendor(product: Product, subject) -> None:
+    """The review's outcome, to the vendor's owners (each decision is its own event)."""
+    tell_owners(
+        product.vendor,
+        "catalog/email/product_decision.txt",
+        subject,
+        event=f"product_{product.status}",
+        key=None,
+        whatsapp_params=[product.name],
+        product=product,
+        link=external_url("catalog.products"),
+    )
 
 
 def review_queue(status: str | None, page: int):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, g, redirect, render_template, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from storefront import manager_inbox
@@ -15,24 +14,8 @@ from storefront.manage import bp
 from storefront.manager_inbox import ManagerNotification, NotificationKind
 from storefront.navigation import page_number
 
-# What each kind says, and where its object is handled.
-TEXTS = {
-    NotificationKind.APPLICATION: _l("New partner application: %(label)s"),
-    NotificationKind.PRODUCT: _l("Product to review: %(label)s"),
-    NotificationKind.ORDER: _l("Order to prepare: %(label)s"),
-    NotificationKind.DISPUTE: _l("Dispute on a statement: %(label)s"),
-    NotificationKind.PRICE_CHANGE: _l("New price, labels to reprint: %(label)s"),
-    NotificationKind.PERMIT_DUE: _l("Permit application due: %(label)s"),
-}
-PAGES = {
-    NotificationKind.APPLICATION: ("manage.vendor_detail", "vendor_id"),
-    NotificationKind.PRODUCT: ("manage.product_detail", "product_id"),
-    NotificationKind.ORDER: ("orders.manage_order", "order_id"),
-    NotificationKind.DISPUTE: ("settlements.settlement_detail", "settlement_id"),
-    # The list of waiting changes, each with its batches (stock/price_labels.py).
-    NotificationKind.PRICE_CHANGE: ("stock.price_changes", "change_id"),
-    NotificationKind.PERMIT_DUE: ("incubator.application", "application_id"),
-}
+TEXTS = manager_inbox.TEXTS
+PAGES = manager_inbox.PAGES
 PER_PAGE = 30
 
 

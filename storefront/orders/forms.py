@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from storefront.auth.forms import valid_email, valid_phone
+from storefront.auth.forms import channel_field, valid_email, valid_phone
 from storefront.forms import choices
 from storefront.money import format_rupiah
 from storefront.orders.delivery import delivery_fees
@@ -40,6 +40,7 @@ class CheckoutForm(FlaskForm):
         description=_l("Street, house number, RT/RW, village (desa/kelurahan)."),
     )
     note = TextAreaField(_l("Note for the outlet (optional)"), validators=[Length(max=500)])
+    message_channel = channel_field(_l("Order updates by"))
     payment_method = RadioField(
         _l("Payment"),
         default=PaymentMethod.OUTLET.value,

@@ -229,6 +229,7 @@ def out_for_delivery(order: Order, *, actor, comment: str = "") -> None:
     if order.fulfilment != Fulfilment.DELIVERY:
         raise OrderError(_l("This order is collected at the outlet, not delivered."))
     _move(order, S.OUT_FOR_DELIVERY, actor, "order.out_for_delivery", comment)
+    notify.order_out_for_delivery(order)
 
 
 def ready_for_pickup(order: Order, *, actor) -> str:
@@ -237,7 +238,7 @@ def ready_for_pickup(order: Order, *, actor) -> str:
     if order.fulfilment != Fulfilment.PICKUP:
         raise OrderError(_l("This order is delivered, not collected at the outlet."))
     _move(order, S.READY_FOR_PICKUP, actor, "order.ready")
-    notify.send(order, "ready", str(_l("Your order is ready for pickup")))
+    notify.order_ready(order)
     return ready_whatsapp_link(order)
 
 
@@ -370,6 +371,7 @@ def complete_delivery(order: Order, *, actor, payment: Payment | None = None) ->
     if order.status != S.OUT_FOR_DELIVERY:
         raise services.InvalidTransition(OrderStatus(order.status), S.COMPLETED)
     _complete(order, actor, payment, "order.delivered", str(_l("Delivered")))
+    notify.order_delivered(order)
 
 
 def cancel(order: Order, *, actor, reason: str) -> None:

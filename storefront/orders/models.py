@@ -122,6 +122,10 @@ class Order(TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), nullable=False, index=True)
     phone: Mapped[str] = mapped_column(String(20), nullable=False)
     locale: Mapped[str] = mapped_column(String(5), nullable=False, default="id")
+    # Chosen at checkout: email, whatsapp or both (order news; storefront/outbox.py).
+    message_channel: Mapped[str] = mapped_column(
+        String(10), nullable=False, default="email", server_default="email"
+    )
     fulfilment: Mapped[str] = mapped_column(String(10), nullable=False)
     delivery_kecamatan: Mapped[str | None] = mapped_column(String(60))
     delivery_address: Mapped[str | None] = mapped_column(Text)

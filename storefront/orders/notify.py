@@ -5,12 +5,12 @@ Links carry the order's access key so a guest can open the order from their mail
 
 from __future__ import annotations
 
-from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from storefront.links import external_url
-from storefront.mail import send_mail
+from storefront.mail import send_template
+from storefront.notices import tell
 from storefront.orders.models import Order
 from storefront.settings.services import get_settings
 
@@ -20,38 +20,76 @@ def order_link(order: Order, **values) -> str:
     return external_url("orders.order_page", number=order.number, key=order.access_key, **values)
 
 
-def send(order: Order, template: str, subject, **context) -> None:
-    """Render templates/orders/email/<template>.txt for `order` and send it to the shopper."""
+def send(order: Order, template: str, subject, *, once: bool = True, key: str = "", **context):
+    """Render templates/orders/email/<template>.txt for `order` and tell the shopper, by email
+    or WhatsApp as they chose at checkout. `subject` is a lazy string (worded in the order's
+    language). With `once`, the event reaches the shopper once however often it is reported;
+    `key` tells apart events that happen more than once (refunds)."""
     with force_locale(order.locale or "id"):
         outlet = get_settings(
             "outlet_name", "outlet_address", "opening_hours_id", "opening_hours_en"
         )
         hours = outlet["opening_hours_en" if order.locale == "en" else "opening_hours_id"]
-        body = render_template(
-            f"orders/email/{template}.txt",
+        link = order_link(order)
+        tell(
+            email=order.email,
+            phone=order.phone,
+            choice=order.message_channel,
+            locale=order.locale or "id",
+            event=EVENTS.get(template, f"order_{template}"),
+            key=f"order:{order.id}:{template}{key}" if once else None,
+            subject=f"{subject} · {order.number}",
+            template=f"orders/email/{template}.txt",
+            whatsapp_params=[order.contact_name, order.number, link],
             order=order,
-            link=order_link(order),
+            link=link,
             outlet=outlet,
             hours=hours,
             **context,
         )
-        send_mail(order.email, f"{subject} · {order.number}", body)
+
+
+EVENTS = {"refund": "order_refunded"}
 
 
 def order_placed(order: Order, payment=None) -> None:
     """`payment`: the gateway payment, whose VA number the email repeats."""
-    send(order, "placed", str(_l("Thank you for your order")), payment=payment)
+    send(order, "placed", _l("Thank you for your order"), payment=payment)
 
 
 def order_paid(order: Order) -> None:
-    send(order, "paid", str(_l("Payment received")))
+    send(order, "paid", _l("Payment received"))
+
+
+def order_ready(order: Order) -> None:
+    send(order, "ready", _l("Your order is ready for pickup"))
+
+
+def order_out_for_delivery(order: Order) -> None:
+    send(order, "out_for_delivery", _l("Your order is on its way"))
+
+
+def order_delivered(order: Order) -> None:
+    send(order, "delivered", _l("Your order was delivered"))
 
 
 def order_cancelled(order: Order) -> None:
-    send(order, "cancelled", str(_l("Your order is cancelled")))
+    send(order, "cancelled", _l("Your order is cancelled"))
 
 
 def order_link_requested(order: Order) -> None:
     """Someone asked for this order's link on the lookup page; it goes only to the order's
-    own address."""
-    send(order, "link", str(_l("The link to your order")))
+    own address (by email: the address is what the lookup proved)."""
+    with force_locale(order.locale or "id"):
+        outlet = get_settings("outlet_name", "outlet_address")
+        subject = _l("The link to your order")
+        send_template(
+            order.email,
+            "orders/email/link.txt",
+            f"{subject} · {order.number}",
+            locale=order.locale or "id",
+            event="order_link",
+            order=order,
+            link=order_link(order),
+            outlet=outlet,
+        )

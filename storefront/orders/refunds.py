@@ -462,7 +462,8 @@ def _email_shopper(order: Order, record: Refund) -> None:
     notify.send(
         order,
         "refund",
-        str(_l("Refund for your order")),
+        _l("Refund for your order"),
+        key=f":{record.id}",
         refund=record,
         lines=[(_line(order, rl.order_line_id), rl) for rl in record.lines],
         method=RefundMethod(record.method).label,

@@ -131,6 +131,7 @@ class CheckoutDetails:
     locale: str = "id"
     user_id: int | None = None
     channel: str = ""  # the gateway's way to pay (payments.gateway.Channel) for "gateway"
+    message_channel: str = "email"  # email, whatsapp or both (storefront/notices.py)
 
 
 def card_minimum() -> int:
@@ -261,6 +262,7 @@ def place_order(
             email=details.email.strip().lower(),
             phone=details.phone,
             locale=details.locale,
+            message_channel=details.message_channel,
             fulfilment=details.fulfilment,
             delivery_kecamatan=details.kecamatan if delivering else None,
             delivery_address=(details.address or "").strip() if delivering else None,

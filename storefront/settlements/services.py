@@ -51,6 +51,7 @@ from storefront.database import ensure_write_lock, utcnow
 from storefront.dates import date_text
 from storefront.errors import DomainError
 from storefront.extensions import db
+from storefront.links import external_url
 from storefront.manager_inbox import NotificationKind
 from storefront.money import format_rupiah
 from storefront.orders.models import Order, OrderLine, Refund, RefundLine
@@ -72,6 +73,7 @@ from storefront.settlements.models import (
     SettlementStatusChange,
 )
 from storefront.stock.models import Batch, StockMovement
+from storefront.vendors.emails import tell_owners
 from storefront.vendors.models import Vendor, VendorStatus
 
 ALLOWED = {
@@ -295,13 +297,14 @@ def generate(vendors: list[Vendor], start: date, end: date, *, actor=None) -> li
         figures = compute(start, end)
     products = _product_names(figures)
     minimum = minimum_payout()
-    statements = []
+    statements, created = [], []
     for vendor in vendors:
         settlement = existing.get(vendor.id)
         if settlement is None:
             settlement = Settlement(vendor_id=vendor.id, period_start=start, period_end=end)
             db.session.add(settlement)
             db.session.flush()
+            created.append(settlement)
         elif not settlement.is_draft:
             statements.append(settlement)
             continue
@@ -317,7 +320,36 @@ def generate(vendors: list[Vendor], start: date, end: date, *, actor=None) -> li
         )
         statements.append(settlement)
     db.session.flush()
+    for settlement in created:
+        tell_vendor(settlement, "ready")
     return statements
+
+
+STATEMENT_SUBJECTS = {
+    "ready": _l("Your statement is ready to check"),
+    "closed": _l("Your statement is closed"),
+    "paid": _l("Your payout was transferred"),
+    "answered": _l("Your comment on a statement was answered"),
+}
+
+
+def tell_vendor(settlement: Settlement, what: str, **context) -> None:
+    """Tell the vendor's owners about their statement (ready, closed, paid, a comment
+    answered), each once."""
+    tell_owners(
+        settlement.vendor,
+        "settlements/email/statement.txt",
+        STATEMENT_SUBJECTS[what],
+        event=f"statement_{what}",
+        key=f"settlement:{settlement.id}:{what}{context.pop('key', '')}",
+        whatsapp_params=[settlement.vendor.name, date_text(settlement.period_start, "short")]
+        if what == "ready"
+        else None,
+        what=what,
+        settlement=settlement,
+        link=external_url("settlements.vendor_statement", settlement_id=settlement.id),
+        **context,
+    )
 
 
 class MonthBatch:
@@ -554,6 +586,7 @@ def close_settlement(settlement: Settlement, *, actor) -> Settlement:
             "compensation": locked.compensation,
         },
     )
+    tell_vendor(locked, "closed")
     return locked
 
 
@@ -671,6 +704,7 @@ def mark_paid(settlement: Settlement, payment: Payment, *, actor) -> Settlement:
             "holder_confirmed": bool(first_transfer),
         },
     )
+    tell_vendor(locked, "paid")
     return locked
 
 
@@ -818,5 +852,11 @@ def answer_comment(comment: SettlementComment, answer: str, *, actor) -> Settlem
     comment.answered_at = utcnow()
     audit.record(
         actor, "settlement.answer", comment, before={"answer": before}, after={"answer": answer}
+    )
+    tell_vendor(
+        db.session.get(Settlement, comment.settlement_id),
+        "answered",
+        key=f":{comment.id}",
+        answer=comment.answer,
     )
     return comment

@@ -8,14 +8,63 @@ from flask_babel import lazy_gettext as _l
 
 from storefront.auth.emails import reset_link, verification_link
 from storefront.auth.models import User
+from storefront.auth.services import find_user_by_email
 from storefront.database import utcnow
 from storefront.indonesia.banks import bank_by_code
 from storefront.indonesia.identifiers import mask
+from storefront.links import external_url
 from storefront.mail import send_template
+from storefront.notices import tell
 from storefront.phones import display_phone
 from storefront.settings.services import get_settings
 from storefront.vendors import services
 from storefront.vendors.models import Vendor
+
+
+def tell_owners(
+    vendor: Vendor,
+    template: str,
+    subject,
+    *,
+    event: str,
+    key: str | None,
+    whatsapp_params: list[str] | None = None,
+    **context,
+) -> None:
+    """Tell every owner of `vendor` about an event, each in their language and on the channels
+    their account chose (email, WhatsApp or both: storefront/notices.py)."""
+    for recipient in services.owner_recipients(vendor):
+        user = find_user_by_email(recipient.email)
+        tell(
+            email=recipient.email,
+            phone=user.phone if user else vendor.owner_phone,
+            choice=user.message_channel if user else None,
+            locale=recipient.locale,
+            event=event,
+            key=key,
+            subject=subject,
+            template=template,
+            whatsapp_params=(
+                [recipient.name, *whatsapp_params] if whatsapp_params is not None else None
+            ),
+            name=recipient.name,
+            vendor=vendor,
+            **context,
+        )
+
+
+def application_received(vendor: Vendor, applicant: User) -> None:
+    send_template(
+        applicant.email,
+        "vendors/email/application_received.txt",
+        _l("We received your application"),
+        locale=applicant.locale,
+        key=f"vendor:{vendor.id}:submitted:{vendor.submitted_at}",
+        event="application_received",
+        name=applicant.name,
+        vendor=vendor,
+        link=external_url("vendors.application_status"),
+    )
 
 
 def send_owner_confirmation(vendor: Vendor, owner: User, new_account: bool) -> None:

@@ -6,9 +6,9 @@ vendor's people never reach another vendor's rows. Bank details and the team are
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import force_locale
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from storefront import audit, database
@@ -18,7 +18,7 @@ from storefront.auth.sessions import ask_for_password
 from storefront.forms import flash_error, form_error
 from storefront.indonesia.identifiers import InvalidIdentifier, mask
 from storefront.links import external_url
-from storefront.mail import send_mail
+from storefront.mail import send_template
 from storefront.money import format_percent
 from storefront.navigation import stash_link_token
 from storefront.phones import display_phone
@@ -241,18 +241,16 @@ def team_page():
 
 def _send_invitation(vendor: Vendor, invitation, token: str) -> None:
     link = external_url("vendors.accept_invitation", token=token)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        send_mail(
-            invitation.email,
-            _("%(name)s invites you to their team at Gerai Tangerang Gemilang", name=vendor.name),
-            render_template(
-                "vendors/email/invitation.txt",
-                vendor=vendor,
-                inviter=current_user,
-                link=link,
-                expires_at=invitation.expires_at,
-            ),
-        )
+    send_template(
+        invitation.email,
+        "vendors/email/invitation.txt",
+        _l("%(name)s invites you to their team at Gerai Tangerang Gemilang", name=vendor.name),
+        event="invitation",
+        vendor=vendor,
+        inviter=current_user,
+        link=link,
+        expires_at=invitation.expires_at,
+    )
 
 
 @bp.route("/vendor/team/remove", methods=["POST"])

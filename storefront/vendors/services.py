@@ -30,7 +30,7 @@ from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.indonesia import banks, identifiers
 from storefront.links import external_url
-from storefront.mail import send_mail
+from storefront.mail import html_from_text, send_mail
 from storefront.manager_inbox import NotificationKind
 from storefront.money import BASIS_POINTS
 from storefront.phones import normalise_phone
@@ -572,7 +572,7 @@ def status_counts() -> dict[str, int]:
 
 
 def notify_decision(vendor: Vendor) -> None:
-    """Email the applicant what was decided (in Indonesian: the outlet's working language)."""
+    """Email the applicant's owners what was decided, each in the language of their account."""
     subjects = {
         VendorStatus.APPROVED: _l("Your application was approved"),
         VendorStatus.REJECTED: _l("About your application"),
@@ -581,12 +581,20 @@ def notify_decision(vendor: Vendor) -> None:
     status = VendorStatus(vendor.status)
     if status not in subjects:
         return
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject = f"{subjects[status]} · Gerai Tangerang Gemilang"
-        link = external_url("vendors.application_status")
-        body = render_template("vendors/email/decision.txt", vendor=vendor, link=link)
-        for email in owner_emails(vendor):
-            send_mail(email, subject, body)
+    link = external_url("vendors.application_status")
+    for recipient in owner_recipients(vendor):
+        locale = recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+        with force_locale(locale):
+            subject = f"{subjects[status]} · Gerai Tangerang Gemilang"
+            body = render_template("vendors/email/decision.txt", vendor=vendor, link=link)
+            send_mail(
+                recipient.email,
+                subject,
+                body,
+                html_from_text(body, subject, locale),
+                event=f"application_{status.value}",
+                locale=locale,
+            )
 
 
 @dataclass

@@ -19,7 +19,7 @@ from storefront.indonesia import identifiers
 from storefront.security import no_store
 from storefront.settings.services import get_settings
 from storefront.uploads import UploadRejected, upload_form
-from storefront.vendors import bp
+from storefront.vendors import bp, emails
 from storefront.vendors import services as vendors
 from storefront.vendors.forms import (
     DOCUMENT_KINDS,
@@ -295,6 +295,7 @@ def _submit_step(vendor):
         except vendors.VendorError as exc:
             form_error(form, exc, default="terms")
         else:
+            emails.application_received(vendor, current_user)
             flash(_("Thank you! Your application was sent. We will email you."), "success")
             return redirect(url_for("vendors.application_status"))
     return _render_step(

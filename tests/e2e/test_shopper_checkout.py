@@ -52,7 +52,7 @@ def test_guest_buys_for_pickup_and_a_manager_hands_it_over(page: Page, browser, 
 
     # Checkout as a guest: pickup and pay at the outlet are the defaults.
     page.get_by_label("Nama").fill("Siti Rahma")
-    page.get_by_label("Email").fill("siti@example.com")
+    page.get_by_label("Email", exact=True).fill("siti@example.com")
     page.get_by_label("Telepon / WhatsApp").fill("0812 3456 7890")
     expect(page.get_by_label("Ambil di gerai (gratis)")).to_be_checked()
     expect(page.get_by_label(re.compile("Bayar di gerai"))).to_be_checked()

@@ -53,7 +53,8 @@ def production_app(database_url, _schema, tmp_path, monkeypatch):
     monkeypatch.setenv("FIELD_ENCRYPTION_KEYS", Fernet.generate_key().decode())
     monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC)
     monkeypatch.setenv("TRUSTED_HOSTS", "www.gerai.example, localhost")
-    app = make_app(database_url, tmp_path)
+    # Messages are delivered in-process, as in every test (production queues them for Redis).
+    app = make_app(database_url, tmp_path, HUEY_IMMEDIATE=True)
     with app.app_context():
         empty_tables()
         UserFactory(email="siti@example.com")

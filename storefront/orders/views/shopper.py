@@ -140,6 +140,7 @@ def _checkout_form(view: cart.CartView) -> tuple[CheckoutForm, bool]:
         form.name.data = form.name.data or current_user.name
         form.email.data = form.email.data or current_user.email
         form.phone.data = form.phone.data or getattr(current_user, "phone", None)
+        form.message_channel.data = current_user.message_channel
     return form, card_offered
 
 
@@ -173,6 +174,7 @@ def checkout():
             note=form.note.data or "",
             locale=current_language(),
             user_id=current_user.id if current_user.is_authenticated else None,
+            message_channel=form.message_channel.data or "email",
         )
         quantities = {line.product.id: line.quantity for line in view.lines}
         try:
