@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
         database,
         extensions,
         manage,
+        marketing,
         models,  # noqa: F401  (every table, for create_all and Alembic)
         orders,
         pos,
@@ -59,7 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     database.init_app(app)
     for package in (shop, auth, catalog, orders, vendors, manage, stock, settlements, pos):
         package.init_app(app)
-    for package in (reports, admin):
+    for package in (reports, marketing, admin):
         package.init_app(app)
     register_media_route(app)
     app.cli.add_command(seed_demo)

@@ -47,6 +47,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "vendors",
     },
     "manage": {"auth", "catalog", "indonesia", "orders", "reports", "vendors"},
+    "marketing": {"auth", "catalog", "settings", "stock", "vendors"},
     "admin": {"auth", "settings"},
 }
 
