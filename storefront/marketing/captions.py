@@ -68,13 +68,13 @@ def _product_lines(subject: KitSubject) -> list[str]:
         + " "
         + _("Order now:"),
         _(
-            "Looking for something local? %(name)s from %(vendor)s is at %(outlet)s.",
+            "Looking for something local? %(name)s from %(vendor)s is at %(outlet)s, only "
+            "%(price)s.",
             name=name,
             vendor=subject.vendor_name,
             outlet=subject.outlet_name,
+            price=price,
         )
-        + " "
-        + price
         + halal,
         _(
             "Made by a Tangerang UMKM: %(name)s, %(price)s. Pick up at the outlet or have it "

@@ -3,6 +3,7 @@ share images, poster and what each shared link brought."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import quote
 
 from flask import Response, abort, render_template, request, url_for
@@ -14,7 +15,6 @@ from storefront.auth.models import Role
 from storefront.catalog import interest
 from storefront.catalog import products as listings
 from storefront.catalog.models import Product, ProductStatus
-from storefront.catalog.share_links import SOURCES
 from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.marketing import bp, captions, images, poster
@@ -69,13 +69,20 @@ def _page(
     manager: bool,
     products=(),
 ):
-    start = today_wib().fromordinal(today_wib().toordinal() - (STATS_DAYS - 1))
+    today = today_wib()
     per_link, per_product = interest.link_figures(
-        vendor.id, start, today_wib(), product_id=product.id if product else None
+        vendor.id,
+        today - timedelta(days=STATS_DAYS - 1),
+        today,
+        product_id=product.id if product else None,
     )
-    names = {p.id: p.name for p in products} if products else {}
-    if product is not None:
-        names[product.id] = product.name
+    names = dict(
+        db.session.execute(
+            select(Product.id, Product.name).where(
+                Product.id.in_({row.product_id for row in per_product})
+            )
+        ).all()
+    )
     return render_template(
         "marketing/kit.html",
         subject=subject,
@@ -94,7 +101,6 @@ def _page(
         product_names=names,
         products=products,
         stats_days=STATS_DAYS,
-        sources=SOURCES,
     )
 
 
