@@ -19,7 +19,6 @@ from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.marketing import bp, captions, images, poster
 from storefront.marketing.kit import KitSubject, kept_file, product_subject, vendor_subject
-from storefront.security import no_store
 from storefront.vendors.access import current_vendor
 from storefront.vendors.models import Vendor, VendorStatus
 from storefront.vendors.services import is_owner
@@ -43,6 +42,8 @@ def _file(subject: KitSubject, name: str):
     # Read whole (a few hundred kB): no open file handed to the server to close later.
     response = Response(path.read_bytes(), mimetype=mimetype)
     disposition = "attachment" if request.args.get("download") == "1" else "inline"
+    # The vendor's own file (no personal data in it): browsers may keep it, proxies may not.
+    response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Content-Disposition"] = (
         f'{disposition}; filename="{subject.kind}-{subject.id}-{name}"'
     )
@@ -131,7 +132,6 @@ def _own_product(product_id: int) -> Product:
 
 @bp.route("/vendor/marketing")
 @role_required(Role.VENDOR)
-@no_store
 def vendor_kit():
     vendor = current_vendor()
     return _page(
@@ -147,14 +147,12 @@ def vendor_kit():
 
 @bp.route("/vendor/marketing/<name>")
 @role_required(Role.VENDOR)
-@no_store
 def vendor_kit_file(name: str):
     return _file(vendor_subject(current_vendor()), name)
 
 
 @bp.route("/vendor/products/<int:product_id>/marketing")
 @role_required(Role.VENDOR)
-@no_store
 def product_kit(product_id: int):
     product = _own_product(product_id)
     return _page(
@@ -169,7 +167,6 @@ def product_kit(product_id: int):
 
 @bp.route("/vendor/products/<int:product_id>/marketing/<name>")
 @role_required(Role.VENDOR)
-@no_store
 def product_kit_file(product_id: int, name: str):
     return _file(product_subject(_own_product(product_id)), name)
 
@@ -196,7 +193,6 @@ def _product(product_id: int) -> Product:
 
 @bp.route("/manage/vendors/<int:vendor_id>/marketing")
 @role_required(Role.MANAGER)
-@no_store
 def manage_vendor_kit(vendor_id: int):
     vendor = _vendor(vendor_id)
     return _page(
@@ -212,14 +208,12 @@ def manage_vendor_kit(vendor_id: int):
 
 @bp.route("/manage/vendors/<int:vendor_id>/marketing/<name>")
 @role_required(Role.MANAGER)
-@no_store
 def manage_vendor_kit_file(vendor_id: int, name: str):
     return _file(vendor_subject(_vendor(vendor_id)), name)
 
 
 @bp.route("/manage/products/<int:product_id>/marketing")
 @role_required(Role.MANAGER)
-@no_store
 def manage_product_kit(product_id: int):
     product = _product(product_id)
     return _page(
@@ -234,6 +228,5 @@ def manage_product_kit(product_id: int):
 
 @bp.route("/manage/products/<int:product_id>/marketing/<name>")
 @role_required(Role.MANAGER)
-@no_store
 def manage_product_kit_file(product_id: int, name: str):
     return _file(product_subject(_product(product_id)), name)
