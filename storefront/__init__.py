@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         extensions,
         incubator,
         manage,
+        marketing,
         models,  # noqa: F401  (every table, for create_all and Alembic)
         orders,
         payments,
@@ -62,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     database.init_app(app)
     for package in (shop, auth, catalog, orders, vendors, manage, stock, settlements, pos):
         package.init_app(app)
-    for package in (reports, incubator, admin, payments, worker):
+    for package in (reports, incubator, marketing, admin, payments, worker):
         package.init_app(app)
     register_media_route(app)
     for command in (seed_demo, backup, restore, rotate_field_keys):

@@ -3,7 +3,7 @@
 from storefront.audit import AuditEntry
 from storefront.auth.models import User
 from storefront.catalog import search_index  # noqa: F401  (the search index's DDL hooks)
-from storefront.catalog.interest import ProductDailyCount
+from storefront.catalog.interest import LinkDailyCount, ProductDailyCount, VendorLinkDailyCount
 from storefront.catalog.models import (
     PriceChange,
     Product,
@@ -76,6 +76,7 @@ __all__ = [
     "CounterSaleLine",
     "IntakeReceipt",
     "JobRun",
+    "LinkDailyCount",
     "ManagerNotification",
     "ManagerNotificationRead",
     "Markdown",
@@ -114,6 +115,7 @@ __all__ = [
     "Vendor",
     "VendorDocument",
     "VendorInvitation",
+    "VendorLinkDailyCount",
     "VendorMember",
     "VendorPhoto",
     "VendorStatusChange",

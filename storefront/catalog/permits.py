@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -62,6 +63,15 @@ def requirements(product: Product) -> Requirements:
 
 def needs_permits(product: Product) -> bool:
     return requirements(product).any
+
+
+def non_halal_label(product: Product) -> str:
+    """ "Tidak halal: babi" — the declaration as shoppers see it on cards, cart, page and the
+    marketing kit."""
+    if product.non_halal_ingredient:
+        return _("Not halal: %(ingredient)s", ingredient=product.non_halal_ingredient)
+    # Declared before the ingredient was asked for.
+    return _("Non-halal: contains non-halal ingredients")
 
 
 def halal_conflict(product: Product) -> bool:

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
-from storefront.catalog import bp
+from storefront.catalog import bp, permits
 from storefront.catalog import products as listings
 from storefront.catalog.forms import PERMIT_KINDS, PermitForm, PhotoForm, ProductForm
 from storefront.catalog.models import PermitKind, ProductStatus
@@ -256,10 +256,4 @@ def permit_number(permit) -> str:
     return permit.number
 
 
-@bp.app_template_global()
-def non_halal_label(product) -> str:
-    """ "Tidak halal: babi" — the declaration as shoppers see it on cards, cart and page."""
-    if product.non_halal_ingredient:
-        return _("Not halal: %(ingredient)s", ingredient=product.non_halal_ingredient)
-    # Declared before the ingredient was asked for.
-    return _("Non-halal: contains non-halal ingredients")
+bp.add_app_template_global(permits.non_halal_label, "non_halal_label")

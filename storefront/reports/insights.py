@@ -45,6 +45,8 @@ class Insights:
     expiring: int = 0
     expiry_days: int = 30
     statements: list = field(default_factory=list)
+    # What each shared link (source and campaign) brought: visits, add-to-carts, orders.
+    links: list[interest.LinkFigures] = field(default_factory=list)
 
 
 def build(vendor_id: int, period: DateRange) -> Insights:
@@ -89,4 +91,5 @@ def build(vendor_id: int, period: DateRange) -> Insights:
     result.expired, result.expiring = len(expiry.expired), len(expiry.expiring)
     result.expiry_days = expiry.days
     result.statements = settlements.vendor_statements(vendor_id)[:3]
+    result.links = interest.link_figures(vendor_id, period.start, period.end)[0]
     return result

@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po
 from flask import Blueprint, url_for
 
 from storefront.auth.access import allowed_roles, public
+from storefront.catalog.share_links import short_code
 from storefront.demo import DEMO_PASSWORD
 from storefront.reports.tables import KINDS as REPORT_KINDS
 from tests.conftest import Client, make_app
@@ -31,6 +32,7 @@ CATALOGUE = Path(__file__).resolve().parents[2] / "storefront/translations/id/LC
 
 # Values for each route's URL parameters: one dict per page to walk. A callable gets the busy
 # demo and the visitor, so a value can depend on who asks (their own order, their statement).
+KIT_FILES = ("square.png", "story.png", "poster.pdf")
 URL_VALUES: dict[str, Callable[[BusyDemo, Visitor], list[dict]]] = {
     "auth.reset_password_page": lambda d, v: [{"token": d.reset_token}],
     # The shopper's own link; anyone else is told it is another account's.
@@ -121,6 +123,20 @@ URL_VALUES: dict[str, Callable[[BusyDemo, Visitor], list[dict]]] = {
         {"cohort_id": d.cohort_id, "fmt": fmt} for fmt in ("csv", "xlsx")
     ],
     "reports.report": lambda d, v: [{"kind": kind} for kind in REPORT_KINDS],
+    "shop.short_link": lambda d, v: [{"code": short_code("product", d.product_id, "whatsapp")}],
+    "marketing.product_kit": lambda d, v: [{"product_id": d.product_id}],
+    "marketing.product_kit_file": lambda d, v: [
+        {"product_id": d.product_id, "name": name} for name in KIT_FILES
+    ],
+    "marketing.vendor_kit_file": lambda d, v: [{"name": name} for name in KIT_FILES],
+    "marketing.manage_product_kit": lambda d, v: [{"product_id": d.product_id}],
+    "marketing.manage_product_kit_file": lambda d, v: [
+        {"product_id": d.product_id, "name": name} for name in KIT_FILES
+    ],
+    "marketing.manage_vendor_kit": lambda d, v: [{"vendor_id": d.vendor_id}],
+    "marketing.manage_vendor_kit_file": lambda d, v: [
+        {"vendor_id": d.vendor_id, "name": name} for name in KIT_FILES
+    ],
     "reports.report_file": lambda d, v: [
         {"kind": kind, "fmt": fmt} for kind in REPORT_KINDS for fmt in ("csv", "xlsx")
     ],

@@ -25,6 +25,7 @@ SAMPLE_ARGS = {
     "number": "GTG-000101-0001",
     "group": "outlet",
     "fmt": "csv",
+    "name": "square.png",
 }
 SAMPLE_ID = 999_999
 ROLES = [None, *Role]

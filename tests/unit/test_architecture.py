@@ -50,6 +50,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "incubator": {
         *("auth", "catalog", "reports", "settings", "settlements", "stock", "vendors"),
     },
+    "marketing": {"auth", "catalog", "settings", "stock", "vendors"},
     "admin": {"auth", "settings"},
     "worker": {"auth", "catalog", "incubator", "orders", "settlements", "stock"},
 }

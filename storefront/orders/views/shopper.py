@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from storefront.auth.access import ANY_ACCOUNT, public, role_required
 from storefront.auth.sessions import keep_at_sign_in
-from storefront.catalog import interest
+from storefront.catalog import interest, share_links
 from storefront.catalog.models import Product
 from storefront.database import after_commit, commit_now, ensure_write_lock
 from storefront.errors import render_error
@@ -49,7 +49,7 @@ from storefront.security import is_cross_site_request, no_store
 # Orders placed in this browser, so a guest can come back to them without the email link.
 MY_ORDERS = "my_orders"
 # Signing in starts a new session (auth/sessions.py); a guest's cart and orders come along.
-keep_at_sign_in(cart.SESSION_KEY, MY_ORDERS)
+keep_at_sign_in(cart.SESSION_KEY, MY_ORDERS, share_links.CAME_FROM_KEY)
 
 
 @bp.app_context_processor
@@ -94,6 +94,9 @@ def add_to_cart():
             return redirect(url_for("shop.product", slug=product.slug))
         return redirect(url_for("orders.cart"))
     interest.count_add_to_cart(product.id)  # a daily number, nothing of the shopper's
+    came_from = share_links.came_from(session.get(share_links.CAME_FROM_KEY))
+    if came_from is not None and came_from[0] == product.vendor_id:
+        interest.count_link_add_to_cart(product.id, came_from[1])
     flash(_("%(product)s is in your cart (%(count)d).", product=product.name, count=in_cart))
     return redirect(url_for("orders.cart"))
 
@@ -189,6 +192,7 @@ def checkout():
             form_error(form, error)
         else:
             cart.clear()
+            _count_shared_link_order(order)
             session.setdefault(MY_ORDERS, [])
             session[MY_ORDERS] = [order.number, *session[MY_ORDERS]][:20]
             if order.payment_method == PaymentMethod.STRIPE:
@@ -206,6 +210,19 @@ def checkout():
         card_minimum=services.card_minimum(),
         fees=delivery_fees(),
     )
+
+
+def _count_shared_link_order(order: Order) -> None:
+    """The order came by the shared link this browser last arrived by: count it once for each
+    of that vendor's products in it, and forget the link (the next order is the shopper's)."""
+    came_from = share_links.came_from(session.pop(share_links.CAME_FROM_KEY, None))
+    if came_from is None:
+        return
+    vendor_id, campaign = came_from
+    for product_id in sorted(
+        {line.product_id for line in order.lines if line.vendor_id == vendor_id}
+    ):
+        interest.count_link_order(product_id, campaign)
 
 
 def _start_card_payment(order: Order):

@@ -3,14 +3,16 @@ the vendor page."""
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from urllib.parse import urlencode
+
+from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from storefront.auth.access import public
-from storefront.catalog import interest
+from storefront.catalog import interest, share_links
 from storefront.catalog.models import Product
 from storefront.catalog.preview import product_for_viewer
-from storefront.catalog.services import approved_vendor_by_slug
+from storefront.catalog.services import approved_vendor_by_slug, visible_products
 from storefront.categories import all_categories, category_by_slug
 from storefront.extensions import csrf, db, limiter
 from storefront.navigation import page_number
@@ -27,6 +29,7 @@ from storefront.shop.browse import (
 )
 from storefront.stock import markdowns
 from storefront.stock.availability import availability_for
+from storefront.vendors.models import Vendor, VendorStatus
 
 
 def _listing(category_in_path=None):
@@ -101,10 +104,60 @@ def product_seen(product_id: int):
     No token: it carries nothing of the visitor's and changes only a daily number."""
     if is_cross_site_request():
         return "", 403
-    if db.session.get(Product, product_id) is None:
+    product = db.session.get(Product, product_id)
+    if product is None:
         abort(404)
     interest.count_view(product_id)
+    campaign = share_links.campaign_from(request.args)
+    if campaign is not None:
+        interest.count_link_visit(product_id, campaign)
+        _remember_came_from(product.vendor_id, campaign)
     return "", 204
+
+
+def _remember_came_from(vendor_id: int, campaign: share_links.Campaign) -> None:
+    """The shared link this visitor arrived by, for their cart and order (share_links.py):
+    in their session only, and only the link's words and the vendor's id."""
+    session[share_links.CAME_FROM_KEY] = share_links.came_from_value(vendor_id, campaign)
+
+
+@bp.route("/vendors/<slug>/seen", methods=["POST"])
+@csrf.exempt
+@limiter.limit("60 per minute")
+@public
+def vendor_page_seen(slug: str):
+    """The vendor's page was opened by a shared link (the poster's QR code): count the visit.
+    Without campaign parameters there is nothing to count."""
+    if is_cross_site_request():
+        return "", 403
+    vendor = approved_vendor_by_slug(slug)
+    campaign = share_links.campaign_from(request.args)
+    if vendor is None or campaign is None:
+        abort(404)
+    interest.count_vendor_link_visit(vendor.id, campaign)
+    _remember_came_from(vendor.id, campaign)
+    return "", 204
+
+
+@bp.route("/s/<code>")
+@public
+def short_link(code: str):
+    """A short shared link: to the product's or vendor's page with its campaign parameters,
+    where the page's beacon counts the visit. A code for nothing listed is a plain 404."""
+    found = share_links.parse_short_code(code)
+    if found is None:
+        abort(404)
+    if found.kind == "product":
+        product = db.session.scalar(visible_products().where(Product.id == found.id))
+        if product is None:
+            abort(404)
+        target = url_for("shop.product", slug=product.slug)
+    else:
+        vendor = db.session.get(Vendor, found.id)
+        if vendor is None or vendor.status != VendorStatus.APPROVED.value:
+            abort(404)
+        target = url_for("shop.vendor_page", slug=vendor.slug)
+    return redirect(f"{target}?{urlencode(found.campaign.params())}")
 
 
 @bp.route("/vendors/<slug>")
