@@ -38,7 +38,7 @@ def _buy(page: Page, product, method: str) -> None:
     page.get_by_role("button", name="Tambah ke keranjang").click()
     page.get_by_role("button", name="Checkout").click()
     page.get_by_label("Nama").fill("Siti Rahma")
-    page.get_by_label("Email").fill("siti@example.com")
+    page.get_by_label("Email", exact=True).fill("siti@example.com")
     page.get_by_label("Telepon / WhatsApp").fill("0812 3456 7890")
     page.get_by_label(method).check()
     page.get_by_role("button", name="Buat pesanan").click()

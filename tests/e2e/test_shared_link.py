@@ -43,7 +43,7 @@ def test_a_shared_link_counts_its_visit_cart_and_order(page, ctx):
 
     page.get_by_role("button", name="Checkout").click()
     page.get_by_label("Nama").fill("Siti Rahma")
-    page.get_by_label("Email").fill("siti@example.com")
+    page.get_by_label("Email", exact=True).fill("siti@example.com")
     page.get_by_label("Telepon / WhatsApp").fill("0812 3456 7890")
     page.get_by_role("button", name="Buat pesanan").click()
     page.wait_for_url("**/orders/**")
