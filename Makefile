@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# pytest-xdist processes per leg (each PostgreSQL worker gets its own database, test_gw0, …);
+# PYTEST_WORKERS=0 runs the suite in one process.
+PYTEST_WORKERS ?= 2
 export FLASK_APP := wsgi
 
 .PHONY: run worker serve test bench test-sqlite test-postgres lint format translations translations-update migrate-check clean
@@ -56,10 +59,10 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 test-sqlite: $(VENV)/.installed-dev translations
-	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-postgres: $(VENV)/.installed-dev translations
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## Lint, then the whole suite on SQLite; with CI=true also on PostgreSQL, both legs at once
 ## (one per core: the CI budget is 15 minutes), each leg's output printed when it ends.

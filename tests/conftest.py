@@ -38,8 +38,24 @@ CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 def _database_url(tmp_root: Path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return normalise_database_url(url)
+        url = normalise_database_url(url)
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return _worker_database(url, worker) if worker else url
     return f"sqlite:///{tmp_root / 'test.db'}"
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker process gets a PostgreSQL database of its own beside the
+    configured one (test_gw0, test_gw1, …), made on first use; SQLite files are per worker
+    already (each has its own temporary folder)."""
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own}):
+            conn.execute(text(f'CREATE DATABASE "{own}"'))
+    admin.dispose()
+    return f"{base}/{own}"
 
 
 @pytest.fixture(scope="session")
