@@ -94,7 +94,7 @@ def upgrade():
     _backfill_refund_commission()
     with op.batch_alter_table("refund_lines", schema=None) as batch_op:
         batch_op.create_check_constraint(
-            "commission_within", "commission >= 0 AND commission <= amount"
+            "commission_within", "commission <= amount"
         )
     op.create_table(
         "pickup_payments",

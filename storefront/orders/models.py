@@ -271,7 +271,7 @@ class RefundLine(db.Model):
     __tablename__ = "refund_lines"
     __table_args__ = (
         CheckConstraint("quantity > 0 AND amount > 0", name="positive"),
-        CheckConstraint("commission >= 0 AND commission <= amount", name="commission_within"),
+        CheckConstraint("commission <= amount", name="commission_within"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -368,3 +368,33 @@ def test_the_product_page_cache_shows_the_new_price_on_its_date(shop, app, clien
         assert page.headers.get("X-Page-Cache") != "hit"
         assert "Rp15.000" in page.get_data(as_text=True)
     assert start_of_day(today_wib())  # the key is the WIB date (shop/page_cache.py)
+
+
+def test_a_refund_of_an_outlet_borne_markdown_gives_back_the_lines_own_commission(shop):
+    """The outlet absorbed more than its commission (the line's commission is negative): a
+    refund gives back that negative commission in proportion, the vendor returns exactly what
+    the line paid them, and the books still add up."""
+    from storefront.orders import fulfilment, refunds
+    from storefront.orders.models import PaidWith, RefundLine
+    from storefront.settlements.books import verify_books
+
+    mark(shop, bearer="outlet", percent_bp=7500)
+    order = order_for({shop["keripik"]: 3})
+    act(fulfilment.take_payment, order, fulfilment.Payment(PaidWith.CASH), actor=shop["manager"])
+    [line] = [ln for ln in order.lines if ln.discount]
+    assert line.commission < 0
+    for key in ("r1", "r2", "r3"):
+        act(
+            refunds.refund,
+            order,
+            method="cash",
+            reason="Rusak",
+            actor=shop["manager"],
+            idempotency_key=key,
+            lines={line.id: 1},
+        )
+    given_back = db.session.scalars(
+        select(RefundLine.commission).where(RefundLine.order_line_id == line.id)
+    ).all()
+    assert sum(given_back) == line.commission
+    assert all(books.difference == 0 and not books.problems for books in verify_books())
