@@ -4,6 +4,8 @@ charge less for one batch, recorded per sale line with who bore the discount."""
 
 from __future__ import annotations
 
+import re
+import zlib
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -26,6 +28,9 @@ from storefront.pos.models import CounterSaleLine
 from storefront.pos.selling import PaymentInput, RunningSale
 from storefront.settings.services import save_settings
 from storefront.settlements import figures
+from storefront.settlements import services as settlements
+from storefront.settlements.documents import statement_pdf
+from storefront.settlements.models import Settlement
 from storefront.stock import markdowns
 from storefront.stock.markdowns import MarkdownError, MarkdownTerms
 from storefront.stock.models import Markdown
@@ -307,6 +312,33 @@ def test_the_statement_figure_shows_the_discount_and_who_bore_it(shop):
     )
     online = db.session.scalars(select(OrderLine)).all()
     assert all(line.sold_at is None for line in online)
+
+
+def pdf_text(data: bytes) -> str:
+    """The strings a PDF of the core fonts draws, from its (compressed) page streams."""
+    parts = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            content = stream
+        parts += [m.decode("latin-1") for m in re.findall(rb"\((.*?)(?<!\\)\)\s*Tj", content)]
+    return " ".join(parts)
+
+
+def test_the_statement_pdf_shows_the_markdowns_and_who_bore_them(shop):
+    mark(shop, bearer="split", vendor_part_bp=2500)
+    ring(shop, 2)
+    today = today_wib()
+    [statement] = act(settlements.generate, [shop["vendor"]], today.replace(day=1), today)
+    with force_locale("en"):
+        text = pdf_text(statement_pdf(db.session.get(Settlement, statement.id), {}))
+    assert "Near-expiry markdowns" in text
+    row = text.split("Borne by the outlet", 1)[1]
+    # Keripik Singkong: 2 units sold for Rp7.500 less, Rp1.875 borne by the vendor, Rp5.625 by
+    # the outlet.
+    assert "Keripik Singkong" in row
+    assert all(figure in row for figure in (" 2 ", "Rp7.500", "Rp1.875", "Rp5.625")), row
 
 
 def test_the_manager_marks_down_from_the_expiry_list_and_bad_input_shows_on_the_form(shop, app):
