@@ -388,6 +388,39 @@ def test_the_shop_cart_and_till_show_the_list_price_struck_through(shop, app, cl
     assert 'data-testid="pos-markdown"' in counter and "Rp17.500" in counter
 
 
+def card_of(page: str, name: str) -> str:
+    """The product card of `name` on a listing page."""
+    cards = page.split('<article class="product-card">')[1:]
+    return next(card.split("</article>")[0] for card in cards if name in card)
+
+
+def test_cards_show_the_marked_down_price_when_the_next_unit_sold_is_marked_down(
+    shop, app, client
+):
+    keripik, vendor = shop["keripik"], shop["vendor"]
+    other = ProductFactory(vendor=vendor, category=keripik.category, name="Kerupuk Udang")
+    receive(other, 5, expires_on=today_wib() + timedelta(days=90))
+    db.session.commit()
+    pages = ["/search?q=keripik", f"/vendors/{vendor.slug}", "/", f"/product/{other.slug}"]
+    for url in pages:
+        card = card_of(client.get(url).get_data(as_text=True), "Keripik Singkong")
+        assert "<s>" not in card and "Rp12.500" in card
+
+    mark(shop)  # 30 % off the batch FEFO sells first
+    for url in pages:
+        card = card_of(client.get(url).get_data(as_text=True), "Keripik Singkong")
+        assert 'data-testid="card-markdown"' in card, url
+        assert "<s>" in card and "Rp12.500" in card and "Rp8.750" in card
+    maker_page = client.get(f"/vendors/{vendor.slug}").get_data(as_text=True)
+    assert "<s>" not in card_of(maker_page, "Kerupuk Udang")  # only the marked-down product
+
+    # A batch expiring sooner, not marked down, is sold first: the card shows the list price.
+    receive(keripik, 2, expires_on=today_wib() + timedelta(days=5), code="B-SOONER")
+    db.session.commit()
+    card = card_of(client.get("/search?q=keripik").get_data(as_text=True), "Keripik Singkong")
+    assert "<s>" not in card and "Rp8.750" not in card
+
+
 def test_the_product_page_cache_shows_the_new_price_on_its_date(shop, app, client):
     app.config["CATALOG_CACHE_SECONDS"] = 60
     keripik = shop["keripik"]
