@@ -394,9 +394,7 @@ def card_of(page: str, name: str) -> str:
     return next(card.split("</article>")[0] for card in cards if name in card)
 
 
-def test_cards_show_the_marked_down_price_when_the_next_unit_sold_is_marked_down(
-    shop, app, client
-):
+def test_cards_show_the_marked_down_price_when_the_next_unit_sold_is_marked_down(shop, app, client):
     keripik, vendor = shop["keripik"], shop["vendor"]
     other = ProductFactory(vendor=vendor, category=keripik.category, name="Kerupuk Udang")
     receive(other, 5, expires_on=today_wib() + timedelta(days=90))
