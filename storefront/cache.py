@@ -141,6 +141,30 @@ def delete(key: str) -> None:
     _answered()
 
 
+# How long a page generation is remembered: far longer than any page is kept, so a page kept
+# under a generation has expired before that generation could be forgotten and come back as 0.
+GENERATION_SECONDS = 24 * 3600
+
+
+def generation(name: str) -> int:
+    """The current generation of `name` (0 until `new_generation`): part of the key of what is
+    kept about it, so a new generation is a purge of every copy, whatever its address."""
+    return int(get(f"generation:{name}") or 0)
+
+
+def new_generation(name: str) -> None:
+    """Purge everything kept under `name`'s generation. Call it in `after_commit`. With the
+    shared cache every worker sees it at once; with each worker's memory only this worker does,
+    and the others' copies expire on their own timeout."""
+    set(f"generation:{name}", time.time_ns(), timeout=GENERATION_SECONDS)
+
+
+def vendor_page_generation(slug: str) -> str:
+    """The name whose generation is part of the key of a vendor's public (maker) page, every
+    page number and campaign address of it (shop/page_cache.py)."""
+    return f"vendor-page:{slug}"
+
+
 def ping() -> bool | None:
     """For the health check: None without a shared cache, else whether Redis answers now."""
     if not is_shared():

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
-from storefront.catalog import bp, permits
+from storefront.catalog import bp, commission, permits
 from storefront.catalog import products as listings
 from storefront.catalog.forms import PERMIT_KINDS, PermitForm, PhotoForm, ProductForm
 from storefront.catalog.models import PermitKind, ProductStatus
@@ -246,6 +246,14 @@ def permit_alerts_for(vendor_id: int) -> tuple[list, list]:
     already expired. vendors/ sits below catalog/, so its dashboard template asks for them here
     instead of its view importing catalog."""
     return listings.permit_alerts(vendor_id, today_wib())
+
+
+@bp.app_template_global()
+def commission_in_effect_for(vendor) -> list:
+    """The vendor dashboard's commission: the rates its sales actually get (its own, its
+    categories', the outlet default for the rest), by `commission.rates_in_effect`; vendors/
+    cannot import catalog/, so its template asks here."""
+    return commission.rates_in_effect([vendor])[vendor.id]
 
 
 @bp.app_template_global()

@@ -16,9 +16,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from storefront import audit
+from storefront import audit, cache
 from storefront.catalog.models import Product, ProductPermit, ProductStatus
 from storefront.clock import utc_bounds
+from storefront.database import after_commit
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.incubator import mentoring
@@ -86,14 +87,24 @@ def add_member(actor, cohort: Cohort, vendor_id: int | None, joined_on: date | N
     audit.record(
         actor, "cohort.add_member", cohort, after={"vendor": vendor.id, "joined_on": joined_on}
     )
+    _purge_maker_page(vendor)
 
 
 def remove_member(actor, cohort: Cohort, vendor_id: int) -> None:
     member = next((m for m in cohort.members if m.vendor_id == vendor_id), None)
     if member is None:
         raise CohortError(_l("That vendor is not in this cohort."), "vendor_id")
+    vendor = member.vendor
     cohort.members.remove(member)
     audit.record(actor, "cohort.remove_member", cohort, before={"vendor": vendor_id})
+    _purge_maker_page(vendor)
+
+
+def _purge_maker_page(vendor: Vendor) -> None:
+    """The maker page is kept for anonymous shoppers (shop/page_cache.py): once the change is
+    committed, a new generation of it shows the badge (or its absence) at once."""
+    name = cache.vendor_page_generation(vendor.slug)
+    after_commit(lambda: cache.new_generation(name))
 
 
 def badges_for(vendor_id: int) -> list[str]:

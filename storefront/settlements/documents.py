@@ -11,6 +11,8 @@ from fpdf.enums import Align, XPos, YPos
 from storefront.csv_export import CsvWriter
 from storefront.dates import datetime_text
 from storefront.money import format_rupiah
+from storefront.settlements import figures
+from storefront.settlements import services as service
 from storefront.settlements.models import SettlementStatus
 from storefront.stock.documents import FONT, _date, _document, latin1
 from storefront.vendors.services import bank_display_name
@@ -190,6 +192,10 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
     )
     pdf.ln(2)
     _extra_sections(pdf, settlement)
+    _markdowns_section(
+        pdf, figures.markdowns(vendor.id, settlement.period_start, settlement.period_end)
+    )
+    _pending_refunds_section(pdf, service.pending_refunds(settlement))
 
     if pdf.get_y() > pdf.h - 75:
         pdf.add_page(orientation="L")
@@ -284,6 +290,127 @@ def _extra_sections(pdf, settlement) -> None:
     for note in notes:
         pdf.multi_cell(0, 4.2, latin1("- " + note), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
+
+
+def _section_heading(pdf, text: str, rows: int) -> None:
+    """A bold heading kept on the page with its first rows."""
+    if pdf.get_y() > pdf.h - 30 - 4.5 * min(rows, 3):
+        pdf.add_page(orientation="L")
+    pdf.set_font(FONT, "B", 10)
+    pdf.cell(0, 6, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _markdowns_section(pdf, markdowns) -> None:
+    """Near-expiry markdowns (settlements.figures.markdowns): what was sold for less, already
+    inside the figures above, and who bore the reduction."""
+    if not markdowns:
+        return
+    _section_heading(pdf, _("Near-expiry markdowns"), len(markdowns))
+    pdf.set_font(FONT, "", 8.5)
+    pdf.multi_cell(
+        0,
+        4.2,
+        latin1(
+            _(
+                "Items close to their expiry date were sold at a reduced price, as agreed with "
+                "you. This is already counted in the sales above: your part of the reduction "
+                "lowered your share; the outlet's part came out of its commission, so for that "
+                "part you were paid as if sold at the full price."
+            )
+        ),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.ln(1)
+    rows = [
+        (m.product_name, m.quantity, m.discount, m.vendor_part, m.outlet_part) for m in markdowns
+    ]
+    if len(rows) > 1:
+        rows.append(
+            (
+                _("Total"),
+                *(sum(row[i] for row in rows) for i in range(1, 5)),
+            )
+        )
+    pdf.set_font(FONT, "", 8)
+    with pdf.table(
+        col_widths=(95, 35, 45, 45, 45),
+        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        line_height=4.5,
+        width=265,
+        align="LEFT",
+        first_row_as_headings=True,
+    ) as table:
+        table.row(
+            [
+                latin1(h)
+                for h in (
+                    _("Product"),
+                    _("Units sold for less"),
+                    _("Price reduction"),
+                    _("Borne by you"),
+                    _("Borne by the outlet"),
+                )
+            ]
+        )
+        for name, units, discount, vendor_part, outlet_part in rows:
+            table.row(
+                [
+                    latin1(name),
+                    str(units),
+                    latin1(format_rupiah(discount)),
+                    latin1(format_rupiah(vendor_part)),
+                    latin1(format_rupiah(outlet_part)),
+                ]
+            )
+    pdf.ln(3)
+
+
+def _pending_refunds_section(pdf, pending) -> None:
+    """Card or payment-gateway refunds asked for and not yet confirmed by the provider
+    (`service.pending_refunds`): listed apart, in no statement until confirmed."""
+    if not pending:
+        return
+    _section_heading(pdf, _("Card refunds waiting for confirmation (not counted)"), len(pending))
+    pdf.set_font(FONT, "", 8.5)
+    pdf.multi_cell(
+        0,
+        4.2,
+        latin1(
+            _(
+                "Not counted until confirmed: a buyer is being refunded by card or online "
+                "payment and the payment company has not confirmed it yet. These amounts are "
+                "not deducted in this statement; each is deducted in the statement of the "
+                "period it is confirmed in."
+            )
+        ),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.ln(1)
+    pdf.set_font(FONT, "", 8)
+    with pdf.table(
+        col_widths=(40, 45, 110, 25, 45),
+        text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
+        line_height=4.5,
+        width=265,
+        align="LEFT",
+        first_row_as_headings=True,
+    ) as table:
+        table.row(
+            [latin1(h) for h in (_("Order"), _("Asked"), _("Product"), _("Quantity"), _("Amount"))]
+        )
+        for refund_line, refund, order_line, order in pending:
+            table.row(
+                [
+                    latin1(order.number),
+                    latin1(datetime_text(refund.created_at, "short")),
+                    latin1(order_line.product_name),
+                    str(refund_line.quantity),
+                    latin1(format_rupiah(refund_line.amount)),
+                ]
+            )
+    pdf.ln(3)
 
 
 CSV_FIELDS = (

@@ -89,6 +89,11 @@ def _page_key() -> str:
     # The settings version: a page shows the outlet's name, hours and WhatsApp number, and a
     # change an admin saves must show at once on every worker, not a minute later.
     version = settings_version()
+    if request.endpoint == "shop.vendor_page":
+        # What the maker page shows from other parts (the cohort badge) purges it by a new
+        # generation of the vendor's page (`cache.new_generation`).
+        slug = (request.view_args or {}).get("slug", "")
+        version = f"{version}:{cache.generation(cache.vendor_page_generation(slug))}"
     return f"page:{language}:{today_wib().isoformat()}:{version}:{request.url}"
 
 

@@ -22,7 +22,8 @@ from storefront.categories import Category
 from storefront.extensions import db
 from storefront.indonesia.regions import CITIES
 from storefront.links import external_path_url, external_url
-from storefront.stock.availability import LOW_STOCK, availability_for
+from storefront.stock import markdowns
+from storefront.stock.availability import LOW_STOCK
 from storefront.templating import static_url
 from storefront.vendors.models import Vendor, VendorStatus
 
@@ -146,7 +147,9 @@ def product_json_ld(product: Product, stock: int | None, outlet_name: str) -> di
     return data
 
 
-def related_products(product: Product, limit: int = RELATED_LIMIT) -> tuple[list[Product], dict]:
+def related_products(
+    product: Product, limit: int = RELATED_LIMIT
+) -> tuple[list[Product], dict, dict]:
     """Up to `limit` other visible products of the same category, newest first, and their
     stock: one query for the products (vendor, category, photos and permits joined in), one for
     stock, however many are shown."""
@@ -165,7 +168,7 @@ def related_products(product: Product, limit: int = RELATED_LIMIT) -> tuple[list
             .order_by(Product.created_at.desc(), Product.id.desc())
         ).unique()
     )
-    return items, availability_for(items)
+    return items, *markdowns.listing_stock(items)
 
 
 def _related_ids(product: Product, limit: int):

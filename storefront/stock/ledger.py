@@ -243,7 +243,7 @@ def _online_min_shelf_life_days() -> int:
     return g.online_min_shelf_life_days
 
 
-def _sellable(first_expiry: date):
+def sellable(first_expiry: date):
     """Batches that may be sold: none, or a later expiry (FEFO picks the earliest first)."""
     return or_(Batch.expires_on.is_(None), Batch.expires_on >= first_expiry)
 
@@ -256,7 +256,7 @@ def available_quantity(
     total = db.session.scalar(
         select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
         .join(Batch, Batch.id == StockLevel.batch_id)
-        .where(StockLevel.product_id == product_id, _sellable(first_expiry))
+        .where(StockLevel.product_id == product_id, sellable(first_expiry))
     )
     return int(total or 0)
 
@@ -272,7 +272,7 @@ def available_quantities(
     rows = db.session.execute(
         select(StockLevel.product_id, func.sum(StockLevel.on_hand - StockLevel.reserved))
         .join(Batch, Batch.id == StockLevel.batch_id)
-        .where(StockLevel.product_id.in_(ids), _sellable(first_expiry))
+        .where(StockLevel.product_id.in_(ids), sellable(first_expiry))
         .group_by(StockLevel.product_id)
     )
     found = {product_id: int(total or 0) for product_id, total in rows}
@@ -300,7 +300,7 @@ def _allocate(
         .join(StockLevel, StockLevel.batch_id == Batch.id)
         .where(
             Batch.product_id.in_(wanted),
-            _sellable(first_expiry),
+            sellable(first_expiry),
             StockLevel.on_hand > StockLevel.reserved,
         )
         .order_by(nulls_last(Batch.expires_on.asc()), Batch.id)
@@ -462,7 +462,7 @@ def _replace_expired(reservation: Reservation, today: date) -> None:
         .join(StockLevel, StockLevel.batch_id == Batch.id)
         .where(
             Batch.product_id.in_(wanted),
-            _sellable(today),
+            sellable(today),
             Batch.id.not_in(expired_ids),
         )
         .order_by(nulls_last(Batch.expires_on.asc()), Batch.id)

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, nulls_last, select
 
 from storefront import audit
 from storefront.clock import today_wib
@@ -270,3 +270,44 @@ def offers(product_id: int, channel: str = "online") -> list[Offer]:
         .order_by(Batch.expires_on, Batch.id)
     )
     return [Offer(markdown, expires_on, int(units)) for markdown, expires_on, units in rows]
+
+
+@dataclass(frozen=True)
+class NextMarkdown:
+    """The markdown of the batch FEFO would sell next: what a product card shows."""
+
+    percent_bp: int
+
+    def price(self, list_price: int) -> int:
+        return percent_off(list_price, self.percent_bp)
+
+
+def listing_stock(
+    products: Iterable, channel: str = "online"
+) -> tuple[dict[int, int], dict[int, NextMarkdown]]:
+    """For product cards, in one query however many are shown (it replaces
+    `availability.availability_for` on the listing pages): the units a shopper can buy now, and
+    for a product whose next unit sold (FEFO) is of a marked-down batch, that markdown.
+    Accepts products or product ids."""
+    ids = list({getattr(p, "id", p) for p in products})
+    if not ids:
+        return {}, {}
+    first_expiry = ledger.sellable_from(channel, today_wib())
+    rows = db.session.execute(
+        select(StockLevel.product_id, StockLevel.on_hand - StockLevel.reserved, Markdown.percent_bp)
+        .join(Batch, Batch.id == StockLevel.batch_id)
+        .outerjoin(Markdown, and_(Markdown.batch_id == Batch.id, Markdown.ended_at.is_(None)))
+        .where(StockLevel.product_id.in_(ids), ledger.sellable(first_expiry))
+        .order_by(StockLevel.product_id, nulls_last(Batch.expires_on.asc()), Batch.id)
+    )
+    available = dict.fromkeys(ids, 0)
+    marked: dict[int, NextMarkdown] = {}
+    first_seen: set[int] = set()
+    for product_id, free, percent_bp in rows:
+        available[product_id] += int(free or 0)
+        # The first batch with a free unit is the one `ledger._allocate` takes first.
+        if free > 0 and product_id not in first_seen:
+            first_seen.add(product_id)
+            if percent_bp:
+                marked[product_id] = NextMarkdown(percent_bp)
+    return available, marked

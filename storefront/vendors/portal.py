@@ -19,7 +19,6 @@ from storefront.forms import flash_error, form_error
 from storefront.indonesia.identifiers import InvalidIdentifier, mask
 from storefront.links import external_url
 from storefront.mail import send_template
-from storefront.money import format_percent
 from storefront.navigation import stash_link_token
 from storefront.phones import display_phone
 from storefront.security import no_store
@@ -76,13 +75,9 @@ def _render(template: str, member, **context):
 def dashboard():
     member = current_membership()
     vendor = member.vendor
-    commission_bp = vendor.commission_bp
-    if commission_bp is None:
-        commission_bp = services.default_commission_bp()
     return _render(
         "vendors/portal/dashboard.html",
         member,
-        commission=format_percent(commission_bp),
         period=SettlementPeriod.label_of(vendor.settlement_period),
         products_endpoint=has_endpoint("catalog.products"),
         public_page=has_endpoint("shop.vendor_page"),

@@ -11,6 +11,8 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from storefront.audit import AuditEntry
+from storefront.catalog import interest
+from storefront.catalog.share_links import Campaign
 from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.incubator.models import MentorAssignment, MentoringNote
@@ -95,6 +97,24 @@ def test_the_mentor_page_shows_insights_and_statement_amounts_but_no_bank_or_ide
     for secret in (NIK, ACCOUNT, "SITI NURHAYATI", NIK[-4:] + "<", "014"):
         assert secret not in text
     assert page.headers["Cache-Control"].startswith("private, no-store")
+
+
+def test_the_mentor_page_shows_what_the_vendors_shared_links_brought(app, people):
+    product, _batch = stocked_product(vendor=people["mine"], name="Sambal Roa", price=30000)
+    other, _batch = stocked_product(vendor=people["theirs"], name="Kopi Robusta", price=45000)
+    poster, facebook = Campaign("poster", "promosi"), Campaign("facebook", "kopi-pagi")
+    for count in (interest.count_link_visit, interest.count_link_visit):
+        act(count, product.id, poster)
+    act(interest.count_link_add_to_cart, product.id, poster)
+    act(interest.count_vendor_link_visit, people["mine"].id, poster)
+    act(interest.count_link_visit, other.id, facebook)  # another vendor's link
+    mentor = signed_in(app, "mentor@example.com")
+    page = mentor.get(f"/incubator/vendors/{people['mine'].id}").get_data(as_text=True)
+    section = page.split('id="links-heading"')[1].split("</section>")[0]
+    assert "promosi" in section
+    assert '<td data-label="Visits" class="num">3</td>' in section
+    assert '<td data-label="Added to cart" class="num">1</td>' in section
+    assert "kopi-pagi" not in section
 
 
 def test_a_note_is_dated_and_the_vendor_reads_it_in_the_portal(app, people):

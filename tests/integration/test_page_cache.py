@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from storefront.clock import today_wib
 from storefront.extensions import db
+from storefront.incubator import cohorts
+from storefront.incubator.models import Cohort
 from storefront.shop.page_cache import HIT_HEADER
+from tests.conftest import act
 from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory
 from tests.stock_helpers import receive
 
@@ -146,3 +150,27 @@ def test_concurrent_misses_render_a_page_once(app, kopi):
     assert len(answers) == 8 and all(status == 200 for status, _ in answers)
     assert sorted(hit or "" for _, hit in answers) == [""] + ["hit"] * 7
     assert len(rendered) == 1
+
+
+def test_a_cohort_change_purges_the_maker_page_at_once(app, client, kopi):
+    manager = UserFactory(email="manajer@example.com", name="Bu Rina", role="manager")
+    cohort = act(cohorts.create_cohort, manager, "Angkatan 2026", today_wib(), None)
+    cohort = db.session.get(Cohort, cohort.id)
+    before = client.get("/vendors/dapur-nyai")
+    assert "Angkatan 2026" not in before.get_data(as_text=True)
+    for url in ("/vendors/dapur-nyai", "/vendors/dapur-nyai?page=1"):
+        client.get(url)
+    assert client.get("/vendors/dapur-nyai").headers[HIT_HEADER] == "hit"
+
+    act(cohorts.add_member, manager, cohort, kopi.vendor.id, None)
+    for url in ("/vendors/dapur-nyai", "/vendors/dapur-nyai?page=1"):
+        joined = client.get(url)
+        assert HIT_HEADER not in joined.headers
+        assert 'data-testid="cohort-badge"' in joined.get_data(as_text=True)
+    # Other pages are not purged by it.
+    assert client.get(f"/product/{kopi.slug}").status_code == 200
+
+    act(cohorts.remove_member, manager, db.session.get(Cohort, cohort.id), kopi.vendor.id)
+    left = client.get("/vendors/dapur-nyai")
+    assert HIT_HEADER not in left.headers
+    assert "Angkatan 2026" not in left.get_data(as_text=True)

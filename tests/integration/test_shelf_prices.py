@@ -4,6 +4,8 @@ charge less for one batch, recorded per sale line with who bore the discount."""
 
 from __future__ import annotations
 
+import re
+import zlib
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -26,6 +28,9 @@ from storefront.pos.models import CounterSaleLine
 from storefront.pos.selling import PaymentInput, RunningSale
 from storefront.settings.services import save_settings
 from storefront.settlements import figures
+from storefront.settlements import services as settlements
+from storefront.settlements.documents import statement_pdf
+from storefront.settlements.models import Settlement
 from storefront.stock import markdowns
 from storefront.stock.markdowns import MarkdownError, MarkdownTerms
 from storefront.stock.models import Markdown
@@ -309,6 +314,33 @@ def test_the_statement_figure_shows_the_discount_and_who_bore_it(shop):
     assert all(line.sold_at is None for line in online)
 
 
+def pdf_text(data: bytes) -> str:
+    """The strings a PDF of the core fonts draws, from its (compressed) page streams."""
+    parts = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            content = stream
+        parts += [m.decode("latin-1") for m in re.findall(rb"\((.*?)(?<!\\)\)\s*Tj", content)]
+    return " ".join(parts)
+
+
+def test_the_statement_pdf_shows_the_markdowns_and_who_bore_them(shop):
+    mark(shop, bearer="split", vendor_part_bp=2500)
+    ring(shop, 2)
+    today = today_wib()
+    [statement] = act(settlements.generate, [shop["vendor"]], today.replace(day=1), today)
+    with force_locale("en"):
+        text = pdf_text(statement_pdf(db.session.get(Settlement, statement.id), {}))
+    assert "Near-expiry markdowns" in text
+    row = text.split("Borne by the outlet", 1)[1]
+    # Keripik Singkong: 2 units sold for Rp7.500 less, Rp1.875 borne by the vendor, Rp5.625 by
+    # the outlet.
+    assert "Keripik Singkong" in row
+    assert all(figure in row for figure in (" 2 ", "Rp7.500", "Rp1.875", "Rp5.625")), row
+
+
 def test_the_manager_marks_down_from_the_expiry_list_and_bad_input_shows_on_the_form(shop, app):
     client = login(app, "manajer@example.com")
     batch = shop["early"]
@@ -354,6 +386,37 @@ def test_the_shop_cart_and_till_show_the_list_price_struck_through(shop, app, cl
     till.post_form("/counter/scan", {"code": f"2*{keripik.code}"})
     counter = till.get("/counter/").get_data(as_text=True)
     assert 'data-testid="pos-markdown"' in counter and "Rp17.500" in counter
+
+
+def card_of(page: str, name: str) -> str:
+    """The product card of `name` on a listing page."""
+    cards = page.split('<article class="product-card">')[1:]
+    return next(card.split("</article>")[0] for card in cards if name in card)
+
+
+def test_cards_show_the_marked_down_price_when_the_next_unit_sold_is_marked_down(shop, app, client):
+    keripik, vendor = shop["keripik"], shop["vendor"]
+    other = ProductFactory(vendor=vendor, category=keripik.category, name="Kerupuk Udang")
+    receive(other, 5, expires_on=today_wib() + timedelta(days=90))
+    db.session.commit()
+    pages = ["/search?q=keripik", f"/vendors/{vendor.slug}", "/", f"/product/{other.slug}"]
+    for url in pages:
+        card = card_of(client.get(url).get_data(as_text=True), "Keripik Singkong")
+        assert "<s>" not in card and "Rp12.500" in card
+
+    mark(shop)  # 30 % off the batch FEFO sells first
+    for url in pages:
+        card = card_of(client.get(url).get_data(as_text=True), "Keripik Singkong")
+        assert 'data-testid="card-markdown"' in card, url
+        assert "<s>" in card and "Rp12.500" in card and "Rp8.750" in card
+    maker_page = client.get(f"/vendors/{vendor.slug}").get_data(as_text=True)
+    assert "<s>" not in card_of(maker_page, "Kerupuk Udang")  # only the marked-down product
+
+    # A batch expiring sooner, not marked down, is sold first: the card shows the list price.
+    receive(keripik, 2, expires_on=today_wib() + timedelta(days=5), code="B-SOONER")
+    db.session.commit()
+    card = card_of(client.get("/search?q=keripik").get_data(as_text=True), "Keripik Singkong")
+    assert "<s>" not in card and "Rp8.750" not in card
 
 
 def test_the_product_page_cache_shows_the_new_price_on_its_date(shop, app, client):

@@ -5,6 +5,8 @@ cancellation whose goods had gone is held to refund, never credited to a vendor.
 
 from __future__ import annotations
 
+import re
+import zlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,6 +16,7 @@ from sqlalchemy import func, select, text
 from storefront.audit import AuditEntry
 from storefront.database import unit_of_work
 from storefront.extensions import db
+from storefront.money import format_rupiah
 from storefront.orders import fulfilment, refunds, services
 from storefront.orders.models import Order, OrderStatus, PaidWith, Refund, RefundLine
 from storefront.orders.services import OrderError
@@ -28,6 +31,7 @@ from storefront.stock import ledger
 from tests.conftest import Client, act
 from tests.factories import PASSWORD, ProductFactory, UserFactory, VendorFactory
 from tests.integration.order_helpers import manager, order_for, stocked_product
+from tests.security.account_helpers import make_vendor
 from tests.stock_helpers import receive
 
 
@@ -36,6 +40,18 @@ def ctx(app):
     """Refund services email the shopper a link to the order, as inside a request."""
     with app.test_request_context():
         yield
+
+
+def pdf_text(data: bytes) -> str:
+    """The strings a PDF of the core fonts draws, from its (compressed) page streams."""
+    parts = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            content = stream
+        parts += [m.decode("latin-1") for m in re.findall(rb"\((.*?)(?<!\\)\)\s*Tj", content)]
+    return " ".join(parts)
 
 
 def wib(text_: str) -> datetime:
@@ -137,7 +153,8 @@ def test_a_card_refund_is_counted_only_once_confirmed_and_listed_apart_until_the
 ):
     fake = CrashingProvider()
     monkeypatch.setattr(refunds, "provider", lambda name="stripe": fake)
-    product, _batch = stocked_product(5, price=20_000)
+    vendor, _owner = make_vendor()
+    product, _batch = stocked_product(5, price=20_000, vendor=vendor)
     order = card_order(product, 2)
     boss = manager()
     request = dict(
@@ -162,7 +179,19 @@ def test_a_card_refund_is_counted_only_once_confirmed_and_listed_apart_until_the
     client = Client(app.test_client())
     client.login(boss.email, PASSWORD)
     page = client.get(f"/manage/settlements/{statement.id}").get_data(as_text=True)
-    assert "Stripe" in page and order.number in page
+    assert 'data-testid="pending-refunds"' in page and order.number in page
+
+    # The vendor reads them apart on the statement page and in the PDF: not counted yet.
+    owner = Client(app.test_client())
+    owner.raw.set_cookie("lang", "en")
+    assert owner.login("owner@example.com", PASSWORD).status_code == 302
+    mine = owner.get(f"/vendor/statements/{statement.id}").get_data(as_text=True)
+    listed_part = mine.split('data-testid="pending-refunds"')[1].split("</table>")[0]
+    assert order.number in listed_part and format_rupiah(20_000) in listed_part
+    assert "Not counted until confirmed" in mine
+    pdf = pdf_text(owner.get(f"/vendor/statements/{statement.id}/statement.pdf").data)
+    assert "Card refunds waiting for confirmation" in pdf and "not counted" in pdf
+    assert order.number in pdf and format_rupiah(20_000) in pdf
 
     fake.crash = False
     record = act(refunds.refund, reload(order), **request)  # the manager presses again

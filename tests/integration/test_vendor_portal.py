@@ -25,7 +25,13 @@ from storefront.vendors.models import (
     VendorStatus,
 )
 from tests.conftest import Client
-from tests.factories import PASSWORD, UserFactory, VendorFactory
+from tests.factories import (
+    PASSWORD,
+    CategoryFactory,
+    ProductFactory,
+    UserFactory,
+    VendorFactory,
+)
 
 # Messages are checked in English, the source language, so these tests do not depend on the
 # state of the Indonesian catalogue; tests/integration/test_translations covers that.
@@ -99,6 +105,28 @@ def test_dashboard_shows_the_outlet_default_commission_when_none_was_set(client,
     make_vendor(commission_bp=None)
     signed_in(client, "owner@example.com")
     assert "20%" in page(client.get("/vendor"))
+
+
+def commission_shown(html: str) -> str:
+    found = re.search(r'data-testid="commission"[^>]*>(.*?)</dd>', html, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+def test_dashboard_shows_the_category_rate_the_vendors_sales_actually_get(client, ctx):
+    vendor, _ = make_vendor(commission_bp=None)
+    crafts = CategoryFactory(name="Kerajinan", name_en="Crafts", commission_bp=1500)
+    ProductFactory(vendor=vendor, category=crafts)
+    signed_in(client, "owner@example.com")
+    html = page(client.get("/vendor"))
+    assert commission_shown(html) == "15%"
+    assert "Kerajinan" in html
+
+    # Another product in a category without a rate of its own: the outlet default for it.
+    ProductFactory(vendor=vendor, category=CategoryFactory(name="Makanan", commission_bp=None))
+    db.session.commit()
+    shown = commission_shown(page(client.get("/vendor")))
+    assert "15%" in shown and "Kerajinan" in shown
+    assert "20%" in shown
 
 
 def test_a_vendor_never_sees_another_vendors_data(app, client, ctx):

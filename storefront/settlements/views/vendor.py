@@ -61,6 +61,7 @@ def vendor_statement(settlement_id: int):
         markdowns=figures.markdowns(
             settlement.vendor_id, settlement.period_start, settlement.period_end
         ),
+        pending_refunds=service.pending_refunds(settlement),
         payment=payment_rows(settlement),
         status_label=status_label,
         form=CommentForm(),

@@ -15,7 +15,7 @@ from storefront.i18n import LANG_COOKIE
 from storefront.navigation import safe_next
 from storefront.shop import bp
 from storefront.shop.browse import featured_products, new_arrivals, spotlight_vendors
-from storefront.stock.availability import availability_for
+from storefront.stock import markdowns
 
 
 @bp.route("/")
@@ -23,13 +23,15 @@ from storefront.stock.availability import availability_for
 def home():
     featured = featured_products()
     products = new_arrivals(exclude=[p.id for p in featured])
+    stock, marked = markdowns.listing_stock([*featured, *products])
     return render_template(
         "shop/home.html",
         categories=all_categories(),
         featured=featured,
         products=products,
         vendors=spotlight_vendors(),
-        stock=availability_for([*featured, *products]),
+        stock=stock,
+        marked=marked,
     )
 
 

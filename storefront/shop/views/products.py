@@ -48,6 +48,7 @@ def _listing(category_in_path=None):
             abort(404)
     filters = with_rows(parsed, category, vendor)
     results = product_listing(filters, page=page_number())
+    stock, marked = markdowns.listing_stock(results.items)
     return render_template(
         "shop/search.html",
         filters=filters,
@@ -57,7 +58,8 @@ def _listing(category_in_path=None):
         vendors=listing_vendors(selected=vendor),
         sorts=SORTS,
         results=results,
-        stock=availability_for(results.items),
+        stock=stock,
+        marked=marked,
         query=filters.q,
         category=category,
     )
@@ -168,9 +170,7 @@ def vendor_page(slug: str):
         abort(404)
     # The listing query, so the cards get their photos, permits and stock in one query each.
     results = product_listing(ListingFilters(vendor=vendor, sort=NAME_SORT), page=page_number())
+    stock, marked = markdowns.listing_stock(results.items)
     return render_template(
-        "shop/vendor.html",
-        vendor=vendor,
-        results=results,
-        stock=availability_for(results.items),
+        "shop/vendor.html", vendor=vendor, results=results, stock=stock, marked=marked
     )
