@@ -74,7 +74,7 @@ def test_each_language_has_its_own_copy(app, client, kopi):
     assert '<html lang="en"' in english.get_data(as_text=True)
 
 
-def test_a_signed_in_shopper_never_gets_or_leaves_a_kept_page(app, client, kopi):
+def test_a_signed_in_shopper_sees_changes_at_once_and_leaves_nothing_for_others(app, client, kopi):
     UserFactory(email="sari@example.com", name="Sari Wulandari")
     assert client.login("sari@example.com", PASSWORD).status_code == 302
     url = f"/product/{kopi.slug}"
