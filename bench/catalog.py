@@ -126,6 +126,9 @@ def server_env(database_url: str, port: int, extra: dict | None = None) -> dict:
             "PYTHONUNBUFFERED": "1",
         }
     )
+    env.setdefault("PUBLIC_BASE_URL", "https://gerai.example.id")  # required in production
+    env.setdefault("TRUSTED_HOSTS", "127.0.0.1")  # wrk and the clients ask for 127.0.0.1
+    Path(env["STOREFRONT_INSTANCE"]).mkdir(parents=True, exist_ok=True)  # the worker queue's file
     env.update(extra or {})
     return env
 

@@ -89,6 +89,7 @@ def prepare(args) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         try:
+            seed_catalog.reset_sequences()  # also for a database seeded by an older version
             emails = [f"load-{n}@bench.example" for n in range(args.clients)]
             for n, email in enumerate(emails):
                 if not db.session.execute(
@@ -476,6 +477,7 @@ def main(argv=None) -> int:
         "CACHE_REDIS_URL": args.redis_url,
         "CACHE_KEY_PREFIX": f"bench-load-{os.getpid()}:",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "HUEY_SQLITE_PATH": str(logs / "huey.db"),  # the queued emails, never sent
     }
     env = catalog.server_env(url, 0, shared)
     for name in ("verify-ledger", "verify-books"):
