@@ -77,10 +77,17 @@ test: lint
 ## full ledger run; CATALOG_ARGS="--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 ## for the catalogue on PostgreSQL (needs wrk: apt-get install -y wrk). The catalogue benchmark
 ## exits 1 while a target is missed (see docs/performance.md).
+## The mixed load test (bench/load.py) needs PostgreSQL and Redis, so it is opt-in:
+## `make bench LOAD=1` (LOAD_ARGS="--duration 60 --database-url postgresql+psycopg://…/bench_load").
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/ledger.py $${BENCH_ARGS:---movements 100000}
 	$(BIN)/python bench/settlement.py $${SETTLEMENT_ARGS:---movements 100000 --batches 5000}
 	$(BIN)/python bench/catalog.py $(CATALOG_ARGS)
+	@if [ -n "$(LOAD)" ]; then \
+		$(BIN)/python bench/load.py $(LOAD_ARGS); \
+	else \
+		echo "bench/load.py skipped: make bench LOAD=1 runs it (needs PostgreSQL and Redis)"; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

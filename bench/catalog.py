@@ -4,6 +4,7 @@
     .venv/bin/python bench/catalog.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
     .venv/bin/python bench/catalog.py --sizes 1000 --duration 5 --keep
     .venv/bin/python bench/catalog.py --keep --no-page-cache     # every request renders its page
+    .venv/bin/python bench/catalog.py --keep --signed-in         # as a signed-in shopper
 
 For each size it seeds its own database (`bench/seed_catalog.py`: `<file>-<size>.db` under the
 temp folder, or the PostgreSQL database `<name>_<size>`, created if missing), starts the store
@@ -78,7 +79,14 @@ def parse_args(argv=None):
         "for a signed-in shopper (by default anonymous pages are kept 60 s); the vendor filter "
         "and spotlight lists stay cached, as in production",
     )
+    parser.add_argument(
+        "--signed-in",
+        action="store_true",
+        help="load the store's pages as a signed-in shopper with one line in the cart (wrk sends "
+        "that session's cookie); the reference app ignores it",
+    )
     args = parser.parse_args(argv)
+    args.cookie = ""
     try:
         args.sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     except ValueError:
@@ -99,7 +107,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(database_url: str, port: int) -> dict:
+def server_env(database_url: str, port: int, extra: dict | None = None) -> dict:
     from cryptography.fernet import Fernet
 
     env = dict(os.environ)
@@ -118,10 +126,16 @@ def server_env(database_url: str, port: int) -> dict:
             "PYTHONUNBUFFERED": "1",
         }
     )
+    env.setdefault("PUBLIC_BASE_URL", "https://gerai.example.id")  # required in production
+    env.setdefault("TRUSTED_HOSTS", "127.0.0.1")  # wrk and the clients ask for 127.0.0.1
+    Path(env["STOREFRONT_INSTANCE"]).mkdir(parents=True, exist_ok=True)  # the worker queue's file
+    env.update(extra or {})
     return env
 
 
-def start(app_spec: str, database_url: str, log: Path, extra: list[str] = ()) -> tuple:
+def start(
+    app_spec: str, database_url: str, log: Path, extra: list[str] = (), env: dict | None = None
+) -> tuple:
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "-c", "gunicorn.conf.py", *extra, app_spec]
@@ -129,7 +143,7 @@ def start(app_spec: str, database_url: str, log: Path, extra: list[str] = ()) ->
     process = subprocess.Popen(
         command,
         cwd=ROOT,
-        env=server_env(database_url, port),
+        env=server_env(database_url, port, env),
         stdout=handle,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so stop() reaches the workers
@@ -222,6 +236,8 @@ def run_wrk(
         "--latency",
         f"http://127.0.0.1:{port}{path}",
     ]
+    if args.cookie:
+        command[1:1] = ["-H", f"Cookie: {args.cookie}"]
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=duration + 30, check=True
     )
@@ -263,6 +279,48 @@ def pages_for(database_url: str) -> dict:
     }
 
 
+SHOPPER_EMAIL = "signed-in@bench.example"
+SHOPPER_PASSWORD = "bench-signed-in-password"  # noqa: S105  (a bench account on a bench database)
+
+
+def signed_in_cookie(database_url: str, port: int, product_path: str) -> str:
+    """A shopper's session cookie (created if missing, signed in over HTTP, one product in the
+    cart), for wrk to send with every request."""
+    import requests
+
+    from storefront import create_app
+    from storefront.auth.services import create_user, find_user_by_email
+    from storefront.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        try:
+            if find_user_by_email(SHOPPER_EMAIL) is None:
+                create_user(
+                    name="Pembeli Bench",
+                    email=SHOPPER_EMAIL,
+                    password=SHOPPER_PASSWORD,
+                    verified=True,
+                )
+                db.session.commit()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    base = f"http://127.0.0.1:{port}"
+    session = requests.Session()
+    login = session.get(f"{base}/account/login", timeout=10).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
+    session.post(
+        f"{base}/account/login",
+        data={"email": SHOPPER_EMAIL, "password": SHOPPER_PASSWORD, "csrf_token": token},
+        timeout=10,
+    )
+    page = session.get(f"{base}{product_path}", timeout=10).text
+    product_id = re.search(r'name="product_id" value="(\d+)"', page).group(1)
+    session.post(f"{base}/cart/add", data={"product_id": product_id}, timeout=10)
+    return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+
+
 def bench_size(args, size: int, logs: Path) -> dict:
     url = seed_catalog.database_for(args.database_url, size)
     if args.keep and seed_catalog.seeded_size(url) == size:
@@ -293,6 +351,8 @@ def bench_size(args, size: int, logs: Path) -> dict:
         processes.append((reference, ref_log))
         wait_ready(store, store_port, "/healthz", logs / f"store-{size}.log")
         wait_ready(reference, ref_port, "/", logs / f"reference-{size}.log")
+        if args.signed_in:
+            args.cookie = signed_in_cookie(url, store_port, pages["product"])
         if status_of(store_port, pages["category"]) == 404:
             pages["category"] = f"/search?category={CATEGORY}"
         broken = {}
@@ -405,6 +465,8 @@ def main(argv=None) -> int:
         "  page cache "
         + ("off (every request renders)" if args.no_page_cache else "on (anonymous pages, 60 s)")
     )
+    if args.signed_in:
+        print("  shopper    signed in, one line in the cart (the session cookie on every request)")
     print(f"  machine    {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; logs in {logs}")
     runs = {}
     for size in args.sizes:

@@ -364,6 +364,7 @@ def seed(url_text: str, n: int, seed_value: int = 20261123) -> dict:
     with app.app_context():
         _after_seed(app)
         if db.engine.dialect.name == "postgresql":
+            reset_sequences()
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
                 c.execute(text("VACUUM ANALYZE"))
         else:
@@ -379,6 +380,19 @@ def seed(url_text: str, n: int, seed_value: int = 20261123) -> dict:
         "permits": len(permits),
         "seconds": time.perf_counter() - started,
     }
+
+
+def reset_sequences() -> None:
+    """PostgreSQL: the rows above were inserted with their ids, so move every id sequence past
+    them, or the store's own first insert (an order, a user) would collide (bench/load.py)."""
+    with db.engine.begin() as c:
+        for table in db.metadata.sorted_tables:
+            if "id" not in table.c or not table.c.id.autoincrement:
+                continue
+            sequence = c.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name})
+            if sequence:
+                top = c.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+                c.execute(text("SELECT setval(:s, :v, false)"), {"s": sequence, "v": top + 1})
 
 
 def _after_seed(app) -> None:

@@ -663,6 +663,8 @@ SETTINGS: tuple[SettingDefinition, ...] = (
     SettingDefinition(
         "settings_version", "internal", Text(), "0", "settings_version", internal=True
     ),
+    # Changes with every change a catalogue page shows (shop/page_cache.py); its keys use it.
+    SettingDefinition("catalog_version", "internal", Text(), "0", "catalog_version", internal=True),
 )
 
 REGISTRY: dict[str, SettingDefinition] = {s.key: s for s in SETTINGS}

@@ -11,10 +11,11 @@ never shows an old opening time or WhatsApp number.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 from flask import g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from storefront import audit, cache
 from storefront.database import after_commit
@@ -33,6 +34,7 @@ __all__ = [
     "InvalidSettingValue",
     "SettingsRefused",
     "UnknownSetting",
+    "bump_catalog_version",
     "get_setting",
     "get_settings",
     "save_settings",
@@ -132,6 +134,30 @@ def set_setting(key: str, value: str) -> None:
         setattr(g, _WRITTEN, True)
         if cache.is_shared():
             after_commit(_purge_kept)
+
+
+def bump_catalog_version(session) -> None:
+    """Give the catalogue a new version in `session`'s transaction (shop/page_cache.py calls it
+    from a before_flush hook, where the session may still take changes). Unlike `set_setting`
+    it works outside a unit of work too (a command, a test): the kept settings are purged after
+    this transaction commits, by SQLAlchemy's own after_commit event."""
+    value = uuid.uuid4().hex
+    row = session.get(Setting, "catalog_version")
+    if row is None:
+        session.add(Setting(key="catalog_version", value=value))
+    else:
+        row.value = value
+    if has_app_context():
+        g.pop(_MEMO, None)
+        setattr(g, _WRITTEN, True)
+        if cache.is_shared():
+            event.listen(session, "after_commit", _purge_after_commit, once=True)
+
+
+def _purge_after_commit(session) -> None:
+    # Without an app context any more, the kept copy times out instead.
+    with contextlib.suppress(RuntimeError):
+        _purge_kept()
 
 
 def save_settings(actor, typed: dict[str, object]) -> dict[str, tuple[str, str]]:

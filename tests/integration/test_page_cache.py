@@ -1,5 +1,6 @@
-"""Catalogue pages kept for a minute for anonymous shoppers, and never for anyone with a
-session (signed in, a cart, a message) — they always see the page as it is now."""
+"""Catalogue pages kept for a minute for anonymous shoppers, and with holes for anyone with a
+session (signed in, a cart, a message), whose own parts are filled in on each request; a change
+to the catalogue shows at once for both (tests/integration/test_signed_in_pages.py)."""
 
 from __future__ import annotations
 
@@ -55,10 +56,14 @@ def test_anonymous_shoppers_get_the_page_kept_for_a_minute(app, client, kopi, wh
     assert "Set-Cookie" not in first.headers
     assert 'name="csrf-token"' not in first.get_data(as_text=True)
 
-    reprice(kopi, 50000)
     second = client.get(url)
     assert second.headers[HIT_HEADER] == "hit"
     assert "Rp45.000" in second.get_data(as_text=True)
+    # A new price gives the catalogue a new version: the next visitor sees it at once.
+    reprice(kopi, 50000)
+    third = client.get(url)
+    assert HIT_HEADER not in third.headers
+    assert "Rp50.000" in third.get_data(as_text=True)
     # Another address (here a page number) is another page, read fresh.
     other = client.get(url + ("&" if "?" in url else "?") + "page=1")
     assert HIT_HEADER not in other.headers
@@ -73,7 +78,7 @@ def test_each_language_has_its_own_copy(app, client, kopi):
     assert '<html lang="en"' in english.get_data(as_text=True)
 
 
-def test_a_signed_in_shopper_never_gets_or_leaves_a_kept_page(app, client, kopi):
+def test_a_signed_in_shopper_sees_changes_at_once_and_leaves_nothing_for_others(app, client, kopi):
     UserFactory(email="sari@example.com", name="Sari Wulandari")
     assert client.login("sari@example.com", PASSWORD).status_code == 302
     url = f"/product/{kopi.slug}"
@@ -90,7 +95,9 @@ def test_a_signed_in_shopper_never_gets_or_leaves_a_kept_page(app, client, kopi)
     assert "Sari" not in stranger.get_data(as_text=True)
 
 
-def test_a_visitor_with_a_cart_or_a_message_always_sees_the_page_as_it_is(app, client, kopi):
+def test_a_visitor_with_a_cart_or_a_message_sees_the_page_as_it_is_with_their_own_parts(
+    app, client, kopi
+):
     url = f"/product/{kopi.slug}"
     assert HIT_HEADER not in app.test_client().get(url).headers  # an anonymous copy is kept
     assert app.test_client().get(url).headers[HIT_HEADER] == "hit"
@@ -99,15 +106,24 @@ def test_a_visitor_with_a_cart_or_a_message_always_sees_the_page_as_it_is(app, c
     with client.session_transaction() as session:
         session["cart"] = {str(kopi.id): 2}
     with_cart = client.get(url)
-    assert HIT_HEADER not in with_cart.headers
+    assert HIT_HEADER not in with_cart.headers  # the new price: a new version
     assert "Rp50.000" in with_cart.get_data(as_text=True)
+    assert 'data-testid="cart-count"' in with_cart.get_data(as_text=True)
 
+    # The copy with holes kept for the visitor with a cart serves the next visitor with a
+    # session, filled with their own message and (empty) cart.
     flashed = app.test_client()
     with flashed.session_transaction() as session:
         session["_flashes"] = [("success", "Added to your cart.")]
     page = flashed.get(url)
-    assert HIT_HEADER not in page.headers
-    assert "Rp50.000" in page.get_data(as_text=True)
+    assert page.headers[HIT_HEADER] == "hit"
+    html = page.get_data(as_text=True)
+    assert "Rp50.000" in html
+    assert "Added to your cart." in html
+    assert 'data-testid="cart-count"' not in html
+    assert "<!--personal:" not in html
+    # The message was read: it is not shown again.
+    assert "Added to your cart." not in flashed.get(url).get_data(as_text=True)
 
 
 def test_pages_that_are_not_found_are_not_kept(app, client, kopi):

@@ -27,6 +27,7 @@ from storefront.shop.browse import (
     product_listing,
     with_rows,
 )
+from storefront.shop.page_cache import personal_page
 from storefront.stock import markdowns
 from storefront.stock.availability import availability_for
 from storefront.vendors.models import Vendor, VendorStatus
@@ -88,6 +89,8 @@ def product(slug: str):
     if found is None:
         abort(404)
     item = found.product
+    if found.unlisted:
+        personal_page()  # a preview for its vendor or the staff, never kept for others
     return render_template(
         "shop/product.html",
         product=item,

@@ -1,0 +1,161 @@
+"""Catalogue pages for signed-in shoppers: kept once for everyone with holes, and filled on each
+request with the visitor's own header, cart count, CSRF token and messages (shop/page_cache.py).
+A new price or a sold-out product shows on the next request, for everyone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from storefront.extensions import db
+from storefront.shop.page_cache import HIT_HEADER
+from tests.conftest import Client
+from tests.factories import (
+    PASSWORD,
+    CategoryFactory,
+    ProductFactory,
+    UserFactory,
+    VendorFactory,
+)
+from tests.stock_helpers import receive
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+CART_COUNT = re.compile(r'data-testid="cart-count"><span class="visually-hidden">: </span>(\d+)<')
+
+
+@pytest.fixture
+def app_config():
+    return {"CATALOG_CACHE_SECONDS": 60, "CATALOG_LIST_CACHE_SECONDS": 60}
+
+
+@pytest.fixture
+def kopi(ctx):
+    food = CategoryFactory(slug="makanan-minuman", name="Makanan & Minuman")
+    maker = VendorFactory(slug="dapur-nyai", name="Dapur Nyai")
+    product = ProductFactory(name="Kopi Robusta Bubuk", price=45000, category=food, vendor=maker)
+    receive(product, 3)
+    return product
+
+
+def shopper(app, email: str, name: str) -> Client:
+    UserFactory(email=email, name=name)
+    db.session.commit()
+    client = Client(app.test_client())
+    assert client.login(email, PASSWORD).status_code == 302
+    client.get("/cart")  # read the welcome message
+    return client
+
+
+def add_to_cart(client: Client, product, quantity: int) -> None:
+    answer = client.post("/cart/add", data={"product_id": product.id, "quantity": quantity})
+    assert answer.status_code == 302
+    client.get("/cart")  # read the “in your cart” message
+
+
+def cart_count(html: str) -> int:
+    found = CART_COUNT.search(html)
+    return int(found.group(1)) if found else 0
+
+
+PAGES = ["/", "/search?q=kopi", "/category/makanan-minuman", "/vendors/dapur-nyai"]
+
+
+@pytest.mark.parametrize("path", [*PAGES, "product"])
+def test_each_shopper_sees_their_own_name_cart_and_token_on_a_kept_page(app, kopi, path):
+    url = f"/product/{kopi.slug}" if path == "product" else path
+    sari = shopper(app, "sari@example.com", "Sari Wulandari")
+    budi = shopper(app, "budi@example.com", "Budi Santoso")
+    add_to_cart(sari, kopi, 2)
+
+    first = sari.get(url)
+    assert first.status_code == 200
+    assert HIT_HEADER not in first.headers
+    mine = first.get_data(as_text=True)
+    assert "<summary>Sari</summary>" in mine
+    assert cart_count(mine) == 2
+    assert "Kopi Robusta Bubuk" in mine
+
+    second = budi.get(url)
+    assert second.headers[HIT_HEADER] == "hit"  # the same page, rendered once
+    his = second.get_data(as_text=True)
+    assert "<summary>Budi</summary>" in his
+    assert "Sari" not in his
+    assert cart_count(his) == 0
+    assert "Kopi Robusta Bubuk" in his
+    assert "<!--personal:" not in his
+    # Each has the CSRF token of their own session, which their own forms accept.
+    assert CSRF_META.search(mine).group(1) != CSRF_META.search(his).group(1)
+    token = CSRF_META.search(his).group(1)
+    signed_out = budi.post("/account/logout", data={"csrf_token": token})
+    assert signed_out.status_code == 302
+    anonymous = budi.get(url).get_data(as_text=True)
+    assert "<summary>Budi</summary>" not in anonymous
+
+    # Sari again: her own cart count, from the kept page.
+    again = sari.get(url)
+    assert again.headers[HIT_HEADER] == "hit"
+    assert cart_count(again.get_data(as_text=True)) == 2
+
+
+def test_a_new_price_shows_at_once_for_signed_in_shoppers(app, kopi):
+    sari = shopper(app, "sari@example.com", "Sari Wulandari")
+    url = f"/product/{kopi.slug}"
+    assert "Rp45.000" in sari.get(url).get_data(as_text=True)
+    assert sari.get(url).headers[HIT_HEADER] == "hit"
+    assert sari.get("/search?q=kopi").status_code == 200
+
+    kopi.price = 50000
+    db.session.commit()
+
+    for page in (url, "/search?q=kopi"):
+        answer = sari.get(page)
+        assert HIT_HEADER not in answer.headers
+        assert "Rp50.000" in answer.get_data(as_text=True)
+        assert "Rp45.000" not in answer.get_data(as_text=True)
+
+
+def test_a_product_sold_out_by_another_shopper_shows_at_once(app, kopi):
+    sari = shopper(app, "sari@example.com", "Sari Wulandari")
+    url = f"/product/{kopi.slug}"
+    assert 'name="product_id"' in sari.get(url).get_data(as_text=True)  # add to cart offered
+    assert sari.get(url).headers[HIT_HEADER] == "hit"
+
+    # A guest buys all three units (pay at the outlet): they are reserved for the order.
+    guest = Client(app.test_client())
+    add_to_cart(guest, kopi, 3)
+    placed = guest.post_form(
+        "/checkout",
+        {
+            "name": "Tamu",
+            "email": "tamu@example.com",
+            "phone": "081234567890",
+            "fulfilment": "pickup",
+            "payment_method": "outlet",
+        },
+    )
+    assert placed.status_code == 302
+    assert "/orders/" in placed.headers["Location"]
+
+    after = sari.get(url)
+    assert HIT_HEADER not in after.headers
+    assert 'name="product_id"' not in after.get_data(as_text=True)  # no add-to-cart form
+
+
+def test_a_vendors_preview_of_an_unlisted_product_is_not_kept(app, kopi):
+    hidden = ProductFactory(
+        name="Kopi Rahasia", vendor=kopi.vendor, category=kopi.category, hidden=True
+    )
+    receive(hidden, 5)
+    UserFactory(email="manajer@example.com", name="Manajer Outlet", role="manager")
+    db.session.commit()
+    manager = Client(app.test_client())
+    assert manager.login("manajer@example.com", PASSWORD).status_code == 302
+    url = f"/product/{hidden.slug}"
+    assert manager.get(url).status_code == 200
+    assert manager.get(url).status_code == 200
+
+    sari = shopper(app, "sari@example.com", "Sari Wulandari")
+    answer = sari.get(url)
+    assert answer.status_code == 404
+    assert HIT_HEADER not in answer.headers
