@@ -143,23 +143,30 @@ def settlement_close(settlement_id: int):
     return _back(settlement)
 
 
+def _posted_amount(form) -> int | None:
+    """The rupiah amount of a posted payment or advance form, or None once the reason it was
+    refused (a form error, an amount too large or not whole rupiah) is flashed."""
+    if not form.validate_on_submit():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        flash(" ".join(str(e) for e in errors), "error")
+        return None
+    try:
+        return parse_rupiah(form.amount.data)
+    except AmountTooLarge:
+        flash(_("At most %(amount)s.", amount=format_rupiah(MAX_AMOUNT)), "error")
+    except InvalidAmount:
+        flash(_("Enter the amount as whole rupiah, e.g. 250.000."), "error")
+    return None
+
+
 @bp.route("/manage/settlements/<int:settlement_id>/advance", methods=["POST"])
 @role_required(Role.MANAGER)
 def settlement_advance(settlement_id: int):
     """Pay part of what the running period has earned so far; its statement deducts it."""
     settlement = _statement(settlement_id)
     form = AdvanceForm()
-    if not form.validate_on_submit():
-        errors = [e for field_errors in form.errors.values() for e in field_errors]
-        flash(" ".join(str(e) for e in errors), "error")
-        return _back(settlement), 303
-    try:
-        amount = parse_rupiah(form.amount.data)
-    except AmountTooLarge:
-        flash(_("At most %(amount)s.", amount=format_rupiah(MAX_AMOUNT)), "error")
-        return _back(settlement), 303
-    except InvalidAmount:
-        flash(_("Enter the amount as whole rupiah, e.g. 250.000."), "error")
+    amount = _posted_amount(form)
+    if amount is None:
         return _back(settlement), 303
     advance = service.Advance(
         amount=amount,
@@ -203,17 +210,8 @@ def settlement_delete(settlement_id: int):
 def settlement_pay(settlement_id: int):
     settlement = _statement(settlement_id)
     form = PayForm()
-    if not form.validate_on_submit():
-        errors = [e for field_errors in form.errors.values() for e in field_errors]
-        flash(" ".join(str(e) for e in errors), "error")
-        return _back(settlement), 303
-    try:
-        amount = parse_rupiah(form.amount.data)
-    except AmountTooLarge:
-        flash(_("At most %(amount)s.", amount=format_rupiah(MAX_AMOUNT)), "error")
-        return _back(settlement), 303
-    except InvalidAmount:
-        flash(_("Enter the amount as whole rupiah, e.g. 250.000."), "error")
+    amount = _posted_amount(form)
+    if amount is None:
         return _back(settlement), 303
     stored = None
     if form.proof.data:
