@@ -106,17 +106,21 @@ def notify(kind: NotificationKind, subject, label: str = "") -> ManagerNotificat
     return notification
 
 
+def managers() -> list[User]:
+    """The active managers and admins, who are told what needs a manager."""
+    return db.session.scalars(
+        select(User)
+        .where(User.role.in_([Role.MANAGER.value, Role.ADMIN.value]), User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+
+
 def _email_managers(notification: ManagerNotification) -> None:
     db.session.flush()
     kind = NotificationKind(notification.kind)
     endpoint, name = PAGES[kind]
     link = external_url(endpoint, **{name: notification.subject_id})
-    managers = db.session.scalars(
-        select(User)
-        .where(User.role.in_([Role.MANAGER.value, Role.ADMIN.value]), User.active.is_(True))
-        .order_by(User.id)
-    )
-    for manager in managers:
+    for manager in managers():
         send_template(
             manager.email,
             "manage/email/notification.txt",

@@ -11,15 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from storefront.auth.models import Role, User
 from storefront.catalog.models import PermitKind
 from storefront.catalog.permits import PermitCheck
-from storefront.extensions import db
 from storefront.indonesia.identifiers import format_pirt
 from storefront.links import external_url
 from storefront.mail import send_template
+from storefront.manager_inbox import managers
 from storefront.vendors.services import owner_recipients
 
 PERMIT_NAMES = {
@@ -70,12 +68,7 @@ def send_permit_mail(check: PermitCheck) -> int:
             )
             sent += 1
     if check.digest is not None:
-        managers = db.session.scalars(
-            select(User)
-            .where(User.role.in_([Role.MANAGER.value, Role.ADMIN.value]), User.active.is_(True))
-            .order_by(User.id)
-        )
-        for manager in managers:
+        for manager in managers():
             send_template(
                 manager.email,
                 "catalog/email/permit_digest.txt",

@@ -24,7 +24,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storefront.auth.models import Role, User
 from storefront.backups import make_backup
 from storefront.catalog.cli import run_permit_check
 from storefront.clock import today_wib
@@ -33,6 +32,7 @@ from storefront.extensions import db
 from storefront.incubator.applications import remind_due
 from storefront.links import external_url
 from storefront.mail import send_template
+from storefront.manager_inbox import managers
 from storefront.orders.cli import run_expiry, run_poll
 from storefront.settlements.services import generate_month
 from storefront.stock.operations import expiry_list
@@ -63,14 +63,6 @@ def daily_wib(hour: int, minute: int, *, day: int | None = None) -> Callable[[da
         return local.hour == hour and local.minute == minute and (day is None or local.day == day)
 
     return due
-
-
-def managers() -> list[User]:
-    return db.session.scalars(
-        select(User)
-        .where(User.role.in_([Role.MANAGER.value, Role.ADMIN.value]), User.active.is_(True))
-        .order_by(User.id)
-    ).all()
 
 
 # --- the jobs -------------------------------------------------------------------------------
