@@ -10,8 +10,11 @@ from storefront.stock import ledger
 from storefront.stock.models import Batch, IntakeReceipt
 
 
-def receive(product, quantity: int, *, expires_on: date | None = None, actor=None, code=""):
-    """Receive `quantity` units of `product` in a new batch (one receipt per call)."""
+def receive(
+    product, quantity: int, *, expires_on: date | None = None, actor=None, code="", variant=None
+):
+    """Receive `quantity` units of `product` (of `variant`, for a product with options) in a
+    new batch (one receipt per call)."""
     from tests.factories import UserFactory
 
     actor = actor or UserFactory(role="manager")
@@ -25,6 +28,7 @@ def receive(product, quantity: int, *, expires_on: date | None = None, actor=Non
     db.session.flush()
     batch = Batch(
         product_id=product.id,
+        variant_id=variant.id if variant is not None else None,
         vendor_id=product.vendor_id,
         receipt_id=receipt.id,
         code=code or f"B{uuid.uuid4().hex[:6]}",

@@ -66,7 +66,12 @@ def rates_in_effect(vendors) -> dict[int, list[RateInEffect]]:
 
 
 def sale_snapshot(
-    product, quantity: int, *, markdown_bp: int = 0, vendor_part_bp: int = BASIS_POINTS
+    product,
+    quantity: int,
+    *,
+    markdown_bp: int = 0,
+    vendor_part_bp: int = BASIS_POINTS,
+    variant=None,
 ) -> dict:
     """The columns every sale line (online or counter) freezes at the moment of sale: what was
     sold, at today's price (`Product.current_price`, a scheduled change counting from its date),
@@ -76,8 +81,15 @@ def sale_snapshot(
     discount) lowers the price charged. The vendor's share is computed on the price less the
     vendor's part of the discount: on the reduced price when the vendor bears it all, on the
     list price (paid as if undiscounted) when the outlet does, whose commission absorbs the
-    discount — below zero if the markdown is deeper than the commission."""
-    list_price = product.current_price
+    discount — below zero if the markdown is deeper than the commission.
+
+    `variant` is the size/colour sold (its price difference counts); a product without
+    options may leave it out."""
+    if variant is None:
+        variant = product.default_variant
+        if variant is None:
+            raise ValueError(f"product {product.id} has options: the sale must name a variant")
+    list_price = variant.current_price
     unit_price = percent_off(list_price, markdown_bp) if markdown_bp else list_price
     gross = unit_price * quantity
     discount = (list_price - unit_price) * quantity
@@ -86,9 +98,11 @@ def sale_snapshot(
     _commission, share = commission_split(gross + discount - vendor_discount, rate)
     return {
         "product_id": product.id,
+        "variant_id": variant.id,
+        "variant_label": variant.label,
         "vendor_id": product.vendor_id,
         "product_name": product.name,
-        "product_code": product.code,
+        "product_code": variant.code,
         "unit_price": unit_price,
         "quantity": quantity,
         "gross": gross,

@@ -9,17 +9,21 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Column,
     Date,
     ForeignKey,
     Index,
     String,
+    Table,
     Text,
     UniqueConstraint,
     and_,
     case,
+    event,
 )
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import true as sa_true
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from storefront.categories import Category
 from storefront.clock import today_wib
@@ -118,6 +122,9 @@ class Product(TimestampMixin, db.Model):
     permits_valid_until: Mapped[date | None] = mapped_column(Date, index=True)
     review_comment: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A size guide for clothing and footwear: plain text, or a table written as lines of
+    # "|"-separated cells (the first line is the heading). Empty: none.
+    size_guide: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
 
     vendor = relationship("Vendor")
     category: Mapped[Category] = relationship()
@@ -127,6 +134,32 @@ class Product(TimestampMixin, db.Model):
     permits: Mapped[list[ProductPermit]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="ProductPermit.id"
     )
+    options: Mapped[list[ProductOption]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductOption.position"
+    )
+    # Every variant the product ever had, retired ones too (old sales and batches point at
+    # them); `active_variants` is what is on offer.
+    variants: Mapped[list[ProductVariant]] = relationship(
+        back_populates="product",
+        cascade="all, delete-orphan",
+        order_by="[ProductVariant.position, ProductVariant.id]",
+    )
+
+    @property
+    def active_variants(self) -> list[ProductVariant]:
+        return [variant for variant in self.variants if variant.active]
+
+    @property
+    def has_options(self) -> bool:
+        """Sold in sizes, colours...: the shopper and the till must pick a variant."""
+        return bool(self.options)
+
+    @property
+    def default_variant(self) -> ProductVariant | None:
+        """The one variant of a product without options (None when it has options)."""
+        if self.options:
+            return None
+        return next((v for v in self.variants if v.active and not v.values), None)
 
     def price_on(self, day: date) -> int:
         """The shelf price on WIB date `day`: a scheduled change counts from its date on."""
@@ -158,12 +191,162 @@ def effective_price(today: date):
     )
 
 
+class ProductOption(db.Model):
+    """One way a product varies (Ukuran, Warna, Motif), with its values in order."""
+
+    __tablename__ = "product_options"
+    __table_args__ = (UniqueConstraint("product_id", "name", name="uq_product_options_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String(40), nullable=False)
+    position: Mapped[int] = mapped_column(nullable=False, default=0)
+
+    product: Mapped[Product] = relationship(back_populates="options")
+    values: Mapped[list[ProductOptionValue]] = relationship(
+        back_populates="option",
+        cascade="all, delete-orphan",
+        order_by="ProductOptionValue.position",
+    )
+
+
+class ProductOptionValue(db.Model):
+    __tablename__ = "product_option_values"
+    __table_args__ = (
+        UniqueConstraint("option_id", "value", name="uq_product_option_values_value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    option_id: Mapped[int] = mapped_column(
+        ForeignKey("product_options.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    value: Mapped[str] = mapped_column(String(40), nullable=False)
+    position: Mapped[int] = mapped_column(nullable=False, default=0)
+
+    option: Mapped[ProductOption] = relationship(back_populates="values")
+
+
+variant_values = Table(
+    "product_variant_values",
+    db.metadata,
+    Column(
+        "variant_id",
+        ForeignKey("product_variants.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "value_id",
+        ForeignKey("product_option_values.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class VariantReview(LabelledEnum):
+    """A variant is reviewed with its product; one added to an approved product later waits
+    for a manager only when its price or photos differ from what was approved."""
+
+    APPROVED = "approved", _l("Approved")
+    PENDING = "pending", _l("Waiting for review")
+    REJECTED = "rejected", _l("Rejected")
+
+
+class ProductVariant(db.Model):
+    """What is actually stocked and sold: one combination of the product's option values
+    (size 40, brown), or the product itself when it has no options (no values, no own code).
+
+    Stock (batches, levels, movements, holds), cart items and sale lines point at a variant;
+    the product's price plus `price_delta` is the variant's price.
+    """
+
+    __tablename__ = "product_variants"
+    __table_args__ = (
+        check_in("review", VariantReview, name="review_known"),
+        CheckConstraint(f"price_delta > -{MAX_AMOUNT}", name="price_delta_in_range"),
+        CheckConstraint(f"price_delta < {MAX_AMOUNT}", name="price_delta_below_max"),
+        Index("ix_product_variants_product", "product_id", "active"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), nullable=False
+    )
+    # The variant's own code (SKU) printed on its label; None: the product's code (a product
+    # without options). Unique across variants and never another product's code.
+    sku: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # "40 / Coklat": the values in option order, kept for lists, labels and sale lines.
+    label: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    price_delta: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, default=0, server_default="0"
+    )
+    position: Mapped[int] = mapped_column(nullable=False, default=0)
+    # Retired variants stay for the sales and batches that point at them.
+    active: Mapped[bool] = mapped_column(nullable=False, default=True, server_default=sa_true())
+    review: Mapped[str] = mapped_column(
+        String(10),
+        nullable=False,
+        default=VariantReview.APPROVED.value,
+        server_default=VariantReview.APPROVED.value,
+    )
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+    values: Mapped[list[ProductOptionValue]] = relationship(
+        secondary=variant_values, order_by="ProductOptionValue.option_id"
+    )
+    photos: Mapped[list[ProductPhoto]] = relationship(
+        back_populates="variant", order_by="ProductPhoto.position"
+    )
+
+    @property
+    def code(self) -> str:
+        return self.sku or self.product.code
+
+    def price_on(self, day: date) -> int:
+        return self.product.price_on(day) + self.price_delta
+
+    @property
+    def current_price(self) -> int:
+        return self.price_on(today_wib())
+
+    @property
+    def sellable(self) -> bool:
+        return self.active and self.review == VariantReview.APPROVED.value
+
+    def display_name(self) -> str:
+        """ "Sandal Kulit — 40 / Coklat", or the product's name alone."""
+        return f"{self.product.name} — {self.label}" if self.label else self.product.name
+
+
+@event.listens_for(Session, "before_flush")
+def _every_product_has_a_variant(session, _flush_context, _instances) -> None:
+    """A new product is sold as itself until it gets options: give it its one variant here,
+    so every way of creating a product (the vendor's form, demo data, tests) gets it."""
+    for instance in session.new:
+        if isinstance(instance, Product) and not instance.variants:
+            instance.variants.append(
+                ProductVariant(
+                    position=0,
+                    label="",
+                    price_delta=0,
+                    active=True,
+                    review=VariantReview.APPROVED.value,
+                )
+            )
+
+
 class ProductPhoto(TimestampMixin, db.Model):
     __tablename__ = "product_photos"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    # A photo of one variant (the brown pair); None: of the product as a whole.
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("product_variants.id", ondelete="SET NULL"), index=True
     )
     image_key: Mapped[str] = mapped_column(String(200), nullable=False)
     # Comma-separated widths that exist for this image, e.g. "320,640,1200".
@@ -173,6 +356,7 @@ class ProductPhoto(TimestampMixin, db.Model):
     position: Mapped[int] = mapped_column(nullable=False, default=0)
 
     product: Mapped[Product] = relationship(back_populates="photos")
+    variant: Mapped[ProductVariant | None] = relationship(back_populates="photos")
 
 
 class PermitKind(LabelledEnum):

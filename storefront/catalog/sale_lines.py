@@ -22,6 +22,12 @@ class SaleLine:
     its indexes and `*SaleLine.snapshot_checks()` in its `__table_args__`."""
 
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    # The size/colour sold, and its label then ("40 / Coklat"; "" for a product without
+    # options). `product_code` is the variant's own code when it has one.
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id"), nullable=False)
+    variant_label: Mapped[str] = mapped_column(
+        String(120), nullable=False, default="", server_default=""
+    )
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False)
     product_name: Mapped[str] = mapped_column(String(120), nullable=False)
     product_code: Mapped[str] = mapped_column(String(32), nullable=False)
@@ -46,6 +52,10 @@ class SaleLine:
         return relationship("Product")
 
     @declared_attr
+    def variant(cls):
+        return relationship("ProductVariant")
+
+    @declared_attr
     def vendor(cls):
         return relationship("Vendor")
 
@@ -61,6 +71,14 @@ class SaleLine:
                 "discount >= 0 AND vendor_discount >= 0 AND vendor_discount <= discount",
                 name="discount_valid",
             ),
+        )
+
+    @property
+    def display_name(self) -> str:
+        return (
+            f"{self.product_name} — {self.variant_label}"
+            if self.variant_label
+            else (self.product_name)
         )
 
     @property

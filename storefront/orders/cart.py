@@ -23,7 +23,7 @@ from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.orders.models import CartItem
 from storefront.stock import markdowns
-from storefront.stock.ledger import available_quantities
+from storefront.stock.ledger import available_quantities, only_variant_id
 
 SESSION_KEY = "cart"
 # No household buys more than this of one product online; larger orders go through the outlet.
@@ -131,7 +131,12 @@ def _store(quantities: dict[int, int]) -> None:
                 existing[product_id].quantity = quantity
             else:
                 db.session.add(
-                    CartItem(user_id=current_user.id, product_id=product_id, quantity=quantity)
+                    CartItem(
+                        user_id=current_user.id,
+                        product_id=product_id,
+                        variant_id=only_variant_id(product_id),
+                        quantity=quantity,
+                    )
                 )
     elif quantities:
         session[SESSION_KEY] = {str(k): v for k, v in quantities.items()}
@@ -283,7 +288,10 @@ def merge_guest_cart(user) -> None:
         elif db.session.get(Product, product_id) is not None:
             db.session.add(
                 CartItem(
-                    user_id=user.id, product_id=product_id, quantity=min(quantity, MAX_QUANTITY)
+                    user_id=user.id,
+                    product_id=product_id,
+                    variant_id=only_variant_id(product_id),
+                    quantity=min(quantity, MAX_QUANTITY),
                 )
             )
 

@@ -83,7 +83,7 @@ class CartItem(db.Model):
 
     __tablename__ = "cart_items"
     __table_args__ = (
-        UniqueConstraint("user_id", "product_id", name="one_line_per_product"),
+        UniqueConstraint("user_id", "variant_id", name="one_line_per_variant"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
     )
 
@@ -93,6 +93,9 @@ class CartItem(db.Model):
     )
     product_id: Mapped[int] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), nullable=False
+    )
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("product_variants.id", ondelete="CASCADE"), nullable=False
     )
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -189,11 +189,12 @@ class SettlementAdvance(db.Model):
 
 
 class SettlementLine(db.Model):
-    """One product's figures on a statement: stock movement and money."""
+    """One variant's figures on a statement (a product without options has one): stock
+    movement and money. The statement rolls them up per product."""
 
     __tablename__ = "settlement_lines"
     __table_args__ = (
-        UniqueConstraint("settlement_id", "product_id", name="uq_settlement_lines_product"),
+        UniqueConstraint("settlement_id", "variant_id", name="uq_settlement_lines_variant"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -201,6 +202,10 @@ class SettlementLine(db.Model):
         ForeignKey("settlements.id"), nullable=False, index=True
     )
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id"), nullable=False)
+    variant_label: Mapped[str] = mapped_column(
+        String(120), nullable=False, default="", server_default=""
+    )
     product_name: Mapped[str] = mapped_column(String(120), nullable=False)
     product_code: Mapped[str] = mapped_column(String(32), nullable=False)
     opening: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -45,7 +45,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from storefront import audit, manager_inbox, states
-from storefront.catalog.models import Product
+from storefront.catalog.models import Product, ProductVariant
 from storefront.clock import today_wib, utc_bounds
 from storefront.database import ensure_write_lock, utcnow
 from storefront.dates import date_text
@@ -207,11 +207,12 @@ def _fill(
     for product_id, line in figures.lines.items():
         if line.is_empty():
             continue
-        name, code = products[product_id]
+        name, code, variant_id = products[product_id]
         rows.append(
             dict(
                 settlement_id=settlement.id,
                 product_id=product_id,
+                variant_id=variant_id,
                 product_name=name,
                 product_code=code,
                 vendor_share=line.vendor_share,
@@ -261,18 +262,19 @@ def differences_due(settlement: Settlement) -> list[Settlement]:
     ).all()
 
 
-def _product_names(figures: dict[int, VendorFigures]) -> dict[int, tuple[str, str]]:
+def _product_names(figures: dict[int, VendorFigures]) -> dict[int, tuple[str, str, int]]:
     ids = {pid for vendor in figures.values() for pid in vendor.lines}
     names = {}
     id_list = sorted(ids)
     for chunk in range(0, len(id_list), 900):
         names.update(
             {
-                pid: (name, code)
-                for pid, name, code in db.session.execute(
-                    select(Product.id, Product.name, Product.code).where(
-                        Product.id.in_(id_list[chunk : chunk + 900])
-                    )
+                pid: (name, code, variant_id)
+                for pid, name, code, variant_id in db.session.execute(
+                    select(Product.id, Product.name, Product.code, func.min(ProductVariant.id))
+                    .join(ProductVariant, ProductVariant.product_id == Product.id)
+                    .where(Product.id.in_(id_list[chunk : chunk + 900]))
+                    .group_by(Product.id, Product.name, Product.code)
                 )
             }
         )

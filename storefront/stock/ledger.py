@@ -22,6 +22,7 @@ from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, nulls_last, or_, select
 
+from storefront.catalog.models import ProductVariant
 from storefront.clock import today_wib
 from storefront.database import ensure_write_lock, utcnow
 from storefront.errors import DomainError
@@ -43,7 +44,9 @@ class StockError(DomainError):
 
 
 class OutOfStock(StockError):
-    def __init__(self, product_id: int, requested: int, available: int):
+    def __init__(
+        self, product_id: int, requested: int, available: int, variant_id: int | None = None
+    ):
         super().__init__(
             _l(
                 "Only %(available)d left in stock, %(requested)d asked for.",
@@ -53,6 +56,7 @@ class OutOfStock(StockError):
             field="quantity",
         )
         self.product_id = product_id
+        self.variant_id = variant_id
         self.requested = requested
         self.available = available
 
@@ -109,11 +113,14 @@ def _move(
         raise StockError(_l("The quantity must not be zero."), field="quantity")
     if level.on_hand + quantity < level.reserved:
         # Units held for buyers cannot be returned, written off or corrected away.
-        raise OutOfStock(batch.product_id, -quantity, level.on_hand - level.reserved)
+        raise OutOfStock(
+            batch.product_id, -quantity, level.on_hand - level.reserved, batch.variant_id
+        )
     level.on_hand += quantity
     movement = StockMovement(
         batch_id=batch.id,
         product_id=batch.product_id,
+        variant_id=batch.variant_id,
         vendor_id=batch.vendor_id,
         kind=kind.value,
         quantity=quantity,
@@ -127,10 +134,19 @@ def _move(
 
 
 def receive_batch(batch: Batch, *, actor_id: int) -> StockMovement:
-    """Put a new batch on the shelf: its level row and the intake movement."""
+    """Put a new batch on the shelf: its level row and the intake movement. A batch without a
+    variant is of the product's one variant (a product without options)."""
+    if batch.variant_id is None and batch.variant is None:
+        batch.variant_id = only_variant_id(batch.product_id)
     db.session.add(batch)
     db.session.flush()
-    level = StockLevel(batch_id=batch.id, product_id=batch.product_id, on_hand=0, reserved=0)
+    level = StockLevel(
+        batch_id=batch.id,
+        product_id=batch.product_id,
+        variant_id=batch.variant_id,
+        on_hand=0,
+        reserved=0,
+    )
     db.session.add(level)
     db.session.flush()
     return _move(
@@ -142,6 +158,19 @@ def receive_batch(batch: Batch, *, actor_id: int) -> StockMovement:
         reference_type="intake_receipt",
         reference_id=batch.receipt_id,
     )
+
+
+def only_variant_id(product_id: int) -> int:
+    """The variant of a product sold without options; StockError when it has options (the
+    size or colour must be chosen)."""
+    ids = db.session.scalars(
+        select(ProductVariant.id).where(
+            ProductVariant.product_id == product_id, ProductVariant.active.is_(True)
+        )
+    ).all()
+    if len(ids) != 1:
+        raise StockError(_l("Choose the size or colour."), field="variant_id")
+    return ids[0]
 
 
 def remove_from_batch(
@@ -249,16 +278,44 @@ def sellable(first_expiry: date):
 
 
 def available_quantity(
-    product_id: int, today: date | None = None, *, channel: str = "online"
+    product_id: int,
+    today: date | None = None,
+    *,
+    channel: str = "online",
+    variant_id: int | None = None,
 ) -> int:
-    """On hand − reserved, over the product's batches that may be sold on `channel`."""
+    """On hand − reserved, over the product's (or one variant's) batches that may be sold on
+    `channel`."""
     first_expiry = sellable_from(channel, today or today_wib())
+    which = (
+        StockLevel.variant_id == variant_id
+        if variant_id is not None
+        else StockLevel.product_id == product_id
+    )
     total = db.session.scalar(
         select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
         .join(Batch, Batch.id == StockLevel.batch_id)
-        .where(StockLevel.product_id == product_id, sellable(first_expiry))
+        .where(which, sellable(first_expiry))
     )
     return int(total or 0)
+
+
+def variant_quantities(
+    product_ids: Iterable[int], today: date | None = None, *, channel: str = "online"
+) -> dict[int, int]:
+    """{variant id: available} for every variant with sellable stock of these products (a
+    variant missing from the answer has none): the product page's size picker."""
+    ids = list(set(product_ids))
+    if not ids:
+        return {}
+    first_expiry = sellable_from(channel, today or today_wib())
+    rows = db.session.execute(
+        select(StockLevel.variant_id, func.sum(StockLevel.on_hand - StockLevel.reserved))
+        .join(Batch, Batch.id == StockLevel.batch_id)
+        .where(StockLevel.product_id.in_(ids), sellable(first_expiry))
+        .group_by(StockLevel.variant_id)
+    )
+    return {variant_id: int(total or 0) for variant_id, total in rows}
 
 
 def available_quantities(
@@ -281,8 +338,23 @@ def available_quantities(
 
 @dataclass(frozen=True)
 class Line:
+    """Units wanted of a product; of one variant when `variant_id` is given (a product with
+    options must name it; one without may leave it out)."""
+
     product_id: int
     quantity: int
+    variant_id: int | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        if self.variant_id is not None:
+            return ("variant", self.variant_id)
+        return ("product", self.product_id)
+
+
+def _batch_key(key: tuple[str, int], batch_product: int, batch_variant: int) -> bool:
+    kind, value = key
+    return value == (batch_variant if kind == "variant" else batch_product)
 
 
 def _allocate(
@@ -290,35 +362,37 @@ def _allocate(
 ) -> list[tuple[Batch, StockLevel, int]]:
     """FEFO: each product's quantity from its earliest-expiring batches that expire on or after
     `first_expiry` (see `sellable_from`), locked (unless `lock` is False: a preview)."""
-    wanted: dict[int, int] = {}
+    wanted: dict[tuple[str, int], int] = {}
+    product_of: dict[tuple[str, int], int] = {}
     for line in lines:
         if line.quantity <= 0:
             raise StockError(_l("Enter a quantity of at least 1."), field="quantity")
-        wanted[line.product_id] = wanted.get(line.product_id, 0) + line.quantity
+        wanted[line.key] = wanted.get(line.key, 0) + line.quantity
+        product_of[line.key] = line.product_id
     candidates = db.session.execute(
-        select(Batch.id, Batch.product_id)
+        select(Batch.id, Batch.product_id, Batch.variant_id)
         .join(StockLevel, StockLevel.batch_id == Batch.id)
         .where(
-            Batch.product_id.in_(wanted),
+            Batch.product_id.in_(set(product_of.values())),
             sellable(first_expiry),
             StockLevel.on_hand > StockLevel.reserved,
         )
         .order_by(nulls_last(Batch.expires_on.asc()), Batch.id)
     ).all()
     if lock:
-        levels = _lock_levels(batch_id for batch_id, _ in candidates)
+        levels = _lock_levels(batch_id for batch_id, _, _ in candidates)
     else:
-        ids = [batch_id for batch_id, _ in candidates]
+        ids = [batch_id for batch_id, _, _ in candidates]
         levels = {
             level.batch_id: level
             for level in db.session.scalars(select(StockLevel).where(StockLevel.batch_id.in_(ids)))
         }
     batches = {b.id: b for b in db.session.scalars(select(Batch).where(Batch.id.in_(levels)))}
     allocation = []
-    for product_id, quantity in wanted.items():
+    for key, quantity in wanted.items():
         remaining = quantity
-        for batch_id, batch_product in candidates:
-            if batch_product != product_id or remaining == 0:
+        for batch_id, batch_product, batch_variant in candidates:
+            if remaining == 0 or not _batch_key(key, batch_product, batch_variant):
                 continue
             level = levels[batch_id]
             take = min(remaining, level.on_hand - level.reserved)
@@ -326,7 +400,8 @@ def _allocate(
                 allocation.append((batches[batch_id], level, take))
                 remaining -= take
         if remaining:
-            raise OutOfStock(product_id, quantity, quantity - remaining)
+            variant_id = key[1] if key[0] == "variant" else None
+            raise OutOfStock(product_of[key], quantity, quantity - remaining, variant_id)
     return allocation
 
 
@@ -352,7 +427,12 @@ def reserve(
     for batch, level, quantity in allocation:
         level.reserved += quantity
         reservation.lines.append(
-            ReservationLine(batch_id=batch.id, product_id=batch.product_id, quantity=quantity)
+            ReservationLine(
+                batch_id=batch.id,
+                product_id=batch.product_id,
+                variant_id=batch.variant_id,
+                quantity=quantity,
+            )
         )
     db.session.add(reservation)
     db.session.flush()
@@ -402,7 +482,7 @@ def commit_sale(
 
     A hold can outlive its batch (a 48-hour pay-at-outlet hold on goods expiring tomorrow):
     units of a batch that expired meanwhile are never sold. They are replaced FEFO from the
-    product's other unexpired batches (the reservation's lines follow, so the pick list shows
+    variant's other unexpired batches (the reservation's lines follow, so the pick list shows
     the batch sold); when that is not enough, HeldStockExpired is raised before anything
     changes and the caller decides (refuse the payment, or flag a paid order).
     """
@@ -443,7 +523,7 @@ def expired_lines(reservation: Reservation, today: date) -> list[ReservationLine
 
 
 def _replace_expired(reservation: Reservation, today: date) -> None:
-    """Move the hold of expired lines onto the product's other sellable batches (FEFO).
+    """Move the hold of expired lines onto the same variant's other sellable batches (FEFO).
 
     Every level involved is locked in one batch-id-ordered statement, and the shortfall is
     checked before anything changes.
@@ -451,17 +531,19 @@ def _replace_expired(reservation: Reservation, today: date) -> None:
     expired = expired_lines(reservation, today)
     wanted: dict[int, int] = defaultdict(int)
     expired_on: dict[int, date] = {}
+    product_of: dict[int, int] = {}
     for line in expired:
-        wanted[line.product_id] += line.quantity
-        expired_on[line.product_id] = min(
-            line.batch.expires_on, expired_on.get(line.product_id, line.batch.expires_on)
+        wanted[line.variant_id] += line.quantity
+        product_of[line.variant_id] = line.product_id
+        expired_on[line.variant_id] = min(
+            line.batch.expires_on, expired_on.get(line.variant_id, line.batch.expires_on)
         )
     expired_ids = {line.batch_id for line in expired}
     candidates = db.session.execute(
-        select(Batch.id, Batch.product_id)
+        select(Batch.id, Batch.variant_id)
         .join(StockLevel, StockLevel.batch_id == Batch.id)
         .where(
-            Batch.product_id.in_(wanted),
+            Batch.variant_id.in_(wanted),
             sellable(today),
             Batch.id.not_in(expired_ids),
         )
@@ -470,28 +552,33 @@ def _replace_expired(reservation: Reservation, today: date) -> None:
     levels = _lock_levels(
         [line.batch_id for line in reservation.lines] + [batch_id for batch_id, _ in candidates]
     )
-    for product_id, quantity in wanted.items():
+    for variant_id, quantity in wanted.items():
         free = sum(
             levels[batch_id].on_hand - levels[batch_id].reserved
-            for batch_id, batch_product in candidates
-            if batch_product == product_id
+            for batch_id, batch_variant in candidates
+            if batch_variant == variant_id
         )
         if free < quantity:
-            raise HeldStockExpired(product_id, expired_on[product_id], quantity - free)
+            raise HeldStockExpired(product_of[variant_id], expired_on[variant_id], quantity - free)
     for line in expired:
         levels[line.batch_id].reserved -= line.quantity
         reservation.lines.remove(line)
-    for product_id, quantity in wanted.items():
+    for variant_id, quantity in wanted.items():
         remaining = quantity
-        for batch_id, batch_product in candidates:
-            if batch_product != product_id or remaining == 0:
+        for batch_id, batch_variant in candidates:
+            if batch_variant != variant_id or remaining == 0:
                 continue
             level = levels[batch_id]
             take = min(remaining, level.on_hand - level.reserved)
             if take > 0:
                 level.reserved += take
                 reservation.lines.append(
-                    ReservationLine(batch_id=batch_id, product_id=product_id, quantity=take)
+                    ReservationLine(
+                        batch_id=batch_id,
+                        product_id=product_of[variant_id],
+                        variant_id=variant_id,
+                        quantity=take,
+                    )
                 )
                 remaining -= take
     db.session.flush()

@@ -88,10 +88,13 @@ class Batch(db.Model):
     __table_args__ = (
         CheckConstraint("received_quantity > 0", name="received_positive"),
         Index("ix_batches_product_expiry", "product_id", "expires_on"),
+        Index("ix_batches_variant_expiry", "variant_id", "expires_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    # The size/colour the units are (a product without options has one variant).
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id"), nullable=False)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False, index=True)
     receipt_id: Mapped[int] = mapped_column(
         ForeignKey("intake_receipts.id"), nullable=False, index=True
@@ -106,6 +109,7 @@ class Batch(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     product = relationship("Product")
+    variant = relationship("ProductVariant")
     vendor = relationship("Vendor")
     receipt: Mapped[IntakeReceipt] = relationship(back_populates="batches")
     level: Mapped[StockLevel] = relationship(back_populates="batch", uselist=False)
@@ -120,11 +124,13 @@ class StockLevel(db.Model):
         CheckConstraint("reserved >= 0", name="reserved_not_negative"),
         CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
         Index("ix_stock_levels_product", "product_id", "on_hand"),
+        Index("ix_stock_levels_variant", "variant_id", "on_hand"),
     )
 
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), primary_key=True)
     # Copied from the batch so availability is one indexed query without a join.
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id"), nullable=False)
     on_hand: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     reserved: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
@@ -146,6 +152,7 @@ class StockMovement(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), nullable=False, index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id"), nullable=False)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), nullable=False)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -200,6 +207,7 @@ class ReservationLine(db.Model):
     )
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), nullable=False)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id"), nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
 
     reservation: Mapped[Reservation] = relationship(back_populates="lines")
