@@ -52,7 +52,14 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from storefront import cache
-from storefront.catalog.models import Product, ProductPermit, ProductPhoto
+from storefront.catalog.models import (
+    Product,
+    ProductOption,
+    ProductOptionValue,
+    ProductPermit,
+    ProductPhoto,
+    ProductVariant,
+)
 from storefront.categories import Category
 from storefront.clock import today_wib
 from storefront.i18n import LANG_COOKIE, current_language
@@ -74,7 +81,17 @@ HIT_HEADER = "X-Page-Cache"
 HOLES = ("csrf_meta", "account", "flashes")
 _HOLE = "<!--personal:{}-->"
 # Changes to these show on catalogue pages: any of them gives the catalogue a new version.
-CATALOGUE_MODELS = (Product, ProductPermit, ProductPhoto, Vendor, Category, Markdown)
+CATALOGUE_MODELS = (
+    Product,
+    ProductVariant,
+    ProductOption,
+    ProductOptionValue,
+    ProductPermit,
+    ProductPhoto,
+    Vendor,
+    Category,
+    Markdown,
+)
 _listening = False
 # A fixed pool of locks (pages hash onto them), so the pool never grows with the URLs seen.
 _RENDER_LOCKS = [threading.Lock() for _ in range(64)]
