@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -60,19 +61,24 @@ class OptionSpec:
 # --- reading ---------------------------------------------------------------------------------
 
 
+# catalog/ sits below stock/ (it may not import it): stock/ tells this module how to count the
+# units on the shelf per variant when the app starts (`stock.init_app`).
+_count_on_hand: Callable[[list[int]], dict[int, int]] | None = None
+
+
+def count_stock_with(counter: Callable[[list[int]], dict[int, int]]) -> None:
+    global _count_on_hand
+    _count_on_hand = counter
+
+
 def stock_on_hand(variant_ids) -> dict[int, int]:
     """Units on the shelf per variant (held ones included): what a removal must not lose."""
-    from storefront.stock.models import StockLevel  # stock sits above catalog
-
     ids = list(variant_ids)
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(StockLevel.variant_id, func.sum(StockLevel.on_hand))
-        .where(StockLevel.variant_id.in_(ids))
-        .group_by(StockLevel.variant_id)
-    )
-    return {variant_id: int(total or 0) for variant_id, total in rows}
+    if _count_on_hand is None:
+        raise RuntimeError("stock.init_app has not registered the stock counter")
+    return _count_on_hand(ids)
 
 
 def find_by_code(code: str) -> ProductVariant | Product | None:

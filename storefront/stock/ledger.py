@@ -300,6 +300,20 @@ def available_quantity(
     return int(total or 0)
 
 
+def on_hand_by_variant(variant_ids: Iterable[int]) -> dict[int, int]:
+    """Units on the shelf per variant, held ones included, expired ones too: what retiring a
+    variant would leave nobody able to sell or count (catalog.variants asks)."""
+    ids = list(set(variant_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(StockLevel.variant_id, func.sum(StockLevel.on_hand))
+        .where(StockLevel.variant_id.in_(ids))
+        .group_by(StockLevel.variant_id)
+    )
+    return {variant_id: int(total or 0) for variant_id, total in rows}
+
+
 def variant_quantities(
     product_ids: Iterable[int], today: date | None = None, *, channel: str = "online"
 ) -> dict[int, int]:
