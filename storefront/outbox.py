@@ -15,11 +15,11 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import Index, String, Text, select
+from sqlalchemy import Index, String, Text, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -157,3 +157,20 @@ def kick(message_id: int) -> None:
             message_id,
             type(error).__name__,
         )
+
+
+def purge_delivered(now: datetime, keep_days: int) -> int:
+    """Delete messages sent, or given up on, more than `keep_days` ago; returns how many.
+
+    They hold addresses and order details nobody needs once delivered (UU PDP: keep personal
+    data no longer than needed). Pending and sending ones are never touched. An event's key is
+    free again afterwards: the same event months later would be sent again, which no event
+    of the shop does (they follow an order, a statement or a permit within days)."""
+    cutoff = now - timedelta(days=keep_days)
+    result = db.session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.status.in_([MessageStatus.SENT.value, MessageStatus.FAILED.value]),
+            OutboxMessage.updated_at < cutoff,
+        )
+    )
+    return int(result.rowcount or 0)

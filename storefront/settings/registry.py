@@ -528,6 +528,17 @@ SETTINGS: tuple[SettingDefinition, ...] = (
         _l("A smaller balance is carried to the vendor's next statement."),
     ),
     SettingDefinition(
+        "message_retention_days",
+        "orders",
+        Count(unit="days", minimum=7, maximum=3650),
+        "90",
+        _l("Keep sent messages for"),
+        _l(
+            "Emails and WhatsApp messages that were sent (or gave up) are deleted this many "
+            "days later: they hold shoppers' and vendors' addresses and order details."
+        ),
+    ),
+    SettingDefinition(
         "reservation_minutes_card",
         "orders",
         Count(unit="minutes", minimum=10, maximum=120),

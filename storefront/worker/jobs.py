@@ -34,6 +34,8 @@ from storefront.links import external_url
 from storefront.mail import send_template
 from storefront.manager_inbox import managers
 from storefront.orders.cli import run_expiry, run_poll
+from storefront.outbox import purge_delivered
+from storefront.settings.services import get_setting
 from storefront.settlements.services import generate_month
 from storefront.stock.operations import expiry_list
 from storefront.worker.models import JobRun
@@ -143,6 +145,13 @@ def remind_permit_applications() -> str:
     return f"reminders {len(reminded)}"
 
 
+def purge_messages() -> str:
+    """Sent and given-up messages older than the `message_retention_days` setting go."""
+    with _action():
+        purged = purge_delivered(utcnow(), int(get_setting("message_retention_days")))
+    return f"deleted {purged}"
+
+
 JOBS: list[Job] = [
     Job("expire_holds", _l("Expire unpaid holds"), expire_holds, every_minutes(5)),
     Job("check_permits", _l("Permit check and reminders"), check_permits, daily_wib(0, 5)),
@@ -155,6 +164,7 @@ JOBS: list[Job] = [
         remind_permit_applications,
         daily_wib(0, 15),
     ),
+    Job("purge_messages", _l("Delete old sent messages"), purge_messages, daily_wib(3, 30)),
 ]
 
 

@@ -214,3 +214,27 @@ def test_the_draft_statements_job_tells_each_vendor_in_their_language(ctx, outbo
     [mail] = [m for m in outbox() if m["To"] == "nyai@example.com"]
     assert mail["Subject"] == "Your statement is ready to check"
     assert vendor.name in mail.get_content()
+
+
+def test_old_sent_messages_are_deleted_and_pending_ones_kept(ctx):
+    now = utcnow()
+    old, recent = now - timedelta(days=120), now - timedelta(days=10)
+    for key, status, updated in (
+        ("old-sent", MessageStatus.SENT, old),
+        ("old-failed", MessageStatus.FAILED, old),
+        ("old-pending", MessageStatus.PENDING, old),
+        ("recent-sent", MessageStatus.SENT, recent),
+    ):
+        db.session.add(
+            OutboxMessage(
+                key=key,
+                recipient="ani@example.com",
+                status=status.value,
+                created_at=updated,
+                updated_at=updated,
+            )
+        )
+    db.session.commit()
+    assert jobs.run_job(jobs.job_named("purge_messages")) == "deleted 2"
+    kept = set(db.session.scalars(select(OutboxMessage.key)))
+    assert kept == {"old-pending", "recent-sent"}

@@ -52,7 +52,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     },
     "marketing": {"auth", "catalog", "settings", "stock", "vendors"},
     "admin": {"auth", "settings"},
-    "worker": {"auth", "catalog", "incubator", "orders", "settlements", "stock"},
+    "worker": {"auth", "catalog", "incubator", "orders", "settings", "settlements", "stock"},
 }
 
 # The shared modules that reach into a package (few on purpose: every package may import them).
