@@ -205,6 +205,14 @@ def _read(file: FileStorage) -> bytes:
     return data
 
 
+def check_size(file: FileStorage) -> None:
+    """Refuse an upload over the size cap (UploadRejected) while the form is validated, so the
+    person sees it with the form's other errors, not only once they are all fixed."""
+    if file is None or not getattr(file, "stream", None):
+        return
+    _read(file)
+
+
 def _position(stream) -> int:
     try:
         return stream.tell()

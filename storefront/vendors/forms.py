@@ -27,6 +27,7 @@ from storefront.auth.forms import valid_email, valid_phone
 from storefront.clock import today_wib
 from storefront.forms import MultiCheckboxField, PercentField, checked_by, choices
 from storefront.indonesia import banks, identifiers, regions
+from storefront.uploads import UploadRejected, check_size
 from storefront.vendors.models import DocumentKind, SettlementPeriod
 
 _ids = identifiers.InvalidIdentifier
@@ -139,6 +140,14 @@ class DocumentForm(FlaskForm):
     def validate_issued_on(self, field):
         if field.data and field.data > today_wib():
             raise ValidationError(_l("The issue date cannot be in the future."))
+
+    def validate_file(self, field):
+        if not field.data:
+            return  # FileRequired said so
+        try:
+            check_size(field.data)
+        except UploadRejected as exc:
+            raise ValidationError(str(exc.message)) from None
 
 
 class BankForm(FlaskForm):

@@ -473,6 +473,24 @@ def test_a_20_mb_scan_keeps_what_was_typed_and_names_the_file(client, ctx):
     assert db.session.scalar(select(func.count()).select_from(VendorDocument)) == 0
 
 
+def test_a_too_big_file_is_named_together_with_the_other_mistakes(client, ctx):
+    """The size used to be checked only once every other field was right: a vendor fixing a
+    future date was then told, on the next try, that the file was too big as well."""
+    applicant(client)
+    response = _multipart_post(
+        client,
+        "/partner/apply/documents",
+        {"kind": "nib", "number": "1234567890123", "issued_on": "2099-01-01"},
+        "nib-scan.pdf",
+        b"%PDF-1.4\n" + b"0" * (6 * 1024 * 1024),
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "nib-scan.pdf berukuran 6,0 MB" in page
+    assert "Tanggal terbit tidak boleh di masa depan" in page
+    assert db.session.scalar(select(func.count()).select_from(VendorDocument)) == 0
+
+
 def test_a_huge_request_is_still_refused_before_any_view(client, ctx):
     applicant(client)
     response = _multipart_post(
