@@ -192,7 +192,14 @@ def pick_list(orders: list[Order]) -> list[VendorPick]:
         .join(ProductVariant, ProductVariant.id == ReservationLine.variant_id)
         .join(Vendor, Vendor.id == Batch.vendor_id)
         .where(ReservationLine.reservation_id.in_(reservation_ids))
-        .order_by(Vendor.name, Product.name, ProductVariant.position, Batch.expires_on, Batch.id)
+        .order_by(
+            Vendor.name,
+            Product.name,
+            ProductVariant.position,
+            Batch.expires_on,
+            Batch.id,
+            ReservationLine.id,  # a batch's orders in the order they were placed
+        )
     )
     vendors: dict[int, VendorPick] = {}
     items: dict[tuple[int, int], PickItem] = {}
