@@ -138,6 +138,10 @@ def test_a_signed_in_shopper_keeps_a_line_per_size_and_merges_by_size(client, sa
     db.session.commit()
     add(client, product, size["40"])  # as a guest
     client.login("pembeli@example.com", PASSWORD)
+    merged = db.session.execute(
+        select(CartItem.variant_id, CartItem.quantity).where(CartItem.user_id == shopper.id)
+    ).all()
+    assert merged == [(size["40"].id, 1)]
     add(client, product, size["41"], "2")
     add(client, product, size["40"])
     add(client, product, size["40"])  # a third pair of size 40: only 2 exist
