@@ -571,8 +571,8 @@ def _demo_orders() -> int:
         return 0
     shopper = db.session.scalar(select(User).where(User.email == "pembeli@example.com"))
     manager = db.session.scalar(select(User).where(User.email == "manajer@example.com"))
-    products = {
-        p.code: p.id
+    products = {  # code -> the variant ordered (a product with sizes: its first)
+        p.code: (p.default_variant or p.active_variants[0]).id
         for p in db.session.scalars(select(Product).order_by(Product.id.desc()).limit(6))
     }
     codes = list(products)

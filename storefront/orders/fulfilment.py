@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 
 from storefront import audit
-from storefront.catalog.models import Product
+from storefront.catalog.models import Product, ProductVariant
 from storefront.extensions import db
 from storefront.orders import notify, services
 from storefront.orders.models import (
@@ -186,20 +186,34 @@ def pick_list(orders: list[Order]) -> list[VendorPick]:
     if not reservation_ids:
         return []
     rows = db.session.execute(
-        select(ReservationLine, Batch, Product, Vendor)
+        select(ReservationLine, Batch, Product, ProductVariant, Vendor)
         .join(Batch, Batch.id == ReservationLine.batch_id)
         .join(Product, Product.id == ReservationLine.product_id)
+        .join(ProductVariant, ProductVariant.id == ReservationLine.variant_id)
         .join(Vendor, Vendor.id == Batch.vendor_id)
         .where(ReservationLine.reservation_id.in_(reservation_ids))
-        .order_by(Vendor.name, Product.name, Batch.expires_on, Batch.id)
+        .order_by(
+            Vendor.name,
+            Product.name,
+            ProductVariant.position,
+            Batch.expires_on,
+            Batch.id,
+            ReservationLine.id,  # a batch's orders in the order they were placed
+        )
     )
     vendors: dict[int, VendorPick] = {}
     items: dict[tuple[int, int], PickItem] = {}
-    for line, batch, product, vendor in rows:
+    for line, batch, _product, variant, vendor in rows:
         group = vendors.setdefault(vendor.id, VendorPick(vendor.name))
         item = items.get((vendor.id, batch.id))
         if item is None:
-            item = PickItem(product.name, product.code, product.unit, batch.code, batch.expires_on)
+            item = PickItem(
+                variant.display_name(),
+                variant.code,
+                variant.product.unit,
+                batch.code,
+                batch.expires_on,
+            )
             items[(vendor.id, batch.id)] = item
             group.items.append(item)
         item.quantity += line.quantity

@@ -136,7 +136,7 @@ def line_quantities(formdata, order) -> dict[int, int]:
             continue
         if not raw.isdigit():
             raise QuantityError(
-                _l("Enter whole numbers for %(product)s.", product=line.product_name)
+                _l("Enter whole numbers for %(product)s.", product=line.display_name)
             )
         quantities[line.id] = int(raw)
     return quantities

@@ -242,7 +242,7 @@ def _plan(order, *, method, reason, lines, full, restock) -> _Plan:
                     _l(
                         "Only %(n)d of %(product)s can still be refunded.",
                         n=remaining,
-                        product=line.product_name,
+                        product=line.display_name,
                     ),
                     field="lines",
                 )
@@ -276,17 +276,19 @@ def _restock_plan(order: Order, wanted: dict[int, int]) -> dict[int, list[tuple[
         StockMovement.reference_type == "refund",
         StockMovement.reference_id.in_(refund_ids),
     )
+    # Per variant: a refunded size 40 goes back to a size 40 batch, never to the size 41 the
+    # same order also took.
     room: dict[int, list[list[int]]] = defaultdict(list)
-    for (product_id, batch_id), quantity in sorted(sold.items(), key=lambda kv: kv[0][1]):
-        free = -quantity - returned.get((product_id, batch_id), 0)
+    for (variant_id, batch_id), quantity in sorted(sold.items(), key=lambda kv: kv[0][1]):
+        free = -quantity - returned.get((variant_id, batch_id), 0)
         if free > 0:
-            room[product_id].append([batch_id, free])
+            room[variant_id].append([batch_id, free])
     plan: dict[int, list[tuple[int, int]]] = {}
     for line_id, quantity in wanted.items():
         line = _line(order, line_id)
         left = quantity
         plan[line_id] = []
-        for slot in room[line.product_id]:
+        for slot in room[line.variant_id]:
             take = min(left, slot[1])
             if take:
                 plan[line_id].append((slot[0], take))
@@ -297,7 +299,7 @@ def _restock_plan(order: Order, wanted: dict[int, int]) -> dict[int, list[tuple[
                 _l(
                     "%(product)s was never taken off the shelf for this order, so it cannot "
                     "go back to stock; refund it without restocking.",
-                    product=line.product_name,
+                    product=line.display_name,
                 ),
                 field="restock",
             )
@@ -306,11 +308,11 @@ def _restock_plan(order: Order, wanted: dict[int, int]) -> dict[int, list[tuple[
 
 def _per_batch(*conditions) -> dict[tuple[int, int], int]:
     rows = db.session.execute(
-        select(StockMovement.product_id, StockMovement.batch_id, func.sum(StockMovement.quantity))
+        select(StockMovement.variant_id, StockMovement.batch_id, func.sum(StockMovement.quantity))
         .where(*conditions)
-        .group_by(StockMovement.product_id, StockMovement.batch_id)
+        .group_by(StockMovement.variant_id, StockMovement.batch_id)
     )
-    return {(product_id, batch_id): int(total) for product_id, batch_id, total in rows}
+    return {(variant_id, batch_id): int(total) for variant_id, batch_id, total in rows}
 
 
 def _send_to_provider(order: Order, record: Refund, actor, plan: _Plan | None = None) -> Refund:

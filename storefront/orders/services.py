@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 
 from storefront import manager_inbox
 from storefront.catalog.commission import sale_snapshot
+from storefront.catalog.models import ProductVariant
 from storefront.clock import today_wib
 from storefront.database import ensure_write_lock, utcnow
 from storefront.errors import DomainError
@@ -32,7 +33,7 @@ from storefront.manager_inbox import NotificationKind
 from storefront.money import format_rupiah
 from storefront.numbering import next_daily_number
 from storefront.orders import delivery
-from storefront.orders.cart import sellable_products
+from storefront.orders.cart import sellable_variants
 from storefront.orders.models import (
     ONLINE_METHODS,
     Fulfilment,
@@ -196,6 +197,10 @@ def _check_details(
     return fee
 
 
+def _snapshot(variant: ProductVariant, part: markdowns.PricedPart) -> dict:
+    return sale_snapshot(variant.product, part.quantity, variant=variant, **part.snapshot_terms())
+
+
 def place_order(
     quantities: dict[int, int],
     details: CheckoutDetails,
@@ -203,55 +208,56 @@ def place_order(
     card_enabled: bool,
     gateway_enabled: bool = False,
 ) -> Order:
-    """Create the order and hold its stock, in the action's transaction.
+    """Create the order and hold its stock, in the action's transaction. `quantities` is
+    {variant id: units} (`cart.CartView.quantities`): the size or colour of each line.
 
     Prices come from the catalogue now, never from the form. Raises SoldOut when any line
     cannot be held, OrderError for bad details; the action then rolls back, nothing ordered.
     """
     if not quantities:
         raise OrderError(_l("Your cart is empty."))
-    products = sellable_products(quantities)
-    missing = [pid for pid in quantities if pid not in products]
+    variants = sellable_variants(quantities)
+    missing = [vid for vid in quantities if vid not in variants]
     if missing:
         raise SoldOut(_l("A product in your cart is no longer for sale."))
     # What the cart showed (a near-expiry batch's markdown included); the lines below price
     # the batches actually held.
-    preview = markdowns.preview_parts(quantities, "online")
+    preview = markdowns.preview_parts(quantities, "online", by_variant=True)
     subtotal = sum(
-        sale_snapshot(products[part.product_id], part.quantity, **part.snapshot_terms())["gross"]
-        for parts in preview.values()
+        _snapshot(variants[variant_id], part)["gross"]
+        for variant_id, parts in preview.items()
         for part in parts
     )
     fee = _check_details(
         details, card_enabled=card_enabled, subtotal=subtotal, gateway_enabled=gateway_enabled
     )
     ttl = reservation_ttl(details.payment_method, details.channel)
-    lines = [ledger.Line(product_id=pid, quantity=qty) for pid, qty in sorted(quantities.items())]
+    lines = [
+        ledger.Line(variants[vid].product_id, qty, variant_id=vid)
+        for vid, qty in sorted(quantities.items())
+    ]
     delivering = details.fulfilment == Fulfilment.DELIVERY
 
     try:
         reservation = ledger.reserve(lines, ttl, reference="order")
     except ledger.OutOfStock as error:
-        product = products[error.product_id]
+        variant = variants[error.variant_id]
         if error.available == 0:
             raise SoldOut(
                 _l(
                     "Sorry, %(product)s has just sold out; it is no longer in your cart.",
-                    product=product.name,
+                    product=variant.display_name(),
                 )
             ) from error
         raise SoldOut(
             _l(
                 "Sorry, only %(available)d of %(product)s left; your cart has been updated.",
                 available=error.available,
-                product=product.name,
+                product=variant.display_name(),
             )
         ) from error
     sold = markdowns.priced_parts(markdowns.reservation_allocation(reservation))
-    snapshots = [
-        sale_snapshot(products[part.product_id], part.quantity, **part.snapshot_terms())
-        for part in sold
-    ]
+    snapshots = [_snapshot(variants[part.variant_id], part) for part in sold]
     subtotal = sum(snapshot["gross"] for snapshot in snapshots)
     for attempt in range(5):
         order = Order(
@@ -277,7 +283,7 @@ def place_order(
             access_key=secrets.token_urlsafe(32),
         )
         for snapshot in snapshots:
-            product = products[snapshot["product_id"]]
+            product = variants[snapshot["variant_id"]].product
             order.lines.append(OrderLine(unit=product.unit, **snapshot))
         try:
             with db.session.begin_nested():
@@ -429,7 +435,10 @@ def mark_paid(
     if reservation is None or reservation.status != ReservationStatus.ACTIVE:
         try:
             reservation = ledger.reserve(
-                [ledger.Line(line.product_id, line.quantity) for line in order.lines],
+                [
+                    ledger.Line(line.product_id, line.quantity, variant_id=line.variant_id)
+                    for line in order.lines
+                ],
                 timedelta(minutes=5),
                 reference=order.number,
             )
@@ -447,7 +456,7 @@ def mark_paid(
             return
         order.reservation_id = reservation.id
     expired = [
-        (line.batch.code or f"#{line.batch_id}", line.batch.expires_on, line.product_id)
+        (line.batch.code or f"#{line.batch_id}", line.batch.expires_on, line.variant_id)
         for line in ledger.expired_lines(reservation, today_wib())
     ]
     try:
@@ -463,14 +472,14 @@ def mark_paid(
         return
     if expired:
         # The bag may already hold units of the expired batch: someone must swap them.
-        names = {line.product_id: line.product_name for line in order.lines}
+        names = {line.variant_id: line.display_name for line in order.lines}
         problem = str(
             _l(
                 "Held units expired before payment (%(batches)s); the sale took fresh units "
                 "from another batch. Swap them in the bag before handing it over.",
                 batches=", ".join(
-                    f"{names.get(pid, pid)} {code} ({day.isoformat()})"
-                    for code, day, pid in expired
+                    f"{names.get(vid, vid)} {code} ({day.isoformat()})"
+                    for code, day, vid in expired
                 ),
             )
         )

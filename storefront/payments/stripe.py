@@ -181,7 +181,7 @@ class StripeProvider:
                 "price_data": {
                     "currency": CURRENCY,
                     "unit_amount": to_stripe_amount(line.unit_price),
-                    "product_data": {"name": f"{line.product_name} ({line.unit})"},
+                    "product_data": {"name": f"{line.display_name} ({line.unit})"},
                 },
                 "quantity": line.quantity,
             }

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, nulls_last, select
 
 from storefront import audit
+from storefront.catalog.models import ProductVariant
 from storefront.clock import today_wib
 from storefront.database import utcnow
 from storefront.errors import DomainError
@@ -181,12 +182,14 @@ def end_markdown(markdown: Markdown, actor, *, now: datetime | None = None) -> N
 
 @dataclass(frozen=True)
 class PricedPart:
-    """Units of one product sold at one price: the list price (`markdown` None) or a batch's
-    markdown. Each part becomes one sale line."""
+    """Units of one variant (size, colour; a product without options has one) sold at one
+    price: the list price (`markdown` None) or a batch's markdown. Each part becomes one sale
+    line."""
 
     product_id: int
     quantity: int
     markdown: Markdown | None = None
+    variant_id: int | None = None
 
     @property
     def markdown_bp(self) -> int:
@@ -197,38 +200,68 @@ class PricedPart:
         return self.markdown.vendor_part_bp if self.markdown else BASIS_POINTS
 
     def snapshot_terms(self) -> dict:
-        """The keywords for catalog.commission.sale_snapshot."""
+        """The keywords for catalog.commission.sale_snapshot (with the variant it names)."""
         return {"markdown_bp": self.markdown_bp, "vendor_part_bp": self.vendor_part_bp}
 
 
 def priced_parts(allocation: Iterable[tuple[int, int, int]]) -> list[PricedPart]:
-    """(batch id, product id, quantity) FEFO chose, as parts per product and price, in order."""
+    """(batch id, product id, quantity) FEFO chose, as parts per variant and price, in order:
+    two sizes of one product are two lines even at the same price."""
     allocation = list(allocation)
-    markdowns = active_markdowns(batch_id for batch_id, _, _ in allocation)
-    totals: dict[tuple[int, int | None], int] = {}
-    found: dict[int, Markdown] = {}
+    batch_ids = {batch_id for batch_id, _, _ in allocation}
+    markdowns = active_markdowns(batch_ids)
+    variant_of = dict(
+        db.session.execute(select(Batch.id, Batch.variant_id).where(Batch.id.in_(batch_ids)))
+        .tuples()
+        .all()
+    )
+    totals: dict[tuple[int, int, int | None], int] = {}
+    found: dict[tuple[int, int, int | None], Markdown] = {}
     for batch_id, product_id, quantity in allocation:
         markdown = markdowns.get(batch_id)
-        key = (product_id, markdown.percent_bp if markdown else None)
+        key = (product_id, variant_of[batch_id], markdown.percent_bp if markdown else None)
         if markdown is not None:
-            # Two batches of one product at the same percentage share one line; its bearer is
+            # Two batches of one variant at the same percentage share one line; its bearer is
             # the first's (a manager marking two batches alike marks them with the same terms).
             found.setdefault(key, markdown)
         totals[key] = totals.get(key, 0) + quantity
-    return [PricedPart(key[0], quantity, found.get(key)) for key, quantity in totals.items()]
+    return [
+        PricedPart(key[0], quantity, found.get(key), variant_id=key[1])
+        for key, quantity in totals.items()
+    ]
 
 
-def preview_parts(quantities: Mapping[int, int], channel: str) -> dict[int, list[PricedPart]]:
-    """What FEFO would sell now of each product, priced: the cart and the till show this.
-    A product short of stock is priced at its list price (the caller reports the shortage)."""
-    parts: dict[int, list[PricedPart]] = {pid: [] for pid in quantities}
-    for product_id, quantity in quantities.items():
+def preview_parts(
+    quantities: Mapping[int, int], channel: str, *, by_variant: bool = False
+) -> dict[int, list[PricedPart]]:
+    """What FEFO would sell now, priced: the cart and the till show this. `quantities` is
+    {variant id: units} with `by_variant` (the answer keyed alike), else {product id: units}
+    of products without options. A line short of stock is priced at its list price (the
+    caller reports the shortage)."""
+    if by_variant:
+        product_of = dict(
+            db.session.execute(
+                select(ProductVariant.id, ProductVariant.product_id).where(
+                    ProductVariant.id.in_(list(quantities))
+                )
+            )
+            .tuples()
+            .all()
+        )
+        wanted = {
+            key: ledger.Line(product_of[key], quantity, variant_id=key)
+            for key, quantity in quantities.items()
+        }
+    else:
+        wanted = {key: ledger.Line(key, quantity) for key, quantity in quantities.items()}
+    parts: dict[int, list[PricedPart]] = {}
+    for key, line in wanted.items():
         try:
-            allocation = ledger.preview_allocation([ledger.Line(product_id, quantity)], channel)
+            allocation = ledger.preview_allocation([line], channel)
         except ledger.StockError:
-            parts[product_id] = [PricedPart(product_id, quantity)]
+            parts[key] = [PricedPart(line.product_id, line.quantity, variant_id=line.variant_id)]
             continue
-        parts[product_id] = priced_parts(allocation)
+        parts[key] = priced_parts(allocation)
     return parts
 
 

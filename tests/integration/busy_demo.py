@@ -165,7 +165,7 @@ def _trade_for_a_day() -> BusyDemo:
         payment_method="outlet",
         user_id=shopper.id,
     )
-    order = orders.place_order({original.id: 4}, details, card_enabled=False)
+    order = orders.place_order({original.default_variant.id: 4}, details, card_enabled=False)
     orders.mark_paid(order, paid_with=PaidWith.CASH, amount=order.total, actor=manager)
     for status in (OrderStatus.PACKED, OrderStatus.READY_FOR_PICKUP, OrderStatus.COMPLETED):
         orders.transition(order, status, actor=manager)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from storefront.audit import AuditEntry
+from storefront.catalog.models import ProductVariant
 from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.orders.services import CheckoutDetails, place_order
@@ -38,7 +39,11 @@ def order_for(
         kecamatan="Cikupa" if fulfilment == "delivery" else None,
         address="Jl. Melati No. 5, Talaga" if fulfilment == "delivery" else None,
     )
-    quantities = {p.id: q for p, q in quantities.items()}
+    # Keys: products without options (their one variant) or variants (a size, a colour).
+    quantities = {
+        (key if isinstance(key, ProductVariant) else key.default_variant).id: q
+        for key, q in quantities.items()
+    }
     return act(place_order, quantities, details, card_enabled=False)
 
 

@@ -40,6 +40,7 @@ from storefront.pos import services as pos
 from storefront.pos.models import Shift
 from storefront.settlements import services as settlements
 from storefront.settlements.models import Settlement
+from storefront.stock.ledger import only_variant_id
 from storefront.stock.models import Batch, Markdown, StockCount, StockLevel
 from storefront.vendors.models import Vendor
 from tests.conftest import Client
@@ -113,7 +114,7 @@ def _order(demo: BusyDemo, *, delivery: bool = False) -> Order:
         address="Jl. Raya Serang Km 20" if delivery else None,
         user_id=shopper.id,
     )
-    order = orders.place_order({demo.product_id: 1}, details, card_enabled=False)
+    order = orders.place_order({only_variant_id(demo.product_id): 1}, details, card_enabled=False)
     db.session.commit()
     return order
 

@@ -94,13 +94,17 @@ def test_adding_more_than_is_left_says_how_many_are_left(client, kopi):
 
 def test_changing_and_removing_cart_lines(client, kopi):
     add(client, kopi, "1")
-    response = client.post_form("/cart/update", {"product_id": kopi.id, "quantity": "3"})
+    response = client.post_form(
+        "/cart/update", {"variant_id": kopi.default_variant.id, "quantity": "3"}
+    )
     assert response.status_code == 302
     assert "Rp135.000" in client.get("/cart").get_data(as_text=True)
-    response = client.post_form("/cart/update", {"product_id": kopi.id, "quantity": "9"})
+    response = client.post_form(
+        "/cart/update", {"variant_id": kopi.default_variant.id, "quantity": "9"}
+    )
     page = client.get("/cart").get_data(as_text=True)
     assert "Hanya 5 tersedia" in page and "Rp135.000" in page
-    client.post_form("/cart/remove", {"product_id": kopi.id})
+    client.post_form("/cart/remove", {"variant_id": kopi.default_variant.id})
     assert "Keranjang Anda masih kosong" in client.get("/cart").get_data(as_text=True)
 
 

@@ -128,7 +128,7 @@ def test_a_card_payment_for_expired_units_is_recorded_and_flagged_for_a_refund(k
             fulfilment="pickup",
             payment_method="stripe",
         )
-        order = orders.place_order({product.id: 2}, details, card_enabled=True)
+        order = orders.place_order({product.default_variant.id: 2}, details, card_enabled=True)
     with at(DAY + timedelta(days=1), 0):
         # Stripe's own clock: the payment of 23:55 arrives after midnight.
         orders.mark_paid(order, paid_with=PaidWith.CARD, amount=order.total, reference="pi_1")

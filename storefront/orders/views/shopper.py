@@ -86,23 +86,32 @@ def add_to_cart():
         )
     product_id = request.form.get("product_id", "")
     try:
-        product, in_cart = cart.add(product_id, request.form.get("quantity", "1"))
+        variant, in_cart = cart.add(
+            product_id, request.form.get("quantity", "1"), request.form.get("variant_id")
+        )
     except cart.CartError as error:
         flash_error(error)
         product = db.session.get(Product, int(product_id)) if str(product_id).isdigit() else None
-        if product is not None and error.field == "quantity":
+        if product is not None and error.field in ("quantity", "variant_id"):
             return redirect(url_for("shop.product", slug=product.slug))
         return redirect(url_for("orders.cart"))
+    product = variant.product
     interest.count_add_to_cart(product.id)  # a daily number, nothing of the shopper's
     came_from = share_links.came_from(session.get(share_links.CAME_FROM_KEY))
     if came_from is not None and came_from[0] == product.vendor_id:
         interest.count_link_add_to_cart(product.id, came_from[1])
-    flash(_("%(product)s is in your cart (%(count)d).", product=product.name, count=in_cart))
+    flash(
+        _(
+            "%(product)s is in your cart (%(count)d).",
+            product=variant.display_name(),
+            count=in_cart,
+        )
+    )
     return redirect(url_for("orders.cart"))
 
 
-def _product_id_from_form() -> int:
-    value = request.form.get("product_id", "")
+def _variant_id_from_form() -> int:
+    value = request.form.get("variant_id", "")
     if not value.isdigit():
         abort(400)
     return int(value)
@@ -112,7 +121,7 @@ def _product_id_from_form() -> int:
 @public
 def update_cart():
     try:
-        cart.set_quantity(_product_id_from_form(), request.form.get("quantity", ""))
+        cart.set_quantity(_variant_id_from_form(), request.form.get("quantity", ""))
     except cart.CartError as error:
         flash_error(error)
     return redirect(url_for("orders.cart"))
@@ -121,7 +130,7 @@ def update_cart():
 @bp.route("/cart/remove", methods=["POST"])
 @public
 def remove_from_cart():
-    cart.remove(_product_id_from_form())
+    cart.remove(_variant_id_from_form())
     flash(_("Removed from your cart."))
     return redirect(url_for("orders.cart"))
 
@@ -179,7 +188,7 @@ def checkout():
             user_id=current_user.id if current_user.is_authenticated else None,
             message_channel=form.message_channel.data or "email",
         )
-        quantities = {line.product.id: line.quantity for line in view.lines}
+        quantities = view.quantities()
         try:
             order = services.place_order(
                 quantities, details, card_enabled=card_offered, gateway_enabled=gateway_enabled()
