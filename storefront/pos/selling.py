@@ -184,9 +184,17 @@ def _checked(variant_id: int, quantity: int) -> ProductVariant:
             ),
             "code",
         )
-    if not variant.sellable:
+    if not variant.active:
         raise PosError(
             _l("%(product)s is not sold any more.", product=variant.display_name()), "code"
+        )
+    if not variant.sellable:
+        raise PosError(
+            _l(
+                "%(product)s is waiting for the manager's review; it cannot be sold yet.",
+                product=variant.display_name(),
+            ),
+            "code",
         )
     if quantity > MAX_QUANTITY:
         raise PosError(_l("At most %(max)d per line.", max=MAX_QUANTITY), "quantity")
