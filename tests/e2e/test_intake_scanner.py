@@ -52,3 +52,42 @@ def test_scanner_enter_adds_units_instead_of_submitting(page: Page, app, ctx):
         page.screenshot(path=str(ARTIFACTS / "intake-receipt.png"), full_page=True)
         page.emulate_media(media="print")
         page.screenshot(path=str(ARTIFACTS / "intake-receipt-print.png"), full_page=True)
+
+
+def test_choosing_a_sandal_gives_a_line_per_size_and_its_label_scans(page: Page, app, ctx):
+    from storefront.catalog import variants
+    from storefront.catalog.variants import OptionSpec
+    from storefront.extensions import db
+
+    vendor = VendorFactory(name="Sandal Kulit Cikupa")
+    sandal = ProductFactory(vendor=vendor, name="Sandal Kulit", code="SDL001", price=150_000)
+    variants.set_options(sandal, [OptionSpec.parse("Ukuran", "39, 40, 41, 42")])
+    db.session.commit()
+    size = {v.label: v for v in sandal.active_variants}
+    UserFactory(email="manajer@example.com", role=Role.MANAGER.value)
+    page.goto("/")
+    page.get_by_role("link", name="EN").click()
+    page.goto("/account/login")
+    page.get_by_label("Email").fill("manajer@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"/manage/stock/intake?vendor_id={vendor.id}")
+    # Choosing the sandal itself (every size) splits the line into one per size at once.
+    page.select_option("#lines-0-product", str(sandal.id))
+    expect(page.get_by_test_id("intake-sizes")).to_contain_text("Sandal Kulit")
+    for index, label in enumerate(["39", "40", "41", "42"]):
+        expect(page.locator(f"#lines-{index}-product")).to_have_value(
+            f"{sandal.id}:{size[label].id}"
+        )
+        page.locator(f"#lines-{index}-quantity").fill("3")
+    # A size's label scanned adds one more of that size.
+    scan = page.locator("input[name='scan']")
+    scan.fill(size["41"].code)
+    scan.press("Enter")
+    expect(page.locator("#lines-2-quantity")).to_have_value("4")
+    if os.environ.get("SCREENSHOTS") == "1":
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "intake-sizes.png"), full_page=True)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Intake receipt")).to_be_visible()
+    expect(page.locator(".receipt")).to_contain_text(size["41"].code)
