@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from storefront import audit
+from storefront.catalog import variants
 from storefront.catalog.models import Product, ProductStatus, ProductVariant
 from storefront.clock import today_wib
 from storefront.database import ensure_write_lock
@@ -153,24 +154,10 @@ def _check_vendor(vendor_id: int) -> Vendor:
 
 def _check_variant(product: Product, line: IntakeLine, index: int) -> ProductVariant:
     """The size or colour a line receives: named for a product with options, else its one."""
-    if line.variant_id is None:
-        if product.default_variant is None:
-            raise IntakeError(
-                _l(
-                    "Choose the size or colour of %(product)s (%(code)s) on this line.",
-                    product=product.name,
-                    code=product.code,
-                ),
-                field="product",
-                line=index,
-            )
-        return product.default_variant
-    variant = next((v for v in product.variants if v.id == line.variant_id), None)
-    if variant is None or not variant.active:
-        raise IntakeError(
-            _l("That size or colour is not sold any more."), field="product", line=index
-        )
-    return variant
+    try:
+        return variants.variant_for(product, line.variant_id)
+    except variants.VariantError as exc:
+        raise IntakeError(exc.message, field="product", line=index) from exc
 
 
 def _check_lines(

@@ -11,7 +11,9 @@ from playwright.sync_api import Page, expect
 
 from storefront.auth.models import Role
 from storefront.clock import today_wib
-from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory
+from tests.e2e.staff import sign_in
+from tests.factories import CategoryFactory, ProductFactory, UserFactory, VendorFactory
+from tests.stock_helpers import with_sizes
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -23,12 +25,7 @@ def test_scanner_enter_adds_units_instead_of_submitting(page: Page, app, ctx):
     sambal = ProductFactory(vendor=vendor, category=food, name="Sambal Roa", code="GTG00012")
     basket = ProductFactory(vendor=vendor, name="Tas Anyaman", code="GTG00107")
     UserFactory(email="manajer@example.com", role=Role.MANAGER.value)
-    page.goto("/")
-    page.get_by_role("link", name="EN").click()
-    page.goto("/account/login")
-    page.get_by_label("Email").fill("manajer@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "manajer@example.com")
     page.goto("/manage/stock/intake")
     page.select_option("#vendor_id", str(vendor.id))
     page.get_by_role("button", name="Next").click()
@@ -55,22 +52,11 @@ def test_scanner_enter_adds_units_instead_of_submitting(page: Page, app, ctx):
 
 
 def test_choosing_a_sandal_gives_a_line_per_size_and_its_label_scans(page: Page, app, ctx):
-    from storefront.catalog import variants
-    from storefront.catalog.variants import OptionSpec
-    from storefront.extensions import db
-
     vendor = VendorFactory(name="Sandal Kulit Cikupa")
     sandal = ProductFactory(vendor=vendor, name="Sandal Kulit", code="SDL001", price=150_000)
-    variants.set_options(sandal, [OptionSpec.parse("Ukuran", "39, 40, 41, 42")])
-    db.session.commit()
-    size = {v.label: v for v in sandal.active_variants}
+    size = with_sizes(sandal, "39, 40, 41, 42")
     UserFactory(email="manajer@example.com", role=Role.MANAGER.value)
-    page.goto("/")
-    page.get_by_role("link", name="EN").click()
-    page.goto("/account/login")
-    page.get_by_label("Email").fill("manajer@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "manajer@example.com")
     page.goto(f"/manage/stock/intake?vendor_id={vendor.id}")
     # Choosing the sandal itself (every size) splits the line into one per size at once.
     page.select_option("#lines-0-product", str(sandal.id))

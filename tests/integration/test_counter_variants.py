@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from storefront.auth.models import Role
 from storefront.catalog import variants
-from storefront.catalog.variants import OptionSpec
 from storefront.extensions import db
 from storefront.pos import selling, services
 from storefront.pos.models import CounterSale, CounterSaleLine
@@ -18,7 +17,7 @@ from storefront.stock import ledger
 from storefront.stock.models import StockLevel
 from tests.conftest import act
 from tests.factories import PASSWORD, ProductFactory, UserFactory, VendorFactory
-from tests.stock_helpers import receive
+from tests.stock_helpers import receive, with_sizes
 
 
 @pytest.fixture
@@ -27,9 +26,7 @@ def sandals(ctx):
     stock."""
     vendor = VendorFactory(name="Sandal Kulit Cikupa", commission_bp=2000)
     sandal = ProductFactory(vendor=vendor, name="Sandal Kulit", code="SDL001", price=150_000)
-    variants.set_options(sandal, [OptionSpec.parse("Ukuran", "40, 41, 42")])
-    db.session.commit()
-    by_size = {v.label: v for v in sandal.active_variants}
+    by_size = with_sizes(sandal, "40, 41, 42")
     variants.update_variant(by_size["42"], sku=by_size["42"].sku, price_delta=10_000)
     db.session.commit()
     manager = UserFactory(email="manajer@example.com", role=Role.MANAGER.value)
@@ -58,7 +55,7 @@ def till(client, sandals):
 
 
 def test_scanning_a_sizes_label_sells_that_size(till, sandals):
-    sandal, size = sandals
+    _sandal, size = sandals
     till.post_form("/counter/scan", {"code": size["41"].code.lower()})
     page = till.get("/counter/").get_data(as_text=True)
     assert "Variant: 41" in page and size["41"].code in page
@@ -94,7 +91,7 @@ def test_the_products_own_code_asks_for_the_size_and_adds_nothing(till, sandals)
 
 
 def test_a_sold_out_size_is_refused_with_a_clear_message(till, sandals):
-    sandal, size = sandals
+    _sandal, size = sandals
     waiting = till.post_form("/counter/scan", {"code": size["42"].code})
     assert "Sandal Kulit — 42 is waiting for the manager&#39;s review" in waiting.get_data(
         as_text=True

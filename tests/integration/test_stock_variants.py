@@ -11,8 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from storefront.auth.models import Role
-from storefront.catalog import variants
-from storefront.catalog.variants import OptionSpec
 from storefront.extensions import db
 from storefront.stock import documents, intake
 from storefront.stock.ledger import verify_ledger
@@ -20,7 +18,7 @@ from storefront.stock.models import Batch, IntakeReceipt, StockLevel, StockMovem
 from tests.factories import ProductFactory, UserFactory, VendorFactory
 from tests.integration.onboarding_helpers import manager as signed_in_manager
 from tests.integration.test_stock_history import vendor_client
-from tests.stock_helpers import receive
+from tests.stock_helpers import receive, with_sizes
 
 KEY = re.compile(r'name="submission_key" type="hidden" value="([0-9a-f]{32})"')
 PRODUCT_SELECT = re.compile(r'name="lines-(\d+)-product">.*?<option selected value="([^"]+)"', re.S)
@@ -30,9 +28,7 @@ PRODUCT_SELECT = re.compile(r'name="lines-(\d+)-product">.*?<option selected val
 def sandal(ctx):
     vendor = VendorFactory(name="Sandal Kulit Cikupa")
     product = ProductFactory(vendor=vendor, name="Sandal Kulit", code="SDL001", price=150_000)
-    variants.set_options(product, [OptionSpec.parse("Ukuran", "39, 40, 41")])
-    db.session.commit()
-    return product, {v.label: v for v in product.active_variants}
+    return product, with_sizes(product, "39, 40, 41")
 
 
 @pytest.fixture
@@ -138,7 +134,8 @@ def test_a_product_with_sizes_is_not_received_without_a_size(sandal):
             actor=actor,
             submission_key=uuid.uuid4().hex,
         )
-    assert "Choose the size or colour of Sandal Kulit (SDL001)" in str(refused.value.message)
+    assert (refused.value.field, refused.value.line) == ("product", 0)
+    assert str(refused.value.message) == "Pilih ukuran atau warna dulu."  # the shop's language
     db.session.rollback()
     assert db.session.scalar(select(func.count(Batch.id))) == 0
     other = ProductFactory(vendor=product.vendor)
