@@ -3,17 +3,21 @@ size, and a sold-out size says so and adds nothing."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from storefront.auth.models import Role
 from storefront.catalog import variants
+from storefront.clock import shop_zone, today_wib
 from storefront.extensions import db
 from storefront.pos import selling, services
 from storefront.pos.models import CounterSale, CounterSaleLine
 from storefront.pos.selling import PaymentInput, RunningSale
 from storefront.pos.services import PosError
-from storefront.stock import ledger
+from storefront.stock import ledger, markdowns
+from storefront.stock.markdowns import MarkdownTerms
 from storefront.stock.models import StockLevel
 from tests.conftest import act
 from tests.factories import PASSWORD, ProductFactory, UserFactory, VendorFactory
@@ -139,3 +143,37 @@ def test_a_product_with_sizes_cannot_be_added_without_one(sandals):
         selling.scan(sale, "SDL001")
     assert sale.lines == {}
     assert db.session.scalar(select(func.count(CounterSale.id))) == 0
+
+
+def test_a_markdown_on_one_sizes_batch_prices_only_that_size(sandals):
+    sandal, size = sandals
+    manager = UserFactory(role=Role.MANAGER.value)
+    near = receive(sandal, 1, variant=size["41"], expires_on=today_wib() + timedelta(days=3))
+    terms = MarkdownTerms(
+        percent_bp=2000,
+        bearer="vendor",
+        agreed_by="Pak Udin",
+        agreed_at=datetime.now(shop_zone()) - timedelta(hours=1),
+        agreed_via="whatsapp",
+    )
+    act(markdowns.mark_down, near, manager, terms)
+    cashier = UserFactory(role=Role.CASHIER.value)
+    shift = act(services.open_shift, cashier, 0)
+    sale = RunningSale()
+    selling.add(sale, sandal.id, 2, variant_id=size["41"].id)
+    selling.add(sale, sandal.id, 1, variant_id=size["40"].id)
+    shown = {line.variant.label: line.amount for line in selling.lines_of(sale)}
+    # FEFO takes the marked-down 41 first: 120.000 + 150.000; size 40 stays at its price.
+    assert shown == {"41": 120_000 + 150_000, "40": 150_000}
+    record = act(selling.ring_up, shift, cashier, sale, PaymentInput(exact_cash=True))
+    assert record.total == 420_000
+    lines = sorted((line.variant_label, line.quantity, line.unit_price) for line in record.lines)
+    assert lines == [("40", 1, 150_000), ("41", 1, 120_000), ("41", 1, 150_000)]
+    assert ledger.verify_ledger()[1] == []
+
+
+def test_a_name_search_offers_each_size_in_stock(till, sandals):
+    _sandal, size = sandals
+    found = till.get("/counter/?q=sandal").get_data(as_text=True)
+    assert f'name="variant_id" value="{size["40"].id}"' in found
+    assert f'name="variant_id" value="{size["42"].id}"' not in found  # none on the shelf
