@@ -39,3 +39,13 @@ def receive(
     ledger.receive_batch(batch, actor_id=actor.id)
     db.session.commit()
     return batch
+
+
+def with_sizes(product, sizes: str, option: str = "Ukuran") -> dict:
+    """Give `product` one option ("Ukuran" with "39, 40, 41") and its grid of variants;
+    returns {label: variant}."""
+    from storefront.catalog import variants
+
+    variants.set_options(product, [variants.OptionSpec.parse(option, sizes)])
+    db.session.commit()
+    return {variant.label: variant for variant in product.active_variants}

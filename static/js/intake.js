@@ -80,6 +80,13 @@
         return;
       }
       const id = String(product.id);
+      if (product.sizes) {
+        // A product sold in sizes: the server splits its line into one per size.
+        const row = rows().find(isBlank) || addRow();
+        part(row, "product").value = id;
+        form.requestSubmit(form.querySelector("button[name='action'][value='scan']"));
+        return;
+      }
       let row = rows().find((r) => part(r, "product") && part(r, "product").value === id);
       if (!row) {
         row = rows().find(isBlank) || addRow();
@@ -109,5 +116,16 @@
     if (addButton) {
       addButton.addEventListener("click", take);
     }
+    // Choosing a product sold in sizes (not one size of it) asks the server for a line per size.
+    const sized = new Set(
+      Object.values(products)
+        .filter((product) => product.sizes)
+        .map((product) => String(product.id))
+    );
+    container.addEventListener("change", (event) => {
+      if (event.target.matches("select[name$='-product']") && sized.has(event.target.value)) {
+        form.requestSubmit(addButton);
+      }
+    });
   }
 })();

@@ -64,7 +64,7 @@ def _draw(sale, outlet: dict, paper_mm: int, height: float) -> FPDF:
     rule()
     for line in sale.lines:
         pdf.set_font(FONT, "", size)
-        pdf.multi_cell(width, 4, latin1(line.product_name), align=Align.L, **below)
+        pdf.multi_cell(width, 4, latin1(line.display_name), align=Align.L, **below)
         row(f"{line.quantity} x {format_rupiah(line.unit_price)}", format_rupiah(line.gross))
         if line.discount:
             # The list price is struck through on screen; on paper it is said in words.

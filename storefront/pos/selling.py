@@ -6,6 +6,7 @@ A sale is either on the books with its stock movements, lines and payments, or n
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from collections.abc import Mapping
@@ -17,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from storefront import audit
+from storefront.catalog import variants
 from storefront.catalog.commission import sale_snapshot
-from storefront.catalog.models import Product
+from storefront.catalog.models import Product, ProductVariant
 from storefront.catalog.services import visible_products
 from storefront.clock import today_wib
 from storefront.database import utcnow
@@ -48,8 +50,9 @@ _MULTIPLIED = re.compile(r"^(?P<quantity>\d{1,3})\s*[*xX]\s*(?P<code>\S.*)$")
 
 @dataclass
 class RunningSale:
-    """The sale being rung up: product id → quantity, in the order scanned. `key` makes paying
-    it twice (a double click, a resent form) ring it up once."""
+    """The sale being rung up: variant id → quantity, in the order scanned (two sizes of one
+    product are two lines). `key` makes paying it twice (a double click, a resent form) ring
+    it up once."""
 
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
     lines: dict[int, int] = field(default_factory=dict)
@@ -59,17 +62,19 @@ class RunningSale:
         if not data or not isinstance(data.get("key"), str):
             return cls()
         lines = {}
-        for pair in data.get("lines", []):
+        # "variants": a sale kept under the product-keyed "lines" before sizes existed is
+        # dropped rather than read as variant ids.
+        for pair in data.get("variants", []):
             try:
-                product_id, quantity = int(pair[0]), int(pair[1])
+                variant_id, quantity = int(pair[0]), int(pair[1])
             except (TypeError, ValueError, IndexError):
                 continue
             if 0 < quantity <= MAX_QUANTITY:
-                lines[product_id] = quantity
+                lines[variant_id] = quantity
         return cls(key=data["key"], lines=lines)
 
     def to_data(self) -> dict:
-        return {"key": self.key, "lines": [[pid, qty] for pid, qty in self.lines.items()]}
+        return {"key": self.key, "variants": [[vid, qty] for vid, qty in self.lines.items()]}
 
 
 @dataclass(frozen=True)
@@ -88,15 +93,20 @@ class PricedLine:
 
 @dataclass(frozen=True)
 class SaleLineView:
-    product: Product
+    variant: ProductVariant
     quantity: int
     available: int
     parts: tuple[PricedLine, ...] = ()
 
     @property
+    def product(self) -> Product:
+        return self.variant.product
+
+    @property
     def unit_price(self) -> int:
-        """The list price: today's, a scheduled change counting from its date."""
-        return self.product.current_price
+        """The list price: today's (a scheduled change counting from its date), with the
+        size's or colour's price difference."""
+        return self.variant.current_price
 
     @property
     def amount(self) -> int:
@@ -117,52 +127,88 @@ def sellable_product(product_id: int) -> Product | None:
     )
 
 
-def product_for_code(code: str) -> Product | None:
-    """A product by its code (what shelf labels print) or by one of its batch codes."""
+class ChooseVariant(PosError):
+    """A product sold in sizes or colours was scanned by its own code: the cashier must scan
+    the size's label or choose the size (`product` names it, for the choice list)."""
+
+    def __init__(self, product: Product):
+        super().__init__(
+            _l(
+                "%(product)s comes in sizes or colours: scan the label of the size, or choose "
+                "it below.",
+                product=product.name,
+            ),
+            "code",
+        )
+        self.product = product
+
+
+def variant_for_code(code: str) -> ProductVariant | None:
+    """The variant a code names: a variant's own code (what a size's label prints), a product
+    code (a product without options: its one variant; with options: ChooseVariant) or one of
+    its batch codes. None when the text is no code."""
     code = code.strip()
-    product = db.session.scalar(select(Product).where(Product.code == code))
-    if product is None:
-        product = db.session.scalar(select(Product).where(func.upper(Product.code) == code.upper()))
-    if product is not None:
-        return product
-    product_ids = db.session.scalars(
-        select(Batch.product_id).where(func.upper(Batch.code) == code.upper()).distinct()
+    found = variants.find_by_code(code)
+    if isinstance(found, Product):
+        raise ChooseVariant(found)
+    if found is not None:
+        return found
+    variant_ids = db.session.scalars(
+        select(Batch.variant_id).where(func.upper(Batch.code) == code.upper()).distinct()
     ).all()
-    if len(product_ids) > 1:
+    if len(variant_ids) > 1:
         raise PosError(
             _l("Several products share the batch code %(code)s: scan the product code.", code=code),
             "code",
         )
-    return db.session.get(Product, product_ids[0]) if product_ids else None
+    return db.session.get(ProductVariant, variant_ids[0]) if variant_ids else None
 
 
-def _checked(product_id: int, quantity: int) -> Product:
-    product = sellable_product(product_id)
+def _sold_out(variant: ProductVariant, quantity: int, available: int) -> PosError:
+    if variant.label and available <= 0:
+        return PosError(_l("%(product)s is sold out.", product=variant.display_name()), "quantity")
+    return PosError(ledger.OutOfStock(variant.product_id, quantity, available).message, "quantity")
+
+
+def _checked(variant_id: int, quantity: int) -> ProductVariant:
+    variant = db.session.get(ProductVariant, variant_id)
+    if variant is None:
+        raise PosError(_l("That product no longer exists."), "code")
+    product = sellable_product(variant.product_id)
     if product is None:
-        found = db.session.get(Product, product_id)
-        if found is None:
-            raise PosError(_l("That product no longer exists."), "code")
         raise PosError(
             _l(
                 "%(product)s cannot be sold: it is not approved, hidden, or its permits are "
                 "missing or expired.",
-                product=found.name,
+                product=variant.product.name,
+            ),
+            "code",
+        )
+    if not variant.active:
+        raise PosError(
+            _l("%(product)s is not sold any more.", product=variant.display_name()), "code"
+        )
+    if not variant.sellable:
+        raise PosError(
+            _l(
+                "%(product)s is waiting for the manager's review; it cannot be sold yet.",
+                product=variant.display_name(),
             ),
             "code",
         )
     if quantity > MAX_QUANTITY:
         raise PosError(_l("At most %(max)d per line.", max=MAX_QUANTITY), "quantity")
-    available = ledger.available_quantity(product.id, channel="counter")
+    available = ledger.available_quantity(product.id, channel="counter", variant_id=variant.id)
     if quantity > available:
-        raise PosError(ledger.OutOfStock(product.id, quantity, available).message, "quantity")
-    return product
+        raise _sold_out(variant, quantity, available)
+    return variant
 
 
-def scan(sale: RunningSale, text: str) -> Product | None:
-    """Add what was scanned or typed: a product or batch code, optionally `3*CODE`.
+def scan(sale: RunningSale, text: str) -> ProductVariant | None:
+    """Add what was scanned or typed: a variant, product or batch code, optionally `3*CODE`.
 
-    Returns the product added, or None when the text is no code (the view then searches
-    product names with it)."""
+    Returns the variant added, or None when the text is no code (the view then searches
+    product names with it). ChooseVariant for the code of a product sold in sizes."""
     text = (text or "").strip()
     if not text:
         raise PosError(_l("Scan a code or type a product name."), "code")
@@ -170,60 +216,120 @@ def scan(sale: RunningSale, text: str) -> Product | None:
     match = _MULTIPLIED.match(text)
     if match and int(match["quantity"]) > 0:
         quantity, text = int(match["quantity"]), match["code"].strip()
-    product = product_for_code(text)
-    if product is None:
+    variant = variant_for_code(text)
+    if variant is None:
         return None
-    add(sale, product.id, quantity)
-    return product
+    _add(sale, variant.id, quantity)
+    return variant
 
 
-def add(sale: RunningSale, product_id: int, quantity: int = 1) -> Product:
+def line_key(product_id: int, variant_id: int | None = None) -> int:
+    """The running sale's line for a product (and its size or colour, when it has options).
+    ChooseVariant when a product with options is named without one."""
+    product = db.session.get(Product, product_id)
+    if product is None:
+        raise PosError(_l("That product no longer exists."), "code")
+    if variant_id is None:
+        if product.default_variant is None:
+            raise ChooseVariant(product)
+        return product.default_variant.id
+    if not any(v.id == variant_id for v in product.variants):
+        raise PosError(_l("That product no longer exists."), "code")
+    return variant_id
+
+
+def add(
+    sale: RunningSale, product_id: int, quantity: int = 1, *, variant_id: int | None = None
+) -> ProductVariant:
+    return _add(sale, line_key(product_id, variant_id), quantity)
+
+
+def _add(sale: RunningSale, variant_id: int, quantity: int) -> ProductVariant:
     if quantity <= 0:
         raise PosError(_l("Enter a quantity of at least 1."), "quantity")
-    product = _checked(product_id, sale.lines.get(product_id, 0) + quantity)
-    sale.lines[product_id] = sale.lines.get(product_id, 0) + quantity
-    return product
+    variant = _checked(variant_id, sale.lines.get(variant_id, 0) + quantity)
+    sale.lines[variant_id] = sale.lines.get(variant_id, 0) + quantity
+    return variant
 
 
-def set_quantity(sale: RunningSale, product_id: int, quantity: int) -> None:
+def set_quantity(
+    sale: RunningSale, product_id: int, quantity: int, *, variant_id: int | None = None
+) -> None:
     """Change a line's quantity; 0 removes it."""
-    if product_id not in sale.lines:
+    key = variant_id if variant_id in sale.lines else None
+    if key is None:
+        with contextlib.suppress(PosError):
+            key = line_key(product_id, variant_id)
+    if key not in sale.lines:
         raise PosError(_l("That product is not in this sale."), "quantity")
     if quantity is None or quantity < 0:
         raise PosError(_l("Enter a quantity of 0 or more."), "quantity")
     if quantity == 0:
-        del sale.lines[product_id]
+        del sale.lines[key]
         return
-    _checked(product_id, quantity)
-    sale.lines[product_id] = quantity
+    _checked(key, quantity)
+    sale.lines[key] = quantity
+
+
+def remove(sale: RunningSale, product_id: int, variant_id: int | None = None) -> None:
+    if variant_id in sale.lines:
+        del sale.lines[variant_id]
+        return
+    with contextlib.suppress(PosError):
+        sale.lines.pop(line_key(product_id, variant_id), None)
+
+
+def variant_choices(product: Product) -> list[tuple[ProductVariant, int]]:
+    """The sizes or colours of a product the counter can sell now, with the units of each:
+    the choice list after its own code was scanned, or beside a search result."""
+    stock = ledger.variant_quantities([product.id], channel="counter")
+    return [
+        (variant, stock[variant.id])
+        for variant in product.active_variants
+        if variant.sellable and stock.get(variant.id, 0) > 0
+    ]
+
+
+def _preview(variant: ProductVariant, quantity: int) -> list[markdowns.PricedPart]:
+    """What FEFO would sell now of this variant, priced (a batch's markdown)."""
+    try:
+        allocation = ledger.preview_allocation(
+            [ledger.Line(variant.product_id, quantity, variant_id=variant.id)], "counter"
+        )
+    except ledger.StockError:
+        return [markdowns.PricedPart(variant.product_id, quantity)]
+    return markdowns.priced_parts(allocation)
 
 
 def lines_of(sale: RunningSale) -> list[SaleLineView]:
     """The running sale with today's prices and stock, in the order scanned."""
     if not sale.lines:
         return []
-    products = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Product).options(joinedload(Product.vendor)).where(Product.id.in_(sale.lines))
+    found = {
+        v.id: v
+        for v in db.session.scalars(
+            select(ProductVariant)
+            .options(joinedload(ProductVariant.product).joinedload(Product.vendor))
+            .where(ProductVariant.id.in_(sale.lines))
         )
     }
-    stock = ledger.available_quantities(products, channel="counter")
-    quantities = {pid: quantity for pid, quantity in sale.lines.items() if pid in products}
-    priced = markdowns.preview_parts(quantities, "counter")
+    stock = ledger.variant_quantities({v.product_id for v in found.values()}, channel="counter")
     return [
         SaleLineView(
-            products[pid],
+            found[vid],
             quantity,
-            stock.get(pid, 0),
-            tuple(_priced_line(products[pid], part) for part in priced[pid]),
+            stock.get(vid, 0),
+            tuple(_priced_line(found[vid], part) for part in _preview(found[vid], quantity)),
         )
-        for pid, quantity in quantities.items()
+        for vid, quantity in sale.lines.items()
+        if vid in found
     ]
 
 
-def _priced_line(product: Product, part: markdowns.PricedPart) -> PricedLine:
-    snapshot = sale_snapshot(product, part.quantity, **part.snapshot_terms())
+def _priced_line(variant: ProductVariant, part: markdowns.PricedPart) -> PricedLine:
+    snapshot = sale_snapshot(
+        variant.product, part.quantity, variant=variant, **part.snapshot_terms()
+    )
     return PricedLine(part.quantity, snapshot["unit_price"], part.markdown_bp)
 
 
@@ -330,7 +436,7 @@ def ring_up(shift: Shift, cashier, sale: RunningSale, paid: PaymentInput) -> Cou
     if not lines:
         raise PosError(_l("The sale is empty: scan a product first."), "code")
     for line in lines:
-        _checked(line.product.id, line.quantity)
+        _checked(line.variant.id, line.quantity)
     total = sum(line.amount for line in lines)
     payments = plan_payments(total, paid)
     for attempt in range(3):
@@ -356,19 +462,26 @@ def _write_sale(shift, cashier, key, lines, total, payments) -> CounterSale:
     with db.session.no_autoflush:
         try:
             movements = ledger.record_counter_sale(
-                [ledger.Line(line.product.id, line.quantity) for line in lines],
+                [
+                    ledger.Line(line.product.id, line.quantity, variant_id=line.variant.id)
+                    for line in lines
+                ],
                 reference_type=SALE_REFERENCE,
                 reference_id=None,
                 actor_id=cashier.id,
             )
         except ledger.StockError as exc:
             raise PosError(exc.message, "quantity") from exc
-        sold = markdowns.priced_parts(markdowns.movement_allocation(movements))
-        products = {line.product.id: line.product for line in lines}
-        snapshots = [
-            sale_snapshot(products[part.product_id], part.quantity, **part.snapshot_terms())
-            for part in sold
-        ]
+        snapshots = []
+        for line in lines:
+            # Priced per size: two sizes of one product are two lines, never merged.
+            own = [m for m in movements if m.variant_id == line.variant.id]
+            for part in markdowns.priced_parts(markdowns.movement_allocation(own)):
+                snapshots.append(
+                    sale_snapshot(
+                        line.product, part.quantity, variant=line.variant, **part.snapshot_terms()
+                    )
+                )
         if sum(snapshot["gross"] for snapshot in snapshots) != total:
             # A markdown began or ended, or the marked-down batch sold out, since the total was
             # shown: the buyer pays what the screen says or nothing.

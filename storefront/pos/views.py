@@ -1,6 +1,6 @@
 """Counter pages: HTTP only. The rules live in pos/services.py and pos/selling.py.
 
-The running sale is kept in the signed session cookie (product ids and quantities, a few dozen
+The running sale is kept in the signed session cookie (variant ids and quantities, a few dozen
 bytes), so it survives a reload, works on any worker and never touches the books until paid.
 """
 
@@ -88,11 +88,25 @@ def _to_counter():
     return redirect(url_for("pos.counter"))
 
 
-def _sale_screen(shift: Shift, *, payment_form=None, scan_form=None, status: int = 200):
+def _variant_id() -> int | None:
+    """The size or colour a line's form names (none for a product without options)."""
+    raw = request.form.get("variant_id", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _sale_screen(
+    shift: Shift, *, payment_form=None, scan_form=None, status: int = 200, choose=None
+):
     sale = _running(shift)
     lines = selling.lines_of(sale)
     query = request.args.get("q", "").strip()[:120]
     results = selling.search(query) if query else []
+    # The sizes of a product scanned by its own code, and of the products found by name.
+    sizes = {
+        product.id: selling.variant_choices(product)
+        for product in [*results, *([choose] if choose is not None else [])]
+        if product.has_options
+    }
     qris = gateway_sale.payment_for(session.get(QRIS_KEY))
     if qris is not None and qris.status not in (PaymentState.PENDING, PaymentState.PAID):
         qris = None
@@ -107,6 +121,8 @@ def _sale_screen(shift: Shift, *, payment_form=None, scan_form=None, status: int
         add_form=AddForm(formdata=None),
         query=query,
         results=results,
+        choose=choose,
+        sizes=sizes,
         last_sale=services.sale_details(session.get("pos_last_sale") or 0),
         dynamic_qris=gateway_enabled(),
         qris=qris,
@@ -152,19 +168,30 @@ def scan():
     sale = _running(shift)
     text = (form.code.data or "").strip()
     try:
-        product = selling.scan(sale, text)
+        variant = selling.scan(sale, text)
+    except selling.ChooseVariant as exc:
+        form_error(form, exc, default="code")
+        return _sale_screen(shift, scan_form=form, status=400, choose=exc.product)
     except PosError as exc:
         form_error(form, exc, default="code")
         return _sale_screen(shift, scan_form=form, status=400)
-    if product is None:
+    if variant is None:
         # Not a code: treat it as words of a product name.
         return redirect(url_for("pos.counter", q=text))
     _keep(shift, sale)
+    _added(variant, sale)
+    return _to_counter()
+
+
+def _added(variant, sale: RunningSale) -> None:
     flash(
-        _("%(product)s: %(quantity)d", product=product.name, quantity=sale.lines[product.id]),
+        _(
+            "%(product)s: %(quantity)d",
+            product=variant.display_name(),
+            quantity=sale.lines[variant.id],
+        ),
         "success",
     )
-    return _to_counter()
 
 
 @bp.route("/lines/<int:product_id>/add", methods=["POST"])
@@ -176,19 +203,15 @@ def add_line(product_id: int):
     if AddForm().validate_on_submit():
         sale = _running(shift)
         try:
-            product = selling.add(sale, product_id)
+            variant = selling.add(sale, product_id, variant_id=_variant_id())
+        except selling.ChooseVariant as exc:
+            flash_error(exc)
+            return _sale_screen(shift, status=400, choose=exc.product)
         except PosError as exc:
             flash_error(exc)
         else:
             _keep(shift, sale)
-            flash(
-                _(
-                    "%(product)s: %(quantity)d",
-                    product=product.name,
-                    quantity=sale.lines[product_id],
-                ),
-                "success",
-            )
+            _added(variant, sale)
     return _to_counter()
 
 
@@ -205,7 +228,7 @@ def set_quantity(product_id: int):
             flash(" ".join(str(e) for e in errors), "error")
         return _to_counter()
     try:
-        selling.set_quantity(sale, product_id, form.quantity.data)
+        selling.set_quantity(sale, product_id, form.quantity.data, variant_id=_variant_id())
     except PosError as exc:
         flash_error(exc)
     else:
@@ -221,7 +244,7 @@ def remove_line(product_id: int):
         return _to_counter()
     if AddForm().validate_on_submit():
         sale = _running(shift)
-        sale.lines.pop(product_id, None)
+        selling.remove(sale, product_id, _variant_id())
         _keep(shift, sale)
     return _to_counter()
 

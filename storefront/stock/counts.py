@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from storefront import audit, states
-from storefront.catalog.models import Product
+from storefront.catalog.models import Product, ProductVariant
 from storefront.categories import Category
 from storefront.database import ensure_write_lock, utcnow
 from storefront.extensions import db
@@ -76,7 +76,7 @@ def transition(count: StockCount, to: CountStatus, *, actor, comment: str = "") 
 
 
 _LINE_BATCH = selectinload(StockCountLine.batch).options(
-    selectinload(Batch.product), selectinload(Batch.vendor)
+    selectinload(Batch.product), selectinload(Batch.variant), selectinload(Batch.vendor)
 )
 
 
@@ -185,14 +185,17 @@ def count_lines(count: StockCount, code: str = "", page: int = 1):
         .options(_LINE_BATCH)
         .join(Batch, Batch.id == StockCountLine.batch_id)
         .join(Product, Product.id == Batch.product_id)
+        .join(ProductVariant, ProductVariant.id == Batch.variant_id)
         .where(StockCountLine.count_id == count.id)
-        .order_by(Product.name, Batch.expires_on, Batch.id)
+        # A product's sizes one after the other, so the sheet reads like the shelf.
+        .order_by(Product.name, Product.id, ProductVariant.position, Batch.expires_on, Batch.id)
     )
     code = code.strip().lower()
     if code:
         statement = statement.where(
             or_(
                 func.lower(Product.code) == code,
+                func.lower(ProductVariant.sku) == code,
                 func.lower(Batch.code) == code,
                 func.lower(Product.name).like(f"%{code}%"),
             )

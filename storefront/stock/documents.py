@@ -54,6 +54,11 @@ def latin1(text: object) -> str:
     return re.sub(r" {2,}", " ", "".join(out)).strip()
 
 
+def batch_name(batch) -> str:
+    """ "Sandal Kulit — 40 / Coklat": the product and, sold in sizes, the batch's size."""
+    return batch.variant.display_name()
+
+
 def _date(value: date | None) -> str:
     return date_text(value, "short")
 
@@ -136,8 +141,8 @@ def receipt_pdf(receipt, outlet: dict) -> bytes:
             table.row(
                 [
                     str(number),
-                    latin1(batch.product.name),
-                    latin1(batch.product.code),
+                    latin1(batch_name(batch)),
+                    latin1(batch.variant.code),
                     latin1(batch.code or "-"),
                     _date(batch.expires_on) or "-",
                     str(batch.received_quantity),
@@ -244,7 +249,8 @@ def labels_pdf(
     if not plan:
         pdf.add_page()
     for batch, copies in plan:
-        product = batch.product
+        # The size's own code on its label: scanning it at the counter sells that size.
+        code = batch.variant.code
         expires = _("Exp. %(date)s", date=_date(batch.expires_on)) if batch.expires_on else ""
         for _copy in range(copies):
             if slot % (LABEL_COLUMNS * LABEL_ROWS) == 0:
@@ -256,7 +262,7 @@ def labels_pdf(
             pdf.set_draw_color(200, 200, 200)
             pdf.rect(x, y, LABEL_W, LABEL_H)
             pdf.set_font(FONT, "B", 8.5)
-            _name(pdf, product.name, x + pad, y + pad, inner)
+            _name(pdf, batch_name(batch), x + pad, y + pad, inner)
             pdf.set_xy(x + pad, y + 10.5)
             pdf.set_font(FONT, "B", 14)
             price = prices.get(batch.id, batch.unit_price) if prices else batch.unit_price
@@ -265,10 +271,10 @@ def labels_pdf(
                 pdf.set_xy(x + pad, y + 11.5)
                 pdf.set_font(FONT, "", 7.5)
                 pdf.cell(inner, 4, latin1(expires), align=Align.R)
-            _barcode(pdf, product.code, x + pad, y + 18, inner, 9)
+            _barcode(pdf, code, x + pad, y + 18, inner, 9)
             pdf.set_xy(x + pad, y + 27.5)
             pdf.set_font(FONT, "", 8)
-            pdf.cell(inner, 4, latin1(product.code), align=Align.C)
+            pdf.cell(inner, 4, latin1(code), align=Align.C)
             slot += 1
     return bytes(pdf.output())
 

@@ -40,6 +40,20 @@ BLANK_ROWS = 8
 MAX_ROWS = 200
 
 
+def line_choice(product, variant=None) -> str:
+    """A line's product select value: "12" (a product, or all the sizes of one with options
+    still to be split into a line each) or "12:34" (size or colour 34 of product 12)."""
+    return f"{product.id}:{variant.id}" if variant is not None else str(product.id)
+
+
+def parse_line_choice(raw) -> tuple[int | None, int | None]:
+    """(product id, variant id) from `line_choice`'s value; (None, None) for anything else."""
+    product, _sep, variant = str(raw or "").partition(":")
+    if not product.isdigit() or (variant and not variant.isdigit()):
+        return None, None
+    return int(product), int(variant) if variant else None
+
+
 class IntakeLineForm(Form):
     """One line; the CSRF token lives on the outer form."""
 
@@ -84,9 +98,23 @@ class IntakeForm(FlaskForm):
     lines = FieldList(FormField(IntakeLineForm), min_entries=BLANK_ROWS, max_entries=MAX_ROWS)
 
     def set_products(self, products) -> None:
-        self._options = choices(
-            [("", "—"), *((str(p.id), f"{p.name} · {p.code}") for p in products)]
-        )
+        pairs = [("", "—")]
+        for product in products:
+            if not product.has_options:
+                pairs.append((line_choice(product), f"{product.name} · {product.code}"))
+                continue
+            # Choosing the product itself splits the line into one per size (the view does).
+            pairs.append(
+                (
+                    line_choice(product),
+                    _l("%(product)s · every size or colour", product=product.name),
+                )
+            )
+            pairs.extend(
+                (line_choice(product, v), f"{product.name} — {v.label} · {v.code}")
+                for v in product.active_variants
+            )
+        self._options = choices(pairs)
         for row in self.lines:
             row.product.choices = self._options
 

@@ -15,11 +15,11 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from storefront.auth.models import User
-from storefront.catalog.models import Product
+from storefront.catalog.models import Product, ProductVariant
 from storefront.clock import shop_zone, start_of_day, today_wib, zone_name
 from storefront.csv_export import CsvWriter
 from storefront.extensions import db
@@ -88,6 +88,15 @@ class ProductStock:
     def available(self) -> int:
         return sum(b.available for b in self.batches)
 
+    @property
+    def by_variant(self) -> list[tuple[ProductVariant, int]]:
+        """Available per size or colour, in the product's order (sizes without a batch on
+        this page are left out)."""
+        totals: dict[int, int] = {}
+        for b in self.batches:
+            totals[b.batch.variant_id] = totals.get(b.batch.variant_id, 0) + b.available
+        return [(v, totals[v.id]) for v in self.product.variants if v.id in totals]
+
 
 def vendor_stock(vendor_id: int, page: int = 1, *, include_empty: bool = False):
     """A page of the vendor's batches (product, then earliest expiry first) with their levels.
@@ -98,9 +107,22 @@ def vendor_stock(vendor_id: int, page: int = 1, *, include_empty: bool = False):
         select(Batch)
         .join(StockLevel, StockLevel.batch_id == Batch.id)
         .join(Product, Product.id == Batch.product_id)
-        .options(contains_eager(Batch.level), contains_eager(Batch.product))
+        .join(ProductVariant, ProductVariant.id == Batch.variant_id)
+        .options(
+            contains_eager(Batch.level),
+            contains_eager(Batch.product),
+            contains_eager(Batch.variant),
+        )
         .where(Batch.vendor_id == vendor_id)
-        .order_by(Product.name, Product.id, Batch.expires_on.is_(None), Batch.expires_on, Batch.id)
+        .order_by(
+            Product.name,
+            Product.id,
+            ProductVariant.position,
+            ProductVariant.id,
+            Batch.expires_on.is_(None),
+            Batch.expires_on,
+            Batch.id,
+        )
     )
     if not include_empty:
         statement = statement.where(StockLevel.on_hand > 0)
@@ -298,7 +320,8 @@ def csv_rows(filters: MovementFilters, *, with_vendor: bool) -> Iterator[str]:
         select(
             StockMovement.created_at,
             Vendor.name,
-            Product.code,
+            # The size's own code (what its label prints), else the product's.
+            func.coalesce(ProductVariant.sku, Product.code),
             Product.name,
             Batch.code,
             Batch.expires_on,
@@ -308,8 +331,10 @@ def csv_rows(filters: MovementFilters, *, with_vendor: bool) -> Iterator[str]:
             StockMovement.reference_id,
             StockMovement.reason,
             actor.name,
+            ProductVariant.label,
         )
         .join(Product, Product.id == StockMovement.product_id)
+        .join(ProductVariant, ProductVariant.id == StockMovement.variant_id)
         .join(Batch, Batch.id == StockMovement.batch_id)
         .join(Vendor, Vendor.id == StockMovement.vendor_id)
         .outerjoin(actor, actor.id == StockMovement.actor_id)
@@ -337,7 +362,9 @@ def _stream_csv(
         rows = connection.execution_options(yield_per=1000).execute(statement)
         for count, row in enumerate(rows, start=1):
             at, vendor, code, name, batch_code, expires_on, kind, quantity = row[:8]
-            reference_type, reference_id, reason, actor_name = row[8:]
+            reference_type, reference_id, reason, actor_name, variant_label = row[8:]
+            if variant_label:
+                name = f"{name} — {variant_label}"
             line = [at.astimezone(zone).isoformat(timespec="seconds")]
             if with_vendor:
                 line.append(vendor)

@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from storefront import audit
-from storefront.catalog.models import Product, ProductStatus
+from storefront.catalog import variants
+from storefront.catalog.models import Product, ProductStatus, ProductVariant
 from storefront.clock import today_wib
 from storefront.database import ensure_write_lock
 from storefront.extensions import db
@@ -49,6 +50,8 @@ class IntakeLine:
     batch_code: str = ""
     produced_on: date | None = None
     expires_on: date | None = None
+    # The size or colour received; a product without options leaves it out.
+    variant_id: int | None = None
 
 
 def approved_vendors() -> list[Vendor]:
@@ -65,7 +68,11 @@ def vendor_products(vendor_id: int) -> list[Product]:
         db.session.scalars(
             select(Product)
             .where(Product.vendor_id == vendor_id, Product.status == ProductStatus.APPROVED.value)
-            .options(joinedload(Product.category))
+            .options(
+                joinedload(Product.category),
+                selectinload(Product.options),
+                selectinload(Product.variants),
+            )
             .order_by(Product.name, Product.id)
         )
     )
@@ -93,6 +100,7 @@ def get_receipt(receipt_id: int) -> IntakeReceipt | None:
             joinedload(IntakeReceipt.vendor),
             joinedload(IntakeReceipt.received_by),
             selectinload(IntakeReceipt.batches).joinedload(Batch.product),
+            selectinload(IntakeReceipt.batches).joinedload(Batch.variant),
         )
     )
 
@@ -144,7 +152,17 @@ def _check_vendor(vendor_id: int) -> Vendor:
     return vendor
 
 
-def _check_lines(vendor: Vendor, lines: Sequence[IntakeLine], today: date) -> dict[int, Product]:
+def _check_variant(product: Product, line: IntakeLine, index: int) -> ProductVariant:
+    """The size or colour a line receives: named for a product with options, else its one."""
+    try:
+        return variants.variant_for(product, line.variant_id)
+    except variants.VariantError as exc:
+        raise IntakeError(exc.message, field="product", line=index) from exc
+
+
+def _check_lines(
+    vendor: Vendor, lines: Sequence[IntakeLine], today: date
+) -> tuple[dict[int, Product], list[ProductVariant]]:
     if not lines:
         raise IntakeError(_l("Add at least one product to the receipt."), field="lines")
     if len(lines) > MAX_LINES:
@@ -159,6 +177,7 @@ def _check_lines(vendor: Vendor, lines: Sequence[IntakeLine], today: date) -> di
             .options(joinedload(Product.category), joinedload(Product.vendor))
         )
     }
+    chosen: list[ProductVariant] = []
     for index, line in enumerate(lines):
         product = products.get(line.product_id)
         if product is None:
@@ -185,6 +204,7 @@ def _check_lines(vendor: Vendor, lines: Sequence[IntakeLine], today: date) -> di
                 field="product",
                 line=index,
             )
+        chosen.append(_check_variant(product, line, index))
         if not isinstance(line.quantity, int) or line.quantity < 1:
             raise IntakeError(_l("Enter a quantity of at least 1."), field="quantity", line=index)
         if line.quantity > MAX_LINE_QUANTITY:
@@ -220,7 +240,7 @@ def _check_lines(vendor: Vendor, lines: Sequence[IntakeLine], today: date) -> di
                     field="produced_on",
                     line=index,
                 )
-    return products
+    return products, chosen
 
 
 def shelf_life_left_percent(batch: Batch, today: date) -> int | None:
@@ -303,12 +323,13 @@ def create_intake(
             (line.batch_code or "").strip(),
             line.produced_on,
             line.expires_on,
+            line.variant_id,
         )
         for line in lines
     ]
     today = today_wib()
     vendor = _check_vendor(vendor_id)
-    products = _check_lines(vendor, lines, today)
+    products, chosen = _check_lines(vendor, lines, today)
 
     receipt = IntakeReceipt(
         vendor_id=vendor.id,
@@ -319,18 +340,19 @@ def create_intake(
     )
     if _insert_receipt(receipt, today) is None:
         return receipt_by_key(submission_key)
-    for line in lines:
+    for line, variant in zip(lines, chosen, strict=True):
         product = products[line.product_id]
         ledger.receive_batch(
             Batch(
                 product_id=product.id,
+                variant_id=variant.id,
                 vendor_id=vendor.id,
                 receipt_id=receipt.id,
                 code=line.batch_code,
                 produced_on=line.produced_on,
                 expires_on=line.expires_on,
                 received_quantity=line.quantity,
-                unit_price=product.current_price,
+                unit_price=variant.current_price,
             ),
             actor_id=actor.id,
         )
@@ -345,12 +367,13 @@ def create_intake(
             "lines": [
                 {
                     "product_id": line.product_id,
+                    "variant_id": variant.id,
                     "quantity": line.quantity,
                     "batch_code": line.batch_code,
                     "expires_on": line.expires_on,
-                    "unit_price": products[line.product_id].current_price,
+                    "unit_price": variant.current_price,
                 }
-                for line in lines
+                for line, variant in zip(lines, chosen, strict=True)
             ],
         },
     )

@@ -165,6 +165,7 @@ class StockMovement(db.Model):
 
     batch = relationship("Batch")
     product = relationship("Product")
+    variant = relationship("ProductVariant")
     actor = relationship("User")
 
 

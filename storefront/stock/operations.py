@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from storefront import audit
-from storefront.catalog.models import Product
+from storefront.catalog.models import Product, ProductVariant
 from storefront.clock import today_wib
 from storefront.database import ensure_write_lock
 from storefront.extensions import db
@@ -77,8 +77,11 @@ def _with_stock():
         select(Batch, StockLevel.on_hand, StockLevel.reserved)
         .join(StockLevel, StockLevel.batch_id == Batch.id)
         .join(Product, Product.id == Batch.product_id)
+        .join(ProductVariant, ProductVariant.id == Batch.variant_id)
         .where(StockLevel.on_hand > 0)
-        .options(selectinload(Batch.product), selectinload(Batch.vendor))
+        .options(
+            selectinload(Batch.product), selectinload(Batch.variant), selectinload(Batch.vendor)
+        )
     )
 
 
@@ -89,7 +92,9 @@ def _positive(quantity: int | None, field: str = "quantity") -> int:
 
 
 def _batch_label(batch: Batch) -> str:
-    return f"{batch.product.code} {batch.product.name}" + (f" ({batch.code})" if batch.code else "")
+    return f"{batch.variant.code} {batch.variant.display_name()}" + (
+        f" ({batch.code})" if batch.code else ""
+    )
 
 
 def _not_enough(batch: Batch, exc: ledger.OutOfStock, field: str) -> StockError:
@@ -111,7 +116,7 @@ def vendor_batches(vendor_id: int) -> list[BatchStock]:
     return _stock_rows(
         _with_stock()
         .where(Batch.vendor_id == vendor_id)
-        .order_by(Product.name, Batch.expires_on, Batch.id)
+        .order_by(Product.name, ProductVariant.position, Batch.expires_on, Batch.id)
     )
 
 
@@ -223,11 +228,12 @@ def find_batches(query: str) -> list[BatchStock]:
         .where(
             or_(
                 func.lower(Product.code) == query.lower(),
+                func.lower(ProductVariant.sku) == query.lower(),
                 func.lower(Batch.code) == query.lower(),
                 func.lower(Product.name).like(pattern),
             )
         )
-        .order_by(Product.name, Batch.expires_on, Batch.id)
+        .order_by(Product.name, ProductVariant.position, Batch.expires_on, Batch.id)
         .limit(50)
     )
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from storefront.catalog.models import PriceChange, Product
+from storefront.catalog.models import PriceChange, Product, ProductVariant
 from storefront.clock import start_of_day, today_wib
 from storefront.extensions import db
 from storefront.stock.models import Batch, StockLevel
@@ -28,6 +28,10 @@ RECENT_DAYS = 7
 class ShelfBatch:
     batch: Batch
     on_hand: int
+
+    def new_price(self, change: PriceChange) -> int:
+        """The batch's label price from the change on: its size's price difference counts."""
+        return change.new_price + self.batch.variant.price_delta
 
 
 @dataclass(frozen=True)
@@ -46,17 +50,19 @@ def _in_force(change: PriceChange) -> bool:
 
 
 def affected_batches(change: PriceChange) -> list[ShelfBatch]:
-    """The product's batches on the shelf that arrived before the change takes effect."""
+    """The product's batches on the shelf that arrived before the change takes effect, size
+    by size (a product sold in sizes has a label per size)."""
     rows = db.session.execute(
         select(Batch, StockLevel.on_hand)
         .join(StockLevel, StockLevel.batch_id == Batch.id)
+        .join(ProductVariant, ProductVariant.id == Batch.variant_id)
         .where(
             Batch.product_id == change.product_id,
             StockLevel.on_hand > 0,
             Batch.created_at < start_of_day(change.effective_on),
         )
-        .options(joinedload(Batch.product))
-        .order_by(Batch.expires_on, Batch.id)
+        .options(joinedload(Batch.product), joinedload(Batch.variant))
+        .order_by(ProductVariant.position, ProductVariant.id, Batch.expires_on, Batch.id)
     )
     return [ShelfBatch(batch, on_hand) for batch, on_hand in rows]
 

@@ -10,8 +10,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from storefront.auth.models import Role
-from tests.factories import PASSWORD, ProductFactory, UserFactory, VendorFactory
-from tests.stock_helpers import receive
+from tests.e2e.staff import sign_in
+from tests.factories import ProductFactory, UserFactory, VendorFactory
+from tests.stock_helpers import receive, with_sizes
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -28,12 +29,7 @@ def test_cashier_scans_takes_cash_gives_change_and_closes_the_shift(page: Page, 
     sambal = ProductFactory(vendor=vendor, name="Sambal Roa", code="GTG00012", price=35_000)
     cashier = UserFactory(email="kasir@example.com", name="Kasir Gerai", role=Role.CASHIER.value)
     receive(sambal, 5, actor=cashier)
-    page.goto("/")
-    page.get_by_role("link", name="EN").click()
-    page.goto("/account/login")
-    page.get_by_label("Email").fill("kasir@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "kasir@example.com")
 
     page.goto("/counter/")
     page.get_by_label("Cash in the drawer (float)").fill("200.000")
@@ -75,3 +71,46 @@ def test_cashier_scans_takes_cash_gives_change_and_closes_the_shift(page: Page, 
     expect(page.get_by_role("heading", name="Shift report")).to_be_visible()
     expect(page.locator(".pos-count")).to_contain_text("even")
     _shot(page, "counter-shift-report")
+
+
+def test_cashier_sells_size_41_by_scanning_its_label(page: Page, app, ctx):
+    from sqlalchemy import func, select
+
+    from storefront.extensions import db
+    from storefront.stock.ledger import verify_ledger
+    from storefront.stock.models import StockLevel
+
+    vendor = VendorFactory(name="Sandal Kulit Cikupa")
+    sandal = ProductFactory(vendor=vendor, name="Sandal Kulit", code="SDL001", price=150_000)
+    size = with_sizes(sandal, "40, 41")
+    cashier = UserFactory(email="kasir@example.com", name="Kasir Gerai", role=Role.CASHIER.value)
+    receive(sandal, 3, variant=size["40"], actor=cashier)
+    receive(sandal, 2, variant=size["41"], actor=cashier)
+    sign_in(page, "kasir@example.com")
+    page.goto("/counter/")
+    page.get_by_label("Cash in the drawer (float)").fill("0")
+    page.get_by_role("button", name="Open the shift").click()
+
+    # The sandal's own code: which size? Nothing is added until one is chosen or scanned.
+    expect(page.get_by_label("Scan a code or search by name")).to_be_focused()
+    page.keyboard.type("SDL001")
+    page.keyboard.press("Enter")
+    expect(page.locator("#code-error")).to_contain_text("scan the label of the size")
+    expect(page.get_by_test_id("pos-sizes")).to_contain_text("41")
+    expect(page.locator(".pos-lines")).to_have_count(0)
+
+    page.get_by_label("Scan a code or search by name").fill(size["41"].code)
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("pos-variant")).to_have_text("Variant: 41")
+    _shot(page, "counter-variant")
+    page.get_by_role("button", name="Exact cash").click()
+    expect(page.locator(".pos-receipt")).to_contain_text("Sandal Kulit — 41")
+
+    def on_hand(variant):
+        db.session.rollback()
+        return db.session.scalar(
+            select(func.sum(StockLevel.on_hand)).where(StockLevel.variant_id == variant.id)
+        )
+
+    assert (on_hand(size["40"]), on_hand(size["41"])) == (3, 1)
+    assert verify_ledger()[1] == []

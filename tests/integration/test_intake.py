@@ -389,17 +389,20 @@ def test_labels_come_one_per_unit_24_a_sheet_and_stop_at_the_cap(ctx):
 
     from storefront.stock.documents import MAX_LABELS, labels_pdf
 
-    product = SimpleNamespace(name="Keripik Singkong Balado", code="GTG00001")
-    odd = SimpleNamespace(name="Kode aneh", code="gtg_01")  # no Code 39 for "_": text only
+    def variant(name, code):
+        return SimpleNamespace(code=code, display_name=lambda: name)
+
+    product = variant("Keripik Singkong Balado", "GTG00001")
+    odd = variant("Kode aneh", "gtg_01")  # no Code 39 for "_": text only
     batches = [
-        SimpleNamespace(product=product, received_quantity=25, unit_price=12000, expires_on=None),
-        SimpleNamespace(product=odd, received_quantity=1, unit_price=5000, expires_on=None),
+        SimpleNamespace(variant=product, received_quantity=25, unit_price=12000, expires_on=None),
+        SimpleNamespace(variant=odd, received_quantity=1, unit_price=5000, expires_on=None),
     ]
     assert pdf_pages(labels_pdf(batches)) == 2
     assert pdf_pages(labels_pdf(batches, per_unit=False)) == 1
     many = [
         SimpleNamespace(
-            product=product, received_quantity=MAX_LABELS + 50, unit_price=1, expires_on=None
+            variant=product, received_quantity=MAX_LABELS + 50, unit_price=1, expires_on=None
         )
     ]
     assert pdf_pages(labels_pdf(many)) == MAX_LABELS // 24

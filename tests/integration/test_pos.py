@@ -144,7 +144,7 @@ def test_cash_below_the_total_is_refused_and_nothing_changes(shop):
 def test_more_than_on_hand_is_refused_by_the_ledger_and_nothing_changes(shop, monkeypatch):
     sambal = shop["sambal"]
     shift = act(services.open_shift, shop["cashier"], 0)
-    sale = RunningSale(lines={sambal.id: 2})
+    sale = RunningSale(lines={sambal.default_variant.id: 2})
     # Someone else sells two of the three jars between scanning and paying.
     ring(shop, [(sambal, 2)], PaymentInput(cash_tendered=70_000), shift=shift)
     expected = str(ledger.OutOfStock(sambal.id, 2, 1).message)
@@ -163,7 +163,7 @@ def test_more_than_on_hand_is_refused_by_the_ledger_and_nothing_changes(shop, mo
 
 def test_paying_the_same_running_sale_twice_rings_it_up_once(shop):
     shift = act(services.open_shift, shop["cashier"], 0)
-    sale = RunningSale(lines={shop["keripik"].id: 1})
+    sale = RunningSale(lines={shop["keripik"].default_variant.id: 1})
     first = act(selling.ring_up, shift, shop["cashier"], sale, PaymentInput(exact_cash=True))
     again = act(selling.ring_up, shift, shop["cashier"], sale, PaymentInput(exact_cash=True))
     assert first.id == again.id
@@ -172,11 +172,12 @@ def test_paying_the_same_running_sale_twice_rings_it_up_once(shop):
 
 def test_scan_accepts_product_code_batch_code_and_a_multiplier(shop):
     sale = RunningSale()
-    assert selling.scan(sale, "gtg00012") == shop["keripik"]
-    assert selling.scan(sale, "b-early") == shop["keripik"]
-    assert selling.scan(sale, "3*GTG00013") == shop["sambal"]
+    keripik, sambal = shop["keripik"].default_variant, shop["sambal"].default_variant
+    assert selling.scan(sale, "gtg00012") == keripik
+    assert selling.scan(sale, "b-early") == keripik
+    assert selling.scan(sale, "3*GTG00013") == sambal
     assert selling.scan(sale, "kopi tubruk") is None
-    assert sale.lines == {shop["keripik"].id: 2, shop["sambal"].id: 3}
+    assert sale.lines == {keripik.id: 2, sambal.id: 3}
     assert [p.name for p in selling.search("roa")] == ["Sambal Roa"]
 
 
@@ -338,7 +339,7 @@ def test_five_tills_racing_for_three_jars_sell_three_with_distinct_numbers(app, 
     for n in range(5):
         cashier = UserFactory(email=f"kasir{n}@example.com", role=Role.CASHIER.value)
         tills.append((cashier.id, act(services.open_shift, cashier, 0).id))
-    sambal_id = shop["sambal"].id
+    sambal_id = shop["sambal"].default_variant.id
     outcomes: list[str] = []
     start = threading.Barrier(len(tills))
 

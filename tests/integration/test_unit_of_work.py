@@ -374,7 +374,7 @@ def counter_sale(shop):
 
 def counter_void(shop):
     shift = act(pos.open_shift, shop.cashier, 100_000)
-    sale = RunningSale(lines={shop.keripik.id: 3})
+    sale = RunningSale(lines={shop.keripik.default_variant.id: 3})
     sale = act(selling.ring_up, shift, shop.cashier, sale, selling.PaymentInput(exact_cash=True))
     client = _signed_in(shop.app, shop.manager.email)
     action = _poster(client, f"/counter/sales/{sale.id}/void", {"reason": "Salah scan"})

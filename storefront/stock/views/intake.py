@@ -10,13 +10,15 @@ from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
+from storefront.catalog import variants
+from storefront.catalog.models import Product, ProductVariant
 from storefront.clock import shop_zone, today_wib
 from storefront.dates import date_text
 from storefront.extensions import db
 from storefront.forms import flash_error, form_error
 from storefront.navigation import page_number
 from storefront.stock import bp, documents, intake, price_labels
-from storefront.stock.forms import IntakeForm
+from storefront.stock.forms import IntakeForm, line_choice, parse_line_choice
 from storefront.templating import outlet
 from storefront.vendors.models import Vendor, VendorStatus
 
@@ -27,8 +29,29 @@ def _approved_vendor(raw) -> Vendor | None:
     return vendor if vendor is not None and vendor.status == VendorStatus.APPROVED else None
 
 
+def _code_map(products) -> dict[str, dict]:
+    """What the page's script adds for a scanned code: the line's select value; "sizes" for
+    the code of a product sold in sizes (the server splits it into a line per size)."""
+    codes: dict[str, dict] = {}
+    for product in products:
+        if not product.has_options:
+            codes[product.code.upper()] = {"id": line_choice(product), "name": product.name}
+            continue
+        codes[product.code.upper()] = {
+            "id": line_choice(product),
+            "name": product.name,
+            "sizes": True,
+        }
+        for variant in product.active_variants:
+            codes[variant.code.upper()] = {
+                "id": line_choice(product, variant),
+                "name": variant.display_name(),
+            }
+    return codes
+
+
 def _render_lines(form: IntakeForm, vendor: Vendor, products, status: int = 200, **extra):
-    code_map = {p.code.upper(): {"id": p.id, "name": p.name} for p in products}
+    code_map = _code_map(products)
     page = render_template(
         "stock/intake/lines.html",
         form=form,
@@ -64,19 +87,22 @@ def intake_start():
 
 
 def _scan(form: IntakeForm, vendor: Vendor, products) -> str | None:
-    """Add one unit of the scanned product (a new line or one more on its line)."""
+    """Add one unit of the scanned product or size (a new line or one more on its line). The
+    code of a product sold in sizes puts it on a line that `_split_sizes` then splits."""
     code = (form.scan.data or "").strip()
     if not code:
         return None
-    product = next((p for p in products if p.code.upper() == code.upper()), None)
-    if product is None:
-        other = intake.product_by_code(code)
-        if other is not None and other.vendor_id != vendor.id:
+    found = variants.find_by_code(code)
+    variant = found if isinstance(found, ProductVariant) else None
+    product = variant.product if variant is not None else found
+    own = {p.id for p in products}
+    if product is None or product.id not in own:
+        if product is not None and product.vendor_id != vendor.id:
             message = _(
                 "%(product)s (%(code)s) belongs to %(other)s, not to %(vendor)s.",
-                product=other.name,
-                code=other.code,
-                other=other.vendor.name,
+                product=product.name,
+                code=product.code,
+                other=product.vendor.name,
                 vendor=vendor.name,
             )
         else:
@@ -87,19 +113,55 @@ def _scan(form: IntakeForm, vendor: Vendor, products) -> str | None:
             )
         form.scan.errors = [message]
         return None
-    row = next((r for r in form.lines if r.product.data == str(product.id)), None)
+    key = line_choice(product, variant if product.has_options else None)
+    row = next((r for r in form.lines if r.product.data == key), None)
     if row is None:
         row = next((r for r in form.lines if r.form.is_blank()), None)
     if row is None:
         form.add_rows(1)
         row = form.lines[-1]
-    quantity = (row.quantity.data or 0) + 1 if row.product.data == str(product.id) else 1
-    row.product.data = str(product.id)
+    form.scan.data = ""
+    if product.has_options and variant is None:
+        row.product.data = key
+        return None
+    quantity = (row.quantity.data or 0) + 1 if row.product.data == key else 1
+    row.product.data = key
     row.code.data = ""
     row.quantity.data = quantity
     row.quantity.raw_data = [str(quantity)]
-    form.scan.data = ""
-    return _("%(product)s: %(quantity)d", product=product.name, quantity=quantity)
+    name = variant.display_name() if variant is not None else product.name
+    return _("%(product)s: %(quantity)d", product=name, quantity=quantity)
+
+
+def _split_sizes(form: IntakeForm, products) -> list[str]:
+    """Lines naming a product sold in sizes without a size become one line per size not on
+    the receipt yet (batch code and dates copied, quantity left to fill in): a manager
+    receiving 12 pairs in 4 sizes picks the sandal once and types four quantities.
+    Returns the names of the products split."""
+    by_id = {p.id: p for p in products}
+    rows = [{f.short_name: (f.data, f.raw_data) for f in row.form} for row in form.lines]
+    chosen = {parse_line_choice(r["product"][0]) for r in rows}
+    out, split = [], []
+    for data in rows:
+        product_id, variant_id = parse_line_choice(data["product"][0])
+        product = by_id.get(product_id)
+        if product is None or variant_id is not None or not product.has_options:
+            out.append(data)
+            continue
+        split.append(product.name)
+        for variant in product.active_variants:
+            if (product.id, variant.id) not in chosen:
+                value = line_choice(product, variant)
+                out.append({**data, "product": (value, [value]), "quantity": (None, [])})
+    if not split:
+        return []
+    form.add_rows(len(out) - len(form.lines))
+    for index, row in enumerate(form.lines):
+        data = out[index] if index < len(out) else {}
+        for f in row.form:
+            f.data, f.raw_data = data.get(f.short_name, (None, []))
+            f.errors = []
+    return split
 
 
 def _collect_lines(form: IntakeForm) -> tuple[list[intake.IntakeLine], list[int]] | None:
@@ -108,15 +170,25 @@ def _collect_lines(form: IntakeForm) -> tuple[list[intake.IntakeLine], list[int]
     for index, row in enumerate(form.lines):
         if row.form.is_blank():
             continue
-        product_id = int(row.product.data) if (row.product.data or "").isdigit() else None
+        product_id, variant_id = parse_line_choice(row.product.data)
         code = (row.code.data or "").strip()
         if product_id is None and code:
-            found = intake.product_by_code(code)
+            found = variants.find_by_code(code)
+            if isinstance(found, Product):
+                row.code.errors = [
+                    _(
+                        "%(product)s comes in sizes or colours: type the code of the size.",
+                        product=found.name,
+                    )
+                ]
+                ok = False
+                continue
             if found is None:
                 row.code.errors = [_("No product has the code %(code)s.", code=code)]
                 ok = False
                 continue
-            product_id = found.id
+            product_id = found.product_id
+            variant_id = found.id if found.product.has_options else None
         if product_id is None:
             row.product.errors = [_("Choose a product or type its code.")]
             ok = False
@@ -132,10 +204,17 @@ def _collect_lines(form: IntakeForm) -> tuple[list[intake.IntakeLine], list[int]
                 batch_code=(row.batch_code.data or "").strip(),
                 produced_on=row.produced_on.data,
                 expires_on=row.expires_on.data,
+                variant_id=variant_id,
             )
         )
         rows.append(index)
     return (lines, rows) if ok else None
+
+
+def _sizes_notice(split: list[str]) -> str:
+    return _(
+        "Enter the quantity of each size or colour of %(products)s.", products=", ".join(split)
+    )
 
 
 @bp.route("/manage/stock/intake", methods=["POST"])
@@ -151,11 +230,15 @@ def intake_submit():
     action = request.form.get("action", "scan")
 
     if action == "more":
+        split = _split_sizes(form, products)
         form.add_rows()
-        return _render_lines(form, vendor, products)
+        notice = _sizes_notice(split) if split else None
+        return _render_lines(form, vendor, products, notice=notice)
     if action != "confirm":
         scanned = _scan(form, vendor, products)
-        return _render_lines(form, vendor, products, scanned=scanned)
+        split = _split_sizes(form, products)
+        notice = _sizes_notice(split) if split else None
+        return _render_lines(form, vendor, products, scanned=scanned, notice=notice)
 
     existing = intake.receipt_by_key(form.submission_key.data or "")
     if existing is not None:
@@ -163,6 +246,9 @@ def intake_submit():
         return redirect(url_for("stock.intake_receipt", receipt_id=existing.id))
     if not form.validate_on_submit():
         return _render_lines(form, vendor, products, 400)
+    split = _split_sizes(form, products)
+    if split:
+        return _render_lines(form, vendor, products, 400, notice=_sizes_notice(split))
     collected = _collect_lines(form)
     if collected is None:
         return _render_lines(form, vendor, products, 400, line_errors=True)
@@ -261,7 +347,7 @@ def price_change_labels_pdf(change_id: int):
     pdf = documents.labels_pdf(
         [row.batch for row in shelf],
         per_unit=per_unit,
-        prices={row.batch.id: change.new_price for row in shelf},
+        prices={row.batch.id: row.new_price(change) for row in shelf},
         units={row.batch.id: row.on_hand for row in shelf},
     )
     return _pdf(pdf, f"{change.product.code}-{change.effective_on.isoformat()}-label.pdf")
