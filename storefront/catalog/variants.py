@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import func, select
 
+from storefront import manager_inbox
 from storefront.catalog.models import (
     Product,
     ProductOption,
@@ -27,6 +28,7 @@ from storefront.catalog.models import (
 )
 from storefront.errors import DomainError
 from storefront.extensions import db
+from storefront.manager_inbox import NotificationKind
 from storefront.money import MAX_AMOUNT, format_rupiah
 
 MAX_OPTIONS = 3
@@ -234,6 +236,19 @@ def _removal_refused(variants: list[ProductVariant], what) -> None:
         )
 
 
+def _new_combination_review(product: Product) -> str:
+    """New combinations come at the product's price: approved at once when that price is one
+    already approved (review once per product), else they wait for a manager."""
+    if product.status != ProductStatus.APPROVED.value:
+        return VariantReview.APPROVED.value
+    approved = {
+        v.price_delta for v in product.active_variants if v.review == VariantReview.APPROVED.value
+    }
+    if 0 in (approved or {0}):
+        return VariantReview.APPROVED.value
+    return VariantReview.PENDING.value
+
+
 def set_options(product: Product, specs: list[OptionSpec]) -> list[ProductVariant]:
     """Give the product these options and generate the grid of variants in one step.
 
@@ -243,6 +258,7 @@ def set_options(product: Product, specs: list[OptionSpec]) -> list[ProductVarian
     the first options come, refused while it has stock. Combinations the vendor switched off
     stay off. Returns the variants newly made."""
     _check_specs(specs)
+    new_review = _new_combination_review(product)
     existing = {option.name.casefold(): option for option in product.options}
     plan: list[tuple[ProductOption | None, OptionSpec]] = []
     gone_values: list[tuple[ProductOption, ProductOptionValue]] = []
@@ -303,6 +319,17 @@ def set_options(product: Product, specs: list[OptionSpec]) -> list[ProductVarian
         options.append(option)
     product.options.sort(key=lambda option: option.position)
     db.session.flush()
+    # A new option (Warna added to the sizes) makes every earlier combination incomplete:
+    # "40" becomes "40 / Coklat" and "40 / Hitam", so "40" itself is retired.
+    incomplete = [
+        v
+        for v in product.active_variants
+        if v.values and v.id not in touched and len(v.values) != len(options)
+    ]
+    _removal_refused(incomplete, _l("The earlier combinations"))
+    for variant in incomplete:
+        variant.active = False
+        touched.add(variant.id)
 
     # The grid: every combination of the values, in the options' order.
     have = {
@@ -319,11 +346,15 @@ def set_options(product: Product, specs: list[OptionSpec]) -> list[ProductVarian
         variant.values = list(combo)
         variant.sku = _generated_sku(product, list(combo))
         product.variants.append(variant)
-        # Reviewed with the product; new sizes of an approved product at the same price and
-        # without own photos need no second review (`review_for`).
-        variant.review = VariantReview.APPROVED.value
+        variant.review = new_review
         made.append(variant)
         have.add(key)
+    if made and new_review == VariantReview.PENDING.value:
+        manager_inbox.notify(
+            NotificationKind.PRODUCT,
+            product,
+            f"{product.name} — {', '.join(v.label for v in made)}",
+        )
     rank = {
         value.id: (option.position, value.position) for option in options for value in option.values
     }
@@ -408,8 +439,24 @@ def update_variant(
     changed_price = price_delta != variant.price_delta
     variant.price_delta = price_delta
     variant.active = active
-    if changed_price and product.status == ProductStatus.APPROVED.value:
-        variant.review = review_for(variant)
+    if changed_price and variant.active:
+        rereview(variant)
+
+
+def rereview(variant: ProductVariant) -> None:
+    """After its price difference or photos changed: a variant of an approved product is
+    approved at once when it looks like what was approved (`review_for`), else it waits for
+    a manager, who is told. A rejected variant the vendor changed waits again, never
+    approved by itself. A product not approved yet is reviewed with its variants."""
+    product = variant.product
+    if product.status != ProductStatus.APPROVED.value:
+        return
+    review = review_for(variant)
+    if variant.review == VariantReview.REJECTED.value and review == VariantReview.APPROVED.value:
+        review = VariantReview.PENDING.value
+    if review == VariantReview.PENDING.value and variant.review != review:
+        manager_inbox.notify(NotificationKind.PRODUCT, product, f"{product.name} — {variant.label}")
+    variant.review = review
 
 
 def review_for(variant: ProductVariant) -> str:
