@@ -172,7 +172,7 @@ class OptionsForm(FlaskForm):
             {"name": option.name, "values": ", ".join(v.value for v in option.values)}
             for option in product.options
         ]
-        return cls(data={"options": rows})
+        return cls(formdata=None, data={"options": rows})
 
     def specs(self) -> list[OptionSpec]:
         """The rows filled in; a row with neither a name nor values is left out."""
@@ -203,7 +203,7 @@ class VariantGridForm(FlaskForm):
             {"variant_id": v.id, "sku": v.sku, "price_delta": v.price_delta, "active": v.active}
             for v in grid
         ]
-        return cls(data={"rows": rows})
+        return cls(formdata=None, data={"rows": rows})
 
     def changes(self) -> dict[int, tuple[str, int, bool]]:
         """{variant id: (code, price difference, on offer)} as posted; a row whose id is not a

@@ -15,9 +15,10 @@ from storefront.extensions import db
 
 
 class GridRefused(VariantError):
-    """Some rows were refused: `rows` is {variant id: message}. Nothing may be saved."""
+    """Some rows were refused: `rows` is {variant id: (field, message)}. Nothing may be
+    saved."""
 
-    def __init__(self, rows: dict[int, str]):
+    def __init__(self, rows: dict[int, tuple[str, str]]):
         super().__init__(_l("Nothing was saved: check the rows marked below."), field="rows")
         self.rows = rows
 
@@ -36,7 +37,7 @@ def save_grid(product: Product, changes: dict[int, tuple[str, int, bool]]) -> in
     how many rows changed. Every row is tried so the vendor sees every problem at once; if
     any is refused, GridRefused names them and the caller rolls the whole grid back."""
     rows = {v.id: v for v in grid(product)}
-    refused: dict[int, str] = {}
+    refused: dict[int, tuple[str, str]] = {}
     changed = 0
     for variant_id, (sku, price_delta, active) in changes.items():
         variant = rows.get(variant_id)
@@ -51,7 +52,7 @@ def save_grid(product: Product, changes: dict[int, tuple[str, int, bool]]) -> in
         try:
             variants.update_variant(variant, sku=sku, price_delta=price_delta, active=active)
         except VariantError as exc:
-            refused[variant_id] = str(exc.message)
+            refused[variant_id] = (exc.field or "sku", str(exc.message))
         else:
             changed += 1
     if refused:

@@ -57,7 +57,7 @@ def save_variants(product_id: int):
             changed = variant_grid.save_grid(product, form.changes())
         except variant_grid.GridRefused as exc:
             refused = exc.rows
-            flash_error(exc)
+            form_error(form, exc, default="rows")
         else:
             flash(
                 ngettext(

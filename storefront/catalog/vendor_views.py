@@ -110,6 +110,7 @@ def variant_section(product, options_form=None, grid_form=None, refused=None) ->
         "refused": refused or {},
         "photo_forms": {
             photo.id: PhotoVariantForm(
+                formdata=None,
                 prefix=f"photo{photo.id}",
                 variants=on_offer,
                 data={"variant_id": str(photo.variant_id or "")},
