@@ -25,6 +25,8 @@ def vendor_with_sandal(app, email="sandal@example.com", code="SDL001"):
     product = ProductFactory(
         vendor=vendor,
         name="Sandal Kulit",
+        description="Sandal kulit sapi asli.",
+        unit="pasang",
         price=150000,
         status=ProductStatus.DRAFT.value,
         code=code,
@@ -291,3 +293,49 @@ def test_a_photo_of_its_own_sends_a_variant_to_review(app, ctx):
     assert db.session.get(ProductPhoto, photo.id).variant_id == size_39.id
     variant = db.session.get(ProductVariant, size_39.id)
     assert variant.review == "pending" and not variant.sellable
+
+
+def test_adding_a_colour_to_the_sizes_replaces_the_sizes_alone(app, ctx):
+    client, product = vendor_with_sandal(app)
+    set_options(client, product, ("Ukuran", "39, 40"))
+    alone = {v.id for v in grid(product.id)}
+    assert (
+        set_options(client, product, ("Ukuran", "39, 40"), ("Warna", "Coklat")).status_code == 302
+    )
+    product = db.session.get(Product, product.id)
+    assert sorted(v.label for v in product.active_variants) == ["39 / Coklat", "40 / Coklat"]
+    assert not any(v.active for v in product.variants if v.id in alone)
+
+
+def test_a_colour_cannot_be_added_while_the_sizes_alone_have_stock(app, ctx):
+    client, product = vendor_with_sandal(app)
+    set_options(client, product, ("Ukuran", "39, 40"))
+    size_40 = next(v for v in grid(product.id) if v.label == "40")
+    receive(db.session.get(Product, product.id), 2, variant=size_40)
+    before = snapshot(product.id)
+    response = set_options(client, product, ("Ukuran", "39, 40"), ("Warna", "Coklat"))
+    assert response.status_code == 400
+    assert "masih punya stok 2 unit (40)" in response.get_data(as_text=True)
+    assert snapshot(product.id) == before
+
+
+def test_a_changed_size_guide_sends_an_approved_product_back_to_review(app, ctx):
+    client, _boss, product = _approved_sandal(app)
+    product = db.session.get(Product, product.id)
+    form = {
+        "name": product.name,
+        "category_id": str(product.category_id),
+        "description": product.description,
+        "price": "150.000",
+        "unit": product.unit,
+    }
+    assert client.post_form(f"/vendor/products/{product.id}", form).status_code == 302
+    db.session.rollback()
+    assert db.session.get(Product, product.id).status == ProductStatus.APPROVED
+
+    form["size_guide"] = "Ukuran | Panjang kaki (cm)\n39 | 24,5\n40 | 25,5"
+    assert client.post_form(f"/vendor/products/{product.id}", form).status_code == 302
+    db.session.rollback()
+    product = db.session.get(Product, product.id)
+    assert product.size_guide.startswith("Ukuran | Panjang kaki (cm)")
+    assert product.status == ProductStatus.SUBMITTED
