@@ -38,6 +38,7 @@ def save_grid(product: Product, changes: dict[int, tuple[str, int, bool]]) -> in
     any is refused, GridRefused names them and the caller rolls the whole grid back."""
     rows = {v.id: v for v in grid(product)}
     refused: dict[int, tuple[str, str]] = {}
+    waiting: list[ProductVariant] = []
     changed = 0
     for variant_id, (sku, price_delta, active) in changes.items():
         variant = rows.get(variant_id)
@@ -50,13 +51,15 @@ def save_grid(product: Product, changes: dict[int, tuple[str, int, bool]]) -> in
         ):
             continue
         try:
-            variants.update_variant(variant, sku=sku, price_delta=price_delta, active=active)
+            if variants.update_variant(variant, sku=sku, price_delta=price_delta, active=active):
+                waiting.append(variant)
         except VariantError as exc:
             refused[variant_id] = (exc.field or "sku", str(exc.message))
         else:
             changed += 1
     if refused:
         raise GridRefused(refused)
+    variants.tell_managers(product, waiting)
     db.session.flush()
     return changed
 
@@ -73,7 +76,10 @@ def assign_photo(product: Product, photo_id: int, variant_id: int | None) -> Pro
         return photo
     photo.variant = variant
     db.session.flush()
-    for touched in (previous, variant):
-        if touched is not None and touched.active:
-            variants.rereview(touched)
+    waiting = [
+        touched
+        for touched in (previous, variant)
+        if touched is not None and touched.active and variants.rereview(touched)
+    ]
+    variants.tell_managers(product, waiting)
     return photo

@@ -349,12 +349,8 @@ def set_options(product: Product, specs: list[OptionSpec]) -> list[ProductVarian
         variant.review = new_review
         made.append(variant)
         have.add(key)
-    if made and new_review == VariantReview.PENDING.value:
-        manager_inbox.notify(
-            NotificationKind.PRODUCT,
-            product,
-            f"{product.name} — {', '.join(v.label for v in made)}",
-        )
+    if new_review == VariantReview.PENDING.value:
+        tell_managers(product, made)
     rank = {
         value.id: (option.position, value.position) for option in options for value in option.values
     }
@@ -418,8 +414,9 @@ def check_product_price(product: Product, new_price: int, field: str = "price") 
 
 def update_variant(
     variant: ProductVariant, *, sku: str | None, price_delta: int, active: bool = True
-) -> None:
-    """Change a variant's code, price difference or whether it is on offer."""
+) -> bool:
+    """Change a variant's code, price difference or whether it is on offer. True when a new
+    price sends it to review (`rereview`): the caller tells the managers (`tell_managers`)."""
     product = variant.product
     if variant.values:
         sku = (sku or "").strip().upper()
@@ -439,24 +436,31 @@ def update_variant(
     changed_price = price_delta != variant.price_delta
     variant.price_delta = price_delta
     variant.active = active
-    if changed_price and variant.active:
-        rereview(variant)
+    return changed_price and variant.active and rereview(variant)
 
 
-def rereview(variant: ProductVariant) -> None:
+def rereview(variant: ProductVariant) -> bool:
     """After its price difference or photos changed: a variant of an approved product is
     approved at once when it looks like what was approved (`review_for`), else it waits for
-    a manager, who is told. A rejected variant the vendor changed waits again, never
-    approved by itself. A product not approved yet is reviewed with its variants."""
+    a manager. A rejected variant the vendor changed waits again, never approved by itself.
+    A product not approved yet is reviewed with its variants. True when it starts waiting
+    (the caller tells the managers once per action: `tell_managers`)."""
     product = variant.product
     if product.status != ProductStatus.APPROVED.value:
-        return
+        return False
     review = review_for(variant)
     if variant.review == VariantReview.REJECTED.value and review == VariantReview.APPROVED.value:
         review = VariantReview.PENDING.value
-    if review == VariantReview.PENDING.value and variant.review != review:
-        manager_inbox.notify(NotificationKind.PRODUCT, product, f"{product.name} — {variant.label}")
+    started = review == VariantReview.PENDING.value and variant.review != review
     variant.review = review
+    return started
+
+
+def tell_managers(product: Product, waiting: list[ProductVariant]) -> None:
+    """One notification (and email) for the sizes or colours an action sent to review."""
+    if waiting:
+        labels = ", ".join(v.label for v in waiting)
+        manager_inbox.notify(NotificationKind.PRODUCT, product, f"{product.name} — {labels}")
 
 
 def review_for(variant: ProductVariant) -> str:

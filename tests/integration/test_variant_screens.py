@@ -11,6 +11,7 @@ from sqlalchemy import select
 from storefront.audit import AuditEntry
 from storefront.catalog.models import Product, ProductPhoto, ProductStatus, ProductVariant
 from storefront.extensions import db
+from storefront.manager_inbox import ManagerNotification
 from storefront.vendors.models import VendorMember
 from tests.conftest import Client
 from tests.factories import PASSWORD, ProductFactory, UserFactory, VendorFactory
@@ -339,3 +340,17 @@ def test_a_changed_size_guide_sends_an_approved_product_back_to_review(app, ctx)
     product = db.session.get(Product, product.id)
     assert product.size_guide.startswith("Ukuran | Panjang kaki (cm)")
     assert product.status == ProductStatus.SUBMITTED
+
+
+def test_managers_are_told_once_about_the_sizes_one_save_sends_to_review(app, ctx):
+    client, _boss, product = _approved_sandal(app)
+    told = db.session.scalars(
+        select(ManagerNotification.label).order_by(ManagerNotification.id)
+    ).all()
+    set_options(client, product, ("Ukuran", "39, 40, 41, 42"))
+    changes = {"41": {"price_delta": "20.000"}, "42": {"price_delta": "30.000"}}
+    assert save_grid(client, product, grid_form(grid(product.id), **changes)).status_code == 302
+    new = db.session.scalars(
+        select(ManagerNotification.label).order_by(ManagerNotification.id)
+    ).all()[len(told) :]
+    assert new == ["Sandal Kulit — 41, 42"]
