@@ -36,6 +36,8 @@ ACTIONS = {
     "order.refund": _l("Order refunded"),
     "product.approve": _l("Product approved"),
     "product.reject": _l("Product rejected"),
+    "variant.approve": _l("Size or colour approved"),
+    "variant.reject": _l("Size or colour rejected"),
     "settings.change": _l("Shop settings changed"),
     "settlement.answer": _l("Statement comment answered"),
     "settlement.close": _l("Statement closed"),

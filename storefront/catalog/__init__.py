@@ -10,9 +10,14 @@ bp = Blueprint("catalog", __name__, cli_group=None)
 
 
 def init_app(app: Flask) -> None:
-    from storefront.catalog import cli, search_index, vendor_views  # noqa: F401  (routes, commands)
-    from storefront.catalog.models import ProductStatus
+    from storefront.catalog import (  # noqa: F401  (routes, commands)
+        cli,
+        search_index,
+        variant_views,
+        vendor_views,
+    )
+    from storefront.catalog.models import ProductStatus, VariantReview
 
     search_index.init_app(app)
-    states.expose(app, ProductStatus)
+    states.expose(app, ProductStatus, VariantReview)
     app.register_blueprint(bp)

@@ -8,6 +8,10 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -16,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from storefront.catalog.models import FoodType, PermitKind
+from storefront.catalog.variants import MAX_OPTIONS, MAX_VARIANTS, OptionSpec
 from storefront.forms import choices
 from storefront.money import (
     MAX_AMOUNT,
@@ -110,6 +115,7 @@ class ProductForm(FlaskForm):
     non_halal_ingredient = StringField(
         _l("Which non-halal ingredient?"), validators=[Length(max=120)]
     )
+    size_guide = TextAreaField(_l("Size guide"), validators=[Length(max=4000)])
     # Shown when a price changes by more than half: 25000 typed as 250000 is a real mistake.
     confirm_price = BooleanField(_l("Yes, this new price is right"))
     # A product on the shelf changes price from a date, so the labels can be reprinted first.
@@ -145,3 +151,82 @@ class PhotoForm(FlaskForm):
         _l("Add a photo (JPEG, PNG or WebP)"),
         validators=[FileRequired(message=_l("Choose a photo."))],
     )
+
+
+# --- sizes and colours ---------------------------------------------------------------------
+
+
+class OptionRowForm(Form):
+    name = StringField(_l("Option"), validators=[Length(max=40)])
+    values = StringField(_l("Values, separated by commas"), validators=[Length(max=1200)])
+
+
+class OptionsForm(FlaskForm):
+    """Up to MAX_OPTIONS options as the vendor types them: Ukuran with "36, 37, 38"."""
+
+    options = FieldList(FormField(OptionRowForm), min_entries=MAX_OPTIONS, max_entries=MAX_OPTIONS)
+
+    @classmethod
+    def for_product(cls, product) -> OptionsForm:
+        rows = [
+            {"name": option.name, "values": ", ".join(v.value for v in option.values)}
+            for option in product.options
+        ]
+        return cls(formdata=None, data={"options": rows})
+
+    def specs(self) -> list[OptionSpec]:
+        """The rows filled in; a row with neither a name nor values is left out."""
+        rows = [(row.form.name.data or "", row.form.values.data or "") for row in self.options]
+        return [
+            OptionSpec.parse(name, values)
+            for name, values in rows
+            if name.strip() or values.strip()
+        ]
+
+
+class VariantRowForm(Form):
+    variant_id = HiddenField()
+    sku = StringField(_l("Code"), validators=[Length(max=32)])
+    price_delta = RupiahField(_l("Price difference"))
+    active = BooleanField(_l("On offer"))
+
+
+class VariantGridForm(FlaskForm):
+    """The whole grid in one form: every variant's code, price difference and whether it is on
+    offer, saved together or not at all."""
+
+    rows = FieldList(FormField(VariantRowForm), max_entries=MAX_VARIANTS)
+
+    @classmethod
+    def for_variants(cls, grid) -> VariantGridForm:
+        rows = [
+            {"variant_id": v.id, "sku": v.sku, "price_delta": v.price_delta, "active": v.active}
+            for v in grid
+        ]
+        return cls(formdata=None, data={"rows": rows})
+
+    def changes(self) -> dict[int, tuple[str, int, bool]]:
+        """{variant id: (code, price difference, on offer)} as posted; a row whose id is not a
+        number is left out (the view only applies ids of the product's own variants)."""
+        posted = {}
+        for row in self.rows:
+            raw = (row.form.variant_id.data or "").strip()
+            if raw.isdigit():
+                posted[int(raw)] = (
+                    row.form.sku.data or "",
+                    row.form.price_delta.data or 0,
+                    bool(row.form.active.data),
+                )
+        return posted
+
+
+class PhotoVariantForm(FlaskForm):
+    """Which variant a photo shows: the whole product (empty) or one size or colour."""
+
+    variant_id = SelectField(_l("Photo of"), choices=[], validate_choice=True)
+
+    def __init__(self, *args, variants=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.variant_id.choices = choices(
+            [("", _l("Whole product")), *((str(v.id), v.label) for v in variants)]
+        )

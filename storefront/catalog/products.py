@@ -14,6 +14,7 @@ from slugify import slugify
 from sqlalchemy import func, select
 
 from storefront import audit, manager_inbox, states
+from storefront.catalog import variants
 from storefront.catalog.models import (
     FoodType,
     PermitKind,
@@ -124,6 +125,7 @@ class ProductDetails:
     non_halal_ingredient: str = ""
     food_type: str = FoodType.PACKAGED.value
     animal_derived: bool = False
+    size_guide: str = ""
 
 
 # Fields whose change sends an approved product back to review; price is not one of them.
@@ -141,6 +143,7 @@ REVIEWED_FIELDS = (
     "non_halal_ingredient",
     "food_type",
     "animal_derived",
+    "size_guide",
 )
 
 
@@ -282,6 +285,10 @@ def change_price(product: Product, user, new_price: int, price_from: date | None
     midnight). Managers see the change with the batches whose labels to reprint
     (stock.price_labels). A product never approved changes at once: no label carries it."""
     _check_price(new_price)
+    try:
+        variants.check_product_price(product, new_price)
+    except variants.VariantError as exc:
+        raise ListingError(exc.message, field="price") from exc
     today = today_wib()
     # An earlier scheduled change that is in effect by now becomes the base price.
     product.price = product.current_price
@@ -459,6 +466,7 @@ def approve(product: Product, manager) -> None:
     if not product.permits_complete:
         raise ListingError(_l("The required permits are missing."), field="permits")
     transition(product, ProductStatus.APPROVED, manager)
+    variants.approve_all(product)
     product.review_comment = None
     if product.hidden_reason == "permit_expired":
         # The renewed permit was just checked: list the product again.

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import func, select
 
+from storefront import manager_inbox
 from storefront.catalog.models import (
     Product,
     ProductOption,
@@ -28,6 +29,7 @@ from storefront.catalog.models import (
 )
 from storefront.errors import DomainError
 from storefront.extensions import db
+from storefront.manager_inbox import NotificationKind
 from storefront.money import MAX_AMOUNT, format_rupiah
 
 MAX_OPTIONS = 3
@@ -240,6 +242,19 @@ def _removal_refused(variants: list[ProductVariant], what) -> None:
         )
 
 
+def _new_combination_review(product: Product) -> str:
+    """New combinations come at the product's price: approved at once when that price is one
+    already approved (review once per product), else they wait for a manager."""
+    if product.status != ProductStatus.APPROVED.value:
+        return VariantReview.APPROVED.value
+    approved = {
+        v.price_delta for v in product.active_variants if v.review == VariantReview.APPROVED.value
+    }
+    if 0 in (approved or {0}):
+        return VariantReview.APPROVED.value
+    return VariantReview.PENDING.value
+
+
 def set_options(product: Product, specs: list[OptionSpec]) -> list[ProductVariant]:
     """Give the product these options and generate the grid of variants in one step.
 
@@ -249,6 +264,7 @@ def set_options(product: Product, specs: list[OptionSpec]) -> list[ProductVarian
     the first options come, refused while it has stock. Combinations the vendor switched off
     stay off. Returns the variants newly made."""
     _check_specs(specs)
+    new_review = _new_combination_review(product)
     existing = {option.name.casefold(): option for option in product.options}
     plan: list[tuple[ProductOption | None, OptionSpec]] = []
     gone_values: list[tuple[ProductOption, ProductOptionValue]] = []
@@ -309,6 +325,17 @@ def set_options(product: Product, specs: list[OptionSpec]) -> list[ProductVarian
         options.append(option)
     product.options.sort(key=lambda option: option.position)
     db.session.flush()
+    # A new option (Warna added to the sizes) makes every earlier combination incomplete:
+    # "40" becomes "40 / Coklat" and "40 / Hitam", so "40" itself is retired.
+    incomplete = [
+        v
+        for v in product.active_variants
+        if v.values and v.id not in touched and len(v.values) != len(options)
+    ]
+    _removal_refused(incomplete, _l("The earlier combinations"))
+    for variant in incomplete:
+        variant.active = False
+        touched.add(variant.id)
 
     # The grid: every combination of the values, in the options' order.
     have = {
@@ -325,11 +352,11 @@ def set_options(product: Product, specs: list[OptionSpec]) -> list[ProductVarian
         variant.values = list(combo)
         variant.sku = _generated_sku(product, list(combo))
         product.variants.append(variant)
-        # Reviewed with the product; new sizes of an approved product at the same price and
-        # without own photos need no second review (`review_for`).
-        variant.review = VariantReview.APPROVED.value
+        variant.review = new_review
         made.append(variant)
         have.add(key)
+    if new_review == VariantReview.PENDING.value:
+        tell_managers(product, made)
     rank = {
         value.id: (option.position, value.position) for option in options for value in option.values
     }
@@ -393,8 +420,9 @@ def check_product_price(product: Product, new_price: int, field: str = "price") 
 
 def update_variant(
     variant: ProductVariant, *, sku: str | None, price_delta: int, active: bool = True
-) -> None:
-    """Change a variant's code, price difference or whether it is on offer."""
+) -> bool:
+    """Change a variant's code, price difference or whether it is on offer. True when a new
+    price sends it to review (`rereview`): the caller tells the managers (`tell_managers`)."""
     product = variant.product
     if variant.values:
         sku = (sku or "").strip().upper()
@@ -414,8 +442,31 @@ def update_variant(
     changed_price = price_delta != variant.price_delta
     variant.price_delta = price_delta
     variant.active = active
-    if changed_price and product.status == ProductStatus.APPROVED.value:
-        variant.review = review_for(variant)
+    return changed_price and variant.active and rereview(variant)
+
+
+def rereview(variant: ProductVariant) -> bool:
+    """After its price difference or photos changed: a variant of an approved product is
+    approved at once when it looks like what was approved (`review_for`), else it waits for
+    a manager. A rejected variant the vendor changed waits again, never approved by itself.
+    A product not approved yet is reviewed with its variants. True when it starts waiting
+    (the caller tells the managers once per action: `tell_managers`)."""
+    product = variant.product
+    if product.status != ProductStatus.APPROVED.value:
+        return False
+    review = review_for(variant)
+    if variant.review == VariantReview.REJECTED.value and review == VariantReview.APPROVED.value:
+        review = VariantReview.PENDING.value
+    started = review == VariantReview.PENDING.value and variant.review != review
+    variant.review = review
+    return started
+
+
+def tell_managers(product: Product, waiting: list[ProductVariant]) -> None:
+    """One notification (and email) for the sizes or colours an action sent to review."""
+    if waiting:
+        labels = ", ".join(v.label for v in waiting)
+        manager_inbox.notify(NotificationKind.PRODUCT, product, f"{product.name} — {labels}")
 
 
 def review_for(variant: ProductVariant) -> str:

@@ -1,4 +1,5 @@
-"""Vendor portal: the vendor's product listings, their permits and photos."""
+"""Vendor portal: the vendor's product listings, their permits and photos (sizes and colours:
+`variant_views.py`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ from flask_login import current_user
 
 from storefront.auth.access import role_required
 from storefront.auth.models import Role
-from storefront.catalog import bp, commission, permits
+from storefront.catalog import bp, commission, permits, variant_grid, variants
 from storefront.catalog import products as listings
-from storefront.catalog.forms import PERMIT_KINDS, PermitForm, PhotoForm, ProductForm
+from storefront.catalog.forms import (
+    PERMIT_KINDS,
+    OptionsForm,
+    PermitForm,
+    PhotoForm,
+    PhotoVariantForm,
+    ProductForm,
+    VariantGridForm,
+)
 from storefront.catalog.models import PermitKind, ProductStatus
 from storefront.catalog.permits import needs_permits, requirements
 from storefront.categories import all_categories
@@ -48,6 +57,7 @@ def _details(form: ProductForm) -> listings.ProductDetails:
         non_halal_ingredient=(form.non_halal_ingredient.data or "").strip(),
         food_type=form.food_type.data,
         animal_derived=bool(form.animal_derived.data),
+        size_guide=(form.size_guide.data or "").strip(),
     )
 
 
@@ -87,7 +97,40 @@ def new_product():
     )
 
 
-def _edit_page(product, form=None, permit_form=None, photo_form=None, status=200, ask_price=False):
+def variant_section(product, options_form=None, grid_form=None, refused=None) -> dict:
+    """What the edit page's "Sizes and colours" part shows: the options, the grid of variants
+    with their stock, and for each photo which variant it shows."""
+    rows = variant_grid.grid(product)
+    on_offer = [v for v in rows if v.active]
+    return {
+        "options_form": options_form or OptionsForm.for_product(product),
+        "grid_form": grid_form or VariantGridForm.for_variants(rows),
+        "grid_variants": {v.id: v for v in rows},
+        "on_hand": variants.stock_on_hand(v.id for v in rows),
+        "refused": refused or {},
+        "photo_forms": {
+            photo.id: PhotoVariantForm(
+                formdata=None,
+                prefix=f"photo{photo.id}",
+                variants=on_offer,
+                data={"variant_id": str(photo.variant_id or "")},
+            )
+            for photo in product.photos
+        }
+        if on_offer
+        else {},
+    }
+
+
+def _edit_page(
+    product,
+    form=None,
+    permit_form=None,
+    photo_form=None,
+    status=200,
+    ask_price=False,
+    variant_parts=None,
+):
     return (
         render_template(
             "catalog/products/form.html",
@@ -104,6 +147,7 @@ def _edit_page(product, form=None, permit_form=None, photo_form=None, status=200
             max_photos=listings.MAX_PHOTOS,
             today=today_wib(),
             is_owner=is_owner(current_user, product.vendor),
+            **(variant_parts or variant_section(product)),
         ),
         status,
     )

@@ -11,6 +11,7 @@ from storefront.auth.access import role_required
 from storefront.auth.models import Role
 from storefront.auth.sessions import recent_auth_required
 from storefront.catalog import products as listings
+from storefront.catalog import variant_grid, variant_review, variants
 from storefront.catalog.models import Product, ProductPermit, ProductStatus
 from storefront.catalog.permits import needs_permits
 from storefront.categories import all_categories
@@ -225,6 +226,7 @@ def product_queue():
         status=status,
         statuses=[s.value for s in ProductStatus],
         counts=listings.status_counts(),
+        variants_waiting=variant_review.products_waiting(),
     )
 
 
@@ -243,6 +245,8 @@ def _render_product(product: Product, comment_form=None):
         needs_permits=needs_permits(product),
         prices=listings.price_history(product),
         today=today_wib(),
+        grid=variant_grid.grid(product),
+        on_hand=variants.stock_on_hand(v.id for v in product.variants),
     )
 
 
@@ -279,6 +283,36 @@ def reject_product(product_id: int):
         return redirect(url_for("manage.product_detail", product_id=product.id))
     flash(_("The product was rejected; the vendor sees your reason."), "info")
     return redirect(url_for("manage.product_queue"))
+
+
+def _decide_variant(product_id: int, variant_id: int, decide, message: str):
+    product = _product(product_id)
+    variant = variant_review.waiting_variant(product, variant_id)
+    if variant is None:
+        abort(404)
+    try:
+        decide(variant, current_user)
+    except listings.ListingError as exc:
+        flash_error(exc)
+    else:
+        flash(message % {"variant": variant.label}, "success")
+    return redirect(url_for("manage.product_detail", product_id=product.id, _anchor="variants"))
+
+
+@bp.route("/products/<int:product_id>/variants/<int:variant_id>/approve", methods=["POST"])
+@role_required(Role.MANAGER)
+def approve_variant(product_id: int, variant_id: int):
+    return _decide_variant(
+        product_id, variant_id, variant_review.approve, _("%(variant)s is approved.")
+    )
+
+
+@bp.route("/products/<int:product_id>/variants/<int:variant_id>/reject", methods=["POST"])
+@role_required(Role.MANAGER)
+def reject_variant(product_id: int, variant_id: int):
+    return _decide_variant(
+        product_id, variant_id, variant_review.reject, _("%(variant)s is rejected.")
+    )
 
 
 @bp.route("/products/<int:product_id>/permits/<int:permit_id>")

@@ -26,6 +26,7 @@ from storefront.auth.access import allowed_roles
 from storefront.auth.models import Role, User
 from storefront.auth.services import create_user, mark_email_verified
 from storefront.catalog import products as listings
+from storefront.catalog import variants
 from storefront.catalog.models import Product
 from storefront.categories import Category
 from storefront.clock import today_wib
@@ -153,6 +154,24 @@ def _submitted_product(demo: BusyDemo) -> Product:
     listings.submit(product, owner)
     db.session.commit()
     return product
+
+
+def _waiting_variant(demo: BusyDemo):
+    """An approved product whose new size has a price no approved size has: it waits."""
+    product = _submitted_product(demo)
+    variants.set_options(product, [variants.OptionSpec.parse("Ukuran", "S, M")])
+    manager = db.session.scalar(select(User).where(User.role == Role.MANAGER.value))
+    listings.approve(product, manager)
+    variant = product.active_variants[-1]
+    variants.update_variant(variant, sku=variant.sku, price_delta=5000)
+    db.session.commit()
+    assert variant.review == "pending"
+    return product, variant
+
+
+def _variant_ids(w: Walk) -> dict[str, int]:
+    product, variant = _waiting_variant(w.demo)
+    return {"product_id": product.id, "variant_id": variant.id}
 
 
 def _applicant(nib_end: str) -> Vendor:
@@ -599,6 +618,16 @@ RECIPES: dict[str, Recipe] = {
     "manage.approve_product": lambda w: (
         "manager",
         w.url("manage.approve_product", product_id=_submitted_product(w.demo).id),
+        {},
+    ),
+    "manage.approve_variant": lambda w: (
+        "manager",
+        w.url("manage.approve_variant", **_variant_ids(w)),
+        {},
+    ),
+    "manage.reject_variant": lambda w: (
+        "manager",
+        w.url("manage.reject_variant", **_variant_ids(w)),
         {},
     ),
     "manage.reject_product": lambda w: (
