@@ -56,12 +56,26 @@ _AMOUNT = re.compile(
     r"^(?P<sign>-)?\s*(?:rp\.?)?\s*(?P<digits>\d{1,3}(?:\.\d{3})+|\d+)(?:,0{1,2}|,-{1,2})?$"
 )
 _COMMA_THOUSANDS = re.compile(r"^-?(?:rp\.?)?\d{1,3}(?:,\d{3})+(?:\.0{1,2})?$")
+# How prices are said and written in shops and chats: 10rb, 12,5rb, 1,5jt, 25k.
+_SHORTHAND = re.compile(
+    r"^(?P<sign>-)?(?:rp\.?)?(?P<number>\d{1,6}(?:[.,]\d{1,2})?)(?P<unit>rb|ribu|k|jt|juta)$"
+)
+_SHORTHAND_UNITS = {"rb": 1_000, "ribu": 1_000, "k": 1_000, "jt": 1_000_000, "juta": 1_000_000}
 
 
 def parse_rupiah(text: str) -> int:
-    """Read what a person types: `25000`, `25.000`, `Rp25.000`, `Rp 25.000,00`, `Rp25.000,-`.
+    """Read what a person types: `25000`, `25.000`, `Rp25.000`, `Rp 25.000,00`, `Rp25.000,-`,
+    and the shorthand of shops and chats: `10rb`, `12,5rb`, `1,5jt`, `25k`.
     Raises InvalidAmount; AmountTooLarge past MAX_AMOUNT; CommaThousands for `25,000`."""
     cleaned = (text or "").strip().lower().replace(" ", "")
+    shorthand = _SHORTHAND.match(cleaned)
+    if shorthand:
+        value = Decimal(shorthand["number"].replace(",", ".")) * _SHORTHAND_UNITS[shorthand["unit"]]
+        if value != value.to_integral_value():
+            raise InvalidAmount(f"not a whole rupiah amount: {text!r}")
+        if value > MAX_AMOUNT:
+            raise AmountTooLarge(f"more than {MAX_AMOUNT}: {text[:40]!r}")
+        return -int(value) if shorthand["sign"] else int(value)
     if re.search(r",\d{3}(?!\d)", cleaned):
         understood = None
         if _COMMA_THOUSANDS.match(cleaned):

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from storefront.money import (
     MAX_AMOUNT,
+    AmountTooLarge,
     CommaThousands,
     InvalidAmount,
     InvalidPercent,
@@ -163,6 +164,34 @@ def test_a_rate_reads_the_way_each_language_writes_it(basis_points, indonesian, 
 )
 def test_parse_rupiah_reads_price_tags(text, amount):
     assert parse_rupiah(text) == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("10rb", 10_000),
+        ("10 rb", 10_000),
+        ("Rp12,5rb", 12_500),
+        ("12.5 ribu", 12_500),
+        ("25k", 25_000),
+        ("1,5jt", 1_500_000),
+        ("2 juta", 2_000_000),
+        ("-5rb", -5_000),
+    ],
+)
+def test_parse_rupiah_reads_the_shorthand_of_shops_and_chats(text, amount):
+    assert parse_rupiah(text) == amount
+
+
+@pytest.mark.parametrize("text", ["1.500rb", "rb", "10rbu", "1,2345jt"])
+def test_parse_rupiah_refuses_shorthand_it_cannot_read_exactly(text):
+    with pytest.raises(InvalidAmount):
+        parse_rupiah(text)
+
+
+def test_parse_rupiah_refuses_shorthand_above_the_maximum():
+    with pytest.raises(AmountTooLarge):
+        parse_rupiah("1001jt")
 
 
 @pytest.mark.parametrize(
