@@ -8,9 +8,9 @@ language one, keyed by full URL, language, WIB date and the shop settings' versi
 setting shows at once). A product page's chosen size or colour is in its URL
 (`?ukuran=…`, shop/picker.py), so each choice is kept as its own page. Such a visitor has no
 session — not signed in, no cart, no flashed message — so the page cannot show anything of
-theirs. A page is only kept if it was answered 200, and if answering it set no cookie (for example when a
-template put something in the session). Stock badges on a cached page can be up to a minute
-old; `ledger.reserve` at checkout is what guarantees stock (docs/decisions.md).
+theirs. A page is only kept if it was answered 200, and if answering it set no cookie (for
+example when a template put something in the session). Stock badges on a cached page can be
+up to a minute old; `ledger.reserve` at checkout is what guarantees stock (docs/decisions.md).
 
 A visitor with a session (signed in, a cart, a flashed message) gets the same page, kept
 once for everyone with three holes: the CSRF `<meta>` tag, the header's cart count and account
