@@ -76,8 +76,8 @@
     if (!variant) {
       return;
     }
-    setHtml("[data-variant-price]", variant.price_html);
-    setHtml("[data-variant-stock]", variant.stock_html);
+    setHtml("[data-variant-price]", table.snippets[variant.price]);
+    setHtml("[data-variant-stock]", table.snippets[variant.stock]);
     const code = document.querySelector("[data-variant-code]");
     if (code) {
       code.textContent = variant.code_text;

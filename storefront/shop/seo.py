@@ -22,6 +22,7 @@ from storefront.categories import Category
 from storefront.extensions import db
 from storefront.indonesia.regions import CITIES
 from storefront.links import external_path_url, external_url
+from storefront.shop.picker import VARIANT_PARAMETER
 from storefront.shop.sizes import schema_property
 from storefront.stock import markdowns
 from storefront.stock.availability import LOW_STOCK
@@ -110,8 +111,8 @@ def schema_availability(stock: int | None) -> str:
     return SCHEMA_IN_STOCK
 
 
-def _offer(price: int, stock: int | None, url: str, outlet_name: str) -> dict:
-    return {
+def _offer(price: int, stock: int | None, url: str, seller: dict | None = None) -> dict:
+    offer = {
         "@type": "Offer",
         # Integer rupiah, written without separators or decimals.
         "price": str(int(price)),
@@ -119,12 +120,14 @@ def _offer(price: int, stock: int | None, url: str, outlet_name: str) -> dict:
         "availability": schema_availability(stock),
         "itemCondition": "https://schema.org/NewCondition",
         "url": url,
-        "seller": {
-            "@type": "Organization",
-            "name": outlet_name,
-            "url": external_url("shop.home"),
-        },
     }
+    if seller is not None:
+        offer["seller"] = seller
+    return offer
+
+
+def _seller(outlet_name: str) -> dict:
+    return {"@type": "Organization", "name": outlet_name, "url": external_url("shop.home")}
 
 
 def product_json_ld(product: Product, stock: int | None, outlet_name: str, picker=None) -> dict:
@@ -145,7 +148,7 @@ def product_json_ld(product: Product, stock: int | None, outlet_name: str, picke
         "url": url,
         "brand": {"@type": "Brand", "name": product.vendor.name},
         "category": product.category.display_name,
-        "offers": _offer(product.current_price, stock, url, outlet_name),
+        "offers": _offer(product.current_price, stock, url, _seller(outlet_name)),
     }
     if product.description:
         data["description"] = product.description
@@ -153,29 +156,32 @@ def product_json_ld(product: Product, stock: int | None, outlet_name: str, picke
     if images:
         data["image"] = images
     if picker is not None:
-        _as_group(data, product, picker, outlet_name)
+        _as_group(data, product, picker)
     return data
 
 
-def _as_group(data: dict, product: Product, picker, outlet_name: str) -> None:
+def _as_group(data: dict, product: Product, picker) -> None:
     kinds = {option.id: schema_property(option.name) for option in product.options}
     names = {option.id: option.name for option in product.options}
-    del data["offers"], data["sku"]
     data["@type"] = "ProductGroup"
     data["productGroupID"] = product.code
     data["variesBy"] = [
         f"https://schema.org/{kind}" for kind in dict.fromkeys(kinds.values()) if kind
     ]
+    del data["offers"], data["sku"]
+    today = product.current_price
+    base = data["url"]  # the product's canonical URL: no query string of its own
     variants = []
     for variant in picker.sellable:
-        url = external_url("shop.product", slug=product.slug, variant=variant.id)
+        url = f"{base}?{VARIANT_PARAMETER}={variant.id}"
         item = {
             "@type": "Product",
             "sku": variant.code,
             "name": variant.display_name(),
             "url": url,
+            # Without the seller: the same outlet for every size, and the page stays small.
             "offers": _offer(
-                variant.current_price, picker.quantities.get(variant.id, 0), url, outlet_name
+                today + variant.price_delta, picker.quantities.get(variant.id, 0), url
             ),
         }
         others = []

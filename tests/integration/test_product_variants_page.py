@@ -150,7 +150,9 @@ def test_variant_table_for_the_script_lists_each_sellable_variant(client, footwe
     assert set(rows) == {"40", "41"}
     assert rows["41"]["units"] == 2 and rows["40"]["units"] == 0
     assert rows["41"]["values"] == [value_id(product, "41")]
-    assert "Rp150.000" in rows["41"]["price_html"]
+    assert "Rp150.000" in table["snippets"][rows["41"]["price"]]
+    assert "Sisa 2" in table["snippets"][rows["41"]["stock"]]
+    assert "Habis" in table["snippets"][rows["40"]["stock"]]
 
 
 @pytest.mark.parametrize(
