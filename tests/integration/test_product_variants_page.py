@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta
 
 import pytest
 
 from storefront.catalog import variants
 from storefront.catalog.models import ProductPhoto, VariantReview
 from storefront.catalog.variants import OptionSpec
+from storefront.clock import shop_zone, today_wib
 from storefront.extensions import db
 from storefront.shop.page_cache import HIT_HEADER
 from storefront.shop.picker import size_guide
-from tests.factories import CategoryFactory, ProductFactory
+from storefront.stock import markdowns
+from storefront.stock.markdowns import MarkdownTerms
+from tests.conftest import act
+from tests.factories import CategoryFactory, ProductFactory, UserFactory
 from tests.stock_helpers import receive
 
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
@@ -139,6 +144,37 @@ def test_choosing_a_combination_shows_its_price_photo_stock_and_variant(client, 
     # The same choice by the variant's id.
     by_id = page(client, f"/product/sandal-kulit?variant={black.id}")
     assert f'name="variant_id" value="{black.id}"' in cart_form(by_id).group(1)
+
+
+def test_a_near_expiry_markdown_shows_on_its_own_size_only(client, footwear):
+    product = sandal(footwear, sizes="40, 41")
+    forty, forty_one = variant(product, "40"), variant(product, "41")
+    soon = today_wib() + timedelta(days=3)
+    batch = receive(product, 2, variant=forty, expires_on=soon)
+    receive(product, 5, variant=forty_one)
+    manager = UserFactory(role="manager")
+    terms = MarkdownTerms(
+        percent_bp=3000,
+        bearer="vendor",
+        agreed_by="Pak Hendra",
+        agreed_at=datetime.now(shop_zone()) - timedelta(hours=1),
+        agreed_via="whatsapp",
+    )
+    act(markdowns.mark_down, batch, manager, terms)
+
+    html = page(client, f"/product/sandal-kulit?variant={forty.id}")
+    offer = re.search(r'data-testid="markdown-offer">(.*?)</p>', html, re.S).group(1)
+    assert "Rp105.000" in offer  # 150.000 less 30 %
+    assert (
+        'data-testid="markdown-offer"'
+        not in page(client, f"/product/sandal-kulit?variant={forty_one.id}").split("variant-table")[
+            0
+        ]
+    )
+    table = json.loads(TABLE.search(html).group(1))
+    rows = {row["label"]: row for row in table["variants"]}
+    assert "Rp105.000" in table["snippets"][rows["40"]["price"]]
+    assert "Rp105.000" not in table["snippets"][rows["41"]["price"]]
 
 
 def test_variant_table_for_the_script_lists_each_sellable_variant(client, footwear):
@@ -305,3 +341,13 @@ class TestPageCache:
         fresh = client.get(url_40)
         assert HIT_HEADER not in fresh.headers
         assert "Rp155.000" in fresh.get_data(as_text=True)
+
+    def test_a_sold_out_size_coming_back_purges_the_page(self, client, footwear):
+        product = sandal(footwear, sizes="40, 41")
+        receive(product, 2, variant=variant(product, "40"))
+        assert "disabled" in radio(page(client, "/product/sandal-kulit"), value_id(product, "41"))
+        assert client.get("/product/sandal-kulit").headers.get(HIT_HEADER) == "hit"
+        receive(product, 3, variant=variant(product, "41"))
+        fresh = client.get("/product/sandal-kulit")
+        assert HIT_HEADER not in fresh.headers
+        assert "disabled" not in radio(fresh.get_data(as_text=True), value_id(product, "41"))
