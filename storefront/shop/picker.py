@@ -126,6 +126,8 @@ class Picker:
     sold_out_values: list[str]
     notice: str | None = None
     sellable: list[ProductVariant] = field(default_factory=list)
+    # {variant id: its value ids}, for the sellable variants.
+    value_ids: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @property
     def stock(self) -> int:
@@ -202,7 +204,8 @@ def build(product: Product, args: Mapping[str, str], channel: str = "online") ->
             notice = _("That combination is not sold. Please choose again.")
 
     # The value ids of each variant in stock, to tell which values can still be picked.
-    in_stock = [{value.id for value in v.values} for v in sellable if quantities.get(v.id, 0) > 0]
+    value_ids = {v.id: frozenset(value.id for value in v.values) for v in sellable}
+    in_stock = [value_ids[v.id] for v in sellable if quantities.get(v.id, 0) > 0]
     options = []
     for option in product.options:
         others = {value.id for oid, value in chosen.items() if oid != option.id}
@@ -221,7 +224,7 @@ def build(product: Product, args: Mapping[str, str], channel: str = "online") ->
         for state in variant_rules.value_availability(product, quantities)
         if state.available <= 0
     ]
-    return Picker(options, variant, quantities, sold_out_values, notice, sellable)
+    return Picker(options, variant, quantities, sold_out_values, notice, sellable, value_ids)
 
 
 def _photo(photo: ProductPhoto, name: str) -> dict:
@@ -269,7 +272,7 @@ def script_table(product: Product, picker: Picker, offers_by_variant: dict) -> d
         rows.append(
             {
                 "id": variant.id,
-                "values": sorted(value.id for value in variant.values),
+                "values": sorted(picker.value_ids[variant.id]),
                 "label": variant.label,
                 "price": prices[price_key],
                 "units": units,
