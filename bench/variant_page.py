@@ -38,9 +38,8 @@ def seed() -> tuple[str, str]:
     from storefront.catalog.variants import OptionSpec
     from storefront.categories import Category
     from storefront.extensions import db
-    from storefront.stock import ledger
-    from storefront.stock.models import Batch, IntakeReceipt
     from storefront.vendors.models import Vendor, VendorStatus
+    from tests.stock_helpers import receive  # the ledger's intake, as the tests put stock
 
     category = Category(slug="alas-kaki", name="Alas Kaki", name_en="Footwear")
     vendor = Vendor(slug="sandal-balaraja", name="Sandal Balaraja", kecamatan="Balaraja")
@@ -74,28 +73,8 @@ def seed() -> tuple[str, str]:
         db.session.flush()
         return product
 
-    def receive(product, variant, quantity: int) -> None:
-        receipt = IntakeReceipt(
-            number=f"NT-BENCH-{uuid.uuid4().hex[:8]}",
-            vendor_id=vendor.id,
-            received_by_id=actor.id,
-            submission_key=uuid.uuid4().hex,
-        )
-        db.session.add(receipt)
-        db.session.flush()
-        batch = Batch(
-            product_id=product.id,
-            variant_id=variant.id if variant is not None else None,
-            vendor_id=vendor.id,
-            receipt_id=receipt.id,
-            code=f"B{uuid.uuid4().hex[:6]}",
-            received_quantity=quantity,
-            unit_price=product.price,
-        )
-        ledger.receive_batch(batch, actor_id=actor.id)
-
     plain = sandal("BENCH001", "Sandal Polos")
-    receive(plain, None, 12)
+    receive(plain, 12, actor=actor)
     sized = sandal("BENCH002", "Sandal Ukuran")
     variants.set_options(
         sized,
@@ -106,7 +85,7 @@ def seed() -> tuple[str, str]:
     )
     sized.size_guide = "Ukuran | Panjang (cm)\n39 | 24,7\n40 | 25,3\n41 | 26\n42 | 26,7\n43 | 27,3"
     for n, variant in enumerate(sized.active_variants):
-        receive(sized, variant, 1 + n % 7)
+        receive(sized, 1 + n % 7, actor=actor, variant=variant)
     first = sized.active_variants[0]
     first.price_delta = 10000
     sized.photos.append(

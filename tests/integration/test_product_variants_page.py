@@ -53,6 +53,21 @@ def value_id(product, text, option="Ukuran"):
     return next(v.id for v in found.values if v.value == text)
 
 
+def add_photo(product, key, *, position, variant=None):
+    db.session.add(
+        ProductPhoto(
+            product_id=product.id,
+            variant_id=variant.id if variant else None,
+            image_key=key,
+            widths="320,640",
+            width=640,
+            height=640,
+            position=position,
+        )
+    )
+    db.session.commit()
+
+
 def page(client, url):
     response = client.get(url)
     assert response.status_code == 200
@@ -97,28 +112,8 @@ def test_choosing_a_combination_shows_its_price_photo_stock_and_variant(client, 
     product = sandal(footwear, sizes="40, 41", colours="Coklat, Hitam")
     black = variant(product, "41 / Hitam")
     black.price_delta = 10000
-    db.session.add(
-        ProductPhoto(
-            product_id=product.id,
-            variant_id=black.id,
-            image_key="public/products/hitam",
-            widths="320,640",
-            width=640,
-            height=640,
-            position=5,
-        )
-    )
-    db.session.add(
-        ProductPhoto(
-            product_id=product.id,
-            image_key="public/products/umum",
-            widths="320,640",
-            width=640,
-            height=640,
-            position=0,
-        )
-    )
-    db.session.commit()
+    add_photo(product, "public/products/hitam", position=5, variant=black)
+    add_photo(product, "public/products/umum", position=0)
     receive(product, 4, variant=black)
     receive(product, 9, variant=variant(product, "40 / Coklat"))
 
