@@ -136,17 +136,16 @@ def value_availability(
 ) -> list[ValueState]:
     """Per option value, the units available over the variants that have it ("Ukuran 40
     habis"): `quantities` is {variant id: available} (stock.ledger.variant_quantities)."""
-    variants = [v for v in product.active_variants if v.sellable or not sellable_only]
-    states = []
-    for option in product.options:
-        for value in option.values:
-            total = sum(
-                quantities.get(v.id, 0)
-                for v in variants
-                if any(own.id == value.id for own in v.values)
-            )
-            states.append(ValueState(option, value, total))
-    return states
+    totals: dict[int, int] = {}
+    for variant in product.active_variants:
+        if variant.sellable or not sellable_only:
+            for own in variant.values:
+                totals[own.id] = totals.get(own.id, 0) + quantities.get(variant.id, 0)
+    return [
+        ValueState(option, value, totals.get(value.id, 0))
+        for option in product.options
+        for value in option.values
+    ]
 
 
 # --- changing ----------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from storefront.catalog.models import (
     ProductPermit,
     ProductPhoto,
     ProductStatus,
+    ProductVariant,
     effective_price,
 )
 from storefront.catalog.search import MAX_QUERY_LENGTH, product_matches
@@ -39,6 +40,7 @@ from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.money import InvalidAmount, parse_rupiah
 from storefront.shop.page_cache import cached
+from storefront.shop.sizes import MAX_SIZE_LENGTH, has_size_in_stock, sizes_in_stock
 from storefront.stock import ledger
 from storefront.stock.models import Batch, StockLevel
 from storefront.vendors.models import Vendor, VendorStatus
@@ -73,6 +75,8 @@ class ListingFilters:
     min_price: int | None = None
     max_price: int | None = None
     in_stock: bool = False
+    # A size (shop/sizes.py): products with a variant of it in stock.
+    size: str = ""
     sort: str = "newest"
 
     @property
@@ -91,6 +95,7 @@ class ListingFilters:
             self.vendor
             or self.halal
             or self.in_stock
+            or self.size
             or self.min_price is not None
             or self.max_price is not None
         )
@@ -104,6 +109,7 @@ class ListingFilters:
             "vendor": self.vendor.slug if self.vendor else "",
             "halal": "1" if self.halal else "",
             "in_stock": "1" if self.in_stock else "",
+            "size": self.size,
             "min": str(self.min_price) if self.min_price is not None else "",
             "max": str(self.max_price) if self.max_price is not None else "",
             "sort": self.sort if self.sort != self.default_sort else "",
@@ -162,6 +168,7 @@ def parse_listing_args(args: Mapping[str, str]) -> ParsedListing:
         q=q,
         halal=args.get("halal") == "1",
         in_stock=args.get("in_stock") == "1",
+        size=" ".join((args.get("size") or "").split())[:MAX_SIZE_LENGTH],
         min_price=min_price,
         max_price=max_price,
         sort=sort,
@@ -201,6 +208,15 @@ CARD_PRODUCT_COLUMNS = (
 )
 
 
+CARD_VARIANT_COLUMNS = (
+    ProductVariant.product_id,
+    ProductVariant.price_delta,
+    ProductVariant.active,
+    ProductVariant.review,
+    ProductVariant.position,
+)
+
+
 def card_options() -> tuple:
     """Loader options for anything that shows product cards: only the card's columns, vendor
     and category joined in, photos and permits (the halal badge) in one query each, however
@@ -211,7 +227,18 @@ def card_options() -> tuple:
         joinedload(Product.category),
         selectinload(Product.photos),
         selectinload(Product.permits),
+        # "from Rp…" when a product's sizes or colours differ in price.
+        selectinload(Product.variants).load_only(*CARD_VARIANT_COLUMNS),
     )
+
+
+def card_price(product: Product) -> tuple[int, bool]:
+    """(price, whether it is a "from" price) for a product card: the lowest price of the
+    sizes or colours on offer when they differ, else the product's price."""
+    deltas = {v.price_delta for v in product.variants if v.sellable}
+    if len(deltas) <= 1:
+        return product.current_price + min(deltas, default=0), False
+    return product.current_price + min(deltas), True
 
 
 def has_halal_permit():
@@ -258,7 +285,16 @@ def _filtered(filters: ListingFilters):
         statement = statement.where(price <= filters.max_price)
     if filters.in_stock:
         statement = statement.where(in_stock())
+    if filters.size:
+        statement = statement.where(has_size_in_stock(filters.size))
     return statement, found
+
+
+def listing_sizes(filters: ListingFilters) -> list[str]:
+    """The sizes the "Ukuran" filter offers: those in stock among the products the other
+    filters list (empty where no listed product comes in sizes)."""
+    statement, _found = _filtered(replace(filters, size=""))
+    return sizes_in_stock(statement.with_only_columns(Product.id))
 
 
 def listing_statement(filters: ListingFilters) -> Select:

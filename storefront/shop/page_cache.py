@@ -5,11 +5,12 @@ the spotlight's candidates).
 A catalogue page (home, listing, category, search, product, vendor) is kept for
 CATALOG_CACHE_SECONDS (default 60) and served again to anyone who sends no cookie but the
 language one, keyed by full URL, language, WIB date and the shop settings' version (a saved
-setting shows at once). Such a visitor has no session — not signed in, no cart, no flashed
-message — so the page cannot show anything of theirs. A page is
-only kept if it was answered 200, and if answering it set no cookie (for example when a
-template put something in the session). Stock badges on a cached page can be up to a minute
-old; `ledger.reserve` at checkout is what guarantees stock (docs/decisions.md).
+setting shows at once). A product page's chosen size or colour is in its URL
+(`?ukuran=…`, shop/picker.py), so each choice is kept as its own page. Such a visitor has no
+session — not signed in, no cart, no flashed message — so the page cannot show anything of
+theirs. A page is only kept if it was answered 200, and if answering it set no cookie (for
+example when a template put something in the session). Stock badges on a cached page can be
+up to a minute old; `ledger.reserve` at checkout is what guarantees stock (docs/decisions.md).
 
 A visitor with a session (signed in, a cart, a flashed message) gets the same page, kept
 once for everyone with three holes: the CSRF `<meta>` tag, the header's cart count and account
@@ -25,7 +26,8 @@ product).
 Both kinds of page are also keyed by the catalogue version (the internal setting
 `catalog_version`, read with the other settings once per request, so every worker on every
 machine sees a change at once, with or without Redis). `_note_catalogue_change` replaces it in
-the same transaction as any change to a product (price, status, text, photos), a permit, a
+the same transaction as any change to a product (price, status, text, photos, its sizes and
+colours and their prices), a permit, a
 vendor, a category or a markdown, and whenever a batch's available stock reaches zero or comes
 back from it: a new price or a sold-out product shows on the next request, not a minute later.
 The exact number left (“3 left”) may still be up to a minute old on a kept page.
@@ -80,7 +82,8 @@ HIT_HEADER = "X-Page-Cache"
 # The parts of a page that are the visitor's own (templates/_personal/<name>.html).
 HOLES = ("csrf_meta", "account", "flashes")
 _HOLE = "<!--personal:{}-->"
-# Changes to these show on catalogue pages: any of them gives the catalogue a new version.
+# Changes to these show on catalogue pages: any of them gives the catalogue a new version
+# (a size's price difference, a size switched off or approved, an option renamed too).
 CATALOGUE_MODELS = (
     Product,
     ProductVariant,

@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import current_app, request
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from storefront.catalog.models import Product
 from storefront.catalog.services import visible_products
@@ -22,6 +22,8 @@ from storefront.categories import Category
 from storefront.extensions import db
 from storefront.indonesia.regions import CITIES
 from storefront.links import external_path_url, external_url
+from storefront.shop.picker import VARIANT_PARAMETER
+from storefront.shop.sizes import schema_property
 from storefront.stock import markdowns
 from storefront.stock.availability import LOW_STOCK
 from storefront.templating import static_url
@@ -109,8 +111,30 @@ def schema_availability(stock: int | None) -> str:
     return SCHEMA_IN_STOCK
 
 
-def product_json_ld(product: Product, stock: int | None, outlet_name: str) -> dict:
-    """schema.org `Product` with one `Offer` in rupiah, for search results and previews.
+def _offer(price: int, stock: int | None, url: str, seller: dict | None = None) -> dict:
+    offer = {
+        "@type": "Offer",
+        # Integer rupiah, written without separators or decimals.
+        "price": str(int(price)),
+        "priceCurrency": "IDR",
+        "availability": schema_availability(stock),
+        "itemCondition": "https://schema.org/NewCondition",
+        "url": url,
+    }
+    if seller is not None:
+        offer["seller"] = seller
+    return offer
+
+
+def _seller(outlet_name: str) -> dict:
+    return {"@type": "Organization", "name": outlet_name, "url": external_url("shop.home")}
+
+
+def product_json_ld(product: Product, stock: int | None, outlet_name: str, picker=None) -> dict:
+    """schema.org `Product` with one `Offer` in rupiah, for search results and previews; a
+    product sold in sizes or colours (`picker`, shop/picker.py) is a `ProductGroup` whose
+    `hasVariant` lists each size or colour on offer as a `Product` with its own code, price
+    and availability.
 
     The template writes it with `|tojson`, which escapes <, > and & so no product text can
     close the script element.
@@ -124,27 +148,58 @@ def product_json_ld(product: Product, stock: int | None, outlet_name: str) -> di
         "url": url,
         "brand": {"@type": "Brand", "name": product.vendor.name},
         "category": product.category.display_name,
-        "offers": {
-            "@type": "Offer",
-            # Integer rupiah, written without separators or decimals.
-            "price": str(int(product.current_price)),
-            "priceCurrency": "IDR",
-            "availability": schema_availability(stock),
-            "itemCondition": "https://schema.org/NewCondition",
-            "url": url,
-            "seller": {
-                "@type": "Organization",
-                "name": outlet_name,
-                "url": external_url("shop.home"),
-            },
-        },
+        "offers": _offer(product.current_price, stock, url, _seller(outlet_name)),
     }
     if product.description:
         data["description"] = product.description
     images = [share_image(photo)["url"] for photo in product.photos]
     if images:
         data["image"] = images
+    if picker is not None:
+        _as_group(data, product, picker)
     return data
+
+
+def _as_group(data: dict, product: Product, picker) -> None:
+    kinds = {option.id: schema_property(option.name) for option in product.options}
+    names = {option.id: option.name for option in product.options}
+    data["@type"] = "ProductGroup"
+    data["productGroupID"] = product.code
+    data["variesBy"] = [
+        f"https://schema.org/{kind}" for kind in dict.fromkeys(kinds.values()) if kind
+    ]
+    del data["offers"], data["sku"]
+    today = product.current_price
+    base = data["url"]  # the product's canonical URL: no query string of its own
+    variants = []
+    for variant in picker.sellable:
+        url = f"{base}?{VARIANT_PARAMETER}={variant.id}"
+        item = {
+            "@type": "Product",
+            "sku": variant.code,
+            "name": variant.display_name(),
+            "url": url,
+            # Without the seller: the same outlet for every size, and the page stays small.
+            "offers": _offer(
+                today + variant.price_delta, picker.quantities.get(variant.id, 0), url
+            ),
+        }
+        others = []
+        for value in variant.values:
+            kind = kinds.get(value.option_id)
+            if kind:
+                item[kind] = value.value
+            else:
+                others.append(
+                    {"@type": "PropertyValue", "name": names[value.option_id], "value": value.value}
+                )
+        if others:
+            item["additionalProperty"] = others
+        own = [share_image(p)["url"] for p in product.photos if p.variant_id == variant.id]
+        if own:
+            item["image"] = own
+        variants.append(item)
+    data["hasVariant"] = variants
 
 
 def related_products(
@@ -164,6 +219,8 @@ def related_products(
                 joinedload(Product.photos),
                 # The product card shows the halal badge.
                 joinedload(Product.permits),
+                # The card's "from" price for sizes that differ in price.
+                selectinload(Product.variants),
             )
             .order_by(Product.created_at.desc(), Product.id.desc())
         ).unique()

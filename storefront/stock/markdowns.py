@@ -281,6 +281,7 @@ class Offer:
     markdown: Markdown
     expires_on: date
     units: int
+    variant_id: int | None = None
 
     def price(self, list_price: int) -> int:
         return percent_off(list_price, self.markdown.percent_bp)
@@ -288,10 +289,13 @@ class Offer:
 
 def offers(product_id: int, channel: str = "online") -> list[Offer]:
     """The product's marked-down batches sellable on `channel` now, earliest expiry first:
-    FEFO sells them before the product's other batches."""
+    FEFO sells them before the product's (or the variant's) other batches. Each offer names
+    its batch's variant, so a product page with sizes shows the chosen size's."""
     first_expiry = ledger.sellable_from(channel, today_wib())
     rows = db.session.execute(
-        select(Markdown, Batch.expires_on, StockLevel.on_hand - StockLevel.reserved)
+        select(
+            Markdown, Batch.expires_on, StockLevel.on_hand - StockLevel.reserved, Batch.variant_id
+        )
         .join(Batch, Batch.id == Markdown.batch_id)
         .join(StockLevel, StockLevel.batch_id == Batch.id)
         .where(
@@ -302,7 +306,10 @@ def offers(product_id: int, channel: str = "online") -> list[Offer]:
         )
         .order_by(Batch.expires_on, Batch.id)
     )
-    return [Offer(markdown, expires_on, int(units)) for markdown, expires_on, units in rows]
+    return [
+        Offer(markdown, expires_on, int(units), variant_id)
+        for markdown, expires_on, units, variant_id in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,12 @@ from storefront.categories import all_categories, category_by_slug
 from storefront.extensions import csrf, db, limiter
 from storefront.navigation import page_number
 from storefront.security import is_cross_site_request
-from storefront.shop import bp
+from storefront.shop import bp, picker
 from storefront.shop.browse import (
     NAME_SORT,
     SORTS,
     ListingFilters,
+    listing_sizes,
     listing_vendors,
     parse_listing_args,
     product_listing,
@@ -57,6 +58,7 @@ def _listing(category_in_path=None):
         messages=parsed.messages,
         categories=all_categories(),
         vendors=listing_vendors(selected=vendor),
+        sizes=listing_sizes(filters),
         sorts=SORTS,
         results=results,
         stock=stock,
@@ -91,12 +93,34 @@ def product(slug: str):
     item = found.product
     if found.unlisted:
         personal_page()  # a preview for its vendor or the staff, never kept for others
+    offers = markdowns.offers(item.id)
+    if not item.has_options:
+        return render_template(
+            "shop/product.html",
+            product=item,
+            preview=found.unlisted,
+            stock=availability_for([item])[item.id],
+            offers=offers,
+            photos=item.photos,
+            picker=None,
+            guide=picker.size_guide(item.size_guide),
+        )
+    # Sizes and colours: the choice is in the query string (shop/picker.py says how).
+    item = picker.load_for_page(item)
+    chosen = picker.build(item, request.args)
+    by_variant: dict[int, list] = {}
+    for offer in offers:
+        by_variant.setdefault(offer.variant_id, []).append(offer)
     return render_template(
         "shop/product.html",
         product=item,
         preview=found.unlisted,
-        stock=availability_for([item])[item.id],
-        offers=markdowns.offers(item.id),
+        stock=chosen.stock,
+        offers=by_variant.get(chosen.variant.id, []) if chosen.variant else [],
+        photos=picker.photos_for(item, chosen.variant),
+        picker=chosen,
+        guide=picker.size_guide(item.size_guide),
+        variant_table=picker.script_table(item, chosen, by_variant),
     )
 
 
