@@ -298,7 +298,7 @@ def figures(line) -> dict:
     return {
         name: getattr(line, name)
         for name in CSV_FIELDS
-        if name not in ("product_code", "product_name")
+        if name not in ("product_code", "product_name", "variant_label")
     }
 
 
