@@ -1,0 +1,210 @@
+"""Statements for a product with sizes: figures per variant, rolled up under the product.
+
+A sandal maker (outlet default commission 20 %) sells Sandal Kulit in sizes 40, 41 and 42 at
+Rp150.000 and a keychain without options at Rp25.000, in September and October 2026 (WIB).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+
+from storefront.catalog import variants
+from storefront.catalog.variants import OptionSpec
+from storefront.extensions import db
+from storefront.settlements import services as service
+from tests.factories import CategoryFactory, ProductFactory, UserFactory, VendorFactory
+from tests.integration.test_books import books_hold, pdf_text
+from tests.integration.test_settlements import (
+    counter_sale,
+    intake,
+    paid_order,
+    refund,
+    sign_in,
+    statement,
+    vendor_user,
+    wib,
+)
+
+SEPTEMBER, OCTOBER = date(2026, 9, 1), date(2026, 10, 1)
+
+
+@pytest.fixture
+def sandals(ctx):
+    manager = UserFactory(role="manager", name="Manajer Gerai")
+    cashier = UserFactory(role="manager", name="Kasir")
+    footwear = CategoryFactory(commission_bp=None)
+    vendor = VendorFactory(name="Sandal Pasar Baru")
+    db.session.commit()
+    sandal = ProductFactory(vendor=vendor, category=footwear, name="Sandal Kulit", price=150_000)
+    keychain = ProductFactory(vendor=vendor, category=footwear, name="Gantungan", price=25_000)
+    variants.set_options(sandal, [OptionSpec.parse("Ukuran", "40, 41, 42")])
+    db.session.commit()
+    size = {v.label: v for v in sandal.active_variants}
+
+    # September: 3 of size 40 and 2 of size 41 in; statement closed, so October's opening
+    # stock per size comes from its frozen lines.
+    intake(sandal, 3, wib("2026-09-10 10:00"), variant=size["40"])
+    intake(sandal, 2, wib("2026-09-10 10:05"), variant=size["41"])
+    intake(keychain, 10, wib("2026-09-10 10:10"))
+    service.generate_month(2026, 9, actor=manager)
+    db.session.commit()
+    service.close_settlement(statement(vendor, SEPTEMBER), actor=manager)
+    db.session.commit()
+
+    # October: 2 more of size 40. Online 2 x size 40 (300.000, commission 60.000) and a
+    # keychain (25.000, 5.000); at the counter 1 x size 41 (150.000, 30.000); 1 size 40
+    # refunded and put back on the shelf (150.000, commission 30.000 given back).
+    intake(sandal, 2, wib("2026-10-02 09:00"), variant=size["40"])
+    order = paid_order(
+        [(sandal, 2, size["40"]), (keychain, 1)],
+        wib("2026-10-05 10:00"),
+    )
+    counter_sale(cashier, [(sandal, 1, size["41"])], wib("2026-10-08 13:00"))
+    refund(order, sandal, 1, wib("2026-10-12 16:00"), restock=True, variant=size["40"])
+    service.generate_month(2026, 10, actor=manager)
+    db.session.commit()
+    return dict(manager=manager, vendor=vendor, sandal=sandal, keychain=keychain, size=size)
+
+
+def _figures(line):
+    return {
+        name: getattr(line, name)
+        for name in (
+            "opening",
+            "received",
+            "sold_online",
+            "gross_online",
+            "sold_counter",
+            "gross_counter",
+            "refunded",
+            "refunds",
+            "restocked",
+            "closing",
+            "commission",
+            "vendor_share",
+        )
+    }
+
+
+def test_sizes_sold_online_and_at_the_counter_are_two_lines_under_one_product(sandals):
+    october = statement(sandals["vendor"], OCTOBER)
+    products = {p.product_name: p for p in october.products}
+    sandal = products["Sandal Kulit"]
+    assert sandal.has_variants and [ln.variant_label for ln in sandal.lines] == ["40", "41"]
+    size_40, size_41 = sandal.lines
+    assert size_40.product_code == sandals["size"]["40"].code != sandals["sandal"].code
+    assert _figures(size_40) == dict(
+        opening=3,  # September's frozen closing of size 40
+        received=2,
+        sold_online=2,
+        gross_online=300_000,
+        sold_counter=0,
+        gross_counter=0,
+        refunded=1,
+        refunds=150_000,
+        restocked=1,
+        closing=4,  # 3 + 2 - 2 + 1
+        commission=30_000,  # 60.000 - 30.000 given back
+        vendor_share=120_000,
+    )
+    assert _figures(size_41) == dict(
+        opening=2,
+        received=0,
+        sold_online=0,
+        gross_online=0,
+        sold_counter=1,
+        gross_counter=150_000,
+        refunded=0,
+        refunds=0,
+        restocked=0,
+        closing=1,
+        commission=30_000,
+        vendor_share=120_000,
+    )
+    assert _figures(sandal) == dict(
+        opening=5,
+        received=2,
+        sold_online=2,
+        gross_online=300_000,
+        sold_counter=1,
+        gross_counter=150_000,
+        refunded=1,
+        refunds=150_000,
+        restocked=1,
+        closing=5,
+        commission=60_000,
+        vendor_share=240_000,
+    )
+    assert sandal.balances and all(line.balances for line in sandal.lines)
+    # Size 42 never moved: no line. The keychain has no options: one line, no label.
+    keychain = products["Gantungan"]
+    assert not keychain.has_variants and [ln.variant_label for ln in keychain.lines] == [""]
+    assert october.vendor_share == 240_000 + 20_000
+
+
+def test_closing_and_paying_a_statement_with_sizes_keeps_the_books(sandals):
+    manager = sandals["manager"]
+    october = service.close_settlement(statement(sandals["vendor"], OCTOBER), actor=manager)
+    db.session.commit()
+    assert october.net_payable == 260_000
+    service.mark_paid(
+        october,
+        service.Payment(
+            paid_on=date(2026, 11, 3),
+            reference="TRF-SANDAL",
+            amount=260_000,
+            holder_confirmed="SANDAL PASAR BARU",
+        ),
+        actor=manager,
+    )
+    db.session.commit()
+    books_hold()
+
+
+def test_the_statement_page_pdf_and_csv_show_the_sizes_under_the_product(app, sandals):
+    october = statement(sandals["vendor"], OCTOBER)
+    page = sign_in(app, sandals["manager"]).get(f"/manage/settlements/{october.id}")
+    html = page.get_data(as_text=True)
+    assert html.count('data-testid="product-subtotal"') == 1
+    assert html.count('data-testid="variant-line"') == 2
+    subtotal = html[html.index('data-testid="product-subtotal"') :]
+    assert subtotal.index("Sandal Kulit") < subtotal.index(sandals["size"]["40"].code)
+    assert subtotal.index(sandals["size"]["40"].code) < subtotal.index(sandals["size"]["41"].code)
+    assert "Subtotal 2 varian" in html
+    # The keychain is one plain row, as before variants.
+    keychain_row = re.search(r"<tr>\s*<td[^>]*>[^<]*<a [^>]*>Gantungan</a>", html)
+    assert keychain_row is not None
+
+    client = sign_in(app, vendor_user(sandals["vendor"]))
+    mine = client.get(f"/vendor/statements/{october.id}").get_data(as_text=True)
+    assert mine.count('data-testid="variant-line"') == 2
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(f"/vendor/statements/{october.id}/statement.csv")
+                .get_data(as_text=True)
+                .split("\r\n\r\n")[0]
+            )
+        )
+    )
+    sandal_rows = [r for r in rows if r["product_name"] == "Sandal Kulit"]
+    assert [(r["variant_label"], r["sold_online"], r["sold_counter"]) for r in sandal_rows] == [
+        ("40", "2", "0"),
+        ("41", "0", "1"),
+        ("subtotal", "2", "1"),
+    ]
+    assert sandal_rows[2]["vendor_share"] == "240000"
+    keychain = [r for r in rows if r["product_name"] == "Gantungan"]
+    assert [(r["product_code"], r["variant_label"]) for r in keychain] == [
+        (sandals["keychain"].code, "")
+    ]
+
+    pdf = client.get(f"/vendor/statements/{october.id}/statement.pdf").data
+    text = pdf_text(pdf)
+    assert sandals["size"]["41"].code in text and "Subtotal" in text
