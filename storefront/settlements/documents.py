@@ -147,7 +147,7 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
     pdf.set_font(FONT, "", 7.5)
     with pdf.table(
         # Wide enough for the Indonesian headings to break between words ("Penyesuaian").
-        col_widths=(42, 15, 13, 15, 14, 15, 15, 15, 19, 13, 22, 24, 22, 24),
+        col_widths=(35, 22, 13, 15, 14, 15, 15, 15, 19, 13, 22, 24, 22, 24),
         text_align=("LEFT", "LEFT", *(["RIGHT"] * 12)),
         line_height=4.2,
         first_row_as_headings=True,

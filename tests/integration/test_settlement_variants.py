@@ -208,3 +208,35 @@ def test_the_statement_page_pdf_and_csv_show_the_sizes_under_the_product(app, sa
     pdf = client.get(f"/vendor/statements/{october.id}/statement.pdf").data
     text = pdf_text(pdf)
     assert sandals["size"]["41"].code in text and "Subtotal" in text
+
+
+def _csv_rows(response):
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_reports_list_sales_and_stock_per_size_and_roll_up_per_product(app, sandals):
+    manager = sign_in(app, sandals["manager"])
+    october = "start=2026-10-01&end=2026-10-31"
+    per_variant = _csv_rows(manager.get(f"/manage/reports/sales.csv?by=variant&{october}"))
+    sandal = {
+        r["Varian"]: r["Barang terjual"] for r in per_variant if r["Produk"] == "Sandal Kulit"
+    }
+    # Sales count when sold (a refund is not a negative sale, as in the sales report).
+    assert sandal == {"40": "2", "41": "1"}
+    assert {r["Kode"] for r in per_variant if r["Produk"] == "Sandal Kulit"} == {
+        sandals["size"]["40"].code,
+        sandals["size"]["41"].code,
+    }
+    per_product = _csv_rows(manager.get(f"/manage/reports/sales.csv?by=product&{october}"))
+    assert [r["Barang terjual"] for r in per_product if r["Produk"] == "Sandal Kulit"] == ["3"]
+
+    stock = _csv_rows(manager.get("/manage/reports/stock-value.csv"))
+    on_hand = {r["Varian"]: r["Stok"] for r in stock if r["Produk"] == "Sandal Kulit"}
+    assert on_hand == {"40": "4", "41": "1"}
+    assert [r["Varian"] for r in stock if r["Produk"] == "Gantungan"] == [""]
+
+    owner = sign_in(app, vendor_user(sandals["vendor"]))
+    insights = owner.get("/vendor/insights?days=365").get_data(as_text=True)
+    # Sizes 40, 41 and 42 (on offer, none on the shelf) under the sandal.
+    assert insights.count('data-testid="insight-variant"') == 3
+    assert sandals["size"]["42"].code in insights
