@@ -34,29 +34,19 @@ from storefront.money import format_rupiah
 from storefront.orders.models import OrderLine, Refund, RefundLine
 from storefront.pos.models import CounterSale, CounterSaleLine, SaleStatus
 from storefront.settlements.figures import compute
-from storefront.settlements.models import Settlement, SettlementAdvance, SettlementStatus
+from storefront.settlements.models import (
+    FIGURES,
+    Settlement,
+    SettlementAdvance,
+    SettlementStatus,
+)
 from storefront.stock.models import Responsibility, StockLoss
 from storefront.vendors.models import Vendor
 
 # The figures a closed statement freezes that the books can compute again.
 RECOMPUTED = ("gross_online", "gross_counter", "refunds", "commission", "compensation")
-LINE_FIGURES = (
-    "opening",
-    "received",
-    "sold_online",
-    "gross_online",
-    "sold_counter",
-    "gross_counter",
-    "refunded",
-    "refunds",
-    "restocked",
-    "returned",
-    "adjusted",
-    "closing",
-    "commission",
-    "compensated",
-    "compensation",
-)
+# What a frozen line must still equal (its vendor share follows from them).
+LINE_FIGURES = tuple(name for name in FIGURES if name != "vendor_share")
 
 
 @dataclass

@@ -14,7 +14,7 @@ from storefront.dates import datetime_text
 from storefront.money import format_rupiah
 from storefront.settlements import figures
 from storefront.settlements import services as service
-from storefront.settlements.models import SettlementStatus
+from storefront.settlements.models import FIGURES, SettlementStatus
 from storefront.stock.documents import FONT, _date, _document, latin1
 from storefront.vendors.services import bank_display_name
 
@@ -423,27 +423,7 @@ def _pending_refunds_section(pdf, pending) -> None:
     pdf.ln(3)
 
 
-CSV_FIELDS = (
-    "product_code",
-    "product_name",
-    "variant_label",
-    "opening",
-    "received",
-    "sold_online",
-    "gross_online",
-    "sold_counter",
-    "gross_counter",
-    "refunded",
-    "refunds",
-    "restocked",
-    "returned",
-    "adjusted",
-    "closing",
-    "commission",
-    "vendor_share",
-    "compensated",
-    "compensation",
-)
+CSV_FIELDS = ("product_code", "product_name", "variant_label", *FIGURES)
 
 
 def statement_csv(settlement) -> str:
@@ -460,7 +440,7 @@ def statement_csv(settlement) -> str:
         if product.has_variants:
             writer.writerow(
                 ["", product.product_name, "subtotal"]
-                + [getattr(product, name) for name in CSV_FIELDS[3:]]
+                + [getattr(product, name) for name in FIGURES]
             )
     writer.writerow([])
     writer.writerow(["vendor", settlement.vendor.name])

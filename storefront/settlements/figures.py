@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, func, literal_column, select, union_all
 
 from storefront.catalog.commission import refund_commission
+from storefront.catalog.sale_lines import variant_name
 from storefront.clock import utc_bounds
 from storefront.extensions import db
 from storefront.orders.models import OrderLine, Refund, RefundLine
@@ -311,11 +312,7 @@ class MarkdownFigure:
 
     @property
     def display_name(self) -> str:
-        return (
-            f"{self.product_name} — {self.variant_label}"
-            if self.variant_label
-            else (self.product_name)
-        )
+        return variant_name(self.product_name, self.variant_label)
 
 
 def markdowns(vendor_id: int, start: date, end: date) -> list[MarkdownFigure]:

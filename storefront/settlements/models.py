@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storefront.catalog.sale_lines import variant_name
 from storefront.database import UTCDateTime, utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order
@@ -276,15 +277,12 @@ class SettlementLine(StockBalance, db.Model):
 
     @property
     def display_name(self) -> str:
-        return (
-            f"{self.product_name} — {self.variant_label}"
-            if self.variant_label
-            else (self.product_name)
-        )
+        return variant_name(self.product_name, self.variant_label)
 
 
-# The figures a product's subtotal adds up from its variants' lines.
-SUMMED = (
+# A line's figures, in the statement's (and its CSV's) order; a product's subtotal adds them
+# up from its variants' lines.
+FIGURES = (
     "opening",
     "received",
     "sold_online",
@@ -319,7 +317,7 @@ class ProductLines(StockBalance):
         return any(line.variant_label for line in self.lines)
 
     def __getattr__(self, name: str) -> int:
-        if name in SUMMED:
+        if name in FIGURES:
             return sum(getattr(line, name) for line in self.lines)
         raise AttributeError(name)
 
