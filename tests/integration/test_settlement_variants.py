@@ -12,11 +12,15 @@ import re
 from datetime import date
 
 import pytest
+import time_machine
+from sqlalchemy import select
 
 from storefront.catalog import variants
 from storefront.catalog.variants import OptionSpec
 from storefront.extensions import db
 from storefront.settlements import services as service
+from storefront.stock.models import Batch
+from storefront.stock.operations import record_write_off
 from tests.factories import CategoryFactory, ProductFactory, UserFactory, VendorFactory
 from tests.integration.test_books import books_hold, pdf_text
 from tests.integration.test_settlements import (
@@ -233,3 +237,33 @@ def test_reports_list_sales_and_stock_per_size_and_roll_up_per_product(app, sand
     # Sizes 40, 41 and 42 (on offer, none on the shelf) under the sandal.
     assert insights.count('data-testid="insight-variant"') == 3
     assert sandals["size"]["42"].code in insights
+
+
+def test_a_size_lost_in_the_outlets_care_is_compensated_on_that_sizes_line(sandals):
+    manager, size = sandals["manager"], sandals["size"]
+    # Size 41 costs Rp10.000 more: the compensation is at that size's price.
+    variants.update_variant(size["41"], sku=size["41"].sku, price_delta=10_000)
+    variants.approve_all(sandals["sandal"])
+    db.session.commit()
+    size_41_batch = db.session.scalar(
+        select(Batch).where(Batch.variant_id == size["41"].id).order_by(Batch.id)
+    )
+    with time_machine.travel(wib("2026-10-20 10:00"), tick=False):
+        record_write_off(
+            size_41_batch,
+            manager,
+            quantity=1,
+            kind="damage_loss",
+            reason="Sol lepas di rak",
+            responsible="outlet",
+        )
+        db.session.commit()
+    service.generate_month(2026, 10, actor=manager)
+    db.session.commit()
+
+    lines = {ln.variant_label: ln for ln in statement(sandals["vendor"], OCTOBER).lines}
+    # 160.000 at 20 %: the vendor's share is 128.000.
+    assert (lines["41"].compensated, lines["41"].compensation) == (1, 128_000)
+    assert (lines["41"].adjusted, lines["41"].closing) == (-1, 0)
+    assert (lines["40"].compensated, lines["40"].compensation) == (0, 0)
+    books_hold()
