@@ -162,7 +162,8 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
                 style=FontFace(emphasis="BOLD"),
             )
             for line in product.lines:
-                table.row(_pdf_cells(f"    {line.variant_label}", line.product_code, line))
+                # Marked as under the product (the table trims leading spaces).
+                table.row(_pdf_cells(f"» {line.variant_label}", line.product_code, line))
     pdf.set_font(FONT, "I", 7)
     pdf.multi_cell(
         0,
