@@ -177,6 +177,14 @@ def test_the_statement_page_pdf_and_csv_show_the_sizes_under_the_product(app, sa
     keychain_row = re.search(r"<tr>\s*<td[^>]*>[^<]*<a [^>]*>Gantungan</a>", html)
     assert keychain_row is not None
 
+    # The manager's drill-down of the sandal: the product's subtotal and each line's size.
+    drill = sign_in(app, sandals["manager"]).get(
+        f"/manage/settlements/{october.id}/lines/{sandals['sandal'].id}"
+    )
+    drilled = drill.get_data(as_text=True)
+    assert drill.status_code == 200
+    assert "Stok awal 5 + diterima 2 − terjual 3" in drilled and "<small>41</small>" in drilled
+
     client = sign_in(app, vendor_user(sandals["vendor"]))
     mine = client.get(f"/vendor/statements/{october.id}").get_data(as_text=True)
     assert mine.count('data-testid="variant-line"') == 2
