@@ -22,6 +22,7 @@ from storefront.catalog.permits import refresh_permit_status
 from storefront.categories import Category
 from storefront.clock import today_wib
 from storefront.database import utcnow
+from storefront.demo_variants import VARIANT_PRODUCTS, add_options, stock_variants
 from storefront.extensions import db
 from storefront.incubator.models import Cohort, CohortMember, MentorAssignment, PermitApplication
 from storefront.phones import normalise_phone
@@ -255,6 +256,27 @@ PRODUCTS = [
         "",
         "Sandal kulit model tali silang, nyaman untuk sehari-hari.",
     ),
+    # With sizes and colours (storefront/demo_variants.py adds the options and stock).
+    (
+        "sandal-kulit-balaraja",
+        "alas-kaki",
+        "GTG0015",
+        "Sandal Kulit",
+        185000,
+        "pasang",
+        "",
+        "Sandal kulit sapi jahit tangan, sol karet, ukuran 38 sampai 43. Lihat panduan ukuran.",
+    ),
+    (
+        "batik-kembang-cisadane",
+        "busana-batik",
+        "GTG0016",
+        "Kemeja Batik Motif Kembang Mangu",
+        235000,
+        "pcs",
+        "",
+        "Kemeja lengan pendek batik cap motif Kembang Mangu khas Tangerang, biru atau merah.",
+    ),
 ]
 
 STAFF = [
@@ -430,11 +452,16 @@ def seed_demo_data(*, skip_if_seeded: bool = False) -> dict[str, int] | None:
         refresh_permit_status(product)
         db.session.add(product)
         added["products"] += 1
+        if code in VARIANT_PRODUCTS:
+            db.session.flush()
+            add_options(product)
 
     db.session.flush()
     added["cohorts"] = _demo_incubator(vendors)
     added["photos"] = _demo_photos()
-    added["batches"] = _stock_shelves(vendors, staff_id=_user(*STAFF[1][1:], Role.MANAGER)[0].id)
+    staff_id = _user(*STAFF[1][1:], Role.MANAGER)[0].id
+    added["batches"] = stock_variants(staff_id=staff_id, today=today_wib())
+    added["batches"] += _stock_shelves(vendors, staff_id=staff_id)
     set_setting("demo_seeded_at", utcnow().isoformat())
     added["orders"] = _demo_orders()
     return added
@@ -571,9 +598,16 @@ def _demo_orders() -> int:
         return 0
     shopper = db.session.scalar(select(User).where(User.email == "pembeli@example.com"))
     manager = db.session.scalar(select(User).where(User.email == "manajer@example.com"))
-    products = {  # code -> the variant ordered (a product with sizes: its first)
-        p.code: (p.default_variant or p.active_variants[0]).id
-        for p in db.session.scalars(select(Product).order_by(Product.id.desc()).limit(6))
+    # Products without sizes or colours (code -> their one variant), as before sizes came.
+    products = {
+        p.code: p.default_variant.id
+        for p in db.session.scalars(
+            select(Product)
+            .where(Product.code.not_in(list(VARIANT_PRODUCTS)))
+            .order_by(Product.id.desc())
+            .limit(6)
+        )
+        if p.default_variant is not None
     }
     codes = list(products)
     wanted = [

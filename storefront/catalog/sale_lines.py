@@ -16,6 +16,12 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from storefront.database import UTCDateTime
 
 
+def variant_name(product_name: str, variant_label: str) -> str:
+    """ "Sandal Kulit — 40 / Coklat" from a snapshot, or the product's name alone (a product
+    without options): how receipts, statements and reports name what was sold."""
+    return f"{product_name} — {variant_label}" if variant_label else product_name
+
+
 class SaleLine:
     """The snapshot columns, and `sold_at`: the moment the sale counts for settlements (an
     order's payment, a counter sale's ringing up). A mapped class adds its key to the sale,
@@ -75,11 +81,7 @@ class SaleLine:
 
     @property
     def display_name(self) -> str:
-        return (
-            f"{self.product_name} — {self.variant_label}"
-            if self.variant_label
-            else (self.product_name)
-        )
+        return variant_name(self.product_name, self.variant_label)
 
     @property
     def list_price(self) -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from storefront.catalog import interest
-from storefront.catalog.models import Product, ProductStatus
+from storefront.catalog.models import Product, ProductStatus, ProductVariant
 from storefront.extensions import db
 from storefront.reports import sales, stock
 from storefront.reports.ranges import DateRange
@@ -22,6 +22,15 @@ PERIODS = (30, 90, 365)
 
 
 @dataclass
+class VariantInsight:
+    label: str
+    code: str
+    sold: int = 0
+    gross: int = 0
+    available: int = 0
+
+
+@dataclass
 class ProductInsight:
     product: stock.ProductRef
     sold: int = 0
@@ -29,6 +38,8 @@ class ProductInsight:
     views: int = 0
     add_to_carts: int = 0
     available: int = 0
+    # A product with sizes or colours: each one's sales and stock (views are per product).
+    variants: list[VariantInsight] = field(default_factory=list)
 
 
 @dataclass
@@ -74,6 +85,7 @@ def build(vendor_id: int, period: DateRange) -> Insights:
             row.gross = per_product.totals[pid].gross
         row.views, row.add_to_carts = seen.get(pid, (0, 0))
         result.products.append(row)
+    _variants(result.products, period, wanted)
     result.products.sort(key=lambda r: (-r.gross, -r.views, r.product.name))
     result.sell_through = stock.sell_through(period, wanted)[:10]
 
@@ -93,3 +105,31 @@ def build(vendor_id: int, period: DateRange) -> Insights:
     result.statements = settlements.vendor_statements(vendor_id)[:3]
     result.links = interest.link_figures(vendor_id, period.start, period.end)[0]
     return result
+
+
+def _variants(rows: list[ProductInsight], period: DateRange, wanted: SalesFilter) -> None:
+    """Each size/colour of the products that have them: the ones on offer, and any that sold
+    in the period (retired since or not), in the grid's order."""
+    by_product = {row.product.id: row for row in rows}
+    sold = sales.grouped(period, "variant", wanted)
+    available = ledger.variant_quantities(by_product)
+    variants = db.session.scalars(
+        select(ProductVariant)
+        .where(
+            ProductVariant.product_id.in_(list(by_product)),
+            ProductVariant.label != "",
+            ProductVariant.active | ProductVariant.id.in_(list(sold.totals)),
+        )
+        .order_by(ProductVariant.product_id, ProductVariant.position, ProductVariant.id)
+    )
+    for variant in variants:
+        totals = sold.totals.get(variant.id)
+        by_product[variant.product_id].variants.append(
+            VariantInsight(
+                variant.label,
+                variant.code,
+                totals.quantity if totals else 0,
+                totals.gross if totals else 0,
+                available.get(variant.id, 0),
+            )
+        )

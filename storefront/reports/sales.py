@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
-from storefront.catalog.models import Product
+from storefront.catalog.models import Product, ProductVariant
 from storefront.categories import Category
 from storefront.clock import shop_zone
 from storefront.extensions import db
@@ -75,15 +75,17 @@ def _branches(period: DateRange, wanted: SalesFilter):
 
 
 def sale_lines(period: DateRange, wanted: SalesFilter = EVERYTHING, *, category: bool = False):
-    """Every sale line of the range as one subquery: channel, at, product_id, vendor_id,
-    quantity, gross, commission, vendor_share, and category_id when `category` is asked for
-    (the product is joined only then: a union SQLite cannot flatten is joined row by row)."""
+    """Every sale line of the range as one subquery: channel, at, product_id, variant_id,
+    vendor_id, quantity, gross, commission, vendor_share, and category_id when `category` is
+    asked for (the product is joined only then: a union SQLite cannot flatten is joined row by
+    row)."""
     parts = []
     for channel, table, at, conditions in _branches(period, wanted):
         columns = [
             literal(channel).label("channel"),
             at.label("at"),
             table.product_id,
+            table.variant_id,
             table.vendor_id,
             table.quantity,
             table.gross,
@@ -137,11 +139,12 @@ class Grouped:
         return result
 
 
-GROUPS = ("channel", "day", "category", "vendor", "product")
+GROUPS = ("channel", "day", "category", "vendor", "product", "variant")
 
 
 def grouped(period: DateRange, by: str, wanted: SalesFilter = EVERYTHING, limit=None) -> Grouped:
-    """Sales of the range per channel, day, category, vendor or product."""
+    """Sales of the range per channel, day, category, vendor, product (its sizes and colours
+    rolled up) or variant (each size/colour apart; a product without options has one)."""
     sales = sale_lines(period, wanted, category=by == "category")
     key = {
         "channel": lambda: sales.c.channel,
@@ -149,6 +152,7 @@ def grouped(period: DateRange, by: str, wanted: SalesFilter = EVERYTHING, limit=
         "category": lambda: sales.c.category_id,
         "vendor": lambda: sales.c.vendor_id,
         "product": lambda: sales.c.product_id,
+        "variant": lambda: sales.c.variant_id,
     }[by]()
     statement = select(key.label("key"), *_sums(sales)).group_by(key)
     if by == "day":
@@ -168,7 +172,8 @@ def grouped(period: DateRange, by: str, wanted: SalesFilter = EVERYTHING, limit=
 
 
 def labels(by: str, keys) -> dict:
-    """What a person reads for each key: a category's name, a vendor's, a product's."""
+    """What a person reads for each key: a category's name, a vendor's, a product's, a
+    variant's (product name, variant label, the variant's code, vendor)."""
     ids = [k for k in keys if k is not None]
     if by == "category":
         return {
@@ -186,7 +191,30 @@ def labels(by: str, keys) -> dict:
             .where(Product.id.in_(ids))
         )
         return {pid: (name, code, vendor) for pid, name, code, vendor in rows}
+    if by == "variant":
+        return variant_labels(ids)
     return {}
+
+
+def variant_labels(ids) -> dict[int, tuple[str, str, str, str]]:
+    """{variant id: (product name, variant label, the variant's code, vendor name)}."""
+    ids = list(ids)
+    found = {}
+    for first in range(0, len(ids), 500):
+        rows = db.session.execute(
+            select(
+                ProductVariant.id,
+                Product.name,
+                ProductVariant.label,
+                func.coalesce(ProductVariant.sku, Product.code),
+                Vendor.name,
+            )
+            .join(Product, Product.id == ProductVariant.product_id)
+            .join(Vendor, Vendor.id == Product.vendor_id)
+            .where(ProductVariant.id.in_(ids[first : first + 500]))
+        )
+        found.update({vid: (name, label, code, vendor) for vid, name, label, code, vendor in rows})
+    return found
 
 
 def per_day_and_channel(period: DateRange, wanted: SalesFilter = EVERYTHING):

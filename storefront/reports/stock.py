@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, func, select
 
-from storefront.catalog.models import Product
+from storefront.catalog.models import Product, ProductVariant
 from storefront.categories import Category
 from storefront.clock import shop_zone, today_wib
 from storefront.extensions import db
@@ -54,6 +54,7 @@ class StockValue:
     value: int  # at the prices the batches were taken in at
     vendor_share: int  # what the vendors would be owed if it all sold at those prices
     rate_bp: int
+    variant: str = ""  # the size/colour ("40 / Coklat"); empty for a product without options
 
     @property
     def commission(self) -> int:
@@ -61,19 +62,23 @@ class StockValue:
 
 
 def stock_value(wanted: SalesFilter = EVERYTHING) -> list[StockValue]:
-    """Stock on hand per product at consignment value, largest value first."""
+    """Stock on hand per variant (a product without options: per product) at consignment
+    value, largest value first; `product.code` is the variant's code."""
     value = func.sum(StockLevel.on_hand * Batch.unit_price)
+    code = func.coalesce(ProductVariant.sku, Product.code)
     statement = (
         select(
             Product.id,
             Product.name,
-            Product.code,
+            code,
             Vendor.name,
             func.sum(StockLevel.on_hand),
             value,
             _rate(),
+            ProductVariant.label,
         )
         .join(Batch, Batch.id == StockLevel.batch_id)
+        .join(ProductVariant, ProductVariant.id == StockLevel.variant_id)
         .join(Product, Product.id == StockLevel.product_id)
         .join(Vendor, Vendor.id == Product.vendor_id)
         .join(Category, Category.id == Product.category_id)
@@ -81,17 +86,20 @@ def stock_value(wanted: SalesFilter = EVERYTHING) -> list[StockValue]:
         .group_by(
             *(Product.id, Product.name, Product.code, Vendor.name),
             *(Vendor.commission_bp, Category.commission_bp),
+            *(ProductVariant.id, ProductVariant.sku, ProductVariant.label),
         )
-        .order_by(value.desc(), Product.id)
+        .order_by(value.desc(), Product.id, ProductVariant.id)
     )
     result = []
-    for pid, name, code, vendor, on_hand, total, rate in db.session.execute(
+    for pid, name, code, vendor, on_hand, total, rate, label in db.session.execute(
         _filtered(statement, wanted)
     ):
         total = int(total or 0)
         _commission, share = commission_split(total, min(int(rate), BASIS_POINTS))
         result.append(
-            StockValue(ProductRef(pid, name, code, vendor), int(on_hand), total, share, int(rate))
+            StockValue(
+                ProductRef(pid, name, code, vendor), int(on_hand), total, share, int(rate), label
+            )
         )
     return result
 

@@ -50,6 +50,7 @@ def percent(basis_points: int) -> Decimal:
 SALES_GROUPS = {
     "vendor": _l("Vendor"),
     "product": _l("Product"),
+    "variant": _l("Variant"),
     "category": _l("Category"),
     "channel": _l("Channel"),
     "day": _l("Day"),
@@ -67,6 +68,14 @@ def _sales(period: DateRange, wanted: SalesFilter, by: str) -> Table:
     ]
     if by == "product":
         columns = [Column(_l("Product")), Column(_l("Code")), Column(_l("Vendor")), *money]
+    elif by == "variant":
+        columns = [
+            Column(_l("Product")),
+            Column(_l("Variant")),
+            Column(_l("Code")),
+            Column(_l("Vendor")),
+            *money,
+        ]
     elif by == "day":
         columns = [Column(_l("Day"), "date"), *money]
     else:
@@ -78,6 +87,9 @@ def _sales(period: DateRange, wanted: SalesFilter, by: str) -> Table:
         if by == "product":
             name, code, vendor = found.labels.get(key, ("—", "", ""))
             rows.append((name, code, vendor, *figures))
+        elif by == "variant":
+            name, label, code, vendor = found.labels.get(key, ("—", "", "", ""))
+            rows.append((name, label, code, vendor, *figures))
         elif by == "channel":
             rows.append((str(CHANNEL_LABELS.get(key, key)), *figures))
         elif by == "day":
@@ -107,6 +119,7 @@ def _stock_value(period: DateRange, wanted: SalesFilter, by: str) -> Table:
         _l("Stock on hand at consignment value"),
         [
             Column(_l("Product")),
+            Column(_l("Variant")),
             Column(_l("Code")),
             Column(_l("Vendor")),
             Column(_l("On hand"), "count"),
@@ -117,6 +130,7 @@ def _stock_value(period: DateRange, wanted: SalesFilter, by: str) -> Table:
         [
             (
                 r.product.name,
+                r.variant,
                 r.product.code,
                 r.product.vendor,
                 r.on_hand,
@@ -130,14 +144,15 @@ def _stock_value(period: DateRange, wanted: SalesFilter, by: str) -> Table:
             str(_l("Total")),
             "",
             "",
+            "",
             sum(r.on_hand for r in rows),
             sum(r.value for r in rows),
             "",
             sum(r.vendor_share for r in rows),
         ),
         _l(
-            "Today's stock, at the prices the goods were taken in at. The vendor share is what "
-            "the vendors would be owed if it all sold at those prices."
+            "Today's stock per size or colour, at the prices the goods were taken in at. The "
+            "vendor share is what the vendors would be owed if it all sold at those prices."
         ),
     )
 

@@ -34,29 +34,19 @@ from storefront.money import format_rupiah
 from storefront.orders.models import OrderLine, Refund, RefundLine
 from storefront.pos.models import CounterSale, CounterSaleLine, SaleStatus
 from storefront.settlements.figures import compute
-from storefront.settlements.models import Settlement, SettlementAdvance, SettlementStatus
+from storefront.settlements.models import (
+    FIGURES,
+    Settlement,
+    SettlementAdvance,
+    SettlementStatus,
+)
 from storefront.stock.models import Responsibility, StockLoss
 from storefront.vendors.models import Vendor
 
 # The figures a closed statement freezes that the books can compute again.
 RECOMPUTED = ("gross_online", "gross_counter", "refunds", "commission", "compensation")
-LINE_FIGURES = (
-    "opening",
-    "received",
-    "sold_online",
-    "gross_online",
-    "sold_counter",
-    "gross_counter",
-    "refunded",
-    "refunds",
-    "restocked",
-    "returned",
-    "adjusted",
-    "closing",
-    "commission",
-    "compensated",
-    "compensation",
-)
+# What a frozen line must still equal (its vendor share follows from them).
+LINE_FIGURES = tuple(name for name in FIGURES if name != "vendor_share")
 
 
 @dataclass
@@ -138,7 +128,7 @@ def _check_lines(books: VendorBooks, statement: Settlement) -> None:
         if not line.balances:
             books.problems.append(
                 f"statement ST-{statement.id:06d} ({statement.period_start}–"
-                f"{statement.period_end}), {line.product_code} {line.product_name}: stock does "
+                f"{statement.period_end}), {line.product_code} {line.display_name}: stock does "
                 f"not balance (opening {line.opening} + received {line.received} − sold "
                 f"{line.sold} + refunded {line.restocked} − returned {line.returned} + "
                 f"adjusted {line.adjusted} = {line.expected_closing}, closing {line.closing})"
@@ -157,11 +147,11 @@ def _check_frozen(books: VendorBooks, statement: Settlement, figures) -> None:
                 f"{format_rupiah(getattr(statement, key))}, the books now say "
                 f"{format_rupiah(value)}"
             )
-    frozen = {line.product_id: line for line in statement.lines}
-    for product_id, line in lines.items():
+    frozen = {line.variant_id: line for line in statement.lines}
+    for variant_id, line in lines.items():
         if line.is_empty():
             continue
-        kept = frozen.get(product_id)
+        kept = frozen.get(variant_id)
         changed = [
             name
             for name in LINE_FIGURES
@@ -169,7 +159,7 @@ def _check_frozen(books: VendorBooks, statement: Settlement, figures) -> None:
         ]
         if changed:
             books.problems.append(
-                f"closed statement ST-{statement.id:06d}: product {product_id} differs from the "
+                f"closed statement ST-{statement.id:06d}: variant {variant_id} differs from the "
                 f"books in {', '.join(changed)}"
             )
 

@@ -7,13 +7,14 @@ import io
 from flask_babel import gettext as _
 from flask_babel import pgettext
 from fpdf.enums import Align, XPos, YPos
+from fpdf.fonts import FontFace
 
 from storefront.csv_export import CsvWriter
 from storefront.dates import datetime_text
 from storefront.money import format_rupiah
 from storefront.settlements import figures
 from storefront.settlements import services as service
-from storefront.settlements.models import SettlementStatus
+from storefront.settlements.models import FIGURES, SettlementStatus
 from storefront.stock.documents import FONT, _date, _document, latin1
 from storefront.vendors.services import bank_display_name
 
@@ -146,33 +147,23 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
     pdf.set_font(FONT, "", 7.5)
     with pdf.table(
         # Wide enough for the Indonesian headings to break between words ("Penyesuaian").
-        col_widths=(42, 15, 13, 15, 14, 15, 15, 15, 19, 13, 22, 24, 22, 24),
+        col_widths=(35, 22, 13, 15, 14, 15, 15, 15, 19, 13, 22, 24, 22, 24),
         text_align=("LEFT", "LEFT", *(["RIGHT"] * 12)),
         line_height=4.2,
         first_row_as_headings=True,
     ) as table:
         table.row([latin1(h) for h in headings])
-        for line in settlement.lines:
+        for product in settlement.products:
+            if not product.has_variants:
+                table.row(_pdf_cells(product.product_name, product.lines[0].product_code, product))
+                continue
             table.row(
-                [
-                    latin1(line.product_name),
-                    latin1(line.product_code),
-                    str(line.opening),
-                    str(line.received),
-                    str(line.sold_online),
-                    str(line.sold_counter),
-                    f"{line.refunded} (+{line.restocked})"
-                    if line.restocked
-                    else str(line.refunded),
-                    str(line.returned),
-                    f"{line.adjusted:+d}" if line.adjusted else "0",
-                    str(line.closing),
-                    latin1(format_rupiah(line.gross)),
-                    latin1(format_rupiah(line.refunds)),
-                    latin1(format_rupiah(line.commission)),
-                    latin1(format_rupiah(line.vendor_share)),
-                ]
+                _pdf_cells(product.product_name, _("Subtotal"), product),
+                style=FontFace(emphasis="BOLD"),
             )
+            for line in product.lines:
+                # Marked as under the product (the table trims leading spaces).
+                table.row(_pdf_cells(f"» {line.variant_label}", line.product_code, line))
     pdf.set_font(FONT, "I", 7)
     pdf.multi_cell(
         0,
@@ -252,6 +243,26 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
     return bytes(pdf.output())
 
 
+def _pdf_cells(name: str, code: str, line) -> list[str]:
+    """A statement table row: a product without options, a product's subtotal or a variant."""
+    return [
+        latin1(name),
+        latin1(code),
+        str(line.opening),
+        str(line.received),
+        str(line.sold_online),
+        str(line.sold_counter),
+        f"{line.refunded} (+{line.restocked})" if line.restocked else str(line.refunded),
+        str(line.returned),
+        f"{line.adjusted:+d}" if line.adjusted else "0",
+        str(line.closing),
+        latin1(format_rupiah(line.gross)),
+        latin1(format_rupiah(line.refunds)),
+        latin1(format_rupiah(line.commission)),
+        latin1(format_rupiah(line.vendor_share)),
+    ]
+
+
 def _extra_sections(pdf, settlement) -> None:
     """Compensation, advances and the final statement, each in a sentence or two."""
     notes = []
@@ -261,7 +272,7 @@ def _extra_sections(pdf, settlement) -> None:
                 "Compensation: %(units)d x %(product)s lost or damaged while in the outlet's "
                 "care, paid at your share of the selling price: %(amount)s.",
                 units=line.compensated,
-                product=line.product_name,
+                product=line.display_name,
                 amount=format_rupiah(line.compensation),
             )
         )
@@ -323,7 +334,7 @@ def _markdowns_section(pdf, markdowns) -> None:
     )
     pdf.ln(1)
     rows = [
-        (m.product_name, m.quantity, m.discount, m.vendor_part, m.outlet_part) for m in markdowns
+        (m.display_name, m.quantity, m.discount, m.vendor_part, m.outlet_part) for m in markdowns
     ]
     if len(rows) > 1:
         rows.append(
@@ -405,7 +416,7 @@ def _pending_refunds_section(pdf, pending) -> None:
                 [
                     latin1(order.number),
                     latin1(datetime_text(refund.created_at, "short")),
-                    latin1(order_line.product_name),
+                    latin1(order_line.display_name),
                     str(refund_line.quantity),
                     latin1(format_rupiah(refund_line.amount)),
                 ]
@@ -413,35 +424,25 @@ def _pending_refunds_section(pdf, pending) -> None:
     pdf.ln(3)
 
 
-CSV_FIELDS = (
-    "product_code",
-    "product_name",
-    "opening",
-    "received",
-    "sold_online",
-    "gross_online",
-    "sold_counter",
-    "gross_counter",
-    "refunded",
-    "refunds",
-    "restocked",
-    "returned",
-    "adjusted",
-    "closing",
-    "commission",
-    "vendor_share",
-    "compensated",
-    "compensation",
-)
+CSV_FIELDS = ("product_code", "product_name", "variant_label", *FIGURES)
 
 
 def statement_csv(settlement) -> str:
-    """One row per product, then the totals as label/amount rows (spreadsheet-friendly)."""
+    """One row per variant (a product without options: per product, its label empty), a
+    product with sizes or colours followed by its subtotal row ("subtotal" in the label
+    column, so a sum over the label-less and variant rows alone never counts it twice), then
+    the totals as label/amount rows (spreadsheet-friendly)."""
     out = io.StringIO()
     writer = CsvWriter(out)
     writer.writerow(CSV_FIELDS)
-    for line in settlement.lines:
-        writer.writerow([getattr(line, name) for name in CSV_FIELDS])
+    for product in settlement.products:
+        for line in product.lines:
+            writer.writerow([getattr(line, name) for name in CSV_FIELDS])
+        if product.has_variants:
+            writer.writerow(
+                ["", product.product_name, "subtotal"]
+                + [getattr(product, name) for name in FIGURES]
+            )
     writer.writerow([])
     writer.writerow(["vendor", settlement.vendor.name])
     writer.writerow(["period_start", settlement.period_start.isoformat()])

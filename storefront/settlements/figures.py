@@ -1,8 +1,10 @@
 """The figures behind a settlement statement: periods in WIB and one pass over the books.
 
-`compute` answers, for one period and any set of vendors, each product's stock movement (from
+`compute` answers, for one period and any set of vendors, each variant's stock movement (from
 the ledger) and money (from the sale-line snapshots): the rules are described in
-`settlements.services`. Grouped queries, so a month for 500 vendors is a handful of scans.
+`settlements.services`. A product without options has one variant, so its figures are the
+product's; the statement rolls a product's variants up under it. Grouped queries, so a
+month for 500 vendors is a handful of scans.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, func, literal_column, select, union_all
 
 from storefront.catalog.commission import refund_commission
+from storefront.catalog.sale_lines import variant_name
 from storefront.clock import utc_bounds
 from storefront.extensions import db
 from storefront.orders.models import OrderLine, Refund, RefundLine
@@ -81,6 +84,7 @@ class LineFigures:
 
 @dataclass
 class VendorFigures:
+    # Keyed by variant id.
     lines: dict[int, LineFigures] = field(default_factory=lambda: defaultdict(LineFigures))
 
 
@@ -107,7 +111,7 @@ def _stock(figures, start_utc, end_utc, vendor_ids, openings) -> None:
 
     columns = (
         m.vendor_id,
-        m.product_id,
+        m.variant_id,
         total(m.created_at < start_utc),
         total(and_(in_period, m.kind == MovementKind.INTAKE.value)),
         # Refunded goods put back on the shelf, and a voided counter sale's units coming back.
@@ -119,8 +123,8 @@ def _stock(figures, start_utc, end_utc, vendor_ids, openings) -> None:
     queries = []
     if openings:
         for vendor_id, closings in openings.items():
-            for product_id, closing in closings.items():
-                line = figures[vendor_id].lines[product_id]
+            for variant_id, closing in closings.items():
+                line = figures[vendor_id].lines[variant_id]
                 line.opening = line.closing = closing
         queries.append(m.vendor_id.in_(list(openings)) & in_period)
     rest = None if vendor_ids is None else [v for v in vendor_ids if v not in openings]
@@ -130,10 +134,10 @@ def _stock(figures, start_utc, end_utc, vendor_ids, openings) -> None:
         rows = db.session.execute(
             select(*columns)
             .where(m.created_at < end_utc, condition)
-            .group_by(m.vendor_id, m.product_id)
+            .group_by(m.vendor_id, m.variant_id)
         )
-        for vendor_id, product_id, before, received, restocked, returned, adjusted, moved in rows:
-            line = figures[vendor_id].lines[product_id]
+        for vendor_id, variant_id, before, received, restocked, returned, adjusted, moved in rows:
+            line = figures[vendor_id].lines[variant_id]
             line.opening += int(before)
             line.closing = line.opening + int(moved) - int(before)
             line.received, line.restocked = int(received), int(restocked)
@@ -149,24 +153,26 @@ def _sales(figures, start_utc, end_utc, vendor_ids) -> None:
 
 def _compensations(figures, start_utc, end_utc, vendor_ids) -> None:
     """Units lost in the outlet's care during the period, and what the outlet pays for them
-    (stock/losses.py: the vendor's share of the price at the moment of the loss)."""
+    (stock/losses.py: the vendor's share of the price at the moment of the loss), on the
+    variant whose units the loss's movement took."""
     rows = db.session.execute(
         select(
             StockLoss.vendor_id,
-            StockLoss.product_id,
+            StockMovement.variant_id,
             func.sum(StockLoss.quantity),
             func.sum(StockLoss.compensation),
         )
+        .join(StockMovement, StockMovement.id == StockLoss.movement_id)
         .where(
             StockLoss.responsible == Responsibility.OUTLET.value,
             StockLoss.created_at >= start_utc,
             StockLoss.created_at < end_utc,
             _vendor_filter(StockLoss.vendor_id, vendor_ids),
         )
-        .group_by(StockLoss.vendor_id, StockLoss.product_id)
+        .group_by(StockLoss.vendor_id, StockMovement.variant_id)
     )
-    for vendor_id, product_id, quantity, amount in rows:
-        line = figures[vendor_id].lines[product_id]
+    for vendor_id, variant_id, quantity, amount in rows:
+        line = figures[vendor_id].lines[variant_id]
         line.compensated, line.compensation = int(quantity), int(amount)
 
 
@@ -179,7 +185,7 @@ def _channel_lines(line, channel: str, start_utc, end_utc, vendor_ids):
     one range of its table's (vendor_id, sold_at) index, not a year of lines."""
     return select(
         line.vendor_id,
-        line.product_id,
+        line.variant_id,
         literal_column(f"'{channel}'").label("channel"),  # a constant, never input
         line.quantity,
         line.gross,
@@ -202,15 +208,15 @@ def _sold(figures, start_utc, end_utc, vendor_ids) -> None:
     rows = db.session.execute(
         select(
             lines.c.vendor_id,
-            lines.c.product_id,
+            lines.c.variant_id,
             lines.c.channel,
             func.sum(lines.c.quantity),
             func.sum(lines.c.gross),
             func.sum(lines.c.commission),
-        ).group_by(lines.c.vendor_id, lines.c.product_id, lines.c.channel)
+        ).group_by(lines.c.vendor_id, lines.c.variant_id, lines.c.channel)
     )
-    for vendor_id, product_id, channel, quantity, gross, commission in rows:
-        line = figures[vendor_id].lines[product_id]
+    for vendor_id, variant_id, channel, quantity, gross, commission in rows:
+        line = figures[vendor_id].lines[variant_id]
         if channel == ONLINE:
             line.sold_online, line.gross_online = int(quantity), int(gross)
         else:
@@ -239,7 +245,7 @@ def _refunds(figures, start_utc, end_utc, vendor_ids) -> None:
     for refund_line, _refund, order_line in db.session.execute(
         refund_lines_of_period(start_utc, end_utc, vendor_ids)
     ):
-        line = figures[order_line.vendor_id].lines[order_line.product_id]
+        line = figures[order_line.vendor_id].lines[order_line.variant_id]
         line.refunded += refund_line.quantity
         line.refunds += refund_line.amount
         line.commission -= refund_line.commission
@@ -264,7 +270,7 @@ def _voids(figures, start_utc, end_utc, vendor_ids) -> None:
     for sale_line, _sale in db.session.execute(
         void_lines_of_period(start_utc, end_utc, vendor_ids)
     ):
-        line = figures[sale_line.vendor_id].lines[sale_line.product_id]
+        line = figures[sale_line.vendor_id].lines[sale_line.variant_id]
         line.refunded += sale_line.quantity
         line.refunds += sale_line.gross
         line.commission -= refund_commission(sale_line, 0, sale_line.quantity)
@@ -273,9 +279,9 @@ def _voids(figures, start_utc, end_utc, vendor_ids) -> None:
 def compute(
     start: date, end: date, vendor_ids=None, openings: dict | None = None
 ) -> dict[int, VendorFigures]:
-    """Every vendor's (or the given vendors') per-product figures for the period.
+    """Every vendor's (or the given vendors') per-variant figures for the period.
 
-    `openings`: {vendor id: {product id: closing stock of its previous, closed statement}}."""
+    `openings`: {vendor id: {variant id: closing stock of its previous, closed statement}}."""
     start_utc, end_utc = utc_bounds(start, end)
     figures: dict[int, VendorFigures] = defaultdict(VendorFigures)
     _stock(figures, start_utc, end_utc, vendor_ids, openings or {})
@@ -288,7 +294,7 @@ def compute(
 
 @dataclass(frozen=True)
 class MarkdownFigure:
-    """What a product's markdowns gave away in the period: rupiah off the list price, the
+    """What a variant's markdowns gave away in the period: rupiah off the list price, the
     vendor's part (their share was computed on the price less it) and the outlet's (taken from
     its commission: the vendor was paid as if undiscounted). Already inside the sold figures,
     so the statement's net payable needs nothing added; this only shows who bore what."""
@@ -298,21 +304,32 @@ class MarkdownFigure:
     quantity: int
     discount: int
     vendor_part: int
+    variant_label: str = ""
 
     @property
     def outlet_part(self) -> int:
         return self.discount - self.vendor_part
 
+    @property
+    def display_name(self) -> str:
+        return variant_name(self.product_name, self.variant_label)
+
 
 def markdowns(vendor_id: int, start: date, end: date) -> list[MarkdownFigure]:
     """The vendor's marked-down sale lines of the period (both channels, voided sales left out),
-    per product."""
+    per variant."""
     start_utc, end_utc = utc_bounds(start, end)
     voided = select(CounterSale.id).where(CounterSale.status == SaleStatus.VOIDED.value)
 
     def lines(line):
         return select(
-            line.product_id, line.product_name, line.quantity, line.discount, line.vendor_discount
+            line.product_id,
+            line.variant_id,
+            line.product_name,
+            line.variant_label,
+            line.quantity,
+            line.discount,
+            line.vendor_discount,
         ).where(
             line.vendor_id == vendor_id,
             line.sold_at >= start_utc,
@@ -330,11 +347,12 @@ def markdowns(vendor_id: int, start: date, end: date) -> list[MarkdownFigure]:
             func.sum(union.c.quantity),
             func.sum(union.c.discount),
             func.sum(union.c.vendor_discount),
+            func.min(union.c.variant_label),
         )
-        .group_by(union.c.product_id)
-        .order_by(func.min(union.c.product_name))
+        .group_by(union.c.product_id, union.c.variant_id)
+        .order_by(func.min(union.c.product_name), union.c.product_id, union.c.variant_id)
     )
     return [
-        MarkdownFigure(pid, name, int(quantity), int(discount), int(vendor_part))
-        for pid, name, quantity, discount, vendor_part in rows
+        MarkdownFigure(pid, name, int(quantity), int(discount), int(vendor_part), label or "")
+        for pid, name, quantity, discount, vendor_part, label in rows
     ]

@@ -7,6 +7,7 @@ figures or lines (triggers below), so "why was I paid this?" always has the same
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -27,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storefront.catalog.sale_lines import variant_name
 from storefront.database import UTCDateTime, utcnow
 from storefront.extensions import db
 from storefront.orders.models import Order
@@ -134,7 +136,12 @@ class Settlement(db.Model):
     vendor = relationship("Vendor")
     closed_by = relationship("User", foreign_keys=[closed_by_id])
     lines: Mapped[list[SettlementLine]] = relationship(
-        back_populates="settlement", order_by="SettlementLine.product_name"
+        back_populates="settlement",
+        order_by=lambda: (
+            SettlementLine.product_name,
+            SettlementLine.product_id,
+            SettlementLine.variant_id,
+        ),
     )
     history: Mapped[list[SettlementStatusChange]] = relationship(
         order_by="SettlementStatusChange.id"
@@ -147,6 +154,17 @@ class Settlement(db.Model):
     @property
     def gross_sales(self) -> int:
         return self.gross_online + self.gross_counter
+
+    @property
+    def products(self) -> list[ProductLines]:
+        """The lines rolled up per product, in the lines' order (by product name)."""
+        rollup: dict[int, ProductLines] = {}
+        for line in self.lines:
+            group = rollup.get(line.product_id)
+            if group is None:
+                group = rollup[line.product_id] = ProductLines(line.product_id, line.product_name)
+            group.lines.append(line)
+        return list(rollup.values())
 
     @property
     def is_draft(self) -> bool:
@@ -188,7 +206,34 @@ class SettlementAdvance(db.Model):
     created_by = relationship("User")
 
 
-class SettlementLine(db.Model):
+class StockBalance:
+    """The stock arithmetic of a statement line, and of a product's lines summed."""
+
+    @property
+    def sold(self) -> int:
+        return self.sold_online + self.sold_counter
+
+    @property
+    def gross(self) -> int:
+        return self.gross_online + self.gross_counter
+
+    @property
+    def expected_closing(self) -> int:
+        return (
+            self.opening
+            + self.received
+            - self.sold
+            + self.restocked
+            - self.returned
+            + self.adjusted
+        )
+
+    @property
+    def balances(self) -> bool:
+        return self.expected_closing == self.closing
+
+
+class SettlementLine(StockBalance, db.Model):
     """One variant's figures on a statement (a product without options has one): stock
     movement and money. The statement rolls them up per product."""
 
@@ -231,27 +276,50 @@ class SettlementLine(db.Model):
     settlement: Mapped[Settlement] = relationship(back_populates="lines")
 
     @property
-    def sold(self) -> int:
-        return self.sold_online + self.sold_counter
+    def display_name(self) -> str:
+        return variant_name(self.product_name, self.variant_label)
+
+
+# A line's figures, in the statement's (and its CSV's) order; a product's subtotal adds them
+# up from its variants' lines.
+FIGURES = (
+    "opening",
+    "received",
+    "sold_online",
+    "gross_online",
+    "sold_counter",
+    "gross_counter",
+    "refunded",
+    "refunds",
+    "restocked",
+    "returned",
+    "adjusted",
+    "closing",
+    "commission",
+    "vendor_share",
+    "compensated",
+    "compensation",
+)
+
+
+@dataclass
+class ProductLines(StockBalance):
+    """One product on a statement: its variants' lines and their subtotal (attributes named
+    like a line's, so a page prints both the same way). A product without options has one
+    line without a label, and shows as that line alone."""
+
+    product_id: int
+    product_name: str
+    lines: list[SettlementLine] = field(default_factory=list)
 
     @property
-    def gross(self) -> int:
-        return self.gross_online + self.gross_counter
+    def has_variants(self) -> bool:
+        return any(line.variant_label for line in self.lines)
 
-    @property
-    def expected_closing(self) -> int:
-        return (
-            self.opening
-            + self.received
-            - self.sold
-            + self.restocked
-            - self.returned
-            + self.adjusted
-        )
-
-    @property
-    def balances(self) -> bool:
-        return self.expected_closing == self.closing
+    def __getattr__(self, name: str) -> int:
+        if name in FIGURES:
+            return sum(getattr(line, name) for line in self.lines)
+        raise AttributeError(name)
 
 
 class SettlementStatusChange(StatusChange, db.Model):

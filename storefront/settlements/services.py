@@ -18,6 +18,9 @@ The rules, in one place:
   stamped sold: its money is the shopper's, held to refund, and in no statement.
 - Stock figures come from the ledger: opening and closing are the sums of movements before the
   period's boundaries; received, returned, restocked and adjusted are the period's movements.
+- Every figure is per variant (one statement line each: a size 40 sold online and a size 41 at
+  the counter are two lines); the statement shows them rolled up under their product. A
+  product without options has one variant, so its one line is the product's.
 - Losses in the outlet's care (write-offs and missing units it is responsible for) add a
   compensation at the vendor's share of the selling price (stock/losses.py).
 - What a statement owes (`Settlement.due`): share + compensation + carried in + payment
@@ -160,8 +163,9 @@ def _previous_statements(vendor_ids: list[int], start: date) -> dict[int, Settle
 
 
 def _openings(previous: dict[int, Settlement], start: date) -> dict[int, dict[int, int]]:
-    """Closing stock of each previous statement that is closed and ends the day before `start`:
-    frozen figures that make the next opening stock a lookup instead of a year of movements."""
+    """Closing stock per variant of each previous statement that is closed and ends the day
+    before `start`: frozen figures that make the next opening stock a lookup instead of a year
+    of movements."""
     ids = {
         s.id: s.vendor_id
         for s in previous.values()
@@ -169,20 +173,20 @@ def _openings(previous: dict[int, Settlement], start: date) -> dict[int, dict[in
     }
     openings: dict[int, dict[int, int]] = {vendor_id: {} for vendor_id in ids.values()}
     if ids:
-        for settlement_id, product_id, closing in db.session.execute(
+        for settlement_id, variant_id, closing in db.session.execute(
             select(
-                SettlementLine.settlement_id, SettlementLine.product_id, SettlementLine.closing
+                SettlementLine.settlement_id, SettlementLine.variant_id, SettlementLine.closing
             ).where(SettlementLine.settlement_id.in_(list(ids)))
         ):
             if closing:
-                openings[ids[settlement_id]][product_id] = closing
+                openings[ids[settlement_id]][variant_id] = closing
     return openings
 
 
 def _fill(
     settlement: Settlement,
     figures: VendorFigures,
-    products: dict,
+    variants: dict,
     minimum: int,
     previous: Settlement | None,
     *,
@@ -204,15 +208,16 @@ def _fill(
         )
     rows = []
     totals = LineFigures()
-    for product_id, line in figures.lines.items():
+    for variant_id, line in figures.lines.items():
         if line.is_empty():
             continue
-        name, code, variant_id = products[product_id]
+        product_id, name, code, label = variants[variant_id]
         rows.append(
             dict(
                 settlement_id=settlement.id,
                 product_id=product_id,
                 variant_id=variant_id,
+                variant_label=label,
                 product_name=name,
                 product_code=code,
                 vendor_share=line.vendor_share,
@@ -262,19 +267,25 @@ def differences_due(settlement: Settlement) -> list[Settlement]:
     ).all()
 
 
-def _product_names(figures: dict[int, VendorFigures]) -> dict[int, tuple[str, str, int]]:
-    ids = {pid for vendor in figures.values() for pid in vendor.lines}
+def _variant_names(figures: dict[int, VendorFigures]) -> dict[int, tuple[int, str, str, str]]:
+    """{variant id: (product id, product name, the variant's code, its label)} for the lines."""
+    ids = sorted({vid for vendor in figures.values() for vid in vendor.lines})
     names = {}
-    id_list = sorted(ids)
-    for chunk in range(0, len(id_list), 900):
+    for chunk in range(0, len(ids), 900):
         names.update(
             {
-                pid: (name, code, variant_id)
-                for pid, name, code, variant_id in db.session.execute(
-                    select(Product.id, Product.name, Product.code, func.min(ProductVariant.id))
-                    .join(ProductVariant, ProductVariant.product_id == Product.id)
-                    .where(Product.id.in_(id_list[chunk : chunk + 900]))
-                    .group_by(Product.id, Product.name, Product.code)
+                variant_id: (product_id, name, sku or code, label)
+                for variant_id, product_id, name, code, sku, label in db.session.execute(
+                    select(
+                        ProductVariant.id,
+                        Product.id,
+                        Product.name,
+                        Product.code,
+                        ProductVariant.sku,
+                        ProductVariant.label,
+                    )
+                    .join(Product, Product.id == ProductVariant.product_id)
+                    .where(ProductVariant.id.in_(ids[chunk : chunk + 900]))
                 )
             }
         )
@@ -297,7 +308,7 @@ def generate(vendors: list[Vendor], start: date, end: date, *, actor=None) -> li
         figures = compute(start, end, vendor_ids, _openings(previous, start))
     else:
         figures = compute(start, end)
-    products = _product_names(figures)
+    variants = _variant_names(figures)
     minimum = minimum_payout()
     statements, created = [], []
     for vendor in vendors:
@@ -315,7 +326,7 @@ def generate(vendors: list[Vendor], start: date, end: date, *, actor=None) -> li
         _fill(
             settlement,
             figures.get(vendor.id, VendorFigures()),
-            products,
+            variants,
             minimum,
             previous.get(vendor.id),
             final=vendor.status != VendorStatus.APPROVED.value,

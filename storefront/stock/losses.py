@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from storefront.catalog.commission import commission_rate_bp
-from storefront.catalog.models import Product
+from storefront.catalog.models import Product, ProductVariant
 from storefront.extensions import db
 from storefront.money import commission_split
 from storefront.stock.ledger import StockError
@@ -37,9 +37,11 @@ def record_loss(
     if movement.id is None:
         db.session.flush()
     product = db.session.get(Product, movement.product_id)
+    # The size/colour's own price (the product's plus its price difference).
+    price = db.session.get(ProductVariant, movement.variant_id).current_price
     quantity = -movement.quantity
     rate = commission_rate_bp(product)
-    _commission, share = commission_split(product.current_price * quantity, rate)
+    _commission, share = commission_split(price * quantity, rate)
     loss = StockLoss(
         movement_id=movement.id,
         vendor_id=movement.vendor_id,
@@ -47,7 +49,7 @@ def record_loss(
         responsible=responsible,
         reason=reason,
         quantity=quantity,
-        unit_price=product.current_price,
+        unit_price=price,
         commission_bp=rate,
         compensation=share if responsible == Responsibility.OUTLET else 0,
         actor_id=actor_id,

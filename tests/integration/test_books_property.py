@@ -4,7 +4,8 @@ Hypothesis plays a shop for a few weeks across period boundaries: intake, online
 or cancelled, counter sales, refunds, returns to the vendor, write-offs with either
 responsibility, statement generation, early closes (refused), closes, exact, partial and
 over-payments, advances (some above what is due: refused), settlement period changes and a
-vendor's suspension. After every step `verify-books` and `verify-ledger` hold.
+vendor's suspension. One product comes in two sizes (41 costs more), so statements hold per
+variant too. After every step `verify-books` and `verify-ledger` hold.
 
 Adding an event: one `@rule` below that does it through the real services, inside `self.at()`
 (the shop's clock), then lets the invariant check it. Voids, price changes, markdowns and
@@ -27,6 +28,8 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select
 
+from storefront.catalog import variants
+from storefront.catalog.variants import OptionSpec
 from storefront.clock import today_wib
 from storefront.extensions import db
 from storefront.settlements import services as service
@@ -42,16 +45,20 @@ from tests.stock_helpers import receive
 
 START = datetime(2027, 1, 2, 3, 0, tzinfo=UTC)  # 2 January 2027, 10:00 WIB
 PERIODS = ("monthly", "biweekly", "weekly")
+ITEMS = 5  # three products without options, and a sandal in sizes 40 and 41
 
 
-def _on_shelf(product_id: int) -> list[tuple[int, int]]:
-    """(batch id, units free to take) of the product's batches, oldest first."""
+def _on_shelf(item) -> list[tuple[int, int]]:
+    """(batch id, units free to take) of the item's batches (one size of the sandal, or a
+    product without options), oldest first."""
+    product, variant = item
+    which = Batch.product_id == product.id if variant is None else Batch.variant_id == variant.id
     return [
         (batch_id, on_hand - reserved)
         for batch_id, on_hand, reserved in db.session.execute(
             select(Batch.id, StockLevel.on_hand, StockLevel.reserved)
             .join(StockLevel, StockLevel.batch_id == Batch.id)
-            .where(Batch.product_id == product_id, StockLevel.on_hand > StockLevel.reserved)
+            .where(which, StockLevel.on_hand > StockLevel.reserved)
             .order_by(Batch.id)
         )
     ]
@@ -76,7 +83,15 @@ class Shop(RuleBasedStateMachine):
                 ProductFactory(vendor=self.vendors[0], category=food, price=18_500),
                 ProductFactory(vendor=self.vendors[1], category=food, price=12_340),
             ]
+            sandal = ProductFactory(vendor=self.vendors[1], category=food, price=150_000)
             db.session.commit()
+            variants.set_options(sandal, [OptionSpec.parse("Ukuran", "40, 41")])
+            size_40, size_41 = sandal.active_variants
+            variants.update_variant(size_41, sku=size_41.sku, price_delta=5_000)
+            variants.approve_all(sandal)
+            db.session.commit()
+            # What a rule picks: a product without options, or one size of the sandal.
+            self.items = [(p, None) for p in self.products] + [(sandal, size_40), (sandal, size_41)]
         self.orders: list[tuple[object, object, int]] = []  # (order, product, units refundable)
         self.generated = (START.year, START.month)  # the last month generated (from there on)
 
@@ -89,51 +104,55 @@ class Shop(RuleBasedStateMachine):
     def time_passes(self, hours):
         self.now += timedelta(hours=hours)
 
-    @rule(index=st.integers(0, 2), quantity=st.integers(1, 12))
+    @rule(index=st.integers(0, ITEMS - 1), quantity=st.integers(1, 12))
     def intake(self, index, quantity):
+        product, variant = self.items[index]
         with self.at():
-            receive(self.products[index], quantity, actor=self.manager)
+            receive(product, quantity, actor=self.manager, variant=variant)
 
-    def _free(self, product) -> int:
-        return sum(free for _batch, free in _on_shelf(product.id))
+    def _free(self, item) -> int:
+        return sum(free for _batch, free in _on_shelf(item))
 
-    @rule(index=st.integers(0, 2), quantity=st.integers(1, 4), pay=st.booleans())
+    @rule(index=st.integers(0, ITEMS - 1), quantity=st.integers(1, 4), pay=st.booleans())
     def online_order(self, index, quantity, pay):
-        product = self.products[index]
+        item = product, variant = self.items[index]
         with self.at():
-            if self._free(product) < quantity:
+            if self._free(item) < quantity:
                 return
             if pay:
-                order = paid_order([(product, quantity)], self.now)
-                self.orders.append((order, product, quantity))
+                order = paid_order([(product, quantity, variant)], self.now)
+                self.orders.append((order, item, quantity))
             else:  # cancelled before payment: the hold comes back, no money moves
-                held = ledger.reserve([ledger.Line(product.id, quantity)], timedelta(minutes=30))
+                held = ledger.reserve(
+                    [ledger.Line(product.id, quantity, variant_id=variant and variant.id)],
+                    timedelta(minutes=30),
+                )
                 ledger.release(held)
                 db.session.commit()
 
-    @rule(index=st.integers(0, 2), quantity=st.integers(1, 3))
+    @rule(index=st.integers(0, ITEMS - 1), quantity=st.integers(1, 3))
     def counter(self, index, quantity):
-        product = self.products[index]
+        item = product, variant = self.items[index]
         with self.at():
-            if self._free(product) >= quantity:
-                counter_sale(self.cashier, [(product, quantity)], self.now)
+            if self._free(item) >= quantity:
+                counter_sale(self.cashier, [(product, quantity, variant)], self.now)
 
     @rule(pick=st.integers(0, 50), quantity=st.integers(1, 3), restock=st.booleans())
     def refund_online(self, pick, quantity, restock):
         if not self.orders:
             return
-        order, product, left = self.orders[pick % len(self.orders)]
+        order, (product, variant), left = self.orders[pick % len(self.orders)]
         quantity = min(quantity, left)
         if quantity == 0:
             return
         with self.at():
-            refund(order, product, quantity, self.now, restock=restock)
-        self.orders[pick % len(self.orders)] = (order, product, left - quantity)
+            refund(order, product, quantity, self.now, restock=restock, variant=variant)
+        self.orders[pick % len(self.orders)] = (order, (product, variant), left - quantity)
 
-    @rule(index=st.integers(0, 2), quantity=st.integers(1, 3))
+    @rule(index=st.integers(0, ITEMS - 1), quantity=st.integers(1, 3))
     def return_to_vendor(self, index, quantity):
         with self.at():
-            shelf = _on_shelf(self.products[index].id)
+            shelf = _on_shelf(self.items[index])
             if not shelf:
                 return
             batch_id, free = shelf[0]
@@ -148,13 +167,13 @@ class Shop(RuleBasedStateMachine):
             db.session.commit()
 
     @rule(
-        index=st.integers(0, 2),
+        index=st.integers(0, ITEMS - 1),
         quantity=st.integers(1, 3),
         responsible=st.sampled_from(("outlet", "vendor")),
     )
     def write_off(self, index, quantity, responsible):
         with self.at():
-            shelf = _on_shelf(self.products[index].id)
+            shelf = _on_shelf(self.items[index])
             if not shelf:
                 return
             batch_id, free = shelf[0]

@@ -109,7 +109,47 @@ def test_demo_stock_goes_through_the_ledger(app, ctx):
     product = db.session.scalar(select(Product).where(Product.code == "GTG0002"))
     assert available_quantity(product.id) == 24
     checked, mismatches = verify_ledger()
-    assert checked == 14 and mismatches == []
+    # 14 products without options, and a batch per stocked size/colour of the sandal (5)
+    # and the batik shirt (5).
+    assert checked == 24 and mismatches == []
+
+
+def test_demo_has_a_sandal_in_sizes_and_a_batik_shirt_in_sizes_and_colours(app, ctx):
+    from storefront.catalog.models import PermitKind
+    from storefront.settlements.books import verify_books
+    from storefront.stock.ledger import variant_quantities, verify_ledger
+
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    sandal = db.session.scalar(select(Product).where(Product.name == "Sandal Kulit"))
+    assert sandal.category.slug == "alas-kaki" and sandal.status == "approved"
+    assert [o.name for o in sandal.options] == ["Ukuran"]
+    stock = variant_quantities([sandal.id])
+    on_shelf = {v.label: stock.get(v.id, 0) for v in sandal.active_variants}
+    assert on_shelf == {"38": 2, "39": 3, "40": 4, "41": 3, "42": 1, "43": 0}
+    # Leather is animal-derived: sellable only with its halal certificate.
+    assert sandal.animal_derived and PermitKind.HALAL.value in {p.kind for p in sandal.permits}
+    assert sandal.size_guide.startswith("Ukuran|") and sandal.photos
+
+    shirt = db.session.scalar(select(Product).where(Product.name.like("Kemeja Batik Motif%")))
+    assert shirt.category.slug == "busana-batik" and shirt.photos and shirt.size_guide
+    prices = {v.label: v.current_price for v in shirt.active_variants}
+    assert len(prices) == 8 and prices["M / Merah"] == shirt.price
+    assert prices["XL / Biru"] == prices["XL / Merah"] == shirt.price + 10_000
+    assert all(v.sellable for v in shirt.active_variants)
+    stock = variant_quantities([shirt.id])
+    assert {v.label for v in shirt.active_variants if stock.get(v.id)} == {
+        "S / Biru",
+        "M / Biru",
+        "L / Biru",
+        "XL / Biru",
+        "M / Merah",
+    }
+
+    assert verify_ledger()[1] == []
+    assert all(not books.problems for books in verify_books())
+    again = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert "0 products" in again.output and "0 stock batches" in again.output
 
 
 def test_demo_products_are_in_indonesian_and_visible(app, client, ctx):

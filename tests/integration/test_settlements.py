@@ -52,17 +52,26 @@ def wib(text_: str) -> datetime:
 # --- building the books through the real ledger ------------------------------------------------
 
 
-def intake(product, quantity, at):
+def intake(product, quantity, at, variant=None):
     with time_machine.travel(at, tick=False):
-        return receive(product, quantity)
+        return receive(product, quantity, variant=variant)
+
+
+def _items(items):
+    """(product, quantity) or (product, quantity, variant) for a product with sizes/colours."""
+    return [(item[0], item[1], item[2] if len(item) > 2 else None) for item in items]
+
+
+def _ledger_lines(items):
+    return [ledger.Line(p.id, q, variant_id=v.id if v else None) for p, q, v in _items(items)]
 
 
 def paid_order(items, at):
     """An online order paid at `at`: rows as checkout writes them, stock through the ledger."""
     with time_machine.travel(at, tick=False):
         lines, subtotal = [], 0
-        for product, quantity in items:
-            snapshot = sale_snapshot(product, quantity)
+        for product, quantity, variant in _items(items):
+            snapshot = sale_snapshot(product, quantity, variant=variant)
             subtotal += snapshot["gross"]
             lines.append(OrderLine(sold_at=at, **snapshot))
         order = Order(
@@ -83,16 +92,18 @@ def paid_order(items, at):
         )
         db.session.add(order)
         db.session.flush()
-        reservation = ledger.reserve(
-            [ledger.Line(p.id, q) for p, q in items], timedelta(minutes=30)
-        )
+        reservation = ledger.reserve(_ledger_lines(items), timedelta(minutes=30))
         ledger.commit_sale(reservation, "online", reference_type="order", reference_id=order.id)
         db.session.commit()
         return order
 
 
-def refund(order, product, quantity, at, *, restock):
-    line = next(ln for ln in order.lines if ln.product_id == product.id)
+def refund(order, product, quantity, at, *, restock, variant=None):
+    line = next(
+        ln
+        for ln in order.lines
+        if ln.product_id == product.id and (variant is None or ln.variant_id == variant.id)
+    )
     amount = line.unit_price * quantity
     with time_machine.travel(at, tick=False):
         record = Refund(
@@ -117,7 +128,7 @@ def refund(order, product, quantity, at, *, restock):
         db.session.add(record)
         db.session.flush()
         if restock:
-            batch = _sold_batch(product, "order", order.id)
+            batch = _sold_batch(product, "order", order.id, line.variant_id)
             ledger.return_to_shelf(
                 batch, quantity, actor_id=None, reference_type="refund", reference_id=record.id
             )
@@ -125,7 +136,7 @@ def refund(order, product, quantity, at, *, restock):
         return record
 
 
-def _sold_batch(product, reference_type, reference_id):
+def _sold_batch(product, reference_type, reference_id, variant_id=None):
     from storefront.stock.models import Batch, StockMovement
 
     batch_id = db.session.scalar(
@@ -133,6 +144,7 @@ def _sold_batch(product, reference_type, reference_id):
             StockMovement.product_id == product.id,
             StockMovement.reference_type == reference_type,
             StockMovement.reference_id == reference_id,
+            True if variant_id is None else StockMovement.variant_id == variant_id,
         )
     )
     return db.session.get(Batch, batch_id)
@@ -146,8 +158,8 @@ def counter_sale(cashier, items, at, *, voided=False):
             db.session.add(shift)
             db.session.flush()
         lines, subtotal = [], 0
-        for product, quantity in items:
-            snapshot = sale_snapshot(product, quantity)
+        for product, quantity, variant in _items(items):
+            snapshot = sale_snapshot(product, quantity, variant=variant)
             subtotal += snapshot["gross"]
             lines.append(CounterSaleLine(sold_at=at, **snapshot))
         sale = CounterSale(
@@ -162,7 +174,7 @@ def counter_sale(cashier, items, at, *, voided=False):
         db.session.add(sale)
         db.session.flush()
         ledger.record_counter_sale(
-            [ledger.Line(p.id, q) for p, q in items],
+            _ledger_lines(items),
             reference_type="counter_sale",
             reference_id=sale.id,
             actor_id=cashier.id,
@@ -170,8 +182,8 @@ def counter_sale(cashier, items, at, *, voided=False):
         db.session.commit()
         if voided:
             sale.status, sale.voided_at = "voided", at
-            for product, quantity in items:
-                batch = _sold_batch(product, "counter_sale", sale.id)
+            for product, quantity, _variant in _items(items):
+                batch = _sold_batch(product, "counter_sale", sale.id, _variant and _variant.id)
                 ledger.return_to_shelf(
                     batch,
                     quantity,
@@ -298,7 +310,7 @@ def figures(line) -> dict:
     return {
         name: getattr(line, name)
         for name in CSV_FIELDS
-        if name not in ("product_code", "product_name")
+        if name not in ("product_code", "product_name", "variant_label")
     }
 
 

@@ -288,7 +288,8 @@ def settlement_payouts_csv():
 @role_required(Role.MANAGER)
 def settlement_line(settlement_id: int, product_id: int):
     settlement = _statement(settlement_id)
-    line = next((ln for ln in settlement.lines if ln.product_id == product_id), None)
+    # A product with sizes or colours: the subtotal of its variants' lines.
+    line = next((p for p in settlement.products if p.product_id == product_id), None)
     product = db.session.get(Product, product_id)
     if line is None or product is None:
         abort(404)
