@@ -248,6 +248,7 @@ def seed(url_text: str, n: int, seed_value: int = 20261123) -> dict:
                 {
                     "id": b,
                     "product_id": product["id"],
+                    "variant_id": product["id"],  # each product's one variant has its id
                     "vendor_id": product["vendor_id"],
                     "receipt_id": b,
                     "code": f"LOT{b:06d}",
@@ -261,6 +262,7 @@ def seed(url_text: str, n: int, seed_value: int = 20261123) -> dict:
                 {
                     "batch_id": b,
                     "product_id": product["id"],
+                    "variant_id": product["id"],
                     "on_hand": received - sold,
                     "reserved": 0,
                 }
@@ -268,6 +270,7 @@ def seed(url_text: str, n: int, seed_value: int = 20261123) -> dict:
             base = {
                 "batch_id": b,
                 "product_id": product["id"],
+                "variant_id": product["id"],
                 "vendor_id": product["vendor_id"],
                 "actor_id": 1,
                 "reason": "",
@@ -356,6 +359,24 @@ def seed(url_text: str, n: int, seed_value: int = 20261123) -> dict:
             ],
         )
         bulk("products", products)
+        # Sold as themselves (no sizes): one variant each, with the product's id (Core inserts
+        # skip the hook that gives a new product its variant).
+        bulk(
+            "product_variants",
+            [
+                {
+                    "id": p["id"],
+                    "product_id": p["id"],
+                    "sku": None,
+                    "label": "",
+                    "price_delta": 0,
+                    "position": 0,
+                    "active": True,
+                    "review": "approved",
+                }
+                for p in products
+            ],
+        )
         bulk("product_permits", permits)
         bulk("intake_receipts", receipts)
         bulk("batches", batches)

@@ -28,6 +28,8 @@ from storefront.stock import markdowns
 from storefront.stock.ledger import available_quantity, variant_quantities
 
 SESSION_KEY = "cart"
+# A signed-in shopper's item count for the header: [user id, count] (`item_count`).
+COUNT_KEY = "cart_n"
 # The session cart's keys are "v<variant id>"; a bare number is a product id, written before
 # products had sizes and colours (a returning shopper's cookie): see `_read_session`.
 VARIANT_PREFIX = "v"
@@ -204,6 +206,7 @@ def _store(quantities: dict[int, int]) -> None:
                         quantity=quantity,
                     )
                 )
+        _remember_count(quantities)
     elif quantities:
         session[SESSION_KEY] = {f"{VARIANT_PREFIX}{k}": v for k, v in quantities.items()}
     else:
@@ -222,10 +225,25 @@ def _product_ids(variant_ids) -> dict[int, int]:
 
 
 def item_count() -> int:
-    """For the header badge; cheap enough to run on every page."""
-    if not _signed_in() and not session.get(SESSION_KEY):
-        return 0
-    return sum(stored_quantities().values())
+    """For the header badge, on every page. A signed-in shopper's count is kept in their
+    session beside their id, written whenever this browser changes the cart, so a page needs
+    no query for it (bench/profile_page.py). A change made on another device shows here when
+    this browser next changes or opens the cart."""
+    if not _signed_in():
+        if not session.get(SESSION_KEY):
+            return 0
+        return sum(stored_quantities().values())
+    kept = session.get(COUNT_KEY)
+    if isinstance(kept, list) and len(kept) == 2 and kept[0] == current_user.id:
+        return int(kept[1])
+    count = sum(stored_quantities().values())
+    session[COUNT_KEY] = [current_user.id, count]
+    return count
+
+
+def _remember_count(quantities: dict[int, int]) -> None:
+    if _signed_in():
+        session[COUNT_KEY] = [current_user.id, sum(quantities.values())]
 
 
 def _visible_product(product_id: int) -> Product | None:
@@ -365,6 +383,8 @@ def current() -> CartView:
         lines.append(CartLine(variant=variant, quantity=quantity, available=left))
     if kept != quantities or dropped or (not _signed_in() and _has_old_keys()):
         _store(kept)
+    else:
+        _remember_count(kept)  # the header agrees with the cart page, whatever changed it
     priced = markdowns.preview_parts(kept, "online", by_variant=True)
     for line in lines:
         line.parts = tuple(
@@ -405,6 +425,7 @@ def sellable_variants(variant_ids) -> dict[int, ProductVariant]:
 def merge_guest_cart(user) -> None:
     """At sign-in: the guest's session cart joins the stored one (quantities of the same
     variant add up)."""
+    session.pop(COUNT_KEY, None)  # counted again on the next page
     guest, _dropped = _read_session(session.pop(SESSION_KEY, None))
     if not guest:
         return

@@ -159,3 +159,38 @@ def test_a_vendors_preview_of_an_unlisted_product_is_not_kept(app, kopi):
     answer = sari.get(url)
     assert answer.status_code == 404
     assert HIT_HEADER not in answer.headers
+
+
+def test_the_header_count_is_kept_in_the_session_and_follows_the_cart(app, kopi):
+    from sqlalchemy import event, update
+
+    from storefront.orders.models import CartItem
+
+    ani = shopper(app, "ani@example.com", "Ani")
+    add_to_cart(ani, kopi, 2)
+    queries: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        queries.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        page = ani.get(f"/product/{kopi.slug}").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert cart_count(page) == 2
+    assert not [q for q in queries if "cart_items" in q]  # no query for the badge
+
+    # Another device of Ani's changes the stored cart: her cart page shows it, and from then
+    # on the header too.
+    db.session.execute(update(CartItem).values(quantity=3))
+    db.session.commit()
+    assert cart_count(ani.get("/cart").get_data(as_text=True)) == 3
+    assert cart_count(ani.get(f"/product/{kopi.slug}").get_data(as_text=True)) == 3
+
+    # Someone else signing in on this browser never sees Ani's count.
+    UserFactory(email="budi@example.com", name="Budi")
+    db.session.commit()
+    assert ani.post_form("/account/logout").status_code == 302
+    assert ani.login("budi@example.com", PASSWORD).status_code == 302
+    assert cart_count(ani.get(f"/product/{kopi.slug}").get_data(as_text=True)) == 0
