@@ -194,3 +194,29 @@ def test_the_header_count_is_kept_in_the_session_and_follows_the_cart(app, kopi)
     assert ani.post_form("/account/logout").status_code == 302
     assert ani.login("budi@example.com", PASSWORD).status_code == 302
     assert cart_count(ani.get(f"/product/{kopi.slug}").get_data(as_text=True)) == 0
+
+
+def test_the_account_menu_is_each_visitors_own_though_rendered_once_per_role(app, kopi):
+    """The menu's words and links are kept per language and role; the name and the token are
+    each visitor's, escaped."""
+    mallory = shopper(app, "mallory@example.com", "<b>Mal</b> Lory")
+    ani = shopper(app, "ani@example.com", "Ani Suryani")
+    UserFactory(email="rina@example.com", name="Rina", role="manager")
+    db.session.commit()
+    rina = Client(app.test_client())
+    assert rina.login("rina@example.com", PASSWORD).status_code == 302
+
+    pages = {
+        who: client.get(f"/product/{kopi.slug}").get_data(as_text=True)
+        for who, client in (("mallory", mallory), ("ani", ani), ("rina", rina))
+    }
+    assert "<summary>&lt;b&gt;Mal&lt;/b&gt;</summary>" in pages["mallory"]
+    assert "<summary>Ani</summary>" in pages["ani"] and "Mal" not in pages["ani"]
+    assert "/manage/" in pages["rina"] and "/manage/" not in pages["ani"]
+    tokens = {who: CSRF_META.search(page).group(1) for who, page in pages.items()}
+    for who, page in pages.items():
+        assert f'name="csrf_token" value="{tokens[who]}"' in page
+    # The token in the menu signs its visitor out.
+    answer = ani.post("/account/logout", data={"csrf_token": tokens["ani"]})
+    assert answer.status_code == 302
+    assert "<summary>" not in ani.get(f"/product/{kopi.slug}").get_data(as_text=True)
