@@ -65,6 +65,9 @@ def add_trade(days: int, per_day: int, seed_value: int = 20261205) -> dict:
         commission, share = commission_split(gross, 2000)
         return {
             "product_id": pid,
+            # seed_catalog gives each product one variant (no options) with the product's id.
+            "variant_id": pid,
+            "variant_label": "",
             "vendor_id": vendor,
             "product_name": f"Produk {pid}",
             "product_code": f"B{pid:06d}",

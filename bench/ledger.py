@@ -130,6 +130,24 @@ def seed(args) -> dict:
             for p, v in product_vendor.items()
         ),
     )
+    # Sold as themselves (no sizes): one variant each, with the product's id (Core inserts skip
+    # the hook that gives a new product its variant).
+    bulk(
+        "product_variants",
+        (
+            {
+                "id": p,
+                "product_id": p,
+                "sku": None,
+                "label": "",
+                "price_delta": 0,
+                "position": 0,
+                "active": True,
+                "review": "approved",
+            }
+            for p in product_vendor
+        ),
+    )
 
     # Batches: every product gets batches in turn; one intake receipt per five batches.
     per_batch = args.movements // args.batches
@@ -158,6 +176,7 @@ def seed(args) -> dict:
             {
                 "id": b,
                 "product_id": product,
+                "variant_id": product,  # each product's one variant has its id
                 "vendor_id": vendor,
                 "receipt_id": receipt,
                 "code": f"LOT{b:05d}",
@@ -167,7 +186,15 @@ def seed(args) -> dict:
                 "created_at": start,
             }
         )
-        levels.append({"batch_id": b, "product_id": product, "on_hand": received, "reserved": 0})
+        levels.append(
+            {
+                "batch_id": b,
+                "product_id": product,
+                "variant_id": product,
+                "on_hand": received,
+                "reserved": 0,
+            }
+        )
         movements_of.append((count, start, now))
     bulk("intake_receipts", receipts)
     bulk("batches", batches)
@@ -184,6 +211,7 @@ def seed(args) -> dict:
                 "id": movement_id,
                 "batch_id": batch["id"],
                 "product_id": batch["product_id"],
+                "variant_id": batch["variant_id"],
                 "vendor_id": batch["vendor_id"],
                 "kind": "intake",
                 "quantity": batch["received_quantity"],
@@ -204,6 +232,7 @@ def seed(args) -> dict:
                     "id": movement_id,
                     "batch_id": batch["id"],
                     "product_id": batch["product_id"],
+                    "variant_id": batch["variant_id"],
                     "vendor_id": batch["vendor_id"],
                     "kind": kind,
                     "quantity": quantity,
@@ -234,6 +263,7 @@ def seed(args) -> dict:
                 "reservation_id": r,
                 "batch_id": batch["id"],
                 "product_id": batch["product_id"],
+                "variant_id": batch["variant_id"],
                 "quantity": 1,
             }
         )

@@ -154,7 +154,7 @@ class Client:
         self.guest = requests.Session()
         self.member = requests.Session()
         self.member_token = ""
-        self.cart: list[int] = []
+        self.cart: list[int] = []  # variant ids
         self.samples: dict[str, list[float]] = defaultdict(list)
         self.requests = Counter()
         self.errors: Counter = Counter()
@@ -212,14 +212,14 @@ class Client:
         kind = "signed_in"
         self.call(self.member, kind, "GET", self.browse_path(), (200,))
         if self.cart and (len(self.cart) >= 4 or self.rng.random() < 0.3):
-            product_id = self.cart.pop(self.rng.randrange(len(self.cart)))
+            variant_id = self.cart.pop(self.rng.randrange(len(self.cart)))
             self.call(
                 self.member,
                 kind,
                 "POST",
                 "/cart/remove",
                 (302, 303),
-                data={"product_id": product_id, "csrf_token": self.member_token},
+                data={"variant_id": variant_id, "csrf_token": self.member_token},
             )
         elif self.cart and self.rng.random() < 0.4:
             self.call(
@@ -229,13 +229,15 @@ class Client:
                 "/cart/update",
                 (302, 303),
                 data={
-                    "product_id": self.rng.choice(self.cart),
+                    "variant_id": self.rng.choice(self.cart),
                     "quantity": self.rng.randint(1, 2),
                     "csrf_token": self.member_token,
                 },
             )
         else:
             product_id = self.rng.choice(self.plan["products"])[0]
+            # seed_catalog gives each product one variant (no options) with the product's id.
+            variant_id = product_id
             if (
                 self.call(
                     self.member,
@@ -243,11 +245,11 @@ class Client:
                     "POST",
                     "/cart/add",
                     (302, 303),
-                    data={"product_id": product_id, "quantity": 1},
+                    data={"product_id": product_id, "variant_id": variant_id, "quantity": 1},
                 )
-                and product_id not in self.cart
+                and variant_id not in self.cart
             ):
-                self.cart.append(product_id)
+                self.cart.append(variant_id)
         self.call(self.member, kind, "GET", "/cart", (200,))
 
     def checkout(self) -> None:
@@ -263,7 +265,11 @@ class Client:
             "POST",
             "/cart/add",
             (302, 303),
-            data={"product_id": product_id, "quantity": self.rng.randint(1, 2)},
+            data={
+                "product_id": product_id,
+                "variant_id": product_id,  # the product's one variant (seed_catalog)
+                "quantity": self.rng.randint(1, 2),
+            },
         )
         if added is None:
             return
@@ -382,7 +388,7 @@ def oversell(url: str) -> list[str]:
                     "WHERE o.status = 'pending_payment' AND (r.id IS NULL "
                     "OR r.status <> 'active' OR l.quantity <> (SELECT coalesce(sum(rl.quantity), "
                     "0) FROM reservation_lines rl WHERE rl.reservation_id = r.id "
-                    "AND rl.product_id = l.product_id)) GROUP BY o.number"
+                    "AND rl.variant_id = l.variant_id)) GROUP BY o.number"
                 )
             ).all()
             if unheld:
