@@ -105,7 +105,7 @@ def account_menu() -> Markup:
     more time on this menu's `url_for` and `_()` calls than on anything else of its own,
     bench/profile_page.py); each request puts in the first name and its CSRF token."""
     # The template object changes when its file is edited while developing (auto reload).
-    template = current_app.jinja_env.get_template("_personal/_account_menu.html")
+    template = current_app.jinja_env.get_template("personal/_account_menu.html")
     key = (id(template), current_language(), current_user.role, request.script_root)
     html = _ACCOUNT_MENUS.get(key)
     if html is None:

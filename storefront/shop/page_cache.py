@@ -14,7 +14,7 @@ up to a minute old; `ledger.reserve` at checkout is what guarantees stock (docs/
 
 A visitor with a session (signed in, a cart, a flashed message) gets the same page, kept
 once for everyone with three holes: the CSRF `<meta>` tag, the header's cart count and account
-menu, and the flashed messages (`templates/_personal/`). The kept copy is rendered with markers
+menu, and the flashed messages (`templates/personal/`). The kept copy is rendered with markers
 in their place (`personal_holes()` is true while it renders), and every request fills them from
 its own session, so the grid, the product body and the category and filter lists are rendered
 once, the personal parts each time (a few small queries and templates). It is keyed like the
@@ -79,7 +79,7 @@ CACHED_ENDPOINTS = frozenset(
     }
 )
 HIT_HEADER = "X-Page-Cache"
-# The parts of a page that are the visitor's own (templates/_personal/<name>.html).
+# The parts of a page that are the visitor's own (templates/personal/<name>.html).
 HOLES = ("csrf_meta", "account", "flashes")
 _HOLE = "<!--personal:{}-->"
 # Changes to these show on catalogue pages: any of them gives the catalogue a new version
@@ -189,7 +189,7 @@ def _fill_holes(body: str) -> str:
             continue
         if not context:
             current_app.update_template_context(context)
-        part = current_app.jinja_env.get_template(f"_personal/{name}.html").render(context)
+        part = current_app.jinja_env.get_template(f"personal/{name}.html").render(context)
         body = body.replace(marker, part, 1)
     return body
 
