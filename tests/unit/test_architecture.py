@@ -23,7 +23,13 @@ import storefront
 ROOT = Path(storefront.__file__).parent
 
 # They put the app together: they may import anything, and nothing may import them.
-COMPOSITION_ROOTS = {"storefront", "storefront.models", "storefront.cli", "storefront.demo"}
+COMPOSITION_ROOTS = {
+    "storefront",
+    "storefront.models",
+    "storefront.cli",
+    "storefront.demo",
+    "storefront.demo_variants",
+}
 
 # Which feature package may import which. Every package may also import the shared modules
 # at the top of storefront/. A new arrow is a design decision: add it here and to the table
