@@ -90,13 +90,30 @@ def has_size_in_stock(size: str):
     )
 
 
+# Past this many products in sizes, the listing's own filter narrows the query instead.
+SIZED_LIST_LIMIT = 5000
+
+
 def sizes_in_stock(product_ids: Select) -> list[str]:
     """The sizes on offer among the products `product_ids` selects (one column of ids), in
-    size order, each once (case aside)."""
+    size order, each once (case aside).
+
+    Few products come in sizes (footwear, clothing), so it starts from them: a listing with
+    none asks nothing more, instead of joining every listed product's variants (a food
+    category of 100k products took 70 ms for an empty answer, bench/profile_page.py)."""
+    sized = db.session.scalars(
+        select(ProductOption.product_id)
+        .where(func.lower(ProductOption.name).in_(SIZE_NAMES))
+        .limit(SIZED_LIST_LIMIT + 1)
+    ).all()
+    if not sized:
+        return []
+    narrowed = (ProductVariant.product_id.in_(sized),) if len(sized) <= SIZED_LIST_LIMIT else ()
     rows = db.session.scalars(
         select(ProductOptionValue.value)
         .distinct()
         .where(
+            *narrowed,
             ProductVariant.product_id.in_(product_ids),
             *_sellable_variant(),
             *_size_values(),
