@@ -38,6 +38,9 @@ def main(argv=None) -> int:
     parser.add_argument("--no-page-cache", action="store_true", help="render every request")
     parser.add_argument("--anonymous", action="store_true", help="no session, no cart")
     parser.add_argument("--html", help="write the profile as HTML to this file")
+    parser.add_argument(
+        "--no-profile", action="store_true", help="time only (the profiler adds its own cost)"
+    )
     args = parser.parse_args(argv)
 
     from pyinstrument import Profiler
@@ -87,12 +90,14 @@ def main(argv=None) -> int:
         assert client.get(path).status_code == 200, path
     times = []
     profiler = Profiler(interval=0.0005)
-    profiler.start()
+    if not args.no_profile:
+        profiler.start()
     for _ in range(args.repeat):
         started = time.perf_counter()
         response = client.get(path)
         times.append((time.perf_counter() - started) * 1000)
-    profiler.stop()
+    if not args.no_profile:
+        profiler.stop()
     who = "anonymous" if args.anonymous else "signed in, one line in the cart"
     cache = "off" if args.no_page_cache else "on"
     print(
@@ -100,6 +105,8 @@ def main(argv=None) -> int:
         f"median {statistics.median(times):.1f} ms, slowest {max(times):.1f} ms "
         f"over {args.repeat} requests"
     )
+    if args.no_profile:
+        return 0
     if args.html:
         Path(args.html).write_text(profiler.output_html())
         print(f"profile: {args.html}")
