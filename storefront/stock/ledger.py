@@ -314,22 +314,27 @@ def on_hand_by_variant(variant_ids: Iterable[int]) -> dict[int, int]:
     return {variant_id: int(total or 0) for variant_id, total in rows}
 
 
+def _available_by(column, product_ids: list[int], today: date | None, channel: str):
+    """Available units (on hand − reserved, sellable batches) of these products, per `column`
+    of the stock level (its product or its variant)."""
+    if not product_ids:
+        return {}
+    first_expiry = sellable_from(channel, today or today_wib())
+    rows = db.session.execute(
+        select(column, func.sum(StockLevel.on_hand - StockLevel.reserved))
+        .join(Batch, Batch.id == StockLevel.batch_id)
+        .where(StockLevel.product_id.in_(product_ids), sellable(first_expiry))
+        .group_by(column)
+    )
+    return {key: int(total or 0) for key, total in rows}
+
+
 def variant_quantities(
     product_ids: Iterable[int], today: date | None = None, *, channel: str = "online"
 ) -> dict[int, int]:
     """{variant id: available} for every variant with sellable stock of these products (a
     variant missing from the answer has none): the product page's size picker."""
-    ids = list(set(product_ids))
-    if not ids:
-        return {}
-    first_expiry = sellable_from(channel, today or today_wib())
-    rows = db.session.execute(
-        select(StockLevel.variant_id, func.sum(StockLevel.on_hand - StockLevel.reserved))
-        .join(Batch, Batch.id == StockLevel.batch_id)
-        .where(StockLevel.product_id.in_(ids), sellable(first_expiry))
-        .group_by(StockLevel.variant_id)
-    )
-    return {variant_id: int(total or 0) for variant_id, total in rows}
+    return _available_by(StockLevel.variant_id, list(set(product_ids)), today, channel)
 
 
 def available_quantities(
@@ -337,16 +342,7 @@ def available_quantities(
 ) -> dict[int, int]:
     """`available_quantity` for many products in one query (list pages)."""
     ids = list(set(product_ids))
-    if not ids:
-        return {}
-    first_expiry = sellable_from(channel, today or today_wib())
-    rows = db.session.execute(
-        select(StockLevel.product_id, func.sum(StockLevel.on_hand - StockLevel.reserved))
-        .join(Batch, Batch.id == StockLevel.batch_id)
-        .where(StockLevel.product_id.in_(ids), sellable(first_expiry))
-        .group_by(StockLevel.product_id)
-    )
-    found = {product_id: int(total or 0) for product_id, total in rows}
+    found = _available_by(StockLevel.product_id, ids, today, channel)
     return {product_id: found.get(product_id, 0) for product_id in ids}
 
 
