@@ -290,17 +290,6 @@ def variant_choices(product: Product) -> list[tuple[ProductVariant, int]]:
     ]
 
 
-def _preview(variant: ProductVariant, quantity: int) -> list[markdowns.PricedPart]:
-    """What FEFO would sell now of this variant, priced (a batch's markdown)."""
-    try:
-        allocation = ledger.preview_allocation(
-            [ledger.Line(variant.product_id, quantity, variant_id=variant.id)], "counter"
-        )
-    except ledger.StockError:
-        return [markdowns.PricedPart(variant.product_id, quantity)]
-    return markdowns.priced_parts(allocation)
-
-
 def lines_of(sale: RunningSale) -> list[SaleLineView]:
     """The running sale with today's prices and stock, in the order scanned."""
     if not sale.lines:
@@ -314,12 +303,18 @@ def lines_of(sale: RunningSale) -> list[SaleLineView]:
         )
     }
     stock = ledger.variant_quantities({v.product_id for v in found.values()}, channel="counter")
+    # What FEFO would sell now of each size, priced (a batch's markdown).
+    priced = markdowns.preview_parts(
+        {vid: quantity for vid, quantity in sale.lines.items() if vid in found},
+        "counter",
+        by_variant=True,
+    )
     return [
         SaleLineView(
             found[vid],
             quantity,
             stock.get(vid, 0),
-            tuple(_priced_line(found[vid], part) for part in _preview(found[vid], quantity)),
+            tuple(_priced_line(found[vid], part) for part in priced[vid]),
         )
         for vid, quantity in sale.lines.items()
         if vid in found
