@@ -129,6 +129,10 @@ def test_without_javascript_the_size_is_chosen_with_the_form(browser, app, ctx, 
         java_script_enabled=False,
     )
     page = context.new_page()
+    # The listing's sort button (shown without JavaScript) stays within a phone's width.
+    page.goto("/search?q=sandal")
+    expect(page.get_by_role("button", name="Urutkan", exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.goto(f"/product/{sandal.slug}")
     expect(page.get_by_role("button", name="Tambah ke keranjang")).to_be_disabled()
     page.locator("label", has_text=re.compile(r"^\s*39")).click()
