@@ -206,6 +206,9 @@ def build(product: Product, args: Mapping[str, str], channel: str = "online") ->
     # The value ids of each variant in stock, to tell which values can still be picked.
     value_ids = {v.id: frozenset(value.id for value in v.values) for v in sellable}
     in_stock = [value_ids[v.id] for v in sellable if quantities.get(v.id, 0) > 0]
+    # A size only unreviewed or switched-off variants have is not offered at all (not "sold
+    # out": it may never be sold).
+    offered_values = set().union(*value_ids.values()) if value_ids else set()
     options = []
     for option in product.options:
         others = {value.id for oid, value in chosen.items() if oid != option.id}
@@ -216,13 +219,14 @@ def build(product: Product, args: Mapping[str, str], channel: str = "online") ->
                 sold_out=not any(value.id in ids and others <= ids for ids in in_stock),
             )
             for value in option.values
+            if value.id in offered_values
         ]
         options.append(OptionChoice(option, names[option.id], values, chosen.get(option.id)))
 
     sold_out_values = [
         _("%(option)s %(value)s sold out", option=state.option.name, value=state.value.value)
         for state in variant_rules.value_availability(product, quantities)
-        if state.available <= 0
+        if state.available <= 0 and state.value.id in offered_values
     ]
     return Picker(options, variant, quantities, sold_out_values, notice, sellable, value_ids)
 

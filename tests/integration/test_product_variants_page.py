@@ -217,8 +217,12 @@ def test_pending_and_retired_variants_are_not_offered(client, footwear):
     html = page(client, "/product/sandal-kulit")
     table = json.loads(TABLE.search(html).group(1))
     assert {row["label"] for row in table["variants"]} == {"38", "39"}
-    # Size 40 has stock but waits for review: shown as not available, not sold.
-    assert "disabled" in radio(html, value_id(product, "40"))
+    # Size 40 has stock but waits for review, 41 is switched off: neither is offered, nor
+    # called sold out (it may never be sold).
+    for label in ("40", "41"):
+        assert f'value="{value_id(product, label)}"' not in html
+        assert f"Ukuran {label} habis" not in html
+    assert "disabled" in radio(html, value_id(product, "38"))  # no stock: sold out
     chosen = page(client, f"/product/sandal-kulit?variant={pending.id}")
     assert 'class="flash flash-error variant-notice"' in chosen
     # Nothing of the product can be bought: no cart form at all.
