@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from storefront.auth.models import User
+from storefront.catalog import variants
 from storefront.catalog.models import Product, ProductVariant
 from storefront.clock import shop_zone, start_of_day, today_wib, zone_name
 from storefront.csv_export import CsvWriter
@@ -168,6 +169,8 @@ def vendor_choices() -> list[tuple[int, str]]:
 class MovementFilters:
     vendor_id: int | None = None
     product_id: int | None = None
+    # One size of the product (a manager typed or scanned the size's own code).
+    variant_id: int | None = None
     kind: str | None = None
     date_from: date | None = None
     date_to: date | None = None
@@ -204,13 +207,15 @@ def read_filters(args: Mapping[str, str], *, product_code: bool = False):
     raw_product = (args.get("product") or "").strip()[:40]
     if raw_product:
         if product_code:
-            # Codes are printed in capitals; a person may type them in lower case.
-            values["product_id"] = db.session.scalar(
-                select(Product.id)
-                .where(Product.code.in_({raw_product, raw_product.upper()}))
-                .limit(1)
-            )
-            if values["product_id"] is None:
+            # A product's code or a size's own code, in either case (variants.find_by_code).
+            found = variants.find_by_code(raw_product)
+            if isinstance(found, ProductVariant):
+                values["product_id"] = found.product_id
+                if found.values:
+                    values["variant_id"] = found.id
+            elif found is not None:
+                values["product_id"] = found.id
+            if values.get("product_id") is None:
                 errors["product"] = _("No product has the code %(code)s.", code=raw_product)
         else:
             values["product_id"] = _positive_int(raw_product)
@@ -244,6 +249,8 @@ def _conditions(filters: MovementFilters) -> list:
         conditions.append(StockMovement.vendor_id == filters.vendor_id)
     if filters.product_id is not None:
         conditions.append(StockMovement.product_id == filters.product_id)
+    if filters.variant_id is not None:
+        conditions.append(StockMovement.variant_id == filters.variant_id)
     if filters.kind is not None:
         conditions.append(StockMovement.kind == filters.kind)
     # Dates are calendar days in Tangerang (WIB); the ledger stores UTC.

@@ -201,6 +201,21 @@ def test_manager_filters_by_vendor_product_code_and_kind_and_exports(app, two_ve
     assert len(rows) == 5
 
 
+def test_manager_filters_by_a_sizes_own_code(app, two_vendors):
+    from tests.stock_helpers import with_sizes
+
+    sandal = ProductFactory(vendor=two_vendors["a"], name="Sandal Kulit", code="SDL9")
+    size = with_sizes(sandal, "40, 41")
+    receive(sandal, 2, variant=size["40"])
+    receive(sandal, 5, variant=size["41"])
+    client = manager(app)
+    client.set_cookie("lang", "en")
+    page = text(client.get(f"/manage/stock/movements?product={size['41'].code.lower()}"))
+    assert "1 movement" in page
+    page = text(client.get("/manage/stock/movements?product=SDL9"))
+    assert "2 movements" in page
+
+
 def test_only_the_right_roles_reach_the_pages(app, two_vendors):
     vendor = vendor_client(app, two_vendors["a"], "nyai@example.com")
     assert vendor.get("/manage/stock/movements").status_code == 403
