@@ -3,7 +3,7 @@ scheduled job last ran. Managers (and admins) see it and may send a message agai
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -47,7 +47,16 @@ def messages():
         counts=counts,
         waiting=_messages(MessageStatus.PENDING, MessageStatus.SENDING, newest_first=False),
         failed=_messages(MessageStatus.FAILED),
-        sent=_messages(MessageStatus.SENT),
+        # Sent messages pile up (until `purge_messages` deletes them): paged, newest first.
+        sent=db.paginate(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == MessageStatus.SENT.value)
+            .order_by(OutboxMessage.id.desc()),
+            page=request.args.get("page", 1, type=int),
+            per_page=LIST_LIMIT,
+            error_out=False,
+        ),
+        list_limit=LIST_LIMIT,
         jobs=jobs_for(current_app),
         runs=last_runs(),
         max_attempts=MAX_ATTEMPTS,

@@ -238,3 +238,27 @@ def test_old_sent_messages_are_deleted_and_pending_ones_kept(ctx):
     assert jobs.run_job(jobs.job_named("purge_messages")) == "deleted 2"
     kept = set(db.session.scalars(select(OutboxMessage.key)))
     assert kept == {"old-pending", "recent-sent"}
+
+
+def test_sent_messages_are_paged_and_long_lists_say_how_many(app, ctx):
+    for n in range(55):
+        db.session.add(
+            OutboxMessage(
+                key=f"sent-{n}", recipient=f"pembeli{n}@example.com", status="sent", subject=f"S{n}"
+            )
+        )
+    for n in range(52):
+        db.session.add(OutboxMessage(key=f"failed-{n}", recipient="x@example.com", status="failed"))
+    UserFactory(email="manajer@example.com", role="manager")
+    db.session.commit()
+    client = Client(app.test_client())
+    client.login("manajer@example.com", PASSWORD)
+    client.set_cookie("lang", "en")
+    first = client.get("/manage/messages").get_data(as_text=True)
+    assert "pembeli54@example.com" in first and "pembeli4@example.com" not in first
+    assert "/manage/messages?page=2" in first
+    assert "The newest 50 of 52." in first
+    second = client.get("/manage/messages?page=2").get_data(as_text=True)
+    assert "pembeli4@example.com" in second and "pembeli54@example.com" not in second
+    beyond = client.get("/manage/messages?page=9")
+    assert beyond.status_code == 200 and "Nothing here right now." in beyond.get_data(as_text=True)
