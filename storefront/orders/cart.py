@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from storefront.catalog.commission import sale_snapshot
 from storefront.catalog.models import Product, ProductOptionValue, ProductVariant
 from storefront.catalog.services import visible_products
-from storefront.catalog.variants import VariantError, variant_for
+from storefront.catalog.variants import VariantError, product_ids_of, variant_for
 from storefront.database import ensure_write_lock
 from storefront.errors import DomainError
 from storefront.extensions import db
@@ -193,7 +193,7 @@ def _store(quantities: dict[int, int]) -> None:
             if variant_id not in quantities:
                 db.session.delete(item)
         new = [variant_id for variant_id in quantities if variant_id not in existing]
-        product_of = _product_ids(new)
+        product_of = product_ids_of(new)
         for variant_id, quantity in quantities.items():
             if variant_id in existing:
                 existing[variant_id].quantity = quantity
@@ -211,17 +211,6 @@ def _store(quantities: dict[int, int]) -> None:
         session[SESSION_KEY] = {f"{VARIANT_PREFIX}{k}": v for k, v in quantities.items()}
     else:
         session.pop(SESSION_KEY, None)
-
-
-def _product_ids(variant_ids) -> dict[int, int]:
-    if not variant_ids:
-        return {}
-    rows = db.session.execute(
-        select(ProductVariant.id, ProductVariant.product_id).where(
-            ProductVariant.id.in_(list(variant_ids))
-        )
-    )
-    return dict(rows.tuples().all())
 
 
 def item_count() -> int:
@@ -311,7 +300,7 @@ def set_quantity(variant_id: int, quantity) -> None:
     quantities = stored_quantities()
     if variant_id not in quantities:
         raise CartError(_l("This product is not in your cart."), field="variant_id")
-    product_id = _product_ids([variant_id]).get(variant_id)
+    product_id = product_ids_of([variant_id]).get(variant_id)
     available = available_quantity(product_id, variant_id=variant_id) if product_id else 0
     if quantity > available:
         raise CartError(
@@ -433,7 +422,7 @@ def merge_guest_cart(user) -> None:
         item.variant_id: item
         for item in db.session.scalars(select(CartItem).where(CartItem.user_id == user.id))
     }
-    product_of = _product_ids(guest)
+    product_of = product_ids_of(guest)
     for variant_id, quantity in guest.items():
         if variant_id in stored:
             stored[variant_id].quantity = min(stored[variant_id].quantity + quantity, MAX_QUANTITY)

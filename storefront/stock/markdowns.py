@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, nulls_last, select
 
 from storefront import audit
-from storefront.catalog.models import ProductVariant
+from storefront.catalog.variants import product_ids_of
 from storefront.clock import today_wib
 from storefront.database import utcnow
 from storefront.errors import DomainError
@@ -239,15 +239,7 @@ def preview_parts(
     of products without options. A line short of stock is priced at its list price (the
     caller reports the shortage)."""
     if by_variant:
-        product_of = dict(
-            db.session.execute(
-                select(ProductVariant.id, ProductVariant.product_id).where(
-                    ProductVariant.id.in_(list(quantities))
-                )
-            )
-            .tuples()
-            .all()
-        )
+        product_of = product_ids_of(quantities)
         wanted = {
             key: ledger.Line(product_of[key], quantity, variant_id=key)
             for key, quantity in quantities.items()
