@@ -210,7 +210,19 @@ def check_size(file: FileStorage) -> None:
     person sees it with the form's other errors, not only once they are all fixed."""
     if file is None or not getattr(file, "stream", None):
         return
-    _read(file)
+    stream = file.stream
+    try:  # the size from the end of the spooled upload, without reading it a second time
+        stream.seek(0, os.SEEK_END)
+        size = stream.tell()
+        stream.seek(0)
+    except (AttributeError, OSError, ValueError):
+        _read(file)  # not seekable: read up to the cap, as saving does
+        return
+    if size == 0:
+        raise UploadRejected(MSG_EMPTY)
+    limit = _max_bytes()
+    if size > limit:
+        raise _too_big(limit, file.filename or "", size)
 
 
 def _position(stream) -> int:
