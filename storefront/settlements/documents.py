@@ -303,12 +303,17 @@ def _extra_sections(pdf, settlement) -> None:
     pdf.ln(2)
 
 
-def _section_heading(pdf, text: str, rows: int) -> None:
-    """A bold heading kept on the page with its first rows."""
+def _section_heading(pdf, text: str, rows: int, explanation: str = "") -> None:
+    """A bold heading kept on the page with its first rows, and the paragraph that explains
+    the section to the vendor, if any."""
     if pdf.get_y() > pdf.h - 30 - 4.5 * min(rows, 3):
         pdf.add_page(orientation="L")
     pdf.set_font(FONT, "B", 10)
     pdf.cell(0, 6, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if explanation:
+        pdf.set_font(FONT, "", 8.5)
+        pdf.multi_cell(0, 4.2, latin1(explanation), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(1)
 
 
 def _markdowns_section(pdf, markdowns) -> None:
@@ -316,23 +321,17 @@ def _markdowns_section(pdf, markdowns) -> None:
     inside the figures above, and who bore the reduction."""
     if not markdowns:
         return
-    _section_heading(pdf, _("Near-expiry markdowns"), len(markdowns))
-    pdf.set_font(FONT, "", 8.5)
-    pdf.multi_cell(
-        0,
-        4.2,
-        latin1(
-            _(
-                "Items close to their expiry date were sold at a reduced price, as agreed with "
-                "you. This is already counted in the sales above: your part of the reduction "
-                "lowered your share; the outlet's part came out of its commission, so for that "
-                "part you were paid as if sold at the full price."
-            )
+    _section_heading(
+        pdf,
+        _("Near-expiry markdowns"),
+        len(markdowns),
+        _(
+            "Items close to their expiry date were sold at a reduced price, as agreed with "
+            "you. This is already counted in the sales above: your part of the reduction "
+            "lowered your share; the outlet's part came out of its commission, so for that "
+            "part you were paid as if sold at the full price."
         ),
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
     )
-    pdf.ln(1)
     rows = [
         (m.display_name, m.quantity, m.discount, m.vendor_part, m.outlet_part) for m in markdowns
     ]
@@ -382,23 +381,17 @@ def _pending_refunds_section(pdf, pending) -> None:
     (`service.pending_refunds`): listed apart, in no statement until confirmed."""
     if not pending:
         return
-    _section_heading(pdf, _("Card refunds waiting for confirmation (not counted)"), len(pending))
-    pdf.set_font(FONT, "", 8.5)
-    pdf.multi_cell(
-        0,
-        4.2,
-        latin1(
-            _(
-                "Not counted until confirmed: a buyer is being refunded by card or online "
-                "payment and the payment company has not confirmed it yet. These amounts are "
-                "not deducted in this statement; each is deducted in the statement of the "
-                "period it is confirmed in."
-            )
+    _section_heading(
+        pdf,
+        _("Card refunds waiting for confirmation (not counted)"),
+        len(pending),
+        _(
+            "Not counted until confirmed: a buyer is being refunded by card or online "
+            "payment and the payment company has not confirmed it yet. These amounts are "
+            "not deducted in this statement; each is deducted in the statement of the "
+            "period it is confirmed in."
         ),
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
     )
-    pdf.ln(1)
     pdf.set_font(FONT, "", 8)
     with pdf.table(
         col_widths=(40, 45, 110, 25, 45),
