@@ -25,6 +25,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,7 @@ CATEGORY = "makanan-ringan"
 SEARCH = "keripik"
 # Targets of issue 5.
 MIN_RATIO = 0.6
+MIN_RATIO_ANONYMOUS = 1.0
 MAX_SLOWDOWN = 1.5
 MAX_P99_MS = 50.0
 
@@ -85,8 +87,17 @@ def parse_args(argv=None):
         help="load the store's pages as a signed-in shopper with one line in the cart (wrk sends "
         "that session's cookie); the reference app ignores it",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="each page is measured in this many slices, each right after a slice of the "
+        "reference (the machine's speed drifts: a ratio is only fair between neighbours in time)",
+    )
     args = parser.parse_args(argv)
     args.cookie = ""
+    if not 1 <= args.rounds <= 10:
+        parser.error("--rounds must be 1 to 10")
     try:
         args.sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     except ValueError:
@@ -236,6 +247,9 @@ def run_wrk(
         "--latency",
         f"http://127.0.0.1:{port}{path}",
     ]
+    # Like a browser, every request names the same browser (the reference ignores it). The
+    # signed-in session was made with it: Flask-Login ties a session to address and browser.
+    command[1:1] = ["-H", f"User-Agent: {BENCH_AGENT}"]
     if args.cookie:
         command[1:1] = ["-H", f"Cookie: {args.cookie}"]
     done = subprocess.run(
@@ -280,6 +294,7 @@ def pages_for(database_url: str) -> dict:
 
 
 SHOPPER_EMAIL = "signed-in@bench.example"
+BENCH_AGENT = "Mozilla/5.0 (Linux; Android 14) storefront-bench"
 SHOPPER_PASSWORD = "bench-signed-in-password"  # noqa: S105  (a bench account on a bench database)
 
 
@@ -308,6 +323,7 @@ def signed_in_cookie(database_url: str, port: int, product_path: str) -> str:
             db.engine.dispose()
     base = f"http://127.0.0.1:{port}"
     session = requests.Session()
+    session.headers["User-Agent"] = BENCH_AGENT
     login = session.get(f"{base}/account/login", timeout=10).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
     session.post(
@@ -338,6 +354,8 @@ def bench_size(args, size: int, logs: Path) -> dict:
         )
     pages = pages_for(url)
     results: dict[str, Result] = {}
+    references: dict[str, Result] = {}  # the reference measured beside each page
+    loads: dict[str, tuple[float, float]] = {}  # load average before and after each page
     processes = []
     try:
         store, store_port, store_log = start("wsgi:app", url, logs / f"store-{size}.log")
@@ -365,22 +383,62 @@ def bench_size(args, size: int, logs: Path) -> dict:
                     file=sys.stderr,
                     flush=True,
                 )
-        print(f"[{size:,}] reference /", file=sys.stderr, flush=True)
+        print(f"[{size:,}] warming up", file=sys.stderr, flush=True)
         run_wrk(args, ref_port, "/", duration=2)  # warm-up: workers, pools, caches
         wrk_log = logs / f"wrk-{size}.txt"
-        results["reference"] = run_wrk(args, ref_port, "/", log=wrk_log)
         for name, path in pages.items():
             if name in broken:
                 results[name] = Result(0.0, 0.0, 0.0, errors=-broken[name])
                 continue
             print(f"[{size:,}] store {path}", file=sys.stderr, flush=True)
             run_wrk(args, store_port, path, duration=2)
-            results[name] = run_wrk(args, store_port, path, log=wrk_log)
+            # Reference and page in turns, so each ratio compares neighbours in time.
+            slice_seconds = max(1, round(args.duration / args.rounds))
+            refs, runs = [], []
+            load = os.getloadavg()[0]
+            for _ in range(args.rounds):
+                refs.append(run_wrk(args, ref_port, "/", duration=slice_seconds, log=wrk_log))
+                runs.append(run_wrk(args, store_port, path, duration=slice_seconds, log=wrk_log))
+            references[name] = combine(refs)
+            results[name] = combine(runs)
+            loads[name] = (load, os.getloadavg()[0])
+        results["reference"] = combine(list(references.values()))
     finally:
         for process, handle in processes:
             stop(process)
             handle.close()
-    return {"url": url, "pages": pages, "results": results}
+    return {
+        "url": url,
+        "pages": pages,
+        "results": results,
+        "references": references,
+        "loads": loads,
+    }
+
+
+def combine(slices: list[Result]) -> Result:
+    """Slices of one page as one figure: mean req/s, median p50 and p99 (a neighbour's burst
+    on this shared machine lands in one slice), every error."""
+    if not slices:
+        return Result(0.0, 0.0, 0.0, errors=0)
+    return Result(
+        rps=statistics.fmean(r.rps for r in slices),
+        p50=statistics.median(r.p50 for r in slices),
+        p99=statistics.median(r.p99 for r in slices),
+        errors=sum(r.errors for r in slices),
+    )
+
+
+def ratio_targets(args) -> tuple[tuple[str, ...], float]:
+    """Which pages have a req/s target against the reference, and how much. Issue 19: kept
+    pages for a signed-in shopper at least 0.6 x, for an anonymous one at least 1.0 x, on
+    every page; issue 5: category and product pages rendered afresh at least 0.6 x."""
+    every = ("home", "category", "search", "product")
+    if args.no_page_cache:
+        return ("category", "product"), MIN_RATIO
+    if args.signed_in:
+        return every, MIN_RATIO
+    return every, MIN_RATIO_ANONYMOUS
 
 
 def mark(ok: bool) -> str:
@@ -396,32 +454,36 @@ def report(args, runs: dict[int, dict]) -> bool:
         print(f"{size:,} products — {run['url']}")
         print(
             f"{'page':<10} {'path':<36} {'req/s':>8} {'p50':>8} {'p99':>8}  "
-            f"{'ref req/s':>9} {'store/ref':>9}  targets"
+            f"{'ref req/s':>9} {'store/ref':>9}  {'load':>9}  targets"
         )
-        print("-" * 118)
+        print("-" * 130)
         print(
             f"{'reference':<10} {'/ (1 query, 1 template)':<36} {ref.rps:8.1f} "
-            f"{ref.p50:6.1f}ms {ref.p99:6.1f}ms"
+            f"{ref.p50:6.1f}ms {ref.p99:6.1f}ms  (median of the runs beside each page)"
         )
+        ratio_pages, min_ratio = ratio_targets(args)
         for name, path in run["pages"].items():
             r = res[name]
             if r.errors < 0:
                 print(f"{name:<10} {path[:36]:<36} answered HTTP {-r.errors}, not measured  MISS")
                 met = False
                 continue
-            ratio = r.rps / ref.rps if ref.rps else 0.0
+            beside = run["references"].get(name, ref)
+            ratio = r.rps / beside.rps if beside.rps else 0.0
             p99_ok = 0 < r.p99 < MAX_P99_MS and not r.errors
             notes = [f"p99<{MAX_P99_MS:.0f}ms {mark(p99_ok)}"]
             met &= p99_ok
-            if name in ("category", "product"):
-                notes.append(f"ratio>={MIN_RATIO} {mark(ratio >= MIN_RATIO)}")
-                met &= ratio >= MIN_RATIO
+            if name in ratio_pages:
+                notes.append(f"ratio>={min_ratio} {mark(ratio >= min_ratio)}")
+                met &= ratio >= min_ratio
             if r.errors:
                 notes.append(f"{r.errors} errors/timeouts")
                 met = False
+            load = run["loads"].get(name, (0.0, 0.0))
             print(
                 f"{name:<10} {path[:36]:<36} {r.rps:8.1f} {r.p50:6.1f}ms {r.p99:6.1f}ms  "
-                f"{ref.rps:9.1f} {ratio:9.2f}  {', '.join(notes)}"
+                f"{beside.rps:9.1f} {ratio:9.2f}  {load[0]:4.1f}-{load[1]:<4.1f}  "
+                f"{', '.join(notes)}"
             )
     if len(runs) > 1:
         small, large = min(runs), max(runs)

@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     from storefront.cli import backup, restore, rotate_field_keys, seed_demo
     from storefront.errors import register_error_handlers
     from storefront.security import register_host_check, register_security_headers
+    from storefront.shop.front_door import FrontDoor
     from storefront.templating import register_template_helpers
     from storefront.uploads import UploadAwareRequest, register_media_route
 
@@ -72,6 +73,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_security_headers(app)
     register_template_helpers(app)
+    # Kept catalogue pages for anonymous and signed-in shoppers, before Flask (issue 19).
+    app.wsgi_app = FrontDoor(app, app.wsgi_app)
     app.wsgi_app = WhiteNoise(
         app.wsgi_app,
         root=str(PROJECT_ROOT / "static"),

@@ -96,7 +96,24 @@ def url_with_lang(code: str) -> str:
 
 # The account menu as rendered for a language and role, with placeholders (`account_menu`).
 _ACCOUNT_MENUS: dict[tuple[int, str, str, str], str] = {}
-_FIRST_NAME, _TOKEN = "\x00first-name\x00", "\x00csrf-token\x00"
+FIRST_NAME, TOKEN = "\x00first-name\x00", "\x00csrf-token\x00"
+
+
+def account_menu_html(role: str) -> str:
+    """The account menu of `role` in the current language, with `FIRST_NAME` and `TOKEN` in
+    place of the visitor's first name and CSRF token; rendered once per process."""
+    # The template object changes when its file is edited while developing (auto reload).
+    template = current_app.jinja_env.get_template("personal/_account_menu.html")
+    key = (id(template), current_language(), role, request.script_root)
+    html = _ACCOUNT_MENUS.get(key)
+    if html is None:
+        html = template.render(role=role, first_name=FIRST_NAME, token=TOKEN)
+        _ACCOUNT_MENUS[key] = html
+    return html
+
+
+def first_name(name: str | None) -> str:
+    return (name or "").split(" ")[0]
 
 
 def account_menu() -> Markup:
@@ -104,17 +121,9 @@ def account_menu() -> Markup:
     one role in one language, so they are rendered once per process (a signed-in page spent
     more time on this menu's `url_for` and `_()` calls than on anything else of its own,
     bench/profile_page.py); each request puts in the first name and its CSRF token."""
-    # The template object changes when its file is edited while developing (auto reload).
-    template = current_app.jinja_env.get_template("personal/_account_menu.html")
-    key = (id(template), current_language(), current_user.role, request.script_root)
-    html = _ACCOUNT_MENUS.get(key)
-    if html is None:
-        html = template.render(role=current_user.role, first_name=_FIRST_NAME, token=_TOKEN)
-        _ACCOUNT_MENUS[key] = html
-    first_name = (current_user.name or "").split(" ")[0]
     # Our own template's autoescaped output; Markup.replace escapes what it puts in.
-    menu = Markup(html)  # noqa: S704  # nosec B704
-    return menu.replace(_FIRST_NAME, first_name).replace(_TOKEN, generate_csrf())
+    menu = Markup(account_menu_html(current_user.role))  # noqa: S704  # nosec B704
+    return menu.replace(FIRST_NAME, first_name(current_user.name)).replace(TOKEN, generate_csrf())
 
 
 def register_template_helpers(app) -> None:

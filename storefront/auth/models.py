@@ -83,17 +83,37 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"<User {self.id} {self.email} {self.role}>"
 
 
-def load_user_from_session(session_id: str) -> User | None:
+def parse_session_id(session_id: str) -> tuple[int, str, int] | None:
+    """The user id, password fingerprint and session version a session names (`User.get_id`),
+    or None for anything else."""
     head, _, version = (session_id or "").rpartition(".")
     user_id, _, fingerprint = head.partition(".")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
-    if (
-        user is None
-        or not user.active
-        or user.password_hash[-12:] != fingerprint
-        or user.session_version != int(version)
+    return int(user_id), fingerprint, int(version)
+
+
+def session_still_valid(
+    *, active: bool, password_hash: str, session_version: int, fingerprint: str, version: int
+) -> bool:
+    """Whether an account as stored still accepts a session issued with `fingerprint` and
+    `version`: deactivating it, a new password or signing out everywhere ends its sessions.
+    (The kept-page path, shop/front_door.py, checks a plain row with this too.)"""
+    return bool(active) and password_hash[-12:] == fingerprint and session_version == version
+
+
+def load_user_from_session(session_id: str) -> User | None:
+    parsed = parse_session_id(session_id)
+    if parsed is None:
+        return None
+    user_id, fingerprint, version = parsed
+    user = db.session.get(User, user_id)
+    if user is None or not session_still_valid(
+        active=user.active,
+        password_hash=user.password_hash,
+        session_version=user.session_version,
+        fingerprint=fingerprint,
+        version=version,
     ):
         return None
     return user

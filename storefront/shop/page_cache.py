@@ -81,7 +81,7 @@ CACHED_ENDPOINTS = frozenset(
 HIT_HEADER = "X-Page-Cache"
 # The parts of a page that are the visitor's own (templates/personal/<name>.html).
 HOLES = ("csrf_meta", "account", "flashes")
-_HOLE = "<!--personal:{}-->"
+HOLE = "<!--personal:{}-->"
 # Changes to these show on catalogue pages: any of them gives the catalogue a new version
 # (a size's price difference, a size switched off or approved, an option renamed too).
 CATALOGUE_MODELS = (
@@ -139,32 +139,52 @@ def init_app(app: Flask) -> None:
         _listening = True
 
 
-def _versions() -> str:
-    # The settings version: a page shows the outlet's name, hours and WhatsApp number, and a
-    # change an admin saves must show at once on every worker, not a minute later. The
-    # catalogue version: the same for prices, products and stock running out.
-    versions = get_settings("settings_version", "catalog_version")
-    key = f"{versions['settings_version']}:{versions['catalog_version']}"
-    if request.endpoint == "shop.vendor_page":
+def versions_key(settings_version: str, catalog_version: str, endpoint, view_args) -> str:
+    """What a kept page's key takes from the shop's state. The settings version: a page shows
+    the outlet's name, hours and WhatsApp number, and a change an admin saves must show at once
+    on every worker, not a minute later. The catalogue version: the same for prices, products
+    and stock running out."""
+    key = f"{settings_version}:{catalog_version}"
+    if endpoint == "shop.vendor_page":
         # What the maker page shows from other parts (the cohort badge) purges it by a new
         # generation of the vendor's page (`cache.new_generation`).
-        slug = (request.view_args or {}).get("slug", "")
+        slug = (view_args or {}).get("slug", "")
         key = f"{key}:{cache.generation(cache.vendor_page_generation(slug))}"
     return key
 
 
+def page_key(kind: str, language: str, versions: str, url: str) -> str:
+    """`kind` "page": a whole page for visitors without a session; "holes": the page with holes
+    for everyone else. Keyed by the WIB date too (what a page shows can change at midnight)."""
+    return f"{kind}:{language}:{today_wib().isoformat()}:{versions}:{url}"
+
+
+def _versions() -> str:
+    versions = get_settings("settings_version", "catalog_version")
+    return versions_key(
+        versions["settings_version"],
+        versions["catalog_version"],
+        request.endpoint,
+        request.view_args,
+    )
+
+
 def _page_key() -> str:
-    languages = current_app.config["LANGUAGES"]
-    language = request.cookies.get(LANG_COOKIE)
-    if language not in languages:
-        language = current_app.config["BABEL_DEFAULT_LOCALE"]
-    return f"page:{language}:{today_wib().isoformat()}:{_versions()}:{request.url}"
+    return page_key("page", cookie_language(request.cookies), _versions(), request.url)
+
+
+def cookie_language(cookies) -> str:
+    """The language of a visitor without a session: the cookie's, else the shop's default."""
+    language = cookies.get(LANG_COOKIE)
+    if language not in current_app.config["LANGUAGES"]:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return language
 
 
 def _shared_key() -> str:
     """The key of the page with holes: the language chosen for this visitor (a signed-in
     shopper's own, or the cookie's), so it is looked up only after the session is known."""
-    return f"holes:{current_language()}:{today_wib().isoformat()}:{_versions()}:{request.url}"
+    return page_key("holes", current_language(), _versions(), request.url)
 
 
 def personal_holes() -> bool:
@@ -184,7 +204,7 @@ def _fill_holes(body: str) -> str:
     for the three: the context processors run once)."""
     context: dict = {}
     for name in HOLES:
-        marker = _HOLE.format(name)
+        marker = HOLE.format(name)
         if marker not in body:
             continue
         if not context:
@@ -275,12 +295,9 @@ def _keep_and_fill(response):
         and "csrf_token" not in g  # the body holds this session's token
         and "Set-Cookie" not in response.headers
     ):
-        headers = [
-            (name, value)
-            for name, value in response.headers
-            if name not in ("Content-Length", "Set-Cookie")
-        ]
-        cache.set(key, (body.encode(), response.status_code, headers), timeout=cache_seconds())
+        # Kept by `_store` once the response is final: with the headers every hook added (the
+        # hit path in storefront/shop/front_door.py serves them as they are).
+        g.page_holes_keep = (key, body.encode(), response.status_code)
     response.set_data(_fill_holes(body))
     return response
 
@@ -325,8 +342,20 @@ event.listen(Session, "after_soft_rollback", _reset_bump)
 
 
 def _store(sender, response, **extra) -> None:
-    """After the response is final (session saved, every after_request run): keep it if it is
-    a plain 200 page that set no cookie."""
+    """After the response is final (session saved, every after_request run): keep a page with
+    holes `_keep_and_fill` chose, or an anonymous page if it is a plain 200 that set no
+    cookie. Either is kept with its final headers."""
+    holes = g.pop("page_holes_keep", None)
+    if holes is not None:
+        # The visitor's own cookie (a session saved with a read message) is not the page's.
+        key, body, status = holes
+        headers = [
+            (name, value)
+            for name, value in response.headers
+            if name not in ("Content-Length", "Set-Cookie")
+        ]
+        cache.set(key, (body, status, headers), timeout=cache_seconds())
+        return
     key = getattr(g, "page_cache_key", None)
     if (
         key is None
