@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import cache
 from pathlib import Path
 
@@ -46,6 +47,25 @@ def static_url(filename: str, *, external: bool = False) -> str:
     except FileNotFoundError:
         return build("static", filename=filename)
     return build("static", filename=filename, v=version)
+
+
+_SLUG_PLACEHOLDER = "slug-placeholder"
+_PLAIN_SLUG = re.compile(r"^[A-Za-z0-9._~-]+$")
+
+
+def slug_url(endpoint: str, slug: str) -> str:
+    """`url_for(endpoint, slug=slug)` for the links of a list (24 product cards link to their
+    product and maker): the URL is built once per request and endpoint and the slug put in, as
+    long as it needs no quoting (every slug the shop makes); any other is left to url_for."""
+    if not _PLAIN_SLUG.match(slug or ""):
+        return url_for(endpoint, slug=slug)
+    built = g.setdefault("slug_urls", {})
+    parts = built.get(endpoint)
+    if parts is None:
+        parts = built[endpoint] = url_for(endpoint, slug=_SLUG_PLACEHOLDER).split(
+            _SLUG_PLACEHOLDER, 1
+        )
+    return f"{parts[0]}{slug}{parts[1]}"
 
 
 def outlet() -> dict[str, str]:
@@ -144,4 +164,5 @@ def register_template_helpers(app) -> None:
         photo_srcset=photo_srcset,
         has_endpoint=has_endpoint,
         account_menu=account_menu,
+        slug_url=slug_url,
     )

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, query_expression, relationship
 
 from storefront.categories import Category
 from storefront.clock import today_wib
@@ -74,6 +74,17 @@ class Product(TimestampMixin, db.Model):
         # every product (bench/catalog.py: 109 ms -> 0.1 ms at 100k products on PostgreSQL).
         Index("ix_products_status_created", "status", "created_at", "id"),
         Index("ix_products_category_created", "category_id", "created_at", "id"),
+        # Whether a product is on sale, read by id from the index alone: a search joins
+        # thousands of matches to it (migration 0023).
+        Index(
+            "ix_products_visibility",
+            "id",
+            "status",
+            "hidden",
+            "permits_complete",
+            "permits_valid_until",
+            "vendor_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,6 +136,11 @@ class Product(TimestampMixin, db.Model):
     # A size guide for clothing and footwear: plain text, or a table written as lines of
     # "|"-separated cells (the first line is the heading). Empty: none.
     size_guide: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    # Read by the product cards' query instead of loading every permit and variant of every
+    # card (shop/browse.py `card_options`); None when a product was loaded another way.
+    card_halal: Mapped[bool | None] = query_expression()
+    card_min_delta: Mapped[int | None] = query_expression()
+    card_max_delta: Mapped[int | None] = query_expression()
 
     vendor = relationship("Vendor")
     category: Mapped[Category] = relationship()

@@ -14,4 +14,5 @@ def init_app(app: Flask) -> None:
     page_cache.init_app(app)
     seo.register_seo_helpers(app)
     app.add_template_global(browse.card_price)
+    app.add_template_global(browse.card_halal)
     app.register_blueprint(bp)

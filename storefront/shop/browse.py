@@ -17,12 +17,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from typing import NamedTuple
 
+from flask import g, has_app_context
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload, with_expression
 
 from storefront.catalog.models import (
     PermitKind,
@@ -31,6 +33,7 @@ from storefront.catalog.models import (
     ProductPhoto,
     ProductStatus,
     ProductVariant,
+    VariantReview,
     effective_price,
 )
 from storefront.catalog.search import MAX_QUERY_LENGTH, product_matches
@@ -48,6 +51,8 @@ from storefront.vendors.models import Vendor, VendorStatus
 PER_PAGE = 24
 # Listings count their results up to here; beyond it they say "1.000+ products".
 COUNT_CAP = 1000
+# Relevance ranks at least this many of the best matches before checking which are on sale.
+RANK_WINDOW = 100
 # The vendor filter offers the makers with the most products on show, not all of them.
 VENDOR_OPTIONS = 50
 
@@ -208,37 +213,55 @@ CARD_PRODUCT_COLUMNS = (
 )
 
 
-CARD_VARIANT_COLUMNS = (
-    ProductVariant.product_id,
-    ProductVariant.price_delta,
-    ProductVariant.active,
-    ProductVariant.review,
-    ProductVariant.position,
-)
-
-
+@cache
 def card_options() -> tuple:
     """Loader options for anything that shows product cards: only the card's columns, vendor
-    and category joined in, photos and permits (the halal badge) in one query each, however
-    many cards."""
+    and category joined in, photos in one query however many cards; the halal badge and the
+    price range of the sizes on offer read as three columns of the same query (loading every
+    permit and variant of 25 cards was a third of a listing's time, docs/performance.md).
+    Built once: the options depend on nothing of the request."""
     return (
         load_only(*CARD_PRODUCT_COLUMNS),
         joinedload(Product.vendor).load_only(*CARD_VENDOR_COLUMNS),
         joinedload(Product.category),
         selectinload(Product.photos),
-        selectinload(Product.permits),
-        # "from Rp…" when a product's sizes or colours differ in price.
-        selectinload(Product.variants).load_only(*CARD_VARIANT_COLUMNS),
+        with_expression(Product.card_halal, has_halal_permit()),
+        with_expression(Product.card_min_delta, _sellable_deltas(func.min)),
+        with_expression(Product.card_max_delta, _sellable_deltas(func.max)),
+    )
+
+
+def _sellable_deltas(aggregate):
+    return (
+        select(aggregate(ProductVariant.price_delta))
+        .where(
+            ProductVariant.product_id == Product.id,
+            ProductVariant.active.is_(True),
+            ProductVariant.review == VariantReview.APPROVED.value,
+        )
+        .correlate(Product)
+        .scalar_subquery()
     )
 
 
 def card_price(product: Product) -> tuple[int, bool]:
     """(price, whether it is a "from" price) for a product card: the lowest price of the
     sizes or colours on offer when they differ, else the product's price."""
-    deltas = {v.price_delta for v in product.variants if v.sellable}
-    if len(deltas) <= 1:
-        return product.current_price + min(deltas, default=0), False
-    return product.current_price + min(deltas), True
+    if product.card_halal is not None:  # loaded with `card_options`
+        low, high = product.card_min_delta, product.card_max_delta
+    else:
+        deltas = [v.price_delta for v in product.variants if v.sellable]
+        low, high = min(deltas, default=None), max(deltas, default=None)
+    if low is None:
+        return product.current_price, False
+    return product.current_price + low, low != high
+
+
+def card_halal(product: Product) -> bool:
+    """Whether a card shows the halal badge: the product has a halal certificate."""
+    if product.card_halal is not None:
+        return bool(product.card_halal)
+    return any(permit.kind == PermitKind.HALAL.value for permit in product.permits)
 
 
 def has_halal_permit():
@@ -264,12 +287,30 @@ def in_stock(today: date | None = None):
     )
 
 
-def _filtered(filters: ListingFilters):
-    """(statement, matches subquery or None): visible products matching `filters`, unordered."""
+def _matches(query: str) -> Select | None:
+    """`product_matches(query)`, once per request: a listing page asks for it three times
+    (the page, the count, the size filter), and each asks the search vocabulary again."""
+    if not has_app_context():
+        return product_matches(query)
+    memo = g.setdefault("listing_matches", {})
+    if query not in memo:
+        memo[query] = product_matches(query)
+    return memo[query]
+
+
+def _filtered(filters: ListingFilters, window: int | None = None, scored: bool = True):
+    """(statement, matches subquery or None): visible products matching `filters`, unordered.
+    `window`: only the best `window` matches by relevance (`product_listing`); `scored=False`:
+    the matches without their relevance (a count does not rank)."""
     statement = visible_products()
-    matches = product_matches(filters.q) if filters.q else None
+    matches = _matches(filters.q) if filters.q else None
     found = None
     if matches is not None:
+        if not scored:
+            matches = matches.with_only_columns(matches.selected_columns.product_id)
+        if window:
+            best = matches.selected_columns
+            matches = matches.order_by(best.score.desc(), best.product_id.desc()).limit(window)
         found = matches.subquery("matches")
         statement = statement.join(found, found.c.product_id == Product.id)
     if filters.category is not None:
@@ -297,14 +338,15 @@ def listing_sizes(filters: ListingFilters) -> list[str]:
     return sizes_in_stock(statement.with_only_columns(Product.id))
 
 
-def listing_statement(filters: ListingFilters) -> Select:
+def listing_statement(filters: ListingFilters, window: int | None = None) -> Select:
     """Visible products matching `filters`, in the chosen order (ties broken by id, so pages
-    never repeat or skip a product)."""
-    statement, found = _filtered(filters)
+    never repeat or skip a product). Equally relevant matches: the product added last first
+    (its id; the search window below needs an order the search index itself can give)."""
+    statement, found = _filtered(filters, window)
     statement = statement.options(*card_options())
     newest = (Product.created_at.desc(), Product.id.desc())
     if filters.sort == "relevance" and found is not None:
-        order = (found.c.score.desc(), *newest)
+        order = (found.c.score.desc(), Product.id.desc())
     elif filters.sort == "price_asc":
         order = (effective_price(today_wib()).asc(), Product.id.asc())
     elif filters.sort == "price_desc":
@@ -355,13 +397,27 @@ def product_listing(filters: ListingFilters, page: int = 1, per_page: int = PER_
     products match: the count, capped, and per_page + 1 rows (the extra one says whether there
     is a next page)."""
     page = max(1, page)
-    rows = list(
-        db.session.scalars(
-            listing_statement(filters).limit(per_page + 1).offset((page - 1) * per_page)
-        )
-    )
-    capped = _filtered(filters)[0].with_only_columns(Product.id).limit(COUNT_CAP + 1).subquery()
+    offset = (page - 1) * per_page
+    counted = _filtered(filters, scored=False)[0].with_only_columns(Product.id)
+    capped = counted.limit(COUNT_CAP + 1).subquery()
     total = db.session.scalar(select(func.count()).select_from(capped))
+    rows = None
+    wanted = min(per_page + 1, max(0, total - offset))
+    if filters.sort == "relevance" and filters.q and offset + per_page < COUNT_CAP:
+        # Rank only the best matches: at 100,000 products a common word ("keripik") matches
+        # thousands, and joining every one to its product to check that it is on sale cost
+        # more than the rest of the page (docs/performance.md). The window is exact when it
+        # holds the page: the matches outside it rank after every match in it (same order,
+        # score then id), so the page is the same unless too few in it are on sale; then the
+        # page is read again from every match.
+        window = max(RANK_WINDOW, 4 * (offset + per_page + 1))
+        statement = listing_statement(filters, window=window)
+        rows = list(db.session.scalars(statement.limit(per_page + 1).offset(offset)))
+        if len(rows) < wanted:
+            rows = None
+    if rows is None:
+        statement = listing_statement(filters).limit(per_page + 1).offset(offset)
+        rows = list(db.session.scalars(statement))
     return ListingPage(
         items=rows[:per_page],
         page=page,

@@ -222,6 +222,45 @@ def test_relevance_orders_by_the_search_services_score(client, shelf, monkeypatc
     ]
 
 
+def test_relevance_reads_the_best_matches_first_and_every_match_when_too_few_are_on_sale(
+    app, ctx, monkeypatch
+):
+    """At 100,000 products only the best matches are ranked (`RANK_WINDOW`); the page is the
+    one ranking every match would give, also when the best ones are not on sale."""
+    maker = VendorFactory()
+    products = [ProductFactory(vendor=maker, name=f"Keripik {n}") for n in range(14)]
+    db.session.commit()
+    # Scores 14 down to 1; ties broken by the product added last.
+    scores = {p.id: float(14 - n) for n, p in enumerate(products)}
+    scores[products[5].id] = scores[products[4].id]
+
+    def scored_matches(query):
+        return select(
+            Product.id.label("product_id"),
+            case(scores, value=Product.id, else_=literal(0.0)).label("score"),
+        ).where(Product.id.in_(scores))
+
+    monkeypatch.setattr(listing, "product_matches", scored_matches)
+    monkeypatch.setattr(listing, "RANK_WINDOW", 1)
+    filters = listing.with_rows(listing.parse_listing_args({"q": "keripik"}), None, None)
+
+    def ranked(per_page, page=1):
+        with app.test_request_context("/search"):
+            found = listing.product_listing(filters, page=page, per_page=per_page)
+            return [p.name for p in found.items], found.total
+
+    # The window (4 x 3 = 12 best) holds the page: the same order as ranking everything.
+    assert ranked(2) == (["Keripik 0", "Keripik 1"], 14)
+    assert ranked(2, page=3) == (["Keripik 5", "Keripik 4"], 14)
+    # The best eleven are taken off sale: the window of the best 12 holds one, too few for a
+    # page, which is read again from every match.
+    for product in products[:11]:
+        product.hidden = True
+    db.session.commit()
+    assert ranked(2) == (["Keripik 11", "Keripik 12"], 3)
+    assert ranked(2, page=2) == (["Keripik 13"], 3)
+
+
 def test_search_finds_by_name_and_offers_best_match_first(client, shelf):
     html = page(client, "/search?q=kopi")
     assert CARD_NAME.findall(html) == ["Kopi Robusta Bubuk"]
