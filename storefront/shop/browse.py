@@ -225,9 +225,24 @@ def card_options() -> tuple:
         joinedload(Product.vendor).load_only(*CARD_VENDOR_COLUMNS),
         joinedload(Product.category),
         selectinload(Product.photos),
-        with_expression(Product.card_halal, has_halal_permit()),
+        with_expression(Product.card_halal, _halal_permit_id().is_not(None)),
         with_expression(Product.card_min_delta, _sellable_deltas(func.min)),
         with_expression(Product.card_max_delta, _sellable_deltas(func.max)),
+    )
+
+
+def _halal_permit_id():
+    """The card's halal badge, one index lookup per card. (As an EXISTS in the column list
+    PostgreSQL hashes every halal permit of the shop first: 7 ms at 100,000 products.)"""
+    return (
+        select(ProductPermit.id)
+        .where(
+            ProductPermit.product_id == Product.id,
+            ProductPermit.kind == PermitKind.HALAL.value,
+        )
+        .limit(1)
+        .correlate(Product)
+        .scalar_subquery()
     )
 
 
