@@ -10,10 +10,11 @@ For each size it seeds its own database (`bench/seed_catalog.py`: `<file>-<size>
 temp folder, or the PostgreSQL database `<name>_<size>`, created if missing), starts the store
 (`gunicorn -c gunicorn.conf.py wsgi:app`, production settings, 2 workers) and the reference app
 (`bench/reference_app.py`: one query, one precompiled template, same gunicorn settings) on free
-ports of 127.0.0.1, and drives each page with `wrk` one after the other. It prints requests per
-second, p50 and p99 latency per page, the ratio store / reference, and the slowdown from the
-smallest to the largest size, next to the targets of issue 5. Figures depend on the machine:
-compare versions on one machine, not machines.
+ports of 127.0.0.1, and drives each page with `wrk` one after the other, in slices that
+alternate with the reference. It prints requests per second, p50 and p99 latency per page, the
+ratio store / reference (the reference measured beside that page), the load average, and the
+slowdown from the smallest to the largest size, next to the targets of issues 5 and 19.
+Figures depend on the machine: compare versions on one machine, not machines.
 """
 
 from __future__ import annotations

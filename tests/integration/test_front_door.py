@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from storefront.auth.models import User
 from storefront.extensions import db
 from storefront.shop.front_door import FrontDoor
 from storefront.shop.page_cache import HIT_HEADER
@@ -129,8 +130,6 @@ def test_a_deactivated_or_signed_out_account_is_left_to_flask(app, kopi, flask_c
 
     ani = signed_in(app, "ani@example.com", "Ani Suryani")
     assert "<summary>Ani</summary>" in ani.get(url).get_data(as_text=True)
-    from storefront.auth.models import User
-
     user = db.session.scalar(db.select(User).filter_by(email="ani@example.com"))
     user.active = False
     db.session.commit()

@@ -11,11 +11,12 @@ import uuid
 import pytest
 import redis
 
+from storefront.auth.models import User
 from storefront.extensions import db, limiter
 from storefront.settings.services import save_settings
 from storefront.shop.page_cache import HIT_HEADER
 from tests.conftest import Client, act, empty_tables, make_app
-from tests.factories import ProductFactory, UserFactory
+from tests.factories import PASSWORD, ProductFactory, UserFactory
 from tests.stock_helpers import receive
 from tests.tcp_proxy import TcpProxy
 
@@ -151,3 +152,37 @@ def test_healthz_reports_the_shared_cache_without_failing_the_machine(
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_signed_in_page_kept_on_one_machine_is_served_before_flask_on_another(
+    app, database_url, tmp_path, redis_prefix
+):
+    """The front door (shop/front_door.py) of a second instance serves the page the first kept
+    in Redis, filled with its own visitor's name; deactivating the account there takes effect
+    at once on both."""
+    with app.app_context():
+        product = ProductFactory(name="Kopi Robusta Bubuk", price=45000)
+        receive(product, 5)
+        UserFactory(email="sari@example.com", name="Sari Wulandari")
+        UserFactory(email="budi@example.com", name="Budi Santoso")
+        db.session.commit()
+        url = f"/product/{product.slug}"
+    other = make_app(database_url, tmp_path / "other", **shared_config(redis_prefix))
+    sari, budi = Client(app.test_client()), Client(other.test_client())
+    for client, email in ((sari, "sari@example.com"), (budi, "budi@example.com")):
+        assert client.login(email, PASSWORD).status_code == 302
+        client.get("/cart")
+    assert HIT_HEADER not in sari.get(url).headers  # rendered and kept with holes, in Redis
+    page = budi.get(url)
+    assert page.headers[HIT_HEADER] == "hit"
+    assert "<summary>Budi</summary>" in page.get_data(as_text=True)
+    assert "Sari" not in page.get_data(as_text=True)
+
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email="budi@example.com"))
+        user.active = False
+        db.session.commit()
+    assert "<summary>Budi</summary>" not in budi.get(url).get_data(as_text=True)
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
