@@ -114,6 +114,10 @@ def url_with_lang(code: str) -> str:
     return url_for("shop.set_language", code=code, next=request.full_path.rstrip("?"))
 
 
+# Where a signed-in shopper's session keeps the header's cart count, [user id, count]: written
+# by orders/cart.py, read by the header and by the kept-page path (shop/front_door.py).
+CART_COUNT_KEY = "cart_n"
+
 # The account menu as rendered for a language and role, with placeholders (`account_menu`).
 _ACCOUNT_MENUS: dict[tuple[int, str, str, str], str] = {}
 FIRST_NAME, TOKEN = "\x00first-name\x00", "\x00csrf-token\x00"

@@ -26,10 +26,11 @@ from storefront.extensions import db
 from storefront.orders.models import CartItem
 from storefront.stock import markdowns
 from storefront.stock.ledger import available_quantity, variant_quantities
+from storefront.templating import CART_COUNT_KEY
 
 SESSION_KEY = "cart"
 # A signed-in shopper's item count for the header: [user id, count] (`item_count`).
-COUNT_KEY = "cart_n"
+COUNT_KEY = CART_COUNT_KEY
 # The session cart's keys are "v<variant id>"; a bare number is a product id, written before
 # products had sizes and colours (a returning shopper's cookie): see `_read_session`.
 VARIANT_PREFIX = "v"

@@ -43,10 +43,15 @@ from storefront import cache
 from storefront.auth.models import parse_session_id, session_still_valid
 from storefront.extensions import db
 from storefront.i18n import LANG_COOKIE
-from storefront.orders.cart import COUNT_KEY
 from storefront.settings.registry import DEFAULTS
 from storefront.shop import page_cache
-from storefront.templating import FIRST_NAME, TOKEN, account_menu_html, first_name
+from storefront.templating import (
+    CART_COUNT_KEY,
+    FIRST_NAME,
+    TOKEN,
+    account_menu_html,
+    first_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +183,7 @@ class FrontDoor:
             return None
         parsed = parse_session_id(data.get("_user_id") or "")
         raw_token = data.get(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-        count = data.get(COUNT_KEY)
+        count = data.get(CART_COUNT_KEY)
         if parsed is None or not raw_token:
             return None
         if not (isinstance(count, list) and len(count) == 2 and count[0] == parsed[0]):
