@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 LANG_COOKIE = "lang"
@@ -35,3 +36,18 @@ def localized(indonesian: str, english: str | None) -> str:
     if english and current_language() == "en":
         return english
     return indonesian
+
+
+def message_parts(message) -> tuple[str, dict]:
+    """A `lazy_gettext` string's English source and its values, to keep and word later in any
+    language (`gettext(source) % values`); any other text is its own source, with no values."""
+    if isinstance(message, LazyString) and message._func is gettext and len(message._args) == 1:
+        return message._args[0], dict(message._kwargs)
+    return str(message), {}
+
+
+def english(message) -> str:
+    """The English text of a lazy string, for logs and records that must read the same whoever
+    looks (the sources are English and the `en` catalogue is empty); works outside a request."""
+    source, values = message_parts(message)
+    return source % values if values else source

@@ -34,6 +34,7 @@ from werkzeug.utils import secure_filename
 from storefront.auth.access import public
 from storefront.database import after_commit
 from storefront.errors import DomainError
+from storefront.i18n import english
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
@@ -71,16 +72,7 @@ class UploadRejected(DomainError, ValueError):
 
     def __init__(self, message) -> None:
         self.message = message
-        ValueError.__init__(self, _english(message))
-
-
-def _english(message) -> str:
-    """The untranslated text of a lazy_gettext string, for logs and `str(exc)`."""
-    args = getattr(message, "_args", None)
-    if not args:
-        return str(message)
-    kwargs = getattr(message, "_kwargs", None) or {}
-    return args[0] % kwargs if kwargs else args[0]
+        ValueError.__init__(self, english(message))
 
 
 def _too_big(limit: int, name: str = "", size: int = 0) -> UploadRejected:

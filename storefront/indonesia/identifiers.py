@@ -15,12 +15,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from stdnum.id import npwp as stdnum_npwp
 
 from storefront.errors import DomainError
+from storefront.i18n import english
 from storefront.indonesia.regions import PROVINCES
 
 # The store is in Kabupaten Tangerang; "today" is the date on the shop's wall clock (WIB, UTC+7,
@@ -40,19 +40,7 @@ class InvalidIdentifier(DomainError, ValueError):
 
     def __init__(self, message: LazyString) -> None:
         self.message = message
-        ValueError.__init__(self, _english(message))
-
-
-def _english(message: LazyString) -> str:
-    # Logs stay in English whatever language the visitor chose.
-    try:
-        with force_locale("en"):
-            return str(message)
-    except KeyError:
-        # An app context without Flask-Babel (a bare app in a script or test) cannot translate;
-        # interpolate the English source text the way flask_babel.gettext does.
-        msgid = message._args[0]
-        return msgid % message._kwargs if message._kwargs else msgid
+        ValueError.__init__(self, english(message))
 
 
 # Typed labels that come before the number, e.g. "No. NIK: …", "P-IRT No. …", "BPOM RI MD …".

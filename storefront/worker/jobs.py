@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -38,17 +39,22 @@ from storefront.outbox import purge_delivered
 from storefront.settings.services import get_setting
 from storefront.settlements.services import generate_month
 from storefront.stock.operations import expiry_list
-from storefront.worker.models import JobRun
+from storefront.worker.models import JobRun, summary_columns
 
 log = logging.getLogger("storefront.jobs")
 WIB = ZoneInfo("Asia/Jakarta")
+
+
+Summary = LazyString | str  # see Job.run
 
 
 @dataclass(frozen=True)
 class Job:
     name: str
     label: object  # a lazy string, for the admin page
-    run: Callable[[], str]  # does the work, returns a one-line summary (no personal data)
+    # Does the work and returns a one-line summary, no personal data: a lazy string, which the
+    # messages page words in the reader's language, or plain text shown as is (a file name).
+    run: Callable[[], Summary]
     when: Callable[[datetime], bool]  # Huey's periodic test, given a naive UTC minute
     lease: timedelta = timedelta(minutes=30)
 
@@ -70,14 +76,23 @@ def daily_wib(hour: int, minute: int, *, day: int | None = None) -> Callable[[da
 # --- the jobs -------------------------------------------------------------------------------
 
 
-def expire_holds() -> str:
+def expire_holds() -> Summary:
     cancelled, released = run_expiry()
-    return f"cancelled {cancelled}, released {released}"
+    return _l(
+        "Unpaid orders cancelled: %(cancelled)d, expired holds released: %(released)d",
+        cancelled=cancelled,
+        released=released,
+    )
 
 
-def check_permits() -> str:
+def check_permits() -> Summary:
     check, sent = run_permit_check()
-    return f"hidden {len(check.hidden)}, reminders {len(check.reminders)}, emails {sent}"
+    return _l(
+        "Products hidden: %(hidden)d, permit reminders: %(reminders)d, emails: %(emails)d",
+        hidden=len(check.hidden),
+        reminders=len(check.reminders),
+        emails=sent,
+    )
 
 
 @contextmanager
@@ -91,12 +106,12 @@ def _action() -> Iterator[None]:
         yield
 
 
-def near_expiry_list() -> str:
+def near_expiry_list() -> Summary:
     """Each morning, managers get the batches expired or expiring soon (when there are any)."""
     with _action():
         found = expiry_list()
         if not (found.expired or found.expiring):
-            return "nothing expiring"
+            return _l("Nothing expired or expiring soon")
         for manager in managers():
             send_template(
                 manager.email,
@@ -113,43 +128,56 @@ def near_expiry_list() -> str:
                 found=found,
                 link=external_url("stock.expiry"),
             )
-    return f"expired {len(found.expired)}, expiring {len(found.expiring)}"
+    return _l(
+        "Batches expired: %(expired)d, expiring soon: %(expiring)d",
+        expired=len(found.expired),
+        expiring=len(found.expiring),
+    )
 
 
-def draft_statements() -> str:
+def draft_statements() -> Summary:
     """On the 1st, the drafts of the month that just ended (every period in it)."""
     last_month = today_wib().replace(day=1) - timedelta(days=1)
     with _action():
         statements = generate_month(last_month.year, last_month.month)
-    return f"{len(statements)} statement(s) for {last_month:%Y-%m}"
+    # Month and year as numbers: the record stays the same in both languages.
+    return _l(
+        "Draft statements for %(month)02d/%(year)d: %(count)d",
+        month=last_month.month,
+        year=last_month.year,
+        count=len(statements),
+    )
 
 
-def backup() -> str:
+def backup() -> Summary:
     """The daily backup into BACKUP_DIR; the summary names the file, nothing more."""
     return make_backup(current_app.config["BACKUP_DIR"]).name
 
 
-def poll_payments() -> str:
+def poll_payments() -> Summary:
     """The payment gateway's safety net: ask about payments still pending here."""
     counts = run_poll()
-    return (
-        f"asked {counts['asked']}, changed {counts['changed']}, unanswered {counts['unreachable']}"
+    return _l(
+        "Pending payments checked: %(asked)d, changed: %(changed)d, no answer: %(unreachable)d",
+        asked=counts["asked"],
+        changed=counts["changed"],
+        unreachable=counts["unreachable"],
     )
 
 
-def remind_permit_applications() -> str:
+def remind_permit_applications() -> Summary:
     """Permit applications (incubator/) whose due date is near: a reminder for managers and
     the assisting mentor, once per due date."""
     with _action():
         reminded = remind_due(today_wib())
-    return f"reminders {len(reminded)}"
+    return _l("Reminders sent: %(count)d", count=len(reminded))
 
 
-def purge_messages() -> str:
+def purge_messages() -> Summary:
     """Sent and given-up messages older than the `message_retention_days` setting go."""
     with _action():
         purged = purge_delivered(utcnow(), int(get_setting("message_retention_days")))
-    return f"deleted {purged}"
+    return _l("Old messages deleted: %(count)d", count=purged)
 
 
 JOBS: list[Job] = [
@@ -215,18 +243,20 @@ def _take_lock(job: Job) -> str | None:
 
 def run_job(job: Job) -> str | None:
     """Run `job` under its lock; None when another worker holds it. Failures are recorded on
-    the job's row (shown on the admin page) and logged, then raised for the task library."""
+    the job's row (shown on the admin page) and logged, then raised for the task library.
+    Returns the summary in English, as logged."""
     token = _take_lock(job)
     if token is None:
         log.info(json.dumps({"job": job.name, "outcome": "skipped: locked"}))
         return None
-    status, summary = "ok", ""
+    status, result = "ok", ""
     try:
-        summary = job.run()
+        result = job.run()
     except Exception as error:
-        status, summary = "error", type(error).__name__
+        status, result = "error", type(error).__name__
         raise
     finally:
+        recorded = summary_columns(result)
         with unit_of_work():
             db.session.execute(
                 update(JobRun)
@@ -236,12 +266,12 @@ def run_job(job: Job) -> str | None:
                     lock_token=None,
                     finished_at=utcnow(),
                     status=status,
-                    summary=summary[:300],
+                    **recorded,
                 )
                 .execution_options(synchronize_session=False)
             )
-        log.info(json.dumps({"job": job.name, "outcome": status, "summary": summary}))
-    return summary
+        log.info(json.dumps({"job": job.name, "outcome": status, "summary": recorded["summary"]}))
+    return recorded["summary"]
 
 
 def last_runs() -> dict[str, JobRun]:

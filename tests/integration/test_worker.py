@@ -3,6 +3,7 @@ that succeeds while Redis is gone, and the scheduled jobs with their locks."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from tests.security.account_helpers import make_vendor
 from tests.stock_helpers import receive
 
 REDIS_URL = "redis://127.0.0.1:6379/13"  # this test suite's own Redis database
+EXPIRED_NOTHING = "Unpaid orders cancelled: 0, expired holds released: 0"
 
 
 def statuses() -> list[str]:
@@ -134,7 +136,7 @@ def test_a_job_runs_once_while_another_worker_holds_its_lock(ctx):
     assert held is not None
     assert jobs.run_job(job) is None
     with time_machine.travel(utcnow() + job.lease + timedelta(minutes=1), tick=True):
-        assert jobs.run_job(job) == "cancelled 0, released 0"  # that worker died: lease over
+        assert jobs.run_job(job) == EXPIRED_NOTHING  # that worker died: lease over
     run = db.session.get(JobRun, "expire_holds")
     db.session.refresh(run)
     assert run.status == "ok" and run.runs == 2 and run.locked_until is None
@@ -149,6 +151,7 @@ def test_a_failing_job_is_recorded_and_raised(ctx):
         jobs.run_job(job)
     run = db.session.get(JobRun, "broken")
     assert run.status == "error" and run.summary == "ValueError" and run.locked_until is None
+    assert run.summary_message is None  # a class name is not worded
 
 
 def test_the_messages_page_shows_each_jobs_last_run(app, ctx):
@@ -158,18 +161,18 @@ def test_the_messages_page_shows_each_jobs_last_run(app, ctx):
     client = Client(app.test_client())
     client.login("manajer@example.com", PASSWORD)
     page = client.get("/manage/messages").get_data(as_text=True)
-    assert "cancelled 0, released 0" in page
+    assert "Pesanan belum dibayar dibatalkan: 0, stok ditahan yang lewat waktu dilepas: 0" in page
 
 
 def test_the_draft_statements_job_makes_last_months_drafts(ctx):
     with time_machine.travel(datetime(2026, 12, 1, 1, 0, tzinfo=jobs.WIB), tick=False):
-        assert jobs.run_job(jobs.job_named("draft_statements")) == "0 statement(s) for 2026-11"
+        assert jobs.run_job(jobs.job_named("draft_statements")) == "Draft statements for 11/2026: 0"
 
 
 def test_the_near_expiry_list_goes_to_managers_only_when_something_expires(ctx, outbox):
     UserFactory(email="manajer@example.com", role="manager")
     db.session.commit()
-    assert jobs.run_job(jobs.job_named("near_expiry")) == "nothing expiring"
+    assert jobs.run_job(jobs.job_named("near_expiry")) == "Nothing expired or expiring soon"
     assert outbox() == []
 
 
@@ -186,8 +189,9 @@ def test_the_gateway_poll_and_permit_application_reminders_are_scheduled(app):
     names = {job.name for job in jobs.jobs_for(app)}
     assert {"poll_payments", "permit_applications"} <= names
     with app.app_context():
-        assert jobs.run_job(jobs.job_named("poll_payments")) == "asked 0, changed 0, unanswered 0"
-        assert jobs.run_job(jobs.job_named("permit_applications")) == "reminders 0"
+        summary = jobs.run_job(jobs.job_named("poll_payments"))
+        assert summary == "Pending payments checked: 0, changed: 0, no answer: 0"
+        assert jobs.run_job(jobs.job_named("permit_applications")) == "Reminders sent: 0"
 
 
 def test_the_near_expiry_list_reaches_managers_in_their_language(ctx, outbox):
@@ -195,7 +199,7 @@ def test_the_near_expiry_list_reaches_managers_in_their_language(ctx, outbox):
     receive(product, 4, expires_on=today_wib() + timedelta(days=3))
     UserFactory(email="rina@example.com", role="manager", name="Rina", locale="en")
     db.session.commit()
-    assert jobs.run_job(jobs.job_named("near_expiry")) == "expired 0, expiring 1"
+    assert jobs.run_job(jobs.job_named("near_expiry")) == "Batches expired: 0, expiring soon: 1"
     [mail] = [m for m in outbox() if m["To"] == "rina@example.com"]
     assert mail["Subject"] == "Expiry list: 0 expired, 1 expiring soon"
     assert "Sambal Roa" in mail.get_content()
@@ -210,7 +214,7 @@ def test_the_draft_statements_job_tells_each_vendor_in_their_language(ctx, outbo
     db.session.commit()
     with time_machine.travel(datetime(2026, 12, 1, 1, 0, tzinfo=jobs.WIB), tick=False):
         summary = jobs.run_job(jobs.job_named("draft_statements"))
-    assert summary.endswith("for 2026-11") and not summary.startswith("0 ")
+    assert summary.startswith("Draft statements for 11/2026: ") and not summary.endswith(": 0")
     [mail] = [m for m in outbox() if m["To"] == "nyai@example.com"]
     assert mail["Subject"] == "Your statement is ready to check"
     assert vendor.name in mail.get_content()
@@ -235,7 +239,7 @@ def test_old_sent_messages_are_deleted_and_pending_ones_kept(ctx):
             )
         )
     db.session.commit()
-    assert jobs.run_job(jobs.job_named("purge_messages")) == "deleted 2"
+    assert jobs.run_job(jobs.job_named("purge_messages")) == "Old messages deleted: 2"
     kept = set(db.session.scalars(select(OutboxMessage.key)))
     assert kept == {"old-pending", "recent-sent"}
 
@@ -262,3 +266,53 @@ def test_sent_messages_are_paged_and_long_lists_say_how_many(app, ctx):
     assert "pembeli4@example.com" in second and "pembeli54@example.com" not in second
     beyond = client.get("/manage/messages?page=9")
     assert beyond.status_code == 200 and "Nothing here right now." in beyond.get_data(as_text=True)
+
+
+def _messages_page(app, language: str) -> str:
+    client = Client(app.test_client())
+    client.login("admin@example.com", PASSWORD)
+    client.set_cookie("lang", language)
+    return client.get("/manage/messages").get_data(as_text=True)
+
+
+def test_a_jobs_summary_is_worded_in_the_readers_language(app, ctx):
+    product = ProductFactory(name="Sambal Roa")
+    receive(product, 4, expires_on=today_wib() + timedelta(days=3))
+    UserFactory(email="admin@example.com", role="admin", locale="id")
+    db.session.commit()
+    assert jobs.run_job(jobs.job_named("near_expiry")) == "Batches expired: 0, expiring soon: 1"
+    run = db.session.get(JobRun, "near_expiry")
+    db.session.refresh(run)
+    # The record is the same whoever reads it: English text and the source with its values.
+    assert run.summary == "Batches expired: 0, expiring soon: 1"
+    assert json.loads(run.summary_message) == {
+        "source": "Batches expired: %(expired)d, expiring soon: %(expiring)d",
+        "values": {"expired": 0, "expiring": 1},
+    }
+    indonesian = _messages_page(app, "id")
+    assert "Batch kedaluwarsa: 0, segera kedaluwarsa: 1" in indonesian
+    assert "Batches expired" not in indonesian
+    english = _messages_page(app, "en")
+    assert "Batches expired: 0, expiring soon: 1" in english
+    assert "Batch kedaluwarsa" not in english
+
+
+def test_summaries_recorded_as_plain_text_show_as_they_were(app, ctx):
+    # A row from before summaries were worded, a backup's file name, a failure's class name,
+    # and a summary whose wording changed since so its values no longer fit: shown as stored.
+    stored = {
+        "expire_holds": ("cancelled 3, released 2", None),
+        "backup": ("storefront-20261201-0200.db.gz", None),
+        "poll_payments": ("TimeoutError", None),
+        "purge_messages": ("deleted 4", json.dumps({"source": "%(gone)d deleted", "values": {}})),
+        "near_expiry": ("nothing expiring", "{not json"),
+    }
+    for name, (summary, message) in stored.items():
+        db.session.add(JobRun(name=name, status="ok", summary=summary, summary_message=message))
+    UserFactory(email="admin@example.com", role="admin")
+    db.session.commit()
+    app.config["BACKUP_DIR"] = "/nonexistent"  # the backup job is listed only when configured
+    for language in ("id", "en"):
+        page = _messages_page(app, language)
+        for summary, _message in stored.values():
+            assert summary in page
