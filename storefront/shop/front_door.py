@@ -13,9 +13,10 @@ between WhiteNoise and Flask and answers a GET for a kept page with one database
   path, with placeholders for the first name, the CSRF token and the cart count).
 
 Anything else goes to Flask unchanged, which then serves the page (from the cache or not) as
-before: a miss, another cookie (a guest's cart, a remember-me cookie with no session), a
-session with a message to show, without a CSRF token or a cart count for this user, a session
-that Flask-Login's protection would mark not fresh, an account no longer active or signed out
+before: a miss, a cookie it does not know, a remember-me cookie with no session, a session not
+signed in (a guest's cart), a session with a message to show, a permanent session, one without
+a CSRF token or a cart count for this user, one that Flask-Login's protection would mark not
+fresh, an account no longer active or signed out
 everywhere (Flask then signs the session out), a URL that is not a catalogue page, and any
 error here (the database or Redis gone: logged at debug level, Flask answers as it would).
 So nothing is ever served here that Flask would not have served from the same cache entry,
@@ -67,8 +68,8 @@ _READ = text(
     " LEFT JOIN users u ON u.id = :user_id"
 )
 # A session carrying any of these needs Flask: a message to show and remove, a remember-me
-# cookie to set or clear.
-_NEEDS_FLASK = ("_flashes", "_remember")
+# cookie to set or clear, a permanent session whose cookie Flask sends again with a new expiry.
+_NEEDS_FLASK = ("_flashes", "_remember", "_permanent")
 
 
 class FrontDoor:
