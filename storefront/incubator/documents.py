@@ -4,12 +4,12 @@ fonts and layout (stock/documents.py)."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from fpdf.enums import Align, XPos, YPos
+from fpdf.enums import XPos, YPos
 
 from storefront.dates import date_text
 from storefront.incubator.cohorts import CohortReport
 from storefront.money import format_rupiah
-from storefront.stock.documents import FONT, _document, latin1
+from storefront.stock.documents import FONT, _document, latin1, letterhead
 
 
 def cohort_pdf(found: CohortReport, outlet: dict, today) -> bytes:
@@ -21,13 +21,7 @@ def cohort_pdf(found: CohortReport, outlet: dict, today) -> bytes:
     pdf.set_margins(12, 12, 12)
     pdf.add_page()
 
-    pdf.set_font(FONT, "B", 13)
-    pdf.cell(0, 6, latin1(outlet.get("outlet_name", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FONT, "", 8.5)
-    pdf.cell(0, 4.5, latin1(outlet.get("outlet_address", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(2)
-    pdf.set_font(FONT, "B", 15)
-    pdf.cell(0, 8, latin1(title).upper(), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    letterhead(pdf, outlet, title)
     pdf.ln(2)
     details = [
         (_("Cohort"), cohort.name),

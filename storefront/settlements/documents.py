@@ -15,7 +15,7 @@ from storefront.money import format_rupiah
 from storefront.settlements import figures
 from storefront.settlements import services as service
 from storefront.settlements.models import FIGURES, SettlementStatus
-from storefront.stock.documents import FONT, _date, _document, latin1
+from storefront.stock.documents import FONT, _date, _document, latin1, letterhead
 from storefront.vendors.services import bank_display_name
 
 # The words for a statement's stored status (the pages and the PDF say the same).
@@ -84,13 +84,7 @@ def statement_pdf(settlement, outlet: dict) -> bytes:
     pdf.set_margins(12, 12, 12)
     pdf.add_page(orientation="L")
 
-    pdf.set_font(FONT, "B", 13)
-    pdf.cell(0, 6, latin1(outlet.get("outlet_name", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FONT, "", 8.5)
-    pdf.cell(0, 4.5, latin1(outlet.get("outlet_address", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(2)
-    pdf.set_font(FONT, "B", 15)
-    pdf.cell(0, 8, latin1(title).upper(), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    letterhead(pdf, outlet, title)
     if settlement.is_draft:
         pdf.set_font(FONT, "B", 10)
         pdf.set_text_color(180, 0, 0)

@@ -76,6 +76,18 @@ class _Document(FPDF):
         self.cell(0, 5, f"{self.footer_text} - {self.page_no()}/{{nb}}", align=Align.C)
 
 
+def letterhead(pdf, outlet: dict, title: str) -> None:
+    """The outlet's name and address, then the document's title: the top of the statement and
+    of the incubator's programme report."""
+    pdf.set_font(FONT, "B", 13)
+    pdf.cell(0, 6, latin1(outlet.get("outlet_name", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 8.5)
+    pdf.cell(0, 4.5, latin1(outlet.get("outlet_address", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", 15)
+    pdf.cell(0, 8, latin1(title).upper(), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
 def _document() -> _Document:
     pdf = _Document(orientation="P", unit="mm", format="A4")
     pdf.set_creator("Gerai Tangerang Gemilang")
