@@ -8,6 +8,7 @@ from datetime import date
 from storefront.extensions import db
 from storefront.stock import ledger
 from storefront.stock.models import Batch, IntakeReceipt
+from tests.factories import CategoryFactory, ProductFactory, VendorFactory
 
 
 def receive(
@@ -49,3 +50,17 @@ def with_sizes(product, sizes: str, option: str = "Ukuran") -> dict:
     variants.set_options(product, [variants.OptionSpec.parse(option, sizes)])
     db.session.commit()
     return {variant.label: variant for variant in product.active_variants}
+
+
+# What the page-cache tests browse (test_page_cache, test_signed_in_pages, test_front_door).
+KEPT_PAGES = {"CATALOG_CACHE_SECONDS": 60, "CATALOG_LIST_CACHE_SECONDS": 60}
+
+
+def coffee_on_the_shelf(units: int):
+    """ "Kopi Robusta Bubuk" (Rp45.000) of the maker Dapur Nyai in "Makanan & Minuman", with
+    `units` in stock."""
+    food = CategoryFactory(slug="makanan-minuman", name="Makanan & Minuman")
+    maker = VendorFactory(slug="dapur-nyai", name="Dapur Nyai")
+    product = ProductFactory(name="Kopi Robusta Bubuk", price=45000, category=food, vendor=maker)
+    receive(product, units)
+    return product

@@ -13,24 +13,20 @@ from storefront.extensions import db
 from storefront.shop.front_door import FrontDoor
 from storefront.shop.page_cache import HIT_HEADER
 from tests.conftest import Client
-from tests.factories import PASSWORD, CategoryFactory, ProductFactory, UserFactory, VendorFactory
-from tests.stock_helpers import receive
+from tests.factories import PASSWORD, UserFactory
+from tests.stock_helpers import KEPT_PAGES, coffee_on_the_shelf
 
 TOKEN = re.compile(r'(name="csrf[-_]token" (?:content|value)=")[^"]+"')
 
 
 @pytest.fixture
 def app_config():
-    return {"CATALOG_CACHE_SECONDS": 60, "CATALOG_LIST_CACHE_SECONDS": 60}
+    return KEPT_PAGES
 
 
 @pytest.fixture
 def kopi(ctx):
-    food = CategoryFactory(slug="makanan-minuman", name="Makanan & Minuman")
-    maker = VendorFactory(slug="dapur-nyai", name="Dapur Nyai")
-    product = ProductFactory(name="Kopi Robusta Bubuk", price=45000, category=food, vendor=maker)
-    receive(product, 5)
-    return product
+    return coffee_on_the_shelf(5)
 
 
 @pytest.fixture

@@ -13,12 +13,10 @@ from storefront.shop.page_cache import HIT_HEADER
 from tests.conftest import Client
 from tests.factories import (
     PASSWORD,
-    CategoryFactory,
     ProductFactory,
     UserFactory,
-    VendorFactory,
 )
-from tests.stock_helpers import receive
+from tests.stock_helpers import KEPT_PAGES, coffee_on_the_shelf, receive
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 CART_COUNT = re.compile(r'data-testid="cart-count"><span class="visually-hidden">: </span>(\d+)<')
@@ -26,16 +24,12 @@ CART_COUNT = re.compile(r'data-testid="cart-count"><span class="visually-hidden"
 
 @pytest.fixture
 def app_config():
-    return {"CATALOG_CACHE_SECONDS": 60, "CATALOG_LIST_CACHE_SECONDS": 60}
+    return KEPT_PAGES
 
 
 @pytest.fixture
 def kopi(ctx):
-    food = CategoryFactory(slug="makanan-minuman", name="Makanan & Minuman")
-    maker = VendorFactory(slug="dapur-nyai", name="Dapur Nyai")
-    product = ProductFactory(name="Kopi Robusta Bubuk", price=45000, category=food, vendor=maker)
-    receive(product, 3)
-    return product
+    return coffee_on_the_shelf(3)
 
 
 def shopper(app, email: str, name: str) -> Client:
