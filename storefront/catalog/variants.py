@@ -468,7 +468,7 @@ def rereview(variant: ProductVariant) -> bool:
     if variant.review == VariantReview.REJECTED.value and review == VariantReview.APPROVED.value:
         review = VariantReview.PENDING.value
     started = review == VariantReview.PENDING.value and variant.review != review
-    variant.review = review
+    _set_review(variant, review)
     return started
 
 
@@ -495,19 +495,28 @@ def review_for(variant: ProductVariant) -> str:
     return VariantReview.APPROVED.value
 
 
+def _set_review(variant: ProductVariant, review: str, reason: str | None = None) -> None:
+    """The one place a variant's review changes: a rejection's reason stays only while it is
+    rejected, so the vendor never reads an old reason beside a size that is approved or
+    waiting again."""
+    variant.review = review
+    variant.review_comment = reason if review == VariantReview.REJECTED.value else None
+
+
 def approve_variant(variant: ProductVariant) -> None:
-    variant.review = VariantReview.APPROVED.value
+    _set_review(variant, VariantReview.APPROVED.value)
 
 
-def reject_variant(variant: ProductVariant) -> None:
-    variant.review = VariantReview.REJECTED.value
+def reject_variant(variant: ProductVariant, reason: str) -> None:
+    """`reason` is the manager's, already checked (`products.review_reason`)."""
+    _set_review(variant, VariantReview.REJECTED.value, reason)
 
 
 def approve_all(product: Product) -> None:
     """Approving the product approves its variants (reviewed with it)."""
     for variant in product.variants:
         if variant.review == VariantReview.PENDING.value:
-            variant.review = VariantReview.APPROVED.value
+            _set_review(variant, VariantReview.APPROVED.value)
 
 
 def pending_variants(page_size: int = 50) -> list[ProductVariant]:
