@@ -554,10 +554,15 @@ def delete_photo(product: Product, photo_id: int) -> None:
     photo = next((p for p in product.photos if p.id == photo_id), None)
     if photo is None:
         raise ListingError(_l("Photo not found."))
+    variant = photo.variant
+    photo.variant = None
     product.photos.remove(photo)
     delete_after_commit(photo.image_key)
     for position, remaining in enumerate(product.photos):
         remaining.position = position
+    db.session.flush()
+    if variant is not None and variants.photo_removed(variant):
+        variants.tell_managers(product, [variant])
 
 
 def permit_alerts(vendor_id: int, today: date) -> tuple[list[Product], list[Product]]:

@@ -472,6 +472,18 @@ def rereview(variant: ProductVariant) -> bool:
     return started
 
 
+def photo_removed(variant: ProductVariant) -> bool:
+    """After one of its own photos was deleted: the rule of a photo added (`rereview`), so
+    the variant is what `review_for` now says — one that waited only for its photo is sold at
+    once, one with a new price difference still waits, a rejected one waits again (the vendor
+    changed it). An approved variant stays approved: a photo taken away leaves only what was
+    approved with it, and `review_for` cannot tell a photo already approved from a new one.
+    True when it starts waiting (the caller tells the managers: `tell_managers`)."""
+    if not variant.active or variant.review == VariantReview.APPROVED.value:
+        return False
+    return rereview(variant)
+
+
 def tell_managers(product: Product, waiting: list[ProductVariant]) -> None:
     """One notification (and email) for the sizes or colours an action sent to review."""
     if waiting:

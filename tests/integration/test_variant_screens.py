@@ -270,8 +270,8 @@ def test_a_rejected_variant_is_not_sold(app, ctx):
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "variant.reject"))
 
 
-def test_a_photo_of_its_own_sends_a_variant_to_review(app, ctx):
-    client, _boss, product = approved_sandal(app)
+def photo_of(client, product, variant) -> int:
+    """The vendor adds a photo and says it shows `variant`, as the edit page does; its id."""
     response = client.post(
         f"/vendor/products/{product.id}/photos",
         data={
@@ -282,19 +282,34 @@ def test_a_photo_of_its_own_sends_a_variant_to_review(app, ctx):
     )
     assert response.status_code == 302
     db.session.rollback()
-    photo = db.session.scalar(select(ProductPhoto).where(ProductPhoto.product_id == product.id))
-    size_39 = next(v for v in grid(product.id) if v.label == "39")
-    prefix = f"photo{photo.id}-"
+    photo_id = db.session.scalar(
+        select(ProductPhoto.id)
+        .where(ProductPhoto.product_id == product.id)
+        .order_by(ProductPhoto.id.desc())
+    )
+    assign_photo(client, product, photo_id, variant)
+    return photo_id
+
+
+def assign_photo(client, product, photo_id: int, variant) -> None:
+    """The vendor says the photo shows `variant` (None: the whole product)."""
+    prefix = f"photo{photo_id}-"
     response = client.post(
-        f"/vendor/products/{product.id}/photo/{photo.id}/variant",
+        f"/vendor/products/{product.id}/photo/{photo_id}/variant",
         data={
-            prefix + "variant_id": str(size_39.id),
+            prefix + "variant_id": str(variant.id) if variant else "",
             prefix + "csrf_token": client.csrf_token(f"/vendor/products/{product.id}"),
         },
     )
     assert response.status_code == 302
     db.session.rollback()
-    assert db.session.get(ProductPhoto, photo.id).variant_id == size_39.id
+
+
+def test_a_photo_of_its_own_sends_a_variant_to_review(app, ctx):
+    client, _boss, product = approved_sandal(app)
+    size_39 = next(v for v in grid(product.id) if v.label == "39")
+    photo_id = photo_of(client, product, size_39)
+    assert db.session.get(ProductPhoto, photo_id).variant_id == size_39.id
     variant = db.session.get(ProductVariant, size_39.id)
     assert variant.review == "pending" and not variant.sellable
 
