@@ -307,6 +307,9 @@ class ProductVariant(db.Model):
         default=VariantReview.APPROVED.value,
         server_default=VariantReview.APPROVED.value,
     )
+    # Why a manager rejected it, shown to the vendor beside the size; cleared when it is
+    # approved or, changed by the vendor, waits for review again.
+    review_comment: Mapped[str | None] = mapped_column(Text)
 
     product: Mapped[Product] = relationship(back_populates="variants")
     values: Mapped[list[ProductOptionValue]] = relationship(

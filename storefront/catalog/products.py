@@ -476,11 +476,18 @@ def approve(product: Product, manager) -> None:
     _tell_vendor(product, _l("Your product was approved"))
 
 
-def reject(product: Product, manager, reason: str) -> None:
-    if not reason.strip():
+def review_reason(reason: str | None) -> str:
+    """A manager's reason for a rejection, as the vendor reads it: required, never blank."""
+    reason = (reason or "").strip()
+    if not reason:
         raise ListingError(_l("Give the vendor a reason."), field="comment")
+    return reason
+
+
+def reject(product: Product, manager, reason: str) -> None:
+    reason = review_reason(reason)
     transition(product, ProductStatus.REJECTED, manager, reason)
-    product.review_comment = reason.strip()
+    product.review_comment = reason
     audit.record(manager, "product.reject", product, after={"status": product.status})
     _tell_vendor(product, _l("Your product needs a change"))
 
@@ -547,10 +554,15 @@ def delete_photo(product: Product, photo_id: int) -> None:
     photo = next((p for p in product.photos if p.id == photo_id), None)
     if photo is None:
         raise ListingError(_l("Photo not found."))
+    variant = photo.variant
+    photo.variant = None
     product.photos.remove(photo)
     delete_after_commit(photo.image_key)
     for position, remaining in enumerate(product.photos):
         remaining.position = position
+    db.session.flush()
+    if variant is not None and variants.photo_removed(variant):
+        variants.tell_managers(product, [variant])
 
 
 def permit_alerts(vendor_id: int, today: date) -> tuple[list[Product], list[Product]]:

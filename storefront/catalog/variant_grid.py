@@ -66,7 +66,9 @@ def save_grid(product: Product, changes: dict[int, tuple[str, int, bool]]) -> in
 
 def assign_photo(product: Product, photo_id: int, variant_id: int | None) -> ProductPhoto:
     """Say which size or colour a photo shows (None: the whole product). A variant of an
-    approved product with a photo of its own waits for a manager (`variants.rereview`)."""
+    approved product with a photo of its own waits for a manager (`variants.rereview`); the
+    variant the photo leaves is re-checked as when the photo is deleted
+    (`variants.photo_removed`)."""
     photo = next((p for p in product.photos if p.id == photo_id), None)
     if photo is None:
         raise VariantError(_l("Photo not found."), field="variant_id")
@@ -76,10 +78,10 @@ def assign_photo(product: Product, photo_id: int, variant_id: int | None) -> Pro
         return photo
     photo.variant = variant
     db.session.flush()
-    waiting = [
-        touched
-        for touched in (previous, variant)
-        if touched is not None and touched.active and variants.rereview(touched)
-    ]
+    waiting = []
+    if previous is not None and variants.photo_removed(previous):
+        waiting.append(previous)
+    if variant is not None and variant.active and variants.rereview(variant):
+        waiting.append(variant)
     variants.tell_managers(product, waiting)
     return photo

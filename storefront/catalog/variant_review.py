@@ -10,7 +10,7 @@ from sqlalchemy import select
 from storefront import audit
 from storefront.catalog import variants
 from storefront.catalog.models import Product, ProductVariant, VariantReview
-from storefront.catalog.products import InvalidTransition
+from storefront.catalog.products import InvalidTransition, review_reason
 from storefront.extensions import db
 from storefront.links import external_url
 from storefront.vendors.emails import tell_owners
@@ -32,11 +32,19 @@ def approve(variant: ProductVariant, manager) -> None:
     _decide(variant, manager, VariantReview.APPROVED, "variant.approve")
 
 
-def reject(variant: ProductVariant, manager) -> None:
-    _decide(variant, manager, VariantReview.REJECTED, "variant.reject")
+def reject(variant: ProductVariant, manager, reason: str) -> None:
+    """Refused without a reason (ListingError on `comment`), as a product's rejection is: the
+    vendor reads it beside the size and in the email."""
+    _decide(variant, manager, VariantReview.REJECTED, "variant.reject", reason)
 
 
-def _decide(variant: ProductVariant, manager, outcome: VariantReview, action: str) -> None:
+def _decide(
+    variant: ProductVariant,
+    manager,
+    outcome: VariantReview,
+    action: str,
+    reason: str | None = None,
+) -> None:
     if not variant.active or variant.review != VariantReview.PENDING.value:
         raise InvalidTransition(_l("This size or colour is not waiting for review."))
     # On the product, so the audit log links to the page where variants are reviewed.
@@ -45,7 +53,7 @@ def _decide(variant: ProductVariant, manager, outcome: VariantReview, action: st
         variants.approve_variant(variant)
         subject = _l("Your new size or colour was approved")
     else:
-        variants.reject_variant(variant)
+        variants.reject_variant(variant, review_reason(reason))
         subject = _l("Your new size or colour was not approved")
     product = variant.product
     audit.record(
@@ -53,7 +61,11 @@ def _decide(variant: ProductVariant, manager, outcome: VariantReview, action: st
         action,
         product,
         before=before,
-        after={"variant_id": variant.id, "review": variant.review},
+        after={
+            "variant_id": variant.id,
+            "review": variant.review,
+            "reason": variant.review_comment,
+        },
     )
     tell_owners(
         product.vendor,

@@ -468,8 +468,20 @@ def rereview(variant: ProductVariant) -> bool:
     if variant.review == VariantReview.REJECTED.value and review == VariantReview.APPROVED.value:
         review = VariantReview.PENDING.value
     started = review == VariantReview.PENDING.value and variant.review != review
-    variant.review = review
+    _set_review(variant, review)
     return started
+
+
+def photo_removed(variant: ProductVariant) -> bool:
+    """After one of its own photos was deleted: the rule of a photo added (`rereview`), so
+    the variant is what `review_for` now says — one that waited only for its photo is sold at
+    once, one with a new price difference still waits, a rejected one waits again (the vendor
+    changed it). An approved variant stays approved: a photo taken away leaves only what was
+    approved with it, and `review_for` cannot tell a photo already approved from a new one.
+    True when it starts waiting (the caller tells the managers: `tell_managers`)."""
+    if not variant.active or variant.review == VariantReview.APPROVED.value:
+        return False
+    return rereview(variant)
 
 
 def tell_managers(product: Product, waiting: list[ProductVariant]) -> None:
@@ -495,19 +507,28 @@ def review_for(variant: ProductVariant) -> str:
     return VariantReview.APPROVED.value
 
 
+def _set_review(variant: ProductVariant, review: str, reason: str | None = None) -> None:
+    """The one place a variant's review changes: a rejection's reason stays only while it is
+    rejected, so the vendor never reads an old reason beside a size that is approved or
+    waiting again."""
+    variant.review = review
+    variant.review_comment = reason if review == VariantReview.REJECTED.value else None
+
+
 def approve_variant(variant: ProductVariant) -> None:
-    variant.review = VariantReview.APPROVED.value
+    _set_review(variant, VariantReview.APPROVED.value)
 
 
-def reject_variant(variant: ProductVariant) -> None:
-    variant.review = VariantReview.REJECTED.value
+def reject_variant(variant: ProductVariant, reason: str) -> None:
+    """`reason` is the manager's, already checked (`products.review_reason`)."""
+    _set_review(variant, VariantReview.REJECTED.value, reason)
 
 
 def approve_all(product: Product) -> None:
     """Approving the product approves its variants (reviewed with it)."""
     for variant in product.variants:
         if variant.review == VariantReview.PENDING.value:
-            variant.review = VariantReview.APPROVED.value
+            _set_review(variant, VariantReview.APPROVED.value)
 
 
 def pending_variants(page_size: int = 50) -> list[ProductVariant]:

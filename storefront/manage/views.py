@@ -12,7 +12,7 @@ from storefront.auth.models import Role
 from storefront.auth.sessions import recent_auth_required
 from storefront.catalog import products as listings
 from storefront.catalog import variant_grid, variant_review, variants
-from storefront.catalog.models import Product, ProductPermit, ProductStatus
+from storefront.catalog.models import Product, ProductPermit, ProductStatus, VariantReview
 from storefront.catalog.permits import needs_permits
 from storefront.categories import all_categories
 from storefront.clock import today_wib
@@ -237,15 +237,33 @@ def _product(product_id: int) -> Product:
     return product
 
 
-def _render_product(product: Product, comment_form=None):
+def _reject_variant_form(variant_id: int, **kwargs) -> DecisionCommentForm:
+    """The reason asked for rejecting one size or colour: the product rejection's form, one
+    per waiting row (the prefix keeps the rows' fields apart)."""
+    return DecisionCommentForm(prefix=f"reject{variant_id}", **kwargs)
+
+
+def _render_product(product: Product, comment_form=None, refused_variant=None):
+    """`refused_variant`: (variant id, its reject form with errors) when a rejection was
+    refused; every other waiting row gets an empty form."""
+    grid = variant_grid.grid(product)
+    reject_forms = {
+        v.id: _reject_variant_form(v.id, formdata=None)
+        for v in grid
+        if v.active and v.review == VariantReview.PENDING.value
+    }
+    if refused_variant is not None:
+        variant_id, form = refused_variant
+        reject_forms[variant_id] = form
     return render_template(
         "manage/product_detail.html",
         product=product,
         comment_form=comment_form or DecisionCommentForm(),
+        reject_forms=reject_forms,
         needs_permits=needs_permits(product),
         prices=listings.price_history(product),
         today=today_wib(),
-        grid=variant_grid.grid(product),
+        grid=grid,
         on_hand=variants.stock_on_hand(v.id for v in product.variants),
     )
 
@@ -285,34 +303,51 @@ def reject_product(product_id: int):
     return redirect(url_for("manage.product_queue"))
 
 
-def _decide_variant(product_id: int, variant_id: int, decide, message: str):
+def _waiting_variant(product_id: int, variant_id: int):
     product = _product(product_id)
     variant = variant_review.waiting_variant(product, variant_id)
     if variant is None:
         abort(404)
-    try:
-        decide(variant, current_user)
-    except listings.ListingError as exc:
-        flash_error(exc)
-    else:
-        flash(message % {"variant": variant.label}, "success")
+    return product, variant
+
+
+def _to_variants(product: Product):
     return redirect(url_for("manage.product_detail", product_id=product.id, _anchor="variants"))
 
 
 @bp.route("/products/<int:product_id>/variants/<int:variant_id>/approve", methods=["POST"])
 @role_required(Role.MANAGER)
 def approve_variant(product_id: int, variant_id: int):
-    return _decide_variant(
-        product_id, variant_id, variant_review.approve, _("%(variant)s is approved.")
-    )
+    product, variant = _waiting_variant(product_id, variant_id)
+    try:
+        variant_review.approve(variant, current_user)
+    except listings.ListingError as exc:
+        flash_error(exc)
+    else:
+        flash(_("%(variant)s is approved.", variant=variant.label), "success")
+    return _to_variants(product)
 
 
 @bp.route("/products/<int:product_id>/variants/<int:variant_id>/reject", methods=["POST"])
 @role_required(Role.MANAGER)
 def reject_variant(product_id: int, variant_id: int):
-    return _decide_variant(
-        product_id, variant_id, variant_review.reject, _("%(variant)s is rejected.")
-    )
+    product, variant = _waiting_variant(product_id, variant_id)
+    form = _reject_variant_form(variant.id)
+    if form.validate_on_submit():
+        try:
+            variant_review.reject(variant, current_user, form.comment.data)
+        except listings.InvalidTransition as exc:
+            flash_error(exc)
+            return _to_variants(product)
+        except listings.ListingError as exc:
+            form_error(form, exc, default="comment")
+        else:
+            flash(
+                _("%(variant)s is rejected; the vendor sees your reason.", variant=variant.label),
+                "info",
+            )
+            return _to_variants(product)
+    return _render_product(product, refused_variant=(variant.id, form)), 400
 
 
 @bp.route("/products/<int:product_id>/permits/<int:permit_id>")

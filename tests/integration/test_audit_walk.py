@@ -174,6 +174,12 @@ def _variant_ids(w: Walk) -> dict[str, int]:
     return {"product_id": product.id, "variant_id": variant.id}
 
 
+def _variant_rejection(w: Walk) -> tuple[str, str, dict[str, str]]:
+    ids = _variant_ids(w)
+    reason = {f"reject{ids['variant_id']}-comment": "Selisih harganya terlalu besar."}
+    return "manager", w.url("manage.reject_variant", **ids), reason
+
+
 def _applicant(nib_end: str) -> Vendor:
     user = create_user(
         name=f"Pelamar {nib_end}",
@@ -625,11 +631,7 @@ RECIPES: dict[str, Recipe] = {
         w.url("manage.approve_variant", **_variant_ids(w)),
         {},
     ),
-    "manage.reject_variant": lambda w: (
-        "manager",
-        w.url("manage.reject_variant", **_variant_ids(w)),
-        {},
-    ),
+    "manage.reject_variant": _variant_rejection,
     "manage.reject_product": lambda w: (
         "manager",
         w.url("manage.reject_product", product_id=_submitted_product(w.demo).id),

@@ -199,7 +199,7 @@ def test_sold_as_one_item_again(app, ctx):
     assert product.default_variant is not None and product.default_variant.sellable
 
 
-def _approved_sandal(app):
+def approved_sandal(app):
     client, product = vendor_with_sandal(app)
     set_options(client, product, ("Ukuran", "39, 40"))
     data = grid_form(grid(product.id), **{"40": {"price_delta": "10.000"}})
@@ -213,7 +213,7 @@ def _approved_sandal(app):
 
 
 def test_a_new_size_at_an_approved_price_sells_at_once(app, ctx):
-    client, _boss, product = _approved_sandal(app)
+    client, _boss, product = approved_sandal(app)
     set_options(client, product, ("Ukuran", "39, 40, 41"))
     size_41 = next(v for v in grid(product.id) if v.label == "41")
     assert size_41.sellable
@@ -224,7 +224,7 @@ def test_a_new_size_at_an_approved_price_sells_at_once(app, ctx):
 
 
 def test_a_new_price_waits_for_a_manager_who_approves_it(app, ctx, outbox):
-    client, boss, product = _approved_sandal(app)
+    client, boss, product = approved_sandal(app)
     set_options(client, product, ("Ukuran", "39, 40, 41"))
     data = grid_form(grid(product.id), **{"41": {"price_delta": "20.000"}})
     assert save_grid(client, product, data).status_code == 302
@@ -255,11 +255,14 @@ def test_a_new_price_waits_for_a_manager_who_approves_it(app, ctx, outbox):
 
 
 def test_a_rejected_variant_is_not_sold(app, ctx):
-    client, boss, product = _approved_sandal(app)
+    client, boss, product = approved_sandal(app)
     set_options(client, product, ("Ukuran", "39, 40, 41"))
     save_grid(client, product, grid_form(grid(product.id), **{"41": {"price_delta": "25.000"}}))
     size_41 = next(v for v in grid(product.id) if v.label == "41")
-    response = boss.post_form(f"/manage/products/{product.id}/variants/{size_41.id}/reject")
+    response = boss.post_form(
+        f"/manage/products/{product.id}/variants/{size_41.id}/reject",
+        {f"reject{size_41.id}-comment": "Selisih harganya terlalu besar."},
+    )
     assert response.status_code == 302
     db.session.rollback()
     variant = db.session.get(ProductVariant, size_41.id)
@@ -267,8 +270,8 @@ def test_a_rejected_variant_is_not_sold(app, ctx):
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "variant.reject"))
 
 
-def test_a_photo_of_its_own_sends_a_variant_to_review(app, ctx):
-    client, _boss, product = _approved_sandal(app)
+def photo_of(client, product, variant) -> int:
+    """The vendor adds a photo and says it shows `variant`, as the edit page does; its id."""
     response = client.post(
         f"/vendor/products/{product.id}/photos",
         data={
@@ -279,19 +282,34 @@ def test_a_photo_of_its_own_sends_a_variant_to_review(app, ctx):
     )
     assert response.status_code == 302
     db.session.rollback()
-    photo = db.session.scalar(select(ProductPhoto).where(ProductPhoto.product_id == product.id))
-    size_39 = next(v for v in grid(product.id) if v.label == "39")
-    prefix = f"photo{photo.id}-"
+    photo_id = db.session.scalar(
+        select(ProductPhoto.id)
+        .where(ProductPhoto.product_id == product.id)
+        .order_by(ProductPhoto.id.desc())
+    )
+    assign_photo(client, product, photo_id, variant)
+    return photo_id
+
+
+def assign_photo(client, product, photo_id: int, variant) -> None:
+    """The vendor says the photo shows `variant` (None: the whole product)."""
+    prefix = f"photo{photo_id}-"
     response = client.post(
-        f"/vendor/products/{product.id}/photo/{photo.id}/variant",
+        f"/vendor/products/{product.id}/photo/{photo_id}/variant",
         data={
-            prefix + "variant_id": str(size_39.id),
+            prefix + "variant_id": str(variant.id) if variant else "",
             prefix + "csrf_token": client.csrf_token(f"/vendor/products/{product.id}"),
         },
     )
     assert response.status_code == 302
     db.session.rollback()
-    assert db.session.get(ProductPhoto, photo.id).variant_id == size_39.id
+
+
+def test_a_photo_of_its_own_sends_a_variant_to_review(app, ctx):
+    client, _boss, product = approved_sandal(app)
+    size_39 = next(v for v in grid(product.id) if v.label == "39")
+    photo_id = photo_of(client, product, size_39)
+    assert db.session.get(ProductPhoto, photo_id).variant_id == size_39.id
     variant = db.session.get(ProductVariant, size_39.id)
     assert variant.review == "pending" and not variant.sellable
 
@@ -321,7 +339,7 @@ def test_a_colour_cannot_be_added_while_the_sizes_alone_have_stock(app, ctx):
 
 
 def test_a_changed_size_guide_sends_an_approved_product_back_to_review(app, ctx):
-    client, _boss, product = _approved_sandal(app)
+    client, _boss, product = approved_sandal(app)
     product = db.session.get(Product, product.id)
     form = {
         "name": product.name,
@@ -343,7 +361,7 @@ def test_a_changed_size_guide_sends_an_approved_product_back_to_review(app, ctx)
 
 
 def test_managers_are_told_once_about_the_sizes_one_save_sends_to_review(app, ctx):
-    client, _boss, product = _approved_sandal(app)
+    client, _boss, product = approved_sandal(app)
     told = db.session.scalars(
         select(ManagerNotification.label).order_by(ManagerNotification.id)
     ).all()
