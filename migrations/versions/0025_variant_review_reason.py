@@ -3,15 +3,15 @@
 A nullable text column on product_variants; existing rejected variants have no reason (the
 vendor's page shows them as rejected without one).
 
-Revision ID: 0024_variant_review_reason
-Revises: 0023_visibility_index
+Revision ID: 0025_variant_review_reason
+Revises: 0024_job_summary_message
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024_variant_review_reason"
-down_revision = "0023_visibility_index"
+revision = "0025_variant_review_reason"
+down_revision = "0024_job_summary_message"
 branch_labels = None
 depends_on = None
 
