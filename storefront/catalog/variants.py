@@ -252,19 +252,6 @@ def _removal_refused(variants: list[ProductVariant], what) -> None:
         )
 
 
-def _new_combination_review(product: Product) -> str:
-    """New combinations come at the product's price: approved at once when that price is one
-    already approved (review once per product), else they wait for a manager."""
-    if product.status != ProductStatus.APPROVED.value:
-        return VariantReview.APPROVED.value
-    approved = {
-        v.price_delta for v in product.active_variants if v.review == VariantReview.APPROVED.value
-    }
-    if 0 in (approved or {0}):
-        return VariantReview.APPROVED.value
-    return VariantReview.PENDING.value
-
-
 def set_options(product: Product, specs: list[OptionSpec]) -> list[ProductVariant]:
     """Give the product these options and generate the grid of variants in one step.
 
@@ -274,7 +261,6 @@ def set_options(product: Product, specs: list[OptionSpec]) -> list[ProductVarian
     the first options come, refused while it has stock. Combinations the vendor switched off
     stay off. Returns the variants newly made."""
     _check_specs(specs)
-    new_review = _new_combination_review(product)
     existing = {option.name.casefold(): option for option in product.options}
     plan: list[tuple[ProductOption | None, OptionSpec]] = []
     gone_values: list[tuple[ProductOption, ProductOptionValue]] = []
@@ -362,11 +348,11 @@ def set_options(product: Product, specs: list[OptionSpec]) -> list[ProductVarian
         variant.values = list(combo)
         variant.sku = _generated_sku(product, list(combo))
         product.variants.append(variant)
-        variant.review = new_review
+        # At the product's own price and without photos of its own: what `review_for` approves
+        # at once, the price having been reviewed with the product.
+        variant.review = VariantReview.APPROVED.value
         made.append(variant)
         have.add(key)
-    if new_review == VariantReview.PENDING.value:
-        tell_managers(product, made)
     rank = {
         value.id: (option.position, value.position) for option in options for value in option.values
     }
@@ -493,15 +479,16 @@ def tell_managers(product: Product, waiting: list[ProductVariant]) -> None:
 
 def review_for(variant: ProductVariant) -> str:
     """Review once per product: a variant of an approved product is approved at once unless
-    its price difference is one no approved variant has, or it has photos of its own."""
+    its price difference is one no approved variant has, or it has photos of its own. +0 is
+    always approved: it is the product's own price, reviewed with the product."""
     product = variant.product
     if product.status != ProductStatus.APPROVED.value:
         return VariantReview.APPROVED.value
-    approved_deltas = {
+    approved_deltas = {0} | {
         v.price_delta
         for v in product.variants
         if v is not variant and v.review == VariantReview.APPROVED.value and v.active
-    } or {0}
+    }
     if variant.price_delta not in approved_deltas or variant.photos:
         return VariantReview.PENDING.value
     return VariantReview.APPROVED.value

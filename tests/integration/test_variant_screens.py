@@ -223,6 +223,24 @@ def test_a_new_size_at_an_approved_price_sells_at_once(app, ctx):
     assert db.session.get(ProductVariant, size_41.id).sellable
 
 
+def test_a_new_size_at_the_products_own_price_sells_at_once(app, ctx):
+    """The product's price was approved with the product: a size at +0 needs no review, even
+    when no approved size is at +0 any more."""
+    client, boss, product = approved_sandal(app)
+    # Size 39 goes to +5.000 (a new price: a manager approves it); no size is at +0 now.
+    data = grid_form(grid(product.id), **{"39": {"price_delta": "5.000"}})
+    assert save_grid(client, product, data).status_code == 302
+    size_39 = next(v for v in grid(product.id) if v.label == "39")
+    assert size_39.review == "pending"
+    approve = f"/manage/products/{product.id}/variants/{size_39.id}/approve"
+    assert boss.post_form(approve).status_code == 302
+    db.session.rollback()
+    set_options(client, product, ("Ukuran", "39, 40, 41"))
+    size_41 = next(v for v in grid(product.id) if v.label == "41")
+    assert size_41.price_delta == 0
+    assert size_41.review == "approved" and size_41.sellable
+
+
 def test_a_new_price_waits_for_a_manager_who_approves_it(app, ctx, outbox):
     client, boss, product = approved_sandal(app)
     set_options(client, product, ("Ukuran", "39, 40, 41"))
