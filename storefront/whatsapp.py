@@ -24,6 +24,8 @@ DEFAULT_TEMPLATES = {
     "order_refunded": "gerai_order_refunded",
     "product_approved": "gerai_product_approved",
     "product_rejected": "gerai_product_rejected",
+    "variant_approved": "gerai_variant_approved",
+    "variant_rejected": "gerai_variant_rejected",
     "statement_ready": "gerai_statement_ready",
 }
 # Cloud API language codes for our locales.

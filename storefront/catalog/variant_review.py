@@ -73,6 +73,7 @@ def _decide(
         subject,
         event=f"variant_{variant.review}",
         key=None,
+        whatsapp_params=[product.name, variant.label],
         product=product,
         variant=variant,
         link=external_url("catalog.edit_product", product_id=product.id),

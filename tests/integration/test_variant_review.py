@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from storefront.audit import AuditEntry
+from storefront.auth.models import User
 from storefront.catalog import variants
 from storefront.catalog.models import ProductPhoto, ProductStatus, ProductVariant
 from storefront.extensions import db
 from storefront.manager_inbox import ManagerNotification
 from tests.factories import ProductFactory
+from tests.fake_whatsapp import FakeWhatsApp
 from tests.integration.test_variant_screens import (
     approved_sandal,
     assign_photo,
@@ -24,6 +27,7 @@ from tests.integration.test_variant_screens import (
     set_options,
 )
 
+FAKE = FakeWhatsApp()
 REASON = "Foto ukuran 41 buram & harga <Rp175.000> terlalu tinggi."
 
 
@@ -200,3 +204,35 @@ def test_deleting_the_photo_of_a_rejected_size_sends_it_to_review_again(app, ctx
     delete_photo(client, product, photo_id)
     assert review_of(size_41) == ("pending", None, False)
     assert told_managers() == [*told, "Sandal Kulit — 41"]
+
+
+# --- WhatsApp --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def whatsapp(app):
+    FAKE.received.clear()
+    FAKE.status, FAKE.delay = 200, 0.0
+    app.config.update(
+        WHATSAPP_TOKEN="test-token",
+        WHATSAPP_PHONE_NUMBER_ID="1055",
+        WHATSAPP_API_BASE=FAKE.base_url,
+        WHATSAPP_TIMEOUT=1,
+    )
+    return FAKE
+
+
+def test_a_vendor_who_chose_whatsapp_hears_of_the_decision_there(app, ctx, outbox, whatsapp):
+    client, boss, product = approved_sandal(app)
+    owner = db.session.scalar(select(User).where(User.email == "sandal@example.com"))
+    owner.phone, owner.message_channel = "+6281234567890", "whatsapp"
+    db.session.commit()
+    size_41 = new_size(client, product, "25.000")
+    assert reject(boss, product, size_41, REASON).status_code == 302
+    [sent] = whatsapp.received
+    template = sent["body"]["template"]
+    assert template["name"] == "gerai_variant_rejected"
+    params = [p["text"] for p in template["components"][0]["parameters"]]
+    assert params[1:] == ["Sandal Kulit", "41"]
+    # WhatsApp only: no email of the decision as well.
+    assert not [m for m in outbox() if "tidak disetujui" in m.get_content()]
