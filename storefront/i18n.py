@@ -16,14 +16,22 @@ def select_locale() -> str:
     The browser's Accept-Language is ignored on purpose: the shop speaks Indonesian to everyone
     until they pick English, whatever language their phone is set to.
     """
-    languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # commands and background work speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = getattr(g, "lang_override", None) or request.cookies.get(LANG_COOKIE)
-    if chosen in languages:
-        return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen  # without loading the account
+    signed_in = current_user and current_user.is_authenticated
+    return language_from(current_user.locale if signed_in else None)
+
+
+def language_from(*choices: str | None) -> str:
+    """The first of `choices` the shop speaks, else its default language: the rule of
+    `select_locale`, also for the kept-page keys (shop/page_cache.py, shop/front_door.py)."""
+    languages = current_app.config["LANGUAGES"]
+    for choice in choices:
+        if choice in languages:
+            return choice
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -350,7 +350,7 @@ def set_options(product: Product, specs: list[OptionSpec]) -> list[ProductVarian
         product.variants.append(variant)
         # At the product's own price and without photos of its own: what `review_for` approves
         # at once, the price having been reviewed with the product.
-        variant.review = VariantReview.APPROVED.value
+        _set_review(variant, VariantReview.APPROVED.value)
         made.append(variant)
         have.add(key)
     rank = {

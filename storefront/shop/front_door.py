@@ -43,7 +43,7 @@ from werkzeug.routing import RequestRedirect
 from storefront import cache
 from storefront.auth.models import parse_session_id, session_still_valid
 from storefront.extensions import db
-from storefront.i18n import LANG_COOKIE
+from storefront.i18n import LANG_COOKIE, language_from
 from storefront.settings.registry import DEFAULTS
 from storefront.shop import page_cache
 from storefront.templating import (
@@ -133,7 +133,7 @@ class FrontDoor:
                 view_args,
             )
             if session is None:
-                language = page_cache.cookie_language(cookies)
+                language = language_from(cookies.get(LANG_COOKIE))
                 kept = cache.get(page_cache.page_key("page", language, versions, request.url))
                 if kept is None:
                     return None
@@ -147,7 +147,7 @@ class FrontDoor:
                     version=session["version"],
                 ):
                     return None  # Flask signs the session out
-                language = _language(app, cookies, row[6])
+                language = language_from(cookies.get(LANG_COOKIE), row[6])  # as select_locale
                 kept = cache.get(page_cache.page_key("holes", language, versions, request.url))
                 if kept is None:
                     return None
@@ -277,15 +277,6 @@ class _SignedIn:
 
     def __init__(self, role: str):
         self.role = role
-
-
-def _language(app: Flask, cookies, account_locale: str | None) -> str:
-    """As `i18n.select_locale`: the cookie's, else the account's, else the default."""
-    languages = app.config["LANGUAGES"]
-    for choice in (cookies.get(LANG_COOKIE), account_locale):
-        if choice in languages:
-            return choice
-    return app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _identifier(environ: dict) -> str:

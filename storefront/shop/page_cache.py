@@ -64,7 +64,7 @@ from storefront.catalog.models import (
 )
 from storefront.categories import Category
 from storefront.clock import today_wib
-from storefront.i18n import LANG_COOKIE, current_language
+from storefront.i18n import LANG_COOKIE, current_language, language_from
 from storefront.settings.services import bump_catalog_version, get_settings
 from storefront.stock.models import Markdown, StockLevel
 from storefront.vendors.models import Vendor
@@ -170,15 +170,10 @@ def _versions() -> str:
 
 
 def _page_key() -> str:
-    return page_key("page", cookie_language(request.cookies), _versions(), request.url)
-
-
-def cookie_language(cookies) -> str:
-    """The language of a visitor without a session: the cookie's, else the shop's default."""
-    language = cookies.get(LANG_COOKIE)
-    if language not in current_app.config["LANGUAGES"]:
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    return language
+    # A visitor without a session: the cookie's language, else the shop's default.
+    return page_key(
+        "page", language_from(request.cookies.get(LANG_COOKIE)), _versions(), request.url
+    )
 
 
 def _shared_key() -> str:
