@@ -1,7 +1,8 @@
 """Loading a benchmark database fast: start from empty tables, then Core bulk inserts.
 
-Shared by bench/ledger.py and bench/settlement.py (bench/ is not a package: each script puts
-its own folder on sys.path). Call these inside the app context of the benchmark's database.
+Shared by bench/ledger.py, bench/settlement.py and bench/seed_catalog.py (bench/ is not a
+package: each script puts its own folder on sys.path). Call these inside the app context of the
+benchmark's database.
 """
 
 from __future__ import annotations
@@ -46,3 +47,18 @@ def bulk(table_name: str, rows) -> int:
             connection.execute(insert(table), chunk)
             total += len(chunk)
     return total
+
+
+def own_variant(product_id: int, *, active: bool = True) -> dict:
+    """The row of a product sold as itself: its one variant, without options or a code of its
+    own, with the product's id (Core inserts skip the hook that gives a new product one)."""
+    return {
+        "id": product_id,
+        "product_id": product_id,
+        "sku": None,
+        "label": "",
+        "price_delta": 0,
+        "position": 0,
+        "active": active,
+        "review": "approved",
+    }

@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bulk_load import bulk, reset_database
+from bulk_load import bulk, own_variant, reset_database
 from sqlalchemy import func, select
 
 from storefront import create_app
@@ -132,22 +132,7 @@ def seed(args) -> dict:
     )
     # Sold as themselves (no sizes): one variant each, with the product's id (Core inserts skip
     # the hook that gives a new product its variant).
-    bulk(
-        "product_variants",
-        (
-            {
-                "id": p,
-                "product_id": p,
-                "sku": None,
-                "label": "",
-                "price_delta": 0,
-                "position": 0,
-                "active": True,
-                "review": "approved",
-            }
-            for p in product_vendor
-        ),
-    )
+    bulk("product_variants", (own_variant(p) for p in product_vendor))
 
     # Batches: every product gets batches in turn; one intake receipt per five batches.
     per_batch = args.movements // args.batches

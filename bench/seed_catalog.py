@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bulk_load import own_variant
 from sqlalchemy import create_engine, func, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 
@@ -359,24 +360,8 @@ def seed(url_text: str, n: int, seed_value: int = 20261123) -> dict:
             ],
         )
         bulk("products", products)
-        # Sold as themselves (no sizes): one variant each, with the product's id (Core inserts
-        # skip the hook that gives a new product its variant).
-        bulk(
-            "product_variants",
-            [
-                {
-                    "id": p["id"],
-                    "product_id": p["id"],
-                    "sku": None,
-                    "label": "",
-                    "price_delta": 0,
-                    "position": 0,
-                    "active": True,
-                    "review": "approved",
-                }
-                for p in products
-            ],
-        )
+        # Sold as themselves (no sizes): one variant each.
+        bulk("product_variants", [own_variant(p["id"]) for p in products])
         bulk("product_permits", permits)
         bulk("intake_receipts", receipts)
         bulk("batches", batches)

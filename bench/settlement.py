@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bulk_load import bulk, reset_database
+from bulk_load import bulk, own_variant, reset_database
 from sqlalchemy import func, select
 
 from storefront import create_app
@@ -112,10 +112,7 @@ def seed(args) -> dict:
     variant_rows, sizes = [], {}
     for p in product_vendor:
         sized = p % 10 == 0
-        variant_rows.append(
-            {"id": p, "product_id": p, "sku": None, "label": "", "price_delta": 0,
-             "position": 0, "active": not sized, "review": "approved"}
-        )  # fmt: skip
+        variant_rows.append(own_variant(p, active=not sized))
         if sized:
             sizes[p] = []
             for position, label in enumerate(("39", "40", "41"), start=1):
